@@ -1,0 +1,107 @@
+// router/router: the public face of the routing core. A transport hands each new connection to
+// Router::connect() and gets a Connection back, feeds it decoded messages, and tells it when the
+// socket is gone. The router answers through the Peer interface. Nothing here knows about
+// sockets, HTTP or config files, so the whole routing logic runs in unit tests without a socket.
+//
+// Threading: a Router and everything it creates belong to one thread (the routing thread). A
+// transport on another thread must post to it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wamp/codec.hpp"
+#include "wamp/uri.hpp"
+
+namespace junction::router {
+
+// The router's view of one transport connection.
+class Peer {
+ public:
+  virtual ~Peer() = default;
+  // Queues a message for this peer (the transport encodes with its negotiated codec).
+  virtual void send(wamp::OutboundPtr message) = 0;
+  // Closes the transport once everything queued so far has been written.
+  virtual void close() = 0;
+  // For logs: transport kind and remote address, e.g. "websocket 127.0.0.1:50122".
+  virtual std::string describe() const = 0;
+};
+
+enum class MatchPolicy { exact, prefix, wildcard };
+
+struct Permission {
+  std::string uri;  // "" with prefix matches everything
+  MatchPolicy match = MatchPolicy::exact;
+  bool call = false;
+  bool register_ = false;
+  bool publish = false;
+  bool subscribe = false;
+  bool disclose_caller = false;
+  bool disclose_publisher = false;
+};
+
+struct RoleConfig {
+  std::string name;
+  std::vector<Permission> permissions;
+};
+
+struct RealmConfig {
+  std::string name;
+  wamp::UriCheck uri_check = wamp::UriCheck::loose;
+  std::vector<RoleConfig> roles;
+};
+
+struct RouterConfig {
+  std::vector<RealmConfig> realms;
+};
+
+class Router;
+class SessionState;
+
+// One transport connection as seen by the router: from HELLO through to GOODBYE/ABORT/close.
+class Connection {
+ public:
+  Connection(Router& router, Peer& peer);
+  ~Connection();  // same as closed()
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // A decoded message from the peer.
+  void receive(wamp::Message message);
+  // The peer sent something that could not be decoded: ABORT protocol_violation, then close.
+  void receive_malformed(const std::string& reason);
+  // The transport is gone: the session leaves its realm, pending calls get errors.
+  void closed();
+
+  // The session id once WELCOME was sent, else 0.
+  wamp::Id session_id() const;
+
+ private:
+  std::unique_ptr<SessionState> state_;
+};
+
+class Router {
+ public:
+  explicit Router(RouterConfig config);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  std::unique_ptr<Connection> connect(Peer& peer);
+
+  // Graceful shutdown: GOODBYE (wamp.close.system_shutdown) to every session, then close.
+  void shutdown();
+
+  std::size_t session_count() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  friend class Connection;
+};
+
+}  // namespace junction::router

@@ -1,0 +1,1 @@
+#include "wamp/codec.hpp"
