@@ -1,1 +1,318 @@
+// router/router: the session state machine (HELLO → WELCOME → … → GOODBYE/ABORT) for each
+// connection, realm lookup, anonymous authentication, and graceful shutdown. Everything that
+// happens inside an established session is handed to its Realm.
 #include "router/router.hpp"
+
+#include <map>
+#include <set>
+
+#include "base/log.hpp"
+#include "router/realm.hpp"
+
+namespace junction::router {
+
+using wamp::Message;
+using wamp::MessageType;
+
+struct Router::Impl {
+  IdGenerator ids;
+  std::map<std::string, std::unique_ptr<Realm>, std::less<>> realms;
+  std::set<SessionState*> connections;
+  bool shutting_down = false;
+};
+
+namespace {
+
+// The features WELCOME announces: exactly what the broker and dealer implement.
+wamp::Object router_roles() {
+  wamp::Object broker_features{{"publisher_exclusion", true},
+                               {"publisher_identification", true},
+                               {"subscriber_blackwhite_listing", true}};
+  wamp::Object dealer_features{{"caller_identification", true},
+                               {"call_canceling", true},
+                               {"progressive_call_results", true}};
+  return wamp::Object{{"broker", wamp::Object{{"features", std::move(broker_features)}}},
+                      {"dealer", wamp::Object{{"features", std::move(dealer_features)}}}};
+}
+
+// An anonymous authid in Crossbar's style (e.g. "KXAN-3U4L-6CAP-...."): random, readable.
+std::string generate_authid(IdGenerator& ids) {
+  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXY3456789";
+  std::string out;
+  for (int group = 0; group < 6; ++group) {
+    if (group) out += '-';
+    wamp::Id bits = ids.next();
+    for (int i = 0; i < 4; ++i) {
+      out += kAlphabet[bits % (sizeof kAlphabet - 1)];
+      bits /= (sizeof kAlphabet - 1);
+    }
+  }
+  return out;
+}
+
+bool is_client_to_router(MessageType type) {
+  switch (type) {
+    case MessageType::hello:
+    case MessageType::abort:
+    case MessageType::authenticate:
+    case MessageType::goodbye:
+    case MessageType::error:
+    case MessageType::publish:
+    case MessageType::subscribe:
+    case MessageType::unsubscribe:
+    case MessageType::call:
+    case MessageType::cancel:
+    case MessageType::reg:
+    case MessageType::unregister:
+    case MessageType::yield:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool announces_a_role(const wamp::Object& roles) {
+  for (const char* role : {"caller", "callee", "publisher", "subscriber"}) {
+    if (wamp::get_object(roles, role)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+class SessionState {
+ public:
+  SessionState(Router::Impl& router, Peer& peer) : router_(router), peer_(peer) {
+    router_.connections.insert(this);
+  }
+  ~SessionState() {
+    closed();
+    router_.connections.erase(this);
+  }
+
+  wamp::Id session_id() const { return session_ ? session_->id : 0; }
+
+  void receive(Message message) {
+    switch (phase_) {
+      case Phase::awaiting_hello:
+        return on_awaiting_hello(std::move(message));
+      case Phase::established:
+        return on_established(std::move(message));
+      case Phase::goodbye_sent:
+        // Waiting for the peer's GOODBYE; anything else is dropped (spec).
+        if (message.type == MessageType::goodbye || message.type == MessageType::abort) {
+          leave();
+          phase_ = Phase::closed;
+          peer_.close();
+        }
+        return;
+      case Phase::closed:
+        return;
+    }
+  }
+
+  void receive_malformed(const std::string& reason) {
+    if (phase_ == Phase::closed) return;
+    abort(wamp::errors::protocol_violation, reason);
+  }
+
+  void closed() {
+    if (phase_ == Phase::closed && !session_) return;
+    if (session_) {
+      JLOG(debug, "router") << "session " << session_->id << " on realm '" << realm_->name()
+                            << "' lost its transport (" << peer_.describe() << ")";
+    }
+    leave();
+    phase_ = Phase::closed;
+  }
+
+  // Router shutdown: GOODBYE to an established session; other connections just close.
+  void shutdown() {
+    if (phase_ == Phase::established) {
+      peer_.send(wamp::make_outbound(wamp::make_goodbye(std::string(wamp::errors::system_shutdown))));
+      phase_ = Phase::goodbye_sent;
+    } else if (phase_ == Phase::awaiting_hello) {
+      phase_ = Phase::closed;
+      peer_.close();
+    }
+  }
+
+ private:
+  enum class Phase { awaiting_hello, established, goodbye_sent, closed };
+
+  void on_awaiting_hello(Message message) {
+    switch (message.type) {
+      case MessageType::hello:
+        return on_hello(std::move(message));
+      case MessageType::abort:
+        phase_ = Phase::closed;
+        peer_.close();
+        return;
+      default:
+        return abort(wamp::errors::protocol_violation,
+                     std::string(wamp::message_name(message.type)) +
+                         " received before the session was established (expected HELLO)");
+    }
+  }
+
+  void on_hello(Message hello) {
+    if (router_.shutting_down) {
+      return abort(wamp::errors::system_shutdown, "the router is shutting down");
+    }
+    if (!wamp::valid_uri(hello.uri, wamp::UriCheck::loose)) {
+      return abort(wamp::errors::invalid_uri, "'" + hello.uri + "' is not a valid realm name");
+    }
+    const auto realm_it = router_.realms.find(hello.uri);
+    if (realm_it == router_.realms.end()) {
+      return abort(wamp::errors::no_such_realm, "no realm '" + hello.uri + "' on this router");
+    }
+    Realm& realm = *realm_it->second;
+    const wamp::Object* roles = wamp::get_object(hello.options, "roles");
+    if (!roles || !announces_a_role(*roles)) {
+      return abort(wamp::errors::protocol_violation,
+                   "HELLO.Details.roles must announce at least one of caller, callee, publisher, "
+                   "subscriber");
+    }
+    if (const wamp::Array* methods = wamp::get_array(hello.options, "authmethods");
+        methods && !methods->empty()) {
+      bool anonymous = false;
+      for (const auto& m : *methods) anonymous = anonymous || (m.as_string() && *m.as_string() == "anonymous");
+      if (!anonymous) {
+        return abort("wamp.error.no_auth_method",
+                     "this transport supports only the authmethod 'anonymous'");
+      }
+    }
+    const std::string authrole = "anonymous";
+    if (!realm.authorizer().has_role(authrole)) {
+      return abort(wamp::errors::no_such_role,
+                   "realm '" + realm.name() + "' has no role '" + authrole + "'");
+    }
+
+    Session& session = realm.join(peer_, generate_authid(router_.ids), authrole, "anonymous",
+                                  *roles);
+    realm_ = &realm;
+    session_ = &session;
+    phase_ = Phase::established;
+
+    Message welcome;
+    welcome.type = MessageType::welcome;
+    welcome.id = session.id;
+    welcome.options = wamp::Object{{"realm", realm.name()},
+                                   {"authid", session.authid},
+                                   {"authrole", session.authrole},
+                                   {"authmethod", session.authmethod},
+                                   {"authprovider", "static"},
+                                   {"roles", router_roles()}};
+    peer_.send(wamp::make_outbound(std::move(welcome)));
+    JLOG(debug, "router") << "session " << session.id << " joined realm '" << realm.name()
+                          << "' (" << peer_.describe() << ")";
+  }
+
+  void on_established(Message message) {
+    const MessageType type = message.type;
+    if (!is_client_to_router(type)) {
+      return abort(wamp::errors::protocol_violation,
+                   std::string(wamp::message_name(type)) + " may only be sent by a router");
+    }
+    switch (type) {
+      case MessageType::hello:
+        return abort(wamp::errors::protocol_violation,
+                     "HELLO received on an established session");
+      case MessageType::authenticate:
+        return abort(wamp::errors::protocol_violation,
+                     "AUTHENTICATE received on an established session");
+      case MessageType::abort:
+        JLOG(info, "router") << "session " << session_->id << " aborted by the peer";
+        leave();
+        phase_ = Phase::closed;
+        peer_.close();
+        return;
+      case MessageType::goodbye: {
+        const wamp::Id id = session_->id;
+        leave();
+        phase_ = Phase::awaiting_hello;  // the transport may carry a new session (spec)
+        peer_.send(wamp::make_outbound(
+            wamp::make_goodbye(std::string(wamp::errors::goodbye_and_out))));
+        JLOG(debug, "router") << "session " << id << " said goodbye (" << message.uri << ")";
+        return;
+      }
+      case MessageType::error:
+        if (message.error_type != MessageType::invocation) {
+          return abort(wamp::errors::protocol_violation,
+                       "ERROR from a client must answer an INVOCATION, not " +
+                           std::string(wamp::message_name(message.error_type)));
+        }
+        break;
+      default:
+        break;
+    }
+    if (message.request == 0) {
+      return abort(wamp::errors::protocol_violation,
+                   std::string(wamp::message_name(type)) + ": request id 0 is out of range [1, 2^53]");
+    }
+    realm_->dispatch(*session_, std::move(message));
+  }
+
+  void abort(std::string_view reason, std::string text) {
+    JLOG(info, "router") << peer_.describe()
+                         << (session_ ? " session " + std::to_string(session_->id) : std::string())
+                         << ": ABORT " << reason << ": " << text;
+    leave();
+    phase_ = Phase::closed;
+    peer_.send(wamp::make_outbound(wamp::make_abort(std::string(reason), std::move(text))));
+    peer_.close();
+  }
+
+  void leave() {
+    if (!session_) return;
+    Realm* realm = realm_;
+    const wamp::Id id = session_->id;
+    session_ = nullptr;
+    realm_ = nullptr;
+    realm->leave(id);
+  }
+
+  Router::Impl& router_;
+  Peer& peer_;
+  Phase phase_ = Phase::awaiting_hello;
+  Realm* realm_ = nullptr;
+  Session* session_ = nullptr;
+};
+
+Connection::Connection(Router& router, Peer& peer)
+    : state_(std::make_unique<SessionState>(*router.impl_, peer)) {}
+Connection::~Connection() = default;
+void Connection::receive(wamp::Message message) { state_->receive(std::move(message)); }
+void Connection::receive_malformed(const std::string& reason) {
+  state_->receive_malformed(reason);
+}
+void Connection::closed() { state_->closed(); }
+wamp::Id Connection::session_id() const { return state_->session_id(); }
+
+Router::Router(RouterConfig config) : impl_(std::make_unique<Impl>()) {
+  for (RealmConfig& realm : config.realms) {
+    std::string name = realm.name;
+    impl_->realms.emplace(std::move(name), std::make_unique<Realm>(std::move(realm), impl_->ids));
+  }
+}
+
+Router::~Router() = default;
+
+std::unique_ptr<Connection> Router::connect(Peer& peer) {
+  return std::make_unique<Connection>(*this, peer);
+}
+
+void Router::shutdown() {
+  impl_->shutting_down = true;
+  // shutdown() never removes entries synchronously (Peer::close only queues), but copy anyway.
+  const auto connections = impl_->connections;
+  for (SessionState* state : connections) state->shutdown();
+}
+
+std::size_t Router::session_count() const {
+  std::size_t n = 0;
+  for (const auto& [name, realm] : impl_->realms) n += realm->sessions().size();
+  return n;
+}
+
+}  // namespace junction::router

@@ -18,7 +18,8 @@
 
 namespace junction::router {
 
-// The router's view of one transport connection.
+// The router's view of one transport connection. send() and close() only queue work: they must
+// never call back into the router synchronously (the router may be iterating its tables).
 class Peer {
  public:
   virtual ~Peer() = default;

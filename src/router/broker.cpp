@@ -1,0 +1,180 @@
+// router/broker: PUBLISH → EVENT fan-out. One EVENT message per publication is built and shared
+// by all subscribers (Outbound encodes it once per serializer), so the per-subscriber cost is a
+// filter check and a queued pointer.
+#include "router/broker.hpp"
+
+#include <algorithm>
+
+#include "base/log.hpp"
+#include "router/realm.hpp"
+
+namespace junction::router {
+namespace {
+
+using wamp::Message;
+using wamp::MessageType;
+
+void reply_error(const Session& session, const Message& request, std::string_view error,
+                 std::string text) {
+  session.send(wamp::make_error(request.type, request.request, std::string(error),
+                                wamp::make_payload({wamp::Value(std::move(text))})));
+}
+
+bool contains_id(const wamp::Array& list, wamp::Id id) {
+  return std::any_of(list.begin(), list.end(),
+                     [id](const wamp::Value& v) { return v.as_uint() == id; });
+}
+
+bool contains_string(const wamp::Array& list, std::string_view s) {
+  return std::any_of(list.begin(), list.end(), [s](const wamp::Value& v) {
+    const std::string* str = v.as_string();
+    return str && *str == s;
+  });
+}
+
+// Subscriber black- and whitelisting: the PUBLISH options that narrow who receives an event.
+struct RecipientFilter {
+  const wamp::Array* exclude = nullptr;
+  const wamp::Array* exclude_authid = nullptr;
+  const wamp::Array* exclude_authrole = nullptr;
+  const wamp::Array* eligible = nullptr;
+  const wamp::Array* eligible_authid = nullptr;
+  const wamp::Array* eligible_authrole = nullptr;
+
+  explicit RecipientFilter(const wamp::Object& options)
+      : exclude(wamp::get_array(options, "exclude")),
+        exclude_authid(wamp::get_array(options, "exclude_authid")),
+        exclude_authrole(wamp::get_array(options, "exclude_authrole")),
+        eligible(wamp::get_array(options, "eligible")),
+        eligible_authid(wamp::get_array(options, "eligible_authid")),
+        eligible_authrole(wamp::get_array(options, "eligible_authrole")) {}
+
+  bool accepts(const Session& s) const {
+    if (exclude && contains_id(*exclude, s.id)) return false;
+    if (exclude_authid && contains_string(*exclude_authid, s.authid)) return false;
+    if (exclude_authrole && contains_string(*exclude_authrole, s.authrole)) return false;
+    if (eligible && !contains_id(*eligible, s.id)) return false;
+    if (eligible_authid && !contains_string(*eligible_authid, s.authid)) return false;
+    if (eligible_authrole && !contains_string(*eligible_authrole, s.authrole)) return false;
+    return true;
+  }
+};
+
+}  // namespace
+
+void Broker::subscribe(Session& session, const Message& message) {
+  const std::string* match = wamp::get_string(message.options, "match");
+  if (match && *match != "exact") {
+    reply_error(session, message, wamp::errors::invalid_argument,
+                "subscription match policy '" + *match + "' is not supported yet");
+    return;
+  }
+  std::string why;
+  if (!check_action_uri(realm_, session, message.uri, false, why)) {
+    reply_error(session, message, wamp::errors::invalid_uri, why);
+    return;
+  }
+  if (!realm_.authorizer().authorize(session.authrole, message.uri, Action::subscribe).allowed) {
+    reply_error(session, message, wamp::errors::not_authorized,
+                "session is not authorized to subscribe to topic '" + message.uri + "'");
+    return;
+  }
+  auto [it, created] = by_topic_.try_emplace(message.uri);
+  Subscription& subscription = it->second;
+  if (created) {
+    subscription.topic = message.uri;
+    subscription.id = realm_.ids().next_unique([this](wamp::Id id) { return by_id_.contains(id); });
+    by_id_[subscription.id] = &subscription;
+  }
+  // Subscribing twice to the same topic returns the existing subscription (spec).
+  if (std::find(subscription.subscribers.begin(), subscription.subscribers.end(), &session) ==
+      subscription.subscribers.end()) {
+    subscription.subscribers.push_back(&session);
+    session.subscriptions.insert(subscription.id);
+  }
+  Message reply;
+  reply.type = MessageType::subscribed;
+  reply.request = message.request;
+  reply.id = subscription.id;
+  session.send(std::move(reply));
+}
+
+void Broker::unsubscribe(Session& session, const Message& message) {
+  const auto it = by_id_.find(message.id);
+  if (it == by_id_.end() || !session.subscriptions.contains(message.id)) {
+    reply_error(session, message, wamp::errors::no_such_subscription,
+                "no subscription with id " + std::to_string(message.id) + " for this session");
+    return;
+  }
+  detach(session, *it->second);
+  Message reply;
+  reply.type = MessageType::unsubscribed;
+  reply.request = message.request;
+  session.send(std::move(reply));
+}
+
+void Broker::detach(Session& session, Subscription& subscription) {
+  session.subscriptions.erase(subscription.id);
+  std::erase(subscription.subscribers, &session);
+  if (subscription.subscribers.empty()) {
+    by_id_.erase(subscription.id);
+    by_topic_.erase(subscription.topic);  // destroys `subscription`
+  }
+}
+
+void Broker::remove_session(Session& session) {
+  const auto ids = session.subscriptions;  // detach() edits the set
+  for (wamp::Id id : ids) {
+    if (auto it = by_id_.find(id); it != by_id_.end()) detach(session, *it->second);
+  }
+}
+
+void Broker::publish(Session& session, const Message& message) {
+  const bool acknowledge = wamp::get_bool(message.options, "acknowledge").value_or(false);
+  // Errors for a publication are reported only when the publisher asked for acknowledgement.
+  std::string why;
+  if (!check_action_uri(realm_, session, message.uri, true, why)) {
+    if (acknowledge) reply_error(session, message, wamp::errors::invalid_uri, why);
+    return;
+  }
+  const Authorization auth =
+      realm_.authorizer().authorize(session.authrole, message.uri, Action::publish);
+  if (!auth.allowed) {
+    if (acknowledge) {
+      reply_error(session, message, wamp::errors::not_authorized,
+                  "session is not authorized to publish to topic '" + message.uri + "'");
+    }
+    return;
+  }
+  const wamp::Id publication = realm_.ids().next();
+  if (auto it = by_topic_.find(message.uri); it != by_topic_.end()) {
+    Subscription& subscription = it->second;
+    Message event;
+    event.type = MessageType::event;
+    event.id = subscription.id;
+    event.id2 = publication;
+    event.payload = message.payload;  // shared, never copied
+    if (auth.disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
+      event.options["publisher"] = wamp::Value(session.id);
+      event.options["publisher_authid"] = session.authid;
+      event.options["publisher_authrole"] = session.authrole;
+    }
+    const bool exclude_me = wamp::get_bool(message.options, "exclude_me").value_or(true);
+    const RecipientFilter filter(message.options);
+    const wamp::OutboundPtr outbound = wamp::make_outbound(std::move(event));
+    for (Session* subscriber : subscription.subscribers) {
+      if (subscriber == &session && exclude_me) continue;
+      if (!filter.accepts(*subscriber)) continue;
+      subscriber->send(outbound);
+    }
+  }
+  if (acknowledge) {
+    Message reply;
+    reply.type = MessageType::published;
+    reply.request = message.request;
+    reply.id = publication;
+    session.send(std::move(reply));
+  }
+}
+
+}  // namespace junction::router

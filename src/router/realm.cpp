@@ -1,0 +1,90 @@
+// router/realm: session membership and dispatch of established-session messages.
+#include "router/realm.hpp"
+
+#include "base/log.hpp"
+
+namespace junction::router {
+
+Realm::Realm(RealmConfig config, IdGenerator& ids)
+    : config_(std::move(config)),
+      ids_(ids),
+      authorizer_(config_.roles),
+      broker_(*this),
+      dealer_(*this) {}
+
+Session& Realm::join(Peer& peer, std::string authid, std::string authrole, std::string authmethod,
+                     wamp::Object client_roles) {
+  auto session = std::make_unique<Session>();
+  session->id = ids_.next_unique([this](wamp::Id id) { return sessions_.contains(id); });
+  session->realm = this;
+  session->peer = &peer;
+  session->authid = std::move(authid);
+  session->authrole = std::move(authrole);
+  session->authmethod = std::move(authmethod);
+  session->client_roles = std::move(client_roles);
+  Session& ref = *session;
+  sessions_.emplace(ref.id, std::move(session));
+  return ref;
+}
+
+void Realm::leave(wamp::Id session_id) {
+  const auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return;
+  Session& session = *it->second;
+  broker_.remove_session(session);
+  dealer_.remove_session(session);
+  sessions_.erase(it);
+}
+
+void Realm::dispatch(Session& session, wamp::Message message) {
+  using wamp::MessageType;
+  switch (message.type) {
+    case MessageType::subscribe:
+      broker_.subscribe(session, message);
+      break;
+    case MessageType::unsubscribe:
+      broker_.unsubscribe(session, message);
+      break;
+    case MessageType::publish:
+      broker_.publish(session, message);
+      break;
+    case MessageType::reg:
+      dealer_.register_procedure(session, message);
+      break;
+    case MessageType::unregister:
+      dealer_.unregister(session, message);
+      break;
+    case MessageType::call:
+      dealer_.call(session, message);
+      break;
+    case MessageType::cancel:
+      dealer_.cancel(session, message);
+      break;
+    case MessageType::yield:
+      dealer_.yield(session, message);
+      break;
+    case MessageType::error:
+      dealer_.invocation_error(session, message);
+      break;
+    default:
+      // The session layer only hands over the types above.
+      JLOG(error, "realm") << "unexpected " << wamp::message_name(message.type) << " dispatched";
+      break;
+  }
+}
+
+bool check_action_uri(const Realm& realm, const Session& session, std::string_view uri,
+                      bool reserved_forbidden, std::string& why) {
+  if (!wamp::valid_uri(uri, realm.uri_check())) {
+    why = "'" + std::string(uri) + "' is not a valid " +
+          (realm.uri_check() == wamp::UriCheck::strict ? "strict" : "loose") + " URI";
+    return false;
+  }
+  if (reserved_forbidden && uri.starts_with("wamp.") && session.authrole != "trusted") {
+    why = "URIs under 'wamp.' are reserved for the router";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace junction::router

@@ -1,0 +1,55 @@
+// router/realm: one realm: its sessions, its broker (PubSub) and dealer (RPC), and the
+// authorizer every action goes through.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+
+#include "router/authorizer.hpp"
+#include "router/broker.hpp"
+#include "router/dealer.hpp"
+#include "router/ids.hpp"
+#include "router/session.hpp"
+
+namespace junction::router {
+
+class Realm {
+ public:
+  Realm(RealmConfig config, IdGenerator& ids);
+
+  const std::string& name() const { return config_.name; }
+  wamp::UriCheck uri_check() const { return config_.uri_check; }
+  const Authorizer& authorizer() const { return authorizer_; }
+  IdGenerator& ids() { return ids_; }
+
+  // Adds a session with a fresh id; the realm owns it until leave().
+  Session& join(Peer& peer, std::string authid, std::string authrole, std::string authmethod,
+                wamp::Object client_roles);
+  // Removes the session from every subscription and registration; pending calls it was the
+  // callee for fail at once; then the Session is destroyed.
+  void leave(wamp::Id session_id);
+
+  // Handles one message from an established session (any type the broker or dealer owns).
+  void dispatch(Session& session, wamp::Message message);
+
+  const std::unordered_map<wamp::Id, std::unique_ptr<Session>>& sessions() const {
+    return sessions_;
+  }
+  Broker& broker() { return broker_; }
+  Dealer& dealer() { return dealer_; }
+
+ private:
+  RealmConfig config_;
+  IdGenerator& ids_;
+  Authorizer authorizer_;
+  std::unordered_map<wamp::Id, std::unique_ptr<Session>> sessions_;
+  Broker broker_;
+  Dealer dealer_;
+};
+
+// True when `uri` is acceptable for an action in this realm; reserved "wamp." URIs may be used
+// for register/publish by the trusted role only.
+bool check_action_uri(const Realm& realm, const Session& session, std::string_view uri,
+                      bool reserved_forbidden, std::string& why);
+
+}  // namespace junction::router

@@ -1,0 +1,31 @@
+// router/session: one joined WAMP session as the realm, broker and dealer see it.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "router/router.hpp"
+#include "wamp/message.hpp"
+
+namespace junction::router {
+
+class Realm;
+
+struct Session {
+  wamp::Id id = 0;
+  Realm* realm = nullptr;
+  Peer* peer = nullptr;
+  std::string authid;
+  std::string authrole;
+  std::string authmethod;
+  wamp::Object client_roles;  // HELLO.Details.roles as announced by the client
+
+  // What the session holds, so leaving the realm is proportional to what it did.
+  std::set<wamp::Id> subscriptions;
+  std::set<wamp::Id> registrations;
+
+  void send(wamp::Message message) const { peer->send(wamp::make_outbound(std::move(message))); }
+  void send(const wamp::OutboundPtr& message) const { peer->send(message); }
+};
+
+}  // namespace junction::router

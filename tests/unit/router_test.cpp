@@ -1,0 +1,521 @@
+// Router logic without sockets: fake peers feed decoded messages and record what comes back.
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "router/authorizer.hpp"
+#include "router/router.hpp"
+
+namespace junction::router {
+namespace {
+
+using wamp::Message;
+using wamp::MessageType;
+
+class FakePeer : public Peer {
+ public:
+  void send(wamp::OutboundPtr message) override { inbox.push_back(std::move(message)); }
+  void close() override { closed = true; }
+  std::string describe() const override { return "fake"; }
+
+  Message pop() {
+    EXPECT_FALSE(inbox.empty());
+    if (inbox.empty()) return {};
+    Message m = inbox.front()->message();
+    inbox.pop_front();
+    return m;
+  }
+
+  std::deque<wamp::OutboundPtr> inbox;
+  bool closed = false;
+};
+
+Permission allow_all(std::string uri = "", MatchPolicy match = MatchPolicy::prefix) {
+  Permission p;
+  p.uri = std::move(uri);
+  p.match = match;
+  p.call = p.register_ = p.publish = p.subscribe = true;
+  return p;
+}
+
+RouterConfig test_config() {
+  RouterConfig config;
+  config.realms.push_back(RealmConfig{"realm1", wamp::UriCheck::loose, {{"anonymous", {allow_all()}}}});
+  Permission only_subscribe = allow_all();
+  only_subscribe.publish = only_subscribe.register_ = only_subscribe.call = false;
+  config.realms.push_back(
+      RealmConfig{"strict", wamp::UriCheck::strict, {{"anonymous", {allow_all()}}}});
+  config.realms.push_back(
+      RealmConfig{"readonly", wamp::UriCheck::loose, {{"anonymous", {only_subscribe}}}});
+  config.realms.push_back(RealmConfig{"noroles", wamp::UriCheck::loose, {}});
+  return config;
+}
+
+Message hello(std::string realm) {
+  Message m;
+  m.type = MessageType::hello;
+  m.uri = std::move(realm);
+  m.options["roles"] = wamp::Object{{"caller", wamp::Object{}},
+                                    {"callee", wamp::Object{}},
+                                    {"publisher", wamp::Object{}},
+                                    {"subscriber", wamp::Object{}}};
+  return m;
+}
+
+Message request(MessageType type, wamp::Id request, std::string uri = {}, wamp::Object options = {}) {
+  Message m;
+  m.type = type;
+  m.request = request;
+  m.uri = std::move(uri);
+  m.options = std::move(options);
+  return m;
+}
+
+// One client: a fake peer plus its router connection.
+struct Client {
+  FakePeer peer;
+  std::unique_ptr<Connection> connection;
+
+  Client(Router& router, const std::string& realm = "realm1") : connection(router.connect(peer)) {
+    connection->receive(hello(realm));
+  }
+  wamp::Id join() {
+    Message welcome = peer.pop();
+    EXPECT_EQ(welcome.type, MessageType::welcome);
+    return welcome.id;
+  }
+  void send(Message m) { connection->receive(std::move(m)); }
+};
+
+void expect_error(const Message& m, MessageType request_type, wamp::Id request, std::string_view uri) {
+  EXPECT_EQ(m.type, MessageType::error);
+  EXPECT_EQ(m.error_type, request_type);
+  EXPECT_EQ(m.request, request);
+  EXPECT_EQ(m.uri, uri);
+}
+
+void expect_abort(FakePeer& peer, std::string_view reason) {
+  Message m = peer.pop();
+  EXPECT_EQ(m.type, MessageType::abort);
+  EXPECT_EQ(m.uri, reason);
+  EXPECT_TRUE(peer.closed);
+}
+
+class RouterTest : public ::testing::Test {
+ protected:
+  Router router{test_config()};
+};
+
+TEST_F(RouterTest, WelcomeAnnouncesRolesAndAnonymousIdentity) {
+  Client c(router);
+  Message welcome = c.peer.pop();
+  ASSERT_EQ(welcome.type, MessageType::welcome);
+  EXPECT_GE(welcome.id, 1u);
+  EXPECT_LE(welcome.id, wamp::kMaxId);
+  EXPECT_EQ(*wamp::get_string(welcome.options, "authrole"), "anonymous");
+  EXPECT_EQ(*wamp::get_string(welcome.options, "authmethod"), "anonymous");
+  EXPECT_EQ(*wamp::get_string(welcome.options, "realm"), "realm1");
+  const wamp::Object* roles = wamp::get_object(welcome.options, "roles");
+  ASSERT_NE(roles, nullptr);
+  ASSERT_NE(wamp::get_object(*roles, "broker"), nullptr);
+  ASSERT_NE(wamp::get_object(*roles, "dealer"), nullptr);
+  EXPECT_EQ(router.session_count(), 1u);
+}
+
+TEST_F(RouterTest, SessionIdsDiffer) {
+  Client a(router), b(router);
+  EXPECT_NE(a.join(), b.join());
+}
+
+TEST_F(RouterTest, UnknownRealmIsAborted) {
+  Client c(router, "nope");
+  expect_abort(c.peer, "wamp.error.no_such_realm");
+  EXPECT_EQ(router.session_count(), 0u);
+}
+
+TEST_F(RouterTest, RealmWithoutAnonymousRoleIsAborted) {
+  Client c(router, "noroles");
+  expect_abort(c.peer, "wamp.error.no_such_role");
+}
+
+TEST_F(RouterTest, HelloWithoutRolesIsAProtocolViolation) {
+  FakePeer peer;
+  auto conn = router.connect(peer);
+  Message m = hello("realm1");
+  m.options.clear();
+  conn->receive(m);
+  expect_abort(peer, "wamp.error.protocol_violation");
+}
+
+TEST_F(RouterTest, CallBeforeHelloIsAProtocolViolation) {
+  FakePeer peer;
+  auto conn = router.connect(peer);
+  conn->receive(request(MessageType::call, 1, "com.example"));
+  expect_abort(peer, "wamp.error.protocol_violation");
+}
+
+TEST_F(RouterTest, SecondHelloIsAProtocolViolationAndOthersAreUnaffected) {
+  Client a(router), b(router);
+  a.join();
+  b.join();
+  a.send(hello("realm1"));
+  expect_abort(a.peer, "wamp.error.protocol_violation");
+  EXPECT_EQ(router.session_count(), 1u);
+  b.send(request(MessageType::subscribe, 1, "com.topic"));
+  EXPECT_EQ(b.peer.pop().type, MessageType::subscribed);
+  EXPECT_FALSE(b.peer.closed);
+}
+
+TEST_F(RouterTest, RouterToClientMessageFromClientIsAProtocolViolation) {
+  Client a(router);
+  a.join();
+  a.send(request(MessageType::result, 1));
+  expect_abort(a.peer, "wamp.error.protocol_violation");
+}
+
+TEST_F(RouterTest, MalformedInputAborts) {
+  Client a(router);
+  a.join();
+  a.connection->receive_malformed("invalid JSON at offset 3");
+  Message m = a.peer.pop();
+  EXPECT_EQ(m.type, MessageType::abort);
+  EXPECT_EQ(m.uri, "wamp.error.protocol_violation");
+  EXPECT_EQ(*wamp::get_string(m.options, "message"), "invalid JSON at offset 3");
+  EXPECT_TRUE(a.peer.closed);
+  EXPECT_EQ(router.session_count(), 0u);
+}
+
+TEST_F(RouterTest, RequestIdZeroIsAProtocolViolation) {
+  Client a(router);
+  a.join();
+  a.send(request(MessageType::call, 0, "com.example"));
+  expect_abort(a.peer, "wamp.error.protocol_violation");
+}
+
+TEST_F(RouterTest, GoodbyeIsAnsweredAndTheTransportCanRejoin) {
+  Client a(router);
+  a.join();
+  a.send(wamp::make_goodbye("wamp.close.close_realm"));
+  Message m = a.peer.pop();
+  EXPECT_EQ(m.type, MessageType::goodbye);
+  EXPECT_EQ(m.uri, "wamp.close.goodbye_and_out");
+  EXPECT_EQ(router.session_count(), 0u);
+  EXPECT_FALSE(a.peer.closed);
+  a.send(hello("realm1"));
+  EXPECT_EQ(a.peer.pop().type, MessageType::welcome);
+}
+
+TEST_F(RouterTest, ShutdownSaysGoodbyeToEverySession) {
+  Client a(router), b(router);
+  a.join();
+  b.join();
+  router.shutdown();
+  for (Client* c : {&a, &b}) {
+    Message m = c->peer.pop();
+    EXPECT_EQ(m.type, MessageType::goodbye);
+    EXPECT_EQ(m.uri, "wamp.close.system_shutdown");
+    c->send(wamp::make_goodbye("wamp.close.goodbye_and_out"));
+    EXPECT_TRUE(c->peer.closed);
+  }
+  EXPECT_EQ(router.session_count(), 0u);
+}
+
+// ---- RPC ----
+
+class RpcTest : public RouterTest {
+ protected:
+  void SetUp() override {
+    callee.join();
+    caller_id = caller.join();
+    callee.send(request(MessageType::reg, 1, "com.add"));
+    Message registered = callee.peer.pop();
+    ASSERT_EQ(registered.type, MessageType::registered);
+    registration = registered.id;
+  }
+  Client callee{router};
+  Client caller{router};
+  wamp::Id caller_id = 0;
+  wamp::Id registration = 0;
+};
+
+TEST_F(RpcTest, CallIsInvokedAndTheResultReturnsWithTheSamePayload) {
+  Message call = request(MessageType::call, 7, "com.add");
+  call.payload = wamp::make_payload({2, 3}, {{"k", "v"}});
+  const wamp::PayloadPtr sent = call.payload;
+  caller.send(call);
+  Message invocation = callee.peer.pop();
+  ASSERT_EQ(invocation.type, MessageType::invocation);
+  EXPECT_EQ(invocation.id, registration);
+  EXPECT_EQ(invocation.payload, sent);  // passed through, not re-encoded
+  EXPECT_EQ(wamp::find(invocation.options, "caller"), nullptr);  // not disclosed by default
+
+  Message yield = request(MessageType::yield, invocation.request);
+  yield.payload = wamp::make_payload({5});
+  const wamp::PayloadPtr result_payload = yield.payload;
+  callee.send(yield);
+  Message result = caller.peer.pop();
+  ASSERT_EQ(result.type, MessageType::result);
+  EXPECT_EQ(result.request, 7u);
+  EXPECT_EQ(result.payload, result_payload);
+  EXPECT_TRUE(callee.peer.inbox.empty());
+}
+
+TEST_F(RpcTest, DiscloseMeRevealsTheCaller) {
+  caller.send(request(MessageType::call, 1, "com.add", {{"disclose_me", true}}));
+  Message invocation = callee.peer.pop();
+  EXPECT_EQ(wamp::get_uint(invocation.options, "caller"), caller_id);
+  EXPECT_EQ(*wamp::get_string(invocation.options, "caller_authrole"), "anonymous");
+}
+
+TEST_F(RpcTest, CalleeErrorReachesTheCallerIntact) {
+  caller.send(request(MessageType::call, 9, "com.add"));
+  Message invocation = callee.peer.pop();
+  Message error = wamp::make_error(MessageType::invocation, invocation.request, "com.error.bad",
+                                   wamp::make_payload({"why"}, {{"code", 42}}));
+  const wamp::PayloadPtr payload = error.payload;
+  callee.send(error);
+  Message m = caller.peer.pop();
+  expect_error(m, MessageType::call, 9, "com.error.bad");
+  EXPECT_EQ(m.payload, payload);
+}
+
+TEST_F(RpcTest, DuplicateRegistrationIsRefused) {
+  caller.send(request(MessageType::reg, 2, "com.add"));
+  expect_error(caller.peer.pop(), MessageType::reg, 2, "wamp.error.procedure_already_exists");
+}
+
+TEST_F(RpcTest, UnknownProcedure) {
+  caller.send(request(MessageType::call, 3, "com.nothing"));
+  expect_error(caller.peer.pop(), MessageType::call, 3, "wamp.error.no_such_procedure");
+}
+
+TEST_F(RpcTest, InvalidUri) {
+  caller.send(request(MessageType::call, 3, "com..bad"));
+  expect_error(caller.peer.pop(), MessageType::call, 3, "wamp.error.invalid_uri");
+  caller.send(request(MessageType::reg, 4, "wamp.mine"));
+  expect_error(caller.peer.pop(), MessageType::reg, 4, "wamp.error.invalid_uri");
+}
+
+TEST_F(RpcTest, UnregisterThenCallFails) {
+  callee.send(request(MessageType::unregister, 2));  // id 0: not ours
+  expect_error(callee.peer.pop(), MessageType::unregister, 2, "wamp.error.no_such_registration");
+  Message unregister = request(MessageType::unregister, 3);
+  unregister.id = registration;
+  caller.send(unregister);  // not the caller's registration
+  expect_error(caller.peer.pop(), MessageType::unregister, 3, "wamp.error.no_such_registration");
+  callee.send(unregister);
+  EXPECT_EQ(callee.peer.pop().type, MessageType::unregistered);
+  caller.send(request(MessageType::call, 4, "com.add"));
+  expect_error(caller.peer.pop(), MessageType::call, 4, "wamp.error.no_such_procedure");
+}
+
+TEST_F(RpcTest, CalleeLeavingFailsEveryPendingCallAtOnce) {
+  for (wamp::Id r = 1; r <= 3; ++r) caller.send(request(MessageType::call, r, "com.add"));
+  EXPECT_EQ(callee.peer.inbox.size(), 3u);
+  callee.connection->closed();
+  for (wamp::Id r = 1; r <= 3; ++r) {
+    expect_error(caller.peer.pop(), MessageType::call, r, "wamp.error.canceled");
+  }
+  caller.send(request(MessageType::call, 4, "com.add"));
+  expect_error(caller.peer.pop(), MessageType::call, 4, "wamp.error.no_such_procedure");
+}
+
+TEST_F(RpcTest, CallerLeavingMakesTheLateYieldHarmless) {
+  caller.send(request(MessageType::call, 1, "com.add"));
+  Message invocation = callee.peer.pop();
+  caller.connection->closed();
+  callee.send(request(MessageType::yield, invocation.request));
+  EXPECT_TRUE(callee.peer.inbox.empty());
+  EXPECT_FALSE(callee.peer.closed);
+}
+
+TEST_F(RpcTest, ProgressiveResultsOnlyWhenAskedFor) {
+  caller.send(request(MessageType::call, 1, "com.add", {{"receive_progress", true}}));
+  Message invocation = callee.peer.pop();
+  EXPECT_EQ(wamp::get_bool(invocation.options, "receive_progress"), true);
+  callee.send(request(MessageType::yield, invocation.request, {}, {{"progress", true}}));
+  callee.send(request(MessageType::yield, invocation.request, {}, {{"progress", true}}));
+  callee.send(request(MessageType::yield, invocation.request));
+  for (int i = 0; i < 2; ++i) {
+    Message r = caller.peer.pop();
+    EXPECT_EQ(r.type, MessageType::result);
+    EXPECT_EQ(wamp::get_bool(r.options, "progress"), true);
+  }
+  Message final_result = caller.peer.pop();
+  EXPECT_EQ(final_result.type, MessageType::result);
+  EXPECT_EQ(wamp::find(final_result.options, "progress"), nullptr);
+
+  caller.send(request(MessageType::call, 2, "com.add"));
+  invocation = callee.peer.pop();
+  callee.send(request(MessageType::yield, invocation.request, {}, {{"progress", true}}));
+  EXPECT_TRUE(caller.peer.inbox.empty());  // progress not requested: dropped
+  callee.send(request(MessageType::yield, invocation.request));
+  EXPECT_EQ(caller.peer.pop().type, MessageType::result);
+}
+
+TEST_F(RpcTest, CancelSkipAnswersTheCallerOnce) {
+  caller.send(request(MessageType::call, 1, "com.add"));
+  Message invocation = callee.peer.pop();
+  caller.send(request(MessageType::cancel, 1, {}, {{"mode", "skip"}}));
+  expect_error(caller.peer.pop(), MessageType::call, 1, "wamp.error.canceled");
+  callee.send(request(MessageType::yield, invocation.request));
+  EXPECT_TRUE(caller.peer.inbox.empty());
+  EXPECT_TRUE(callee.peer.inbox.empty());  // callee did not announce call_canceling
+}
+
+// ---- PubSub ----
+
+class PubSubTest : public RouterTest {
+ protected:
+  wamp::Id subscribe(Client& c, const std::string& topic, wamp::Id req = 1) {
+    c.send(request(MessageType::subscribe, req, topic));
+    Message m = c.peer.pop();
+    EXPECT_EQ(m.type, MessageType::subscribed);
+    return m.id;
+  }
+};
+
+TEST_F(PubSubTest, EventsReachSubscribersButNotThePublisher) {
+  Client pub(router), s1(router), s2(router);
+  pub.join();
+  s1.join();
+  s2.join();
+  const wamp::Id sub = subscribe(s1, "com.topic");
+  EXPECT_EQ(subscribe(s2, "com.topic"), sub);  // one subscription per topic
+  subscribe(pub, "com.topic");
+  Message publish = request(MessageType::publish, 5, "com.topic");
+  publish.payload = wamp::make_payload({"hello"});
+  pub.send(publish);
+  EXPECT_TRUE(pub.peer.inbox.empty());  // excluded, and no acknowledge asked
+  ASSERT_EQ(s1.peer.inbox.size(), 1u);
+  ASSERT_EQ(s2.peer.inbox.size(), 1u);
+  EXPECT_EQ(s1.peer.inbox.front(), s2.peer.inbox.front());  // one shared outbound message
+  Message event = s1.peer.pop();
+  EXPECT_EQ(event.type, MessageType::event);
+  EXPECT_EQ(event.id, sub);
+  EXPECT_EQ(event.payload, publish.payload);
+}
+
+TEST_F(PubSubTest, ExcludeMeFalseAndAcknowledge) {
+  Client pub(router);
+  pub.join();
+  subscribe(pub, "com.topic");
+  pub.send(request(MessageType::publish, 2, "com.topic",
+                   {{"exclude_me", false}, {"acknowledge", true}}));
+  Message event = pub.peer.pop();
+  EXPECT_EQ(event.type, MessageType::event);
+  Message published = pub.peer.pop();
+  EXPECT_EQ(published.type, MessageType::published);
+  EXPECT_EQ(published.request, 2u);
+  EXPECT_EQ(event.id2, published.id);
+}
+
+TEST_F(PubSubTest, BlackAndWhiteListing) {
+  Client pub(router), s1(router), s2(router);
+  pub.join();
+  const wamp::Id id1 = s1.join();
+  const wamp::Id id2 = s2.join();
+  subscribe(s1, "com.topic");
+  subscribe(s2, "com.topic");
+  pub.send(request(MessageType::publish, 1, "com.topic", {{"exclude", wamp::Array{id1}}}));
+  EXPECT_TRUE(s1.peer.inbox.empty());
+  EXPECT_EQ(s2.peer.pop().type, MessageType::event);
+  pub.send(request(MessageType::publish, 2, "com.topic", {{"eligible", wamp::Array{id1}}}));
+  EXPECT_EQ(s1.peer.pop().type, MessageType::event);
+  EXPECT_TRUE(s2.peer.inbox.empty());
+  (void)id2;
+}
+
+TEST_F(PubSubTest, PublishErrorsOnlyWithAcknowledge) {
+  Client pub(router);
+  pub.join();
+  pub.send(request(MessageType::publish, 1, "bad uri"));
+  EXPECT_TRUE(pub.peer.inbox.empty());
+  pub.send(request(MessageType::publish, 2, "bad uri", {{"acknowledge", true}}));
+  expect_error(pub.peer.pop(), MessageType::publish, 2, "wamp.error.invalid_uri");
+}
+
+TEST_F(PubSubTest, UnsubscribeStopsDelivery) {
+  Client pub(router), s(router);
+  pub.join();
+  s.join();
+  const wamp::Id sub = subscribe(s, "com.topic");
+  Message unsubscribe = request(MessageType::unsubscribe, 2);
+  unsubscribe.id = sub;
+  s.send(unsubscribe);
+  EXPECT_EQ(s.peer.pop().type, MessageType::unsubscribed);
+  s.send(unsubscribe);
+  expect_error(s.peer.pop(), MessageType::unsubscribe, 2, "wamp.error.no_such_subscription");
+  pub.send(request(MessageType::publish, 1, "com.topic"));
+  EXPECT_TRUE(s.peer.inbox.empty());
+}
+
+TEST_F(PubSubTest, AuthorizationDeniesWhatTheRoleDoesNotGrant) {
+  Client c(router, "readonly");
+  c.join();
+  subscribe(c, "com.topic");
+  c.send(request(MessageType::publish, 2, "com.topic", {{"acknowledge", true}}));
+  expect_error(c.peer.pop(), MessageType::publish, 2, "wamp.error.not_authorized");
+  c.send(request(MessageType::reg, 3, "com.proc"));
+  expect_error(c.peer.pop(), MessageType::reg, 3, "wamp.error.not_authorized");
+}
+
+TEST_F(PubSubTest, StrictRealmRejectsLooseUris) {
+  Client c(router, "strict");
+  c.join();
+  c.send(request(MessageType::subscribe, 1, "com.Example-Topic"));
+  expect_error(c.peer.pop(), MessageType::subscribe, 1, "wamp.error.invalid_uri");
+  subscribe(c, "com.example_topic", 2);
+}
+
+TEST_F(PubSubTest, EventsArriveInPublicationOrder) {
+  Client pub(router), s(router);
+  pub.join();
+  s.join();
+  subscribe(s, "com.topic");
+  for (int i = 0; i < 100; ++i) {
+    Message p = request(MessageType::publish, static_cast<wamp::Id>(i + 1), "com.topic");
+    p.payload = wamp::make_payload({i});
+    pub.send(p);
+  }
+  ASSERT_EQ(s.peer.inbox.size(), 100u);
+  wamp::Id last = 0;
+  for (int i = 0; i < 100; ++i) {
+    Message e = s.peer.pop();
+    EXPECT_EQ(e.payload->args, "[" + std::to_string(i) + "]");
+    EXPECT_NE(e.id2, last);
+    last = e.id2;
+  }
+}
+
+// ---- Authorizer ----
+
+TEST(AuthorizerTest, ExactBeatsPrefixBeatsWildcard) {
+  Permission exact = allow_all("com.a.b", MatchPolicy::exact);
+  exact.publish = false;
+  Permission prefix = allow_all("com.a", MatchPolicy::prefix);
+  prefix.call = false;
+  Permission wildcard = allow_all("com..b", MatchPolicy::wildcard);
+  wildcard.subscribe = false;
+  Authorizer auth({RoleConfig{"r", {wildcard, prefix, exact}}});
+  EXPECT_FALSE(auth.authorize("r", "com.a.b", Action::publish).allowed);
+  EXPECT_TRUE(auth.authorize("r", "com.a.b", Action::call).allowed);
+  EXPECT_FALSE(auth.authorize("r", "com.a.c", Action::call).allowed);
+  EXPECT_FALSE(auth.authorize("r", "com.x.b", Action::subscribe).allowed);
+  EXPECT_TRUE(auth.authorize("r", "com.x.b", Action::call).allowed);
+  EXPECT_FALSE(auth.authorize("r", "org.x", Action::call).allowed);
+  EXPECT_FALSE(auth.authorize("other", "com.a.b", Action::call).allowed);
+  EXPECT_TRUE(auth.authorize("trusted", "anything", Action::register_).allowed);
+}
+
+TEST(AuthorizerTest, LongestPrefixWins) {
+  Permission broad = allow_all("com.", MatchPolicy::prefix);
+  Permission narrow = allow_all("com.secret.", MatchPolicy::prefix);
+  narrow.call = false;
+  Authorizer auth({RoleConfig{"r", {narrow, broad}}});
+  EXPECT_TRUE(auth.authorize("r", "com.open", Action::call).allowed);
+  EXPECT_FALSE(auth.authorize("r", "com.secret.x", Action::call).allowed);
+}
+
+}  // namespace
+}  // namespace junction::router
