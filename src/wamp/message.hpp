@@ -107,6 +107,8 @@ enum class Field : std::uint8_t { request, id, id2, error_type, uri, options, ar
 std::span<const Field> message_schema(MessageType type);
 // Fields from this index on may be omitted (Args/Kwargs, the Details of UNSUBSCRIBED/UNREGISTERED).
 std::size_t required_fields(MessageType type);
+// The spec's name of the field at `index` of message_schema(type), e.g. "Procedure" (for errors).
+std::string_view field_name(MessageType type, std::size_t index);
 
 // Convenience constructors for the messages the router sends.
 Message make_abort(std::string reason, std::string message = {});
