@@ -5,7 +5,7 @@ JOBS      ?= $(shell nproc)
 # Ninja when present (install-deps brings it); the generator is fixed at a build dir's first configure.
 GEN = $$(test -f $(1)/CMakeCache.txt || { command -v ninja >/dev/null && echo "-G Ninja"; })
 
-.PHONY: deps build run test test-asan bench clean format
+.PHONY: deps build run test test-asan bench fuzz clean format
 
 deps:
 	@scripts/install-deps
@@ -31,8 +31,17 @@ bench: build
 	@echo "The benchmark tool (junction-bench) arrives with issue #3; nothing to run yet." >&2
 	@exit 1
 
+# Long fuzzing runs with libFuzzer (clang): FUZZ_SECONDS per target, corpus grows in build-fuzz/.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	CXX=clang++ cmake -S . -B build-fuzz $(call GEN,build-fuzz) -DCMAKE_BUILD_TYPE=Debug \
+	  -DJUNCTION_SANITIZE=ON -DJUNCTION_LIBFUZZER=ON
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_json_codec
+	mkdir -p build-fuzz/corpus-json && cp -n tests/fuzz/corpus/json/* build-fuzz/corpus-json/
+	build-fuzz/tests/fuzz/fuzz_json_codec build-fuzz/corpus-json -max_total_time=$(FUZZ_SECONDS) -max_len=65536
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz
