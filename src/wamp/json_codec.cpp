@@ -25,6 +25,11 @@ bool is_ws(char c) {
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
+// Whether c can open a JSON value; anything else is a syntax error, not a wrong type.
+bool starts_value(char c) {
+  return c == '"' || c == '[' || c == '{' || c == 't' || c == 'f' || c == 'n' || c == '-' ||
+         is_digit(c);
+}
 
 // Length of the well-formed UTF-8 sequence at p (lead byte >= 0x80), or 0 if it is not one:
 // rejects overlong forms, surrogates (U+D800..DFFF) and code points above U+10FFFF.
@@ -103,6 +108,10 @@ class Parser {
     }
     return false;
   }
+  // The cursor is where a value should start but none does.
+  bool syntax_error_here() {
+    return fail(at_end() ? "unexpected end of input" : "unexpected character");
+  }
   // A well-formed message that breaks the WAMP rules. Always returns false.
   bool fail_schema(std::string what) {
     if (error_.empty()) error_ = std::move(what);
@@ -131,7 +140,7 @@ class Parser {
         return parse_literal("null", out, Value(nullptr));
       default:
         if (peek() == '-' || is_digit(peek())) return parse_number(out);
-        return fail(at_end() ? "unexpected end of input" : "unexpected character");
+        return syntax_error_here();
     }
   }
 
@@ -395,11 +404,13 @@ class MessageDecoder {
   bool decode() {
     ps_.skip_ws();
     if (ps_.peek() != '[') {
-      return ps_.at_end() ? ps_.fail("empty message") : ps_.fail_schema("message must be a list");
+      if (!starts_value(ps_.peek())) return ps_.syntax_error_here();
+      return ps_.fail_schema("message must be a list");
     }
     ps_.consume('[');
     ps_.skip_ws();
     if (ps_.peek() == ']') return ps_.fail_schema("message must not be an empty list");
+    if (!starts_value(ps_.peek())) return ps_.syntax_error_here();
     if (!decode_type()) return false;
     const auto schema = message_schema(message_.type);
     const std::size_t required = required_fields(message_.type);
@@ -416,6 +427,7 @@ class MessageDecoder {
                                ": too many elements (at most " + std::to_string(schema.size() + 1) +
                                ")");
       }
+      if (!starts_value(ps_.peek())) return ps_.syntax_error_here();
       if (!decode_field(schema[n], n)) return false;
       ++n;
     }
