@@ -34,9 +34,9 @@ struct PathService {
 };
 
 struct ListenerConfig {
-  std::string name;                    // for logs, e.g. "transport 'web1'" or "transports[0]"
-  std::string interface = "0.0.0.0";   // address to bind
-  std::uint16_t port = 8080;           // 0 picks a free port (see Server::bound_endpoints)
+  std::string name;                   // for logs, e.g. "transport 'web1'" or "transports[0]"
+  std::string interface = "0.0.0.0";  // address to bind
+  std::uint16_t port = 8080;          // 0 picks a free port (see Server::bound_endpoints)
   // "web" transports: service per path ("/" and "/ws"; keys are normalised to start with '/').
   std::map<std::string, PathService> paths;
   // "websocket" transports: WAMP over WebSocket on every path.
@@ -45,7 +45,8 @@ struct ListenerConfig {
 
 class Server {
  public:
-  Server(boost::asio::io_context& io, router::Router& router, std::vector<ListenerConfig> listeners);
+  Server(boost::asio::io_context& io, router::Router& router,
+         std::vector<ListenerConfig> listeners);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,0 +1,244 @@
+// transport/http_session: see the header. The chain is
+//   run -> do_read -> on_read -> handle_request -> do_write -> on_write -> do_read ...
+// and ends in do_close, or in a hand-over of the socket to a WebSocketSession.
+#include "transport/http_session.hpp"
+
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "base/log.hpp"
+#include "base/version.hpp"
+#include "transport/node_info.hpp"
+#include "transport/subprotocol.hpp"
+#include "transport/websocket_session.hpp"
+
+namespace junction::transport {
+
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+namespace {
+
+// The path of a request target: origin-form "/ws?x=1" -> "/ws"; absolute-form
+// "http://host/ws" -> "/ws" (allowed by HTTP/1.1 even if browsers do not send it).
+std::string_view target_path(std::string_view target) {
+  if (const auto scheme = target.find("://");
+      scheme != std::string_view::npos && target[0] != '/') {
+    const auto slash = target.find('/', scheme + 3);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  return target.substr(0, target.find_first_of("?#"));
+}
+
+bool is_http_parse_error(const error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpSession::HttpSession(tcp::socket socket, std::shared_ptr<const ListenerContext> context)
+    : stream_(std::move(socket)), context_(std::move(context)) {
+  error_code ec;
+  const auto remote = stream_.socket().remote_endpoint(ec);
+  description_ = "http " + (ec ? std::string("(unknown peer)") : format_endpoint(remote));
+}
+
+HttpSession::~HttpSession() {
+  context_->registry->remove(this);
+}
+
+void HttpSession::run() {
+  context_->registry->add(shared_from_this());
+  do_read();
+}
+
+void HttpSession::do_read() {
+  // A fresh parser per request: its limits and state do not carry over between requests.
+  parser_.emplace();
+  parser_->header_limit(kHttpHeaderLimit);
+  parser_->body_limit(kHttpBodyLimit);
+  stream_.expires_after(kHttpReadTimeout);
+  reading_ = true;
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(error_code ec, std::size_t) {
+  reading_ = false;
+  if (ec) {
+    if (ec == http::error::end_of_stream) return do_close();
+    if (ec == http::error::header_limit) {
+      return respond_and_close(http::status::request_header_fields_too_large,
+                               "Request header too large.\n");
+    }
+    if (ec == http::error::body_limit) {
+      return respond_and_close(http::status::payload_too_large, "Request body too large.\n");
+    }
+    if (is_http_parse_error(ec) && ec != http::error::partial_message && !stopping_) {
+      JLOG(info, "transport") << description_ << ": bad HTTP request: " << ec.message();
+      return respond_and_close(http::status::bad_request, "Bad request.\n");
+    }
+    // Timeout, reset, shutdown: nothing to answer.
+    JLOG(debug, "transport") << description_ << ": " << ec.message();
+    return do_close();
+  }
+  try {
+    handle_request();
+  } catch (const std::exception& e) {
+    JLOG(error, "transport") << description_ << ": error while handling a request: " << e.what();
+    force_close();
+  }
+}
+
+void HttpSession::handle_request() {
+  Request& request = parser_->get();
+  const std::string_view path = target_path(request.target());
+  const PathService* service = context_->route(path);
+  const http::verb method = request.method();
+
+  if (service == nullptr) {
+    JLOG(debug, "transport") << description_ << ": " << request.method_string() << " " << path
+                             << " -> 404";
+    respond(request, http::status::not_found, "Not found.\n");
+    return do_write();
+  }
+
+  if (service->kind == PathService::Kind::websocket) {
+    if (websocket::is_upgrade(request)) return handle_websocket(*service, request);
+    if (method != http::verb::get && method != http::verb::head) {
+      respond(request, http::status::method_not_allowed, "Method not allowed.\n");
+      response_.set(http::field::allow, "GET");
+      return do_write();
+    }
+    respond(request, http::status::upgrade_required,
+            "This is a WAMP endpoint: connect with a WebSocket client offering one of these "
+            "subprotocols: " +
+                spoken_subprotocols(service->websocket) + "\n");
+    response_.set(http::field::upgrade, "websocket");
+    response_.set(http::field::sec_websocket_version, "13");
+    return do_write();
+  }
+
+  // nodeinfo
+  if (method != http::verb::get && method != http::verb::head) {
+    respond(request, http::status::method_not_allowed, "Method not allowed.\n");
+    response_.set(http::field::allow, "GET, HEAD");
+    return do_write();
+  }
+  handle_node_info(request);
+}
+
+void HttpSession::handle_websocket(const PathService& service, Request& request) {
+  if (context_->registry->stopping()) {
+    return respond_and_close(http::status::service_unavailable, "This node is shutting down.\n");
+  }
+  std::vector<std::string> offered;
+  const auto [first, last] = request.equal_range(http::field::sec_websocket_protocol);
+  for (auto it = first; it != last; ++it)
+    parse_subprotocols(it->value(), offered);
+  const wamp::Codec* codec = choose_codec(offered, service.websocket);
+  if (codec == nullptr) {
+    const std::string spoken = spoken_subprotocols(service.websocket);
+    const std::string client = offered.empty() ? std::string("none") : join(offered);
+    JLOG(info, "transport") << description_ << ": refused WebSocket upgrade on "
+                            << target_path(request.target()) << ": client offered " << client
+                            << ", this endpoint speaks " << spoken;
+    respond(request, http::status::bad_request,
+            "No common WAMP subprotocol. This endpoint speaks: " + spoken +
+                ". Your client offered: " + client + ".\n");
+    return do_write();
+  }
+  // The WebSocket stream sets its own timeouts; the HTTP read deadline must not follow it.
+  upgraded_ = true;
+  stream_.expires_never();
+  auto session = std::make_shared<WebSocketSession>(std::move(stream_), *codec, service.websocket,
+                                                    context_->router, context_->registry);
+  session->run(parser_->release());
+}
+
+void HttpSession::handle_node_info(const Request& request) {
+  std::string host(request[http::field::host]);
+  if (host.empty()) {
+    error_code ec;
+    const auto local = stream_.socket().local_endpoint(ec);
+    host = ec ? std::string("localhost") : format_endpoint(local);
+  }
+  respond(request, http::status::ok, render_node_info(host, context_->websocket_paths),
+          "text/html; charset=utf-8");
+  do_write();
+}
+
+void HttpSession::respond(const Request& request, http::status status, std::string body,
+                          std::string_view content_type) {
+  response_ = Response(status, request.version());
+  response_.set(http::field::server, "Junction/" + std::string(kVersion));
+  response_.set(http::field::content_type, content_type);
+  response_.keep_alive(request.keep_alive() && !stopping_);
+  response_.body() = std::move(body);
+  response_.prepare_payload();
+  // HEAD: the same headers (Content-Length included), no body.
+  if (request.method() == http::verb::head) response_.body().clear();
+}
+
+void HttpSession::respond_and_close(http::status status, std::string body) {
+  response_ = Response(status, 11);
+  response_.set(http::field::server, "Junction/" + std::string(kVersion));
+  response_.set(http::field::content_type, "text/plain; charset=utf-8");
+  response_.keep_alive(false);
+  response_.body() = std::move(body);
+  response_.prepare_payload();
+  do_write();
+}
+
+void HttpSession::do_write() {
+  stream_.expires_after(kHttpWriteTimeout);
+  http::async_write(stream_, response_,
+                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+}
+
+void HttpSession::on_write(error_code ec, std::size_t) {
+  if (ec) {
+    JLOG(debug, "transport") << description_ << ": write failed: " << ec.message();
+    return do_close();
+  }
+  if (!response_.keep_alive() || stopping_) return do_close();
+  do_read();
+}
+
+void HttpSession::do_close() {
+  if (upgraded_) return;
+  error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+void HttpSession::shutdown() {
+  stopping_ = true;
+  // Waiting for a request that may never come: stop now. A response in flight ends in on_write.
+  if (reading_) force_close();
+}
+
+void HttpSession::force_close() {
+  if (upgraded_) return;  // the socket is the WebSocket session's now
+  stream_.close();
+}
+
+}  // namespace junction::transport

@@ -1,0 +1,66 @@
+// transport/http_session: one HTTP/1.1 connection before (or instead of) a WebSocket upgrade.
+// Reads requests with size limits and a timeout, answers each from the listener's path services
+// (welcome page, 404, 405, 426, refused upgrades), keeps the connection alive between requests,
+// and hands the socket to a WebSocketSession when an upgrade is negotiated.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "transport/listener.hpp"
+#include "transport/net.hpp"
+#include "transport/session_registry.hpp"
+
+namespace junction::transport {
+
+class HttpSession : public LiveSession, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, std::shared_ptr<const ListenerContext> context);
+  ~HttpSession() override;
+
+  void run();
+
+  // LiveSession: an idle keep-alive connection closes now, a response in flight is finished.
+  void shutdown() override;
+  void force_close() override;
+  void detach() override { force_close(); }
+
+ private:
+  using Request = beast::http::request<beast::http::string_body>;
+  using Response = beast::http::response<beast::http::string_body>;
+
+  void do_read();
+  void on_read(error_code ec, std::size_t bytes);
+  void handle_request();
+  void handle_websocket(const PathService& service, Request& request);
+  void handle_node_info(const Request& request);
+  // Prepares response_ for the current request; the body is dropped for HEAD.
+  void respond(const Request& request, beast::http::status status, std::string body,
+               std::string_view content_type = "text/plain; charset=utf-8");
+  void respond_and_close(beast::http::status status, std::string body);
+  void do_write();
+  void on_write(error_code ec, std::size_t bytes);
+  void do_close();
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<const ListenerContext> context_;
+  std::string description_;  // "http 127.0.0.1:50122"
+  beast::flat_buffer buffer_;
+  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  Response response_;  // the response being written; lives here until on_write
+
+  bool reading_ = false;
+  bool stopping_ = false;  // close after the current response
+  bool upgraded_ = false;  // stream_ now belongs to a WebSocketSession
+};
+
+}  // namespace junction::transport

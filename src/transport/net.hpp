@@ -1,0 +1,45 @@
+// transport/net: shared vocabulary of the transport module — namespace aliases for Asio/Beast,
+// limits that apply to every connection, and endpoint formatting for logs and peer names.
+//
+// Threading: the whole transport runs on ONE io_context driven by ONE thread, and that thread is
+// also the router's thread (the router is single-threaded and not thread-safe). That is why
+// nothing here uses strands or locks, and why sessions may call the router directly from their
+// completion handlers. Scaling out to N threads later means one io_context per thread with
+// sessions pinned to it and message passing into the routing thread (architecture.md, §5).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
+
+namespace junction::transport {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+// Time allowed to receive one whole HTTP request (header and body).
+inline constexpr std::chrono::seconds kHttpReadTimeout{30};
+// Time allowed to write one HTTP response.
+inline constexpr std::chrono::seconds kHttpWriteTimeout{30};
+// Largest HTTP request header we parse; browsers with many cookies stay well below this.
+inline constexpr std::uint32_t kHttpHeaderLimit = 16 * 1024;
+// Largest HTTP request body; no path service takes a body yet.
+inline constexpr std::uint64_t kHttpBodyLimit = 64 * 1024;
+// Bytes a WebSocket connection may have queued for writing. A consumer that falls further behind
+// is disconnected: memory must not grow without bound because one peer stopped reading.
+inline constexpr std::size_t kMaxQueuedBytes = 64 * 1024 * 1024;
+// After close_connections(), how long sessions get to flush and close cleanly before their
+// sockets are closed hard (a peer that never answers the close handshake must not stall exit).
+inline constexpr std::chrono::seconds kShutdownGrace{5};
+// Pause before accepting again after an accept error such as EMFILE, instead of spinning.
+inline constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+// "127.0.0.1:8080" or "[::1]:8080".
+std::string format_endpoint(const tcp::endpoint& endpoint);
+
+}  // namespace junction::transport

@@ -1,0 +1,93 @@
+// transport/node_info: renders the welcome page. Everything taken from the request is HTML-escaped;
+// the page has no scripts of its own.
+#include "transport/node_info.hpp"
+
+#include "base/version.hpp"
+
+namespace junction::transport {
+namespace {
+
+std::string escape_html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_node_info(std::string_view host,
+                             const std::vector<NodeInfoEndpoint>& endpoints) {
+  const std::string version = escape_html(kVersion);
+  const std::string host_html = escape_html(host);
+  std::string page;
+  page.reserve(2048);
+  page +=
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>Junction ";
+  page += version;
+  page +=
+      "</title>\n<style>\n"
+      "body{font-family:system-ui,sans-serif;max-width:46em;margin:3em auto;padding:0 1em;"
+      "color:#222;line-height:1.5}\n"
+      "code,pre{background:#f3f3f3;border-radius:4px}code{padding:0 .2em}"
+      "pre{padding:1em;overflow:auto}\n"
+      "</style>\n</head>\n<body>\n<h1>Junction ";
+  page += version;
+  page +=
+      "</h1>\n<p>This node is running. Junction is a router for the "
+      "<a href=\"https://wamp-proto.org/\">Web Application Messaging Protocol</a> (WAMP): "
+      "remote procedure calls and publish &amp; subscribe between any WAMP clients.</p>\n";
+  std::string first_url;
+  if (endpoints.empty()) {
+    page += "<p>This listener has no WebSocket endpoint.</p>\n";
+  } else {
+    page += "<h2>WebSocket endpoints</h2>\n<ul>\n";
+    for (const auto& endpoint : endpoints) {
+      const std::string url = "ws://" + host_html + escape_html(endpoint.path);
+      if (first_url.empty()) first_url = url;
+      page += "<li><code>";
+      page += url;
+      page += "</code> &mdash; ";
+      page += endpoint.subprotocols.empty() ? std::string("no serializer available")
+                                            : escape_html(endpoint.subprotocols);
+      page += "</li>\n";
+    }
+    page += "</ul>\n";
+    page +=
+        "<h2>Connect with AutobahnJS</h2>\n<pre>const autobahn = require(\"autobahn\");\n"
+        "const connection = new autobahn.Connection({\n  url: \"";
+    page += first_url;
+    page +=
+        "\",\n  realm: \"realm1\",  // a realm configured on this node\n});\n"
+        "connection.onopen = async (session) =&gt; {\n"
+        "  await session.register(\"com.example.add2\", ([a, b]) =&gt; a + b);\n"
+        "  console.log(await session.call(\"com.example.add2\", [2, 3]));  // 5\n"
+        "};\nconnection.open();</pre>\n";
+  }
+  page += "</body>\n</html>\n";
+  return page;
+}
+
+}  // namespace junction::transport

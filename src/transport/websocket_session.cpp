@@ -1,0 +1,290 @@
+// transport/websocket_session: see the header. The chain is
+//   run -> on_accept -> do_read -> on_read -> (router) -> do_read ...
+//   send -> do_write -> on_write -> do_write ... -> (close requested, queue empty) -> start_close
+// One async_read and at most one async_write are outstanding at any time, plus the close
+// handshake, which Beast allows to overlap a pending read.
+#include "transport/websocket_session.hpp"
+
+#include <exception>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/websocket/error.hpp>
+
+#include "base/log.hpp"
+#include "base/version.hpp"
+
+namespace junction::transport {
+
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+namespace {
+
+// A flat_buffer keeps its largest size; give memory back after an unusually large message.
+constexpr std::size_t kReadBufferKeep = 1024 * 1024;
+
+std::string peer_name(beast::tcp_stream& stream) {
+  error_code ec;
+  const auto endpoint = stream.socket().remote_endpoint(ec);
+  return "websocket " + (ec ? std::string("(unknown peer)") : format_endpoint(endpoint));
+}
+
+}  // namespace
+
+WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, const wamp::Codec& codec,
+                                   const WebSocketOptions& options, router::Router& router,
+                                   std::shared_ptr<SessionRegistry> registry)
+    : ws_(std::move(stream)),
+      codec_(codec),
+      options_(options),
+      router_(router),
+      registry_(std::move(registry)) {
+  description_ = peer_name(ws_.next_layer());
+}
+
+WebSocketSession::~WebSocketSession() {
+  registry_->remove(this);
+  // Normally finish() ran already; this covers an io_context torn down with handlers pending.
+  if (connection_) {
+    try {
+      connection_->closed();
+    } catch (...) {
+    }
+  }
+}
+
+void WebSocketSession::run(http::request<http::string_body> request) {
+  registry_->add(shared_from_this());
+
+  // Handshake and close-handshake timeouts, plus an idle timeout with keep-alive pings.
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // Beast fails the connection with close code 1009 when a message grows past this.
+  ws_.read_message_max(options_.max_message_size);
+  // Write each message as one frame: the whole payload goes out in one gather write.
+  ws_.auto_fragment(false);
+  ws_.binary(codec_.binary_frames());
+  ws_.set_option(websocket::stream_base::decorator(
+      [protocol = std::string(codec_.subprotocol())](websocket::response_type& response) {
+        response.set(http::field::server, "Junction/" + std::string(kVersion));
+        response.set(http::field::sec_websocket_protocol, protocol);
+      }));
+  ws_.async_accept(request,
+                   beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+}
+
+void WebSocketSession::on_accept(error_code ec) {
+  if (ec) {
+    JLOG(info, "transport") << description_ << ": WebSocket handshake failed: " << ec.message();
+    finished_ = true;
+    close_socket();
+    return;
+  }
+  accepted_ = true;
+  if (close_requested_ || registry_->detached()) {
+    // Shut down while the handshake was in flight: close without ever joining the router.
+    finished_ = true;
+    close_requested_ = true;
+    start_close();
+    do_read();
+    return;
+  }
+  JLOG(debug, "transport") << description_ << " connected (" << codec_.subprotocol() << ")";
+  try {
+    connection_ = router_.connect(*this);
+  } catch (const std::exception& e) {
+    JLOG(error, "transport") << description_ << ": router refused the connection: " << e.what();
+    finished_ = true;
+    close_socket();
+    return;
+  }
+  do_read();
+}
+
+void WebSocketSession::do_read() {
+  ws_.async_read(read_buffer_,
+                 beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+}
+
+void WebSocketSession::on_read(error_code ec, std::size_t) {
+  if (ec) {
+    if (ec == websocket::error::closed) {
+      const auto& reason = ws_.reason();
+      std::string why = "closed by peer (code " + std::to_string(reason.code);
+      if (!reason.reason.empty()) why += ", \"" + std::string(reason.reason.c_str()) + "\"";
+      finish(why + ")");
+    } else if (ec == websocket::error::message_too_big) {
+      JLOG(info, "transport") << description_ << ": message larger than "
+                              << options_.max_message_size << " bytes; closed with 1009";
+      finish("message too big");
+    } else if (ec == beast::error::timeout) {
+      finish("timed out");
+    } else if (ec.category() == websocket::make_error_code(websocket::error::closed).category()) {
+      // Protocol trouble detected by Beast (bad frame, bad UTF-8 in a text frame, ...).
+      JLOG(info, "transport") << description_ << ": WebSocket protocol error: " << ec.message();
+      finish(ec.message());
+    } else {
+      finish(ec.message());
+    }
+    return;
+  }
+  if (!finished_ && !close_requested_) {
+    const auto data = read_buffer_.cdata();
+    deliver(std::string_view(static_cast<const char*>(data.data()), data.size()));
+  }
+  read_buffer_.consume(read_buffer_.size());
+  if (read_buffer_.capacity() > kReadBufferKeep) read_buffer_.shrink_to_fit();
+  do_read();
+}
+
+void WebSocketSession::deliver(std::string_view bytes) {
+  // The router may call send()/close() on this or any other session from inside these calls;
+  // they only queue work, so no state here is invalidated underneath us.
+  try {
+    if (ws_.got_text() == codec_.binary_frames()) {
+      connection_->receive_malformed(std::string(ws_.got_text() ? "text" : "binary") +
+                                     " WebSocket frame, but " + std::string(codec_.subprotocol()) +
+                                     " uses " + (codec_.binary_frames() ? "binary" : "text") +
+                                     " frames");
+      return;
+    }
+    auto result = codec_.decode(bytes);
+    if (auto* message = std::get_if<wamp::Message>(&result)) {
+      connection_->receive(std::move(*message));
+    } else {
+      connection_->receive_malformed(std::get<wamp::DecodeError>(result).reason);
+    }
+  } catch (const std::exception& e) {
+    JLOG(error, "transport") << description_ << ": error while routing a message: " << e.what();
+    force_close();
+  }
+}
+
+void WebSocketSession::send(wamp::OutboundPtr message) {
+  // After close() the router has said its last word; after finish() nobody is listening.
+  if (finished_ || close_requested_ || !message) return;
+  std::shared_ptr<const std::string> frame;
+  try {
+    frame = message->encoded(codec_);
+  } catch (const std::exception& e) {
+    JLOG(error, "transport") << description_ << ": cannot encode "
+                             << wamp::message_name(message->message().type) << ": " << e.what();
+  }
+  if (!frame) {
+    force_close();  // dropping a message silently could leave a caller waiting forever
+    return;
+  }
+  if (!queue_.empty() && queued_bytes_ + frame->size() > kMaxQueuedBytes) {
+    JLOG(warn, "transport") << description_ << ": peer is not reading, "
+                            << (queued_bytes_ + frame->size()) << " bytes queued (limit "
+                            << kMaxQueuedBytes << "); disconnecting";
+    force_close();
+    return;
+  }
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  if (!writing_) do_write();
+}
+
+void WebSocketSession::do_write() {
+  if (writing_ || queue_.empty() || finished_ || !accepted_) return;
+  writing_ = true;
+  // The shared buffer stays at the queue's front, alive, until on_write.
+  ws_.async_write(asio::buffer(*queue_.front()),
+                  beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+}
+
+void WebSocketSession::on_write(error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    // The read side sees the same failure and calls finish(); make sure it does.
+    JLOG(debug, "transport") << description_ << ": write failed: " << ec.message();
+    queue_.clear();
+    queued_bytes_ = 0;
+    close_socket();
+    return;
+  }
+  if (!queue_.empty()) {
+    queued_bytes_ -= queue_.front()->size();
+    queue_.pop_front();
+  }
+  if (finished_) return;
+  if (!queue_.empty()) {
+    do_write();
+  } else if (close_requested_) {
+    start_close();
+  }
+}
+
+void WebSocketSession::close() {
+  if (close_requested_) return;
+  close_requested_ = true;
+  // Before the handshake completed, on_accept takes care of it; while writing, on_write does.
+  if (accepted_ && !finished_ && !writing_ && queue_.empty()) start_close();
+}
+
+void WebSocketSession::start_close() {
+  if (close_started_) return;
+  close_started_ = true;
+  ws_.async_close(websocket::close_code::normal,
+                  beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+}
+
+void WebSocketSession::on_close(error_code ec) {
+  // On success Beast has shut the socket down; the pending read then ends and calls finish().
+  if (ec) {
+    if (!finished_) {
+      JLOG(debug, "transport") << description_ << ": close handshake failed: " << ec.message();
+    }
+    close_socket();
+  }
+}
+
+void WebSocketSession::finish(std::string_view why) {
+  if (finished_) {
+    close_socket();
+    return;
+  }
+  finished_ = true;
+  if (accepted_) {
+    JLOG(debug, "transport") << description_ << " disconnected: " << why;
+  }
+  // Keep the buffer an in-flight write still points into; drop the rest.
+  if (writing_ && !queue_.empty()) {
+    queue_.erase(queue_.begin() + 1, queue_.end());
+    queued_bytes_ = queue_.front()->size();
+  } else {
+    queue_.clear();
+    queued_bytes_ = 0;
+  }
+  close_socket();
+  // Move out first: whatever the router does in closed() (including calling send()/close() on
+  // this session) sees a finished session without a Connection.
+  auto connection = std::move(connection_);
+  if (connection) {
+    try {
+      connection->closed();
+      connection.reset();
+    } catch (const std::exception& e) {
+      JLOG(error, "transport") << description_ << ": error while closing the session: " << e.what();
+    }
+  }
+}
+
+void WebSocketSession::force_close() {
+  close_socket();
+}
+
+void WebSocketSession::detach() {
+  finish("server shut down");
+}
+
+void WebSocketSession::close_socket() {
+  // Cancels every pending operation on the stream; their handlers run with errors.
+  beast::get_lowest_layer(ws_).close();
+}
+
+}  // namespace junction::transport
