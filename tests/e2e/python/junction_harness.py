@@ -1,0 +1,366 @@
+"""Harness for Junction's end-to-end tests with Autobahn|Python (run with /usr/bin/python3).
+
+Starts a live `junction` on 127.0.0.1 with a port picked at run time, from a Crossbar-format
+config written into a temporary directory, and connects Autobahn|Python sessions to it.
+
+Usage in a test module:
+
+    from junction_harness import RouterProcess, connect, main
+    ...
+    if __name__ == "__main__":
+        main()          # path of the junction binary: argv[1] or $JUNCTION_BIN
+
+Every router started here is killed by PID when the test is over (and at interpreter exit, even
+after a failure); every wait has a timeout; on failure the router's stderr is printed.
+"""
+
+import asyncio
+import atexit
+import collections
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+import txaio
+
+txaio.use_asyncio()
+
+from autobahn.asyncio.wamp import ApplicationRunner, ApplicationSession  # noqa: E402
+from autobahn.wamp.exception import ApplicationError  # noqa: E402,F401
+from autobahn.wamp.serializer import JsonSerializer  # noqa: E402
+
+REALM = "realm1"
+MAX_MESSAGE_SIZE = 1048576
+START_TIMEOUT = 15.0  # seconds to wait for "listening on"
+OP_TIMEOUT = 10.0  # default timeout for a single WAMP operation
+
+LISTENING_RE = re.compile(r"listening on ([0-9.]+):(\d+)")
+
+JUNCTION_BIN = None  # set by main() or from $JUNCTION_BIN
+
+
+def junction_binary():
+    path = JUNCTION_BIN or os.environ.get("JUNCTION_BIN")
+    if not path:
+        raise RuntimeError("path of the junction binary: pass it as argv[1] or set JUNCTION_BIN")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError("junction binary not found or not executable: %s" % path)
+    return path
+
+
+def default_config(realms=(REALM,), max_message_size=MAX_MESSAGE_SIZE, serializers=("json",)):
+    """A Crossbar-format node config: one web transport on 127.0.0.1, port 0 (picked by the OS),
+    the node info page at "/" and WAMP over WebSocket at "/ws"; anonymous may do everything."""
+    role = {
+        "name": "anonymous",
+        "permissions": [{
+            "uri": "",
+            "match": "prefix",
+            "allow": {"call": True, "register": True, "publish": True, "subscribe": True},
+            "disclose": {"caller": False, "publisher": False},
+            "cache": True,
+        }],
+    }
+    return {
+        "version": 2,
+        "workers": [{
+            "type": "router",
+            "realms": [{"name": r, "roles": [role]} for r in realms],
+            "transports": [{
+                "type": "web",
+                "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
+                "paths": {
+                    "/": {"type": "nodeinfo"},
+                    "ws": {
+                        "type": "websocket",
+                        "serializers": list(serializers),
+                        "options": {"max_message_size": max_message_size},
+                    },
+                },
+            }],
+        }],
+    }
+
+
+_all_routers = []
+
+
+class RouterProcess:
+    """A live junction process. Use as a context manager or call start()/stop()."""
+
+    def __init__(self, config=None, name="junction"):
+        self.config = config if config is not None else default_config()
+        self.name = name
+        self.proc = None
+        self.host = None
+        self.port = None
+        self.tmpdir = None
+        self.lines = collections.deque(maxlen=4000)  # tail of stderr+stdout
+        self.lines_seen = 0
+        self._lock = threading.Lock()
+        self._listening = threading.Event()
+        self._readers = []
+        _all_routers.append(self)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self):
+        self.tmpdir = tempfile.mkdtemp(prefix="junction-e2e-")
+        cfg_path = os.path.join(self.tmpdir, "config.json")
+        with open(cfg_path, "w") as f:
+            json.dump(self.config, f, indent=2)
+        cmd = [junction_binary(), "start", "--config", cfg_path, "--loglevel", "debug"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, cwd=self.tmpdir)
+        for stream, tag in ((self.proc.stderr, ""), (self.proc.stdout, "[stdout] ")):
+            t = threading.Thread(target=self._read, args=(stream, tag), daemon=True)
+            t.start()
+            self._readers.append(t)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._listening.wait(0.05):
+            if self.proc.poll() is not None:
+                for t in self._readers:
+                    t.join(2)
+                raise RuntimeError("junction exited with code %s before listening:\n%s"
+                                   % (self.proc.returncode, self.log_tail()))
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError("junction did not print 'listening on' within %.0fs:\n%s"
+                                   % (START_TIMEOUT, self.log_tail()))
+        return self
+
+    def _read(self, stream, tag):
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self._lock:
+                self.lines.append(tag + line)
+                self.lines_seen += 1
+            if not tag and not self._listening.is_set():
+                m = LISTENING_RE.search(line)
+                if m:
+                    self.host, self.port = m.group(1), int(m.group(2))
+                    self._listening.set()
+        stream.close()
+
+    def signal(self, sig):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, sig)
+
+    def wait(self, timeout):
+        """Waits for the process to exit; returns its exit code (raises TimeoutExpired)."""
+        code = self.proc.wait(timeout=timeout)
+        for t in self._readers:
+            t.join(2)
+        return code
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def stop(self):
+        """SIGTERM, then SIGKILL if it is still there after 5 s. Returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with self._lock:
+                    self.lines.append("[harness] junction ignored SIGTERM for 5 s: SIGKILL")
+                self.kill()
+        for t in self._readers:
+            t.join(2)
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    # -- addresses and logs --------------------------------------------------------------------
+    @property
+    def url(self):
+        return "ws://%s:%d/ws" % (self.host, self.port)
+
+    @property
+    def http_base(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    def log_tail(self, n=300):
+        with self._lock:
+            lines = list(self.lines)[-n:]
+            skipped = self.lines_seen - len(lines)
+        head = "... (%d earlier lines not shown)\n" % skipped if skipped > 0 else ""
+        return head + "\n".join(lines)
+
+    def log_contains(self, text):
+        with self._lock:
+            return any(text in line for line in self.lines)
+
+
+@atexit.register
+def _kill_all():
+    for r in _all_routers:
+        r.kill()
+
+
+# -- Autobahn|Python sessions ------------------------------------------------------------------
+
+class Client(ApplicationSession):
+    """An ApplicationSession whose join/leave/disconnect are futures a test can await."""
+
+    def __init__(self, config=None):
+        super().__init__(config)
+        loop = asyncio.get_event_loop()
+        self.joined = loop.create_future()
+        self.left = loop.create_future()  # CloseDetails
+        self.disconnected = loop.create_future()
+        self.join_details = None
+
+    def onJoin(self, details):
+        self.join_details = details
+        if not self.joined.done():
+            self.joined.set_result(details)
+
+    def onLeave(self, details):
+        if not self.left.done():
+            self.left.set_result(details)
+        if not self.joined.done():
+            self.joined.set_exception(AbortError(details.reason, details.message))
+        self.disconnect()
+
+    def onDisconnect(self):
+        if not self.disconnected.done():
+            self.disconnected.set_result(True)
+        if not self.joined.done():
+            self.joined.set_exception(ConnectionError("transport closed before WELCOME"))
+
+    # -- helpers --
+    def router_feature(self, role, feature):
+        roles = getattr(self, "_router_roles", None) or {}
+        r = roles.get(role)
+        return bool(r is not None and getattr(r, feature, None))
+
+    def drop_transport(self):
+        """Drops the TCP connection abruptly: no GOODBYE, no WebSocket close."""
+        self._transport.transport.abort()
+
+    async def close(self, timeout=5.0):
+        """Leaves (GOODBYE) if still joined, and waits for the transport to go."""
+        if self.is_attached():
+            try:
+                self.leave()
+            except Exception:
+                pass
+        elif self._transport is not None:
+            self.disconnect()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.disconnected), timeout)
+        except asyncio.TimeoutError:
+            if self._transport is not None and getattr(self._transport, "transport", None):
+                self._transport.transport.abort()
+
+
+class AbortError(Exception):
+    def __init__(self, reason, message=None):
+        super().__init__("ABORT %s (%s)" % (reason, message))
+        self.reason = reason
+        self.message = message
+
+
+async def connect(router_or_url, realm=REALM, cls=Client, timeout=OP_TIMEOUT):
+    """Connects an Autobahn|Python session (ApplicationRunner, asyncio, JSON only) and waits for
+    WELCOME. Raises AbortError if the router answers HELLO with ABORT."""
+    url = router_or_url if isinstance(router_or_url, str) else router_or_url.url
+    sessions = []
+
+    def make(cfg):
+        s = cls(cfg)
+        sessions.append(s)
+        return s
+
+    runner = ApplicationRunner(url, realm, serializers=[JsonSerializer()])
+    await asyncio.wait_for(runner.run(make, start_loop=False), timeout)
+    session = sessions[0]
+    await asyncio.wait_for(asyncio.shield(session.joined), timeout)
+    return session
+
+
+async def within(aw, timeout=OP_TIMEOUT):
+    """Awaits with a timeout (every wait in these tests has one)."""
+    return await asyncio.wait_for(aw, timeout)
+
+
+class JunctionTestCase(unittest.IsolatedAsyncioTestCase):
+    """One router per test class (started in setUpClass, stopped in tearDownClass); sessions
+    opened with self.connect() are closed after each test."""
+
+    router_config = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.router = RouterProcess(config=cls.router_config, name=cls.__name__).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.router.stop()
+
+    async def asyncSetUp(self):
+        self._sessions = []
+
+    async def asyncTearDown(self):
+        for s in self._sessions:
+            try:
+                await s.close()
+            except Exception:
+                pass
+
+    async def connect(self, realm=REALM, cls=Client):
+        s = await connect(self.router, realm=realm, cls=cls)
+        self._sessions.append(s)
+        return s
+
+    async def assertWampError(self, aw, uri, timeout=OP_TIMEOUT):
+        """Awaits aw, which must fail with ApplicationError `uri`; returns the error."""
+        with self.assertRaises(ApplicationError) as cm:
+            await within(aw, timeout)
+        self.assertEqual(cm.exception.error, uri, "error: %r" % (cm.exception,))
+        return cm.exception
+
+
+def main():
+    """Runs the unittest module; on failure prints the stderr of every router it started and
+    exits non-zero."""
+    global JUNCTION_BIN
+    argv = list(sys.argv)
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        JUNCTION_BIN = os.path.abspath(argv.pop(1))
+    prog = unittest.main(argv=argv, exit=False, verbosity=2)
+    ok = prog.result.wasSuccessful() and prog.result.testsRun > 0
+    if not ok:
+        for r in _all_routers:
+            sys.stderr.write("\n===== junction log (%s, port %s, exit %s) =====\n%s\n"
+                             % (r.name, r.port, r.proc.returncode if r.proc else None,
+                                r.log_tail()))
+    _kill_all()
+    sys.exit(0 if ok else 1)
