@@ -1,1 +1,177 @@
+// node/cli: the `junction` command line. `start` runs the node: config → Router → Server on one
+// io_context thread, until SIGINT/SIGTERM, then a graceful shutdown (GOODBYE to every session,
+// listeners closed, connections closed; a 5 s watchdog stops the loop if something hangs).
+// `check` validates the config, `version` prints versions, `help` the usage.
 #include "node/cli.hpp"
+
+#include <condition_variable>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <openssl/opensslv.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/version.hpp>
+#include <nlohmann/json.hpp>
+
+#include "base/log.hpp"
+#include "base/version.hpp"
+#include "node/cli_args.hpp"
+#include "node/config.hpp"
+#include "router/router.hpp"
+#include "transport/server.hpp"
+
+namespace junction::node {
+
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kShutdownGrace = 5s;
+
+struct Loaded {
+  NodeConfig config;
+  std::string note;
+};
+
+Loaded load(const detail::CliArgs& args) {
+  const auto choice =
+      detail::choose_config(args, detail::process_env, std::filesystem::current_path());
+  if (choice.file.empty()) return {default_config(), choice.note};
+  return {load_config_file(choice.file), ""};
+}
+
+int cmd_version() {
+  std::cout << "Junction " << kVersion << "\n"
+            << "Boost " << BOOST_VERSION / 100000 << "." << BOOST_VERSION / 100 % 1000 << "."
+            << BOOST_VERSION % 100 << "\n"
+            << OPENSSL_VERSION_TEXT << " (build)\n"
+            << "nlohmann/json " << NLOHMANN_JSON_VERSION_MAJOR << "." << NLOHMANN_JSON_VERSION_MINOR
+            << "." << NLOHMANN_JSON_VERSION_PATCH << "\n";
+  return 0;
+}
+
+int cmd_check(const detail::CliArgs& args) {
+  try {
+    const auto loaded = load(args);
+    std::cout << "config OK: " << loaded.config.source;
+    if (!loaded.note.empty()) std::cout << " (" << loaded.note << ")";
+    std::cout << "\n";
+    return 0;
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}
+
+// Stops `io` if it has not finished within the grace period after a shutdown began.
+class Watchdog {
+ public:
+  explicit Watchdog(boost::asio::io_context& io) : io_(io) {}
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  void arm() {
+    if (thread_.joinable()) return;
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mutex_);
+      if (!cv_.wait_for(lock, kShutdownGrace, [this] { return done_; })) {
+        JLOG(warn, "node") << "connections still open after " << kShutdownGrace.count()
+                           << " s; stopping anyway";
+        io_.stop();
+      }
+    });
+  }
+
+ private:
+  boost::asio::io_context& io_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+int cmd_start(const detail::CliArgs& args) {
+  if (args.loglevel) log::set_level(*args.loglevel);
+  Loaded loaded;
+  try {
+    loaded = load(args);
+  } catch (const ConfigError& e) {
+    JLOG(error, "node") << e.what();
+    return 1;
+  }
+  JLOG(info, "node") << "Junction " << kVersion << " starting (config: " << loaded.config.source
+                     << ")";
+  if (!loaded.note.empty()) {
+    JLOG(info, "node") << loaded.note;
+  }
+  if (loaded.config.listeners.empty()) {
+    JLOG(warn, "node") << "no transports configured: nobody can connect";
+  }
+
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    boost::asio::io_context io(1);  // one thread: the router is single-threaded
+    router::Router router(loaded.config.router);
+    transport::Server server(io, router, loaded.config.listeners);
+    try {
+      server.start();
+    } catch (const std::exception& e) {
+      JLOG(error, "node") << e.what();
+      return 1;
+    }
+
+    Watchdog watchdog(io);
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      JLOG(info, "node") << "received " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
+                         << ", shutting down";
+      // Back to the default action: a second Ctrl-C ends the process at once.
+      boost::system::error_code ignored;
+      signals.clear(ignored);
+      server.stop_listening();
+      router.shutdown();
+      server.close_connections();
+      watchdog.arm();
+    });
+    io.run();
+  } catch (const std::exception& e) {
+    JLOG(error, "node") << "fatal: " << e.what();
+    return 1;
+  }
+  JLOG(info, "node") << "Junction stopped";
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  detail::CliArgs parsed;
+  try {
+    parsed = detail::parse_args(args);
+  } catch (const detail::UsageError& e) {
+    std::cerr << "junction: " << e.what() << "\n\n" << detail::usage();
+    return 2;
+  }
+  if (parsed.command == "help") {
+    std::cout << detail::usage();
+    return 0;
+  }
+  if (parsed.command == "version") return cmd_version();
+  if (parsed.command == "check") {
+    if (parsed.loglevel) log::set_level(*parsed.loglevel);
+    return cmd_check(parsed);
+  }
+  return cmd_start(parsed);
+}
+
+}  // namespace junction::node

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/log.hpp"
@@ -32,6 +33,14 @@ NodeConfig default_config();
 
 // Loads and validates a config file (.json, .yaml or .yml). Throws ConfigError.
 NodeConfig load_config_file(const std::filesystem::path& file);
+
+enum class ConfigFormat { json, yaml };
+
+// Parses and validates config text; `source` names it in messages (usually the file path).
+// Options that are accepted but not used yet are logged at warn level and, if `warnings` is
+// given, appended there too ("<source>: <json path>: <what>"). Throws ConfigError.
+NodeConfig parse_config(std::string_view text, ConfigFormat format, const std::string& source,
+                        std::vector<std::string>* warnings = nullptr);
 
 // Finds the config in a node directory: config.json, then config.yaml / config.yml.
 // Returns an empty path if the directory holds none.

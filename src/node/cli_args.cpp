@@ -1,0 +1,129 @@
+// node/cli_args: command-line parsing and the node-directory / config-file lookup.
+#include "node/cli_args.hpp"
+
+#include <system_error>
+
+#include "node/config.hpp"
+
+namespace junction::node::detail {
+
+namespace fs = std::filesystem;
+
+std::string usage() {
+  return "Usage: junction <command> [options]\n"
+         "\n"
+         "Commands:\n"
+         "  start     start the node (the embedded default config when none is found)\n"
+         "  check     validate the node config, print \"config OK: <file>\" or the error\n"
+         "  version   print the versions of Junction and its libraries\n"
+         "  help      print this help\n"
+         "\n"
+         "Options for start and check:\n"
+         "  --cbdir DIR       node directory; default $JUNCTION_DIR, then $CROSSBAR_DIR, then\n"
+         "                    ./.junction, then ./.crossbar (whichever exists first)\n"
+         "  --config FILE     config file (.json, .yaml, .yml); absolute, or relative to --cbdir\n"
+         "                    when given; default config.json, config.yaml or config.yml in the\n"
+         "                    node directory\n"
+         "  --loglevel LEVEL  trace, debug, info (default), warn or error\n"
+         "\n"
+         "Config reference: docs/configuration.md\n";
+}
+
+CliArgs parse_args(const std::vector<std::string>& args) {
+  CliArgs out;
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      out.command = "help";
+      return out;
+    }
+  }
+  std::size_t i = 0;
+  if (args.empty()) throw UsageError("no command given");
+  out.command = args[i++];
+  if (out.command == "--version") out.command = "version";
+  if (out.command != "start" && out.command != "check" && out.command != "version" &&
+      out.command != "help") {
+    throw UsageError("unknown command '" + out.command + "'");
+  }
+  const bool takes_options = out.command == "start" || out.command == "check";
+  for (; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); name.starts_with("--") && eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    if (!takes_options || (name != "--cbdir" && name != "--config" && name != "--loglevel")) {
+      throw UsageError("unknown option '" + name + "' for '" + out.command + "'");
+    }
+    if (!value) {
+      if (i + 1 >= args.size()) throw UsageError("option '" + name + "' needs a value");
+      value = args[++i];
+    }
+    if (value->empty()) throw UsageError("option '" + name + "' needs a value");
+    if (name == "--cbdir") {
+      out.cbdir = *value;
+    } else if (name == "--config") {
+      out.config = *value;
+    } else {
+      auto level =
+          *value == "critical" ? std::optional(log::Level::error) : log::parse_level(*value);
+      if (!level) {
+        throw UsageError("unknown log level '" + *value +
+                         "' (expected trace, debug, info, warn or error)");
+      }
+      out.loglevel = level;
+    }
+  }
+  return out;
+}
+
+ConfigChoice choose_config(const CliArgs& args, const EnvLookup& env, const fs::path& cwd) {
+  std::error_code ec;
+  auto absolute = [&](const fs::path& p) { return p.is_absolute() ? p : cwd / p; };
+
+  std::optional<fs::path> cbdir;
+  std::string cbdir_origin;
+  if (args.cbdir) {
+    cbdir = absolute(*args.cbdir);
+    cbdir_origin = "--cbdir";
+  } else if (auto dir = env("JUNCTION_DIR"); dir && !dir->empty()) {
+    cbdir = absolute(*dir);
+    cbdir_origin = "$JUNCTION_DIR";
+  } else if (auto cdir = env("CROSSBAR_DIR"); cdir && !cdir->empty()) {
+    cbdir = absolute(*cdir);
+    cbdir_origin = "$CROSSBAR_DIR";
+  }
+  if (cbdir && !fs::is_directory(*cbdir, ec)) {
+    throw ConfigError(cbdir->string() + ": node directory (from " + cbdir_origin +
+                      ") does not exist");
+  }
+
+  if (args.config) {
+    const fs::path file = args.config->is_absolute() ? *args.config
+                          : args.cbdir               ? *cbdir / *args.config
+                                                     : cwd / *args.config;
+    if (!fs::is_regular_file(file, ec)) throw ConfigError(file.string() + ": no such config file");
+    return {file, ""};
+  }
+
+  if (!cbdir) {
+    for (const char* name : {".junction", ".crossbar"}) {
+      if (fs::is_directory(cwd / name, ec)) {
+        cbdir = cwd / name;
+        break;
+      }
+    }
+  }
+  if (!cbdir) {
+    return {{},
+            "no node directory (--cbdir, $JUNCTION_DIR, $CROSSBAR_DIR, ./.junction, "
+            "./.crossbar); using the embedded default"};
+  }
+  if (auto file = find_config_in(*cbdir); !file.empty()) return {file, ""};
+  return {{},
+          "no config.json, config.yaml or config.yml in " + cbdir->string() +
+              "; using the embedded default"};
+}
+
+}  // namespace junction::node::detail

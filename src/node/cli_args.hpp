@@ -1,0 +1,50 @@
+// node/cli_args: the pure parts of the command line, kept apart from cli.cpp so tests can reach
+// them: argument parsing and the node-directory / config-file lookup.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "base/log.hpp"
+#include "node/config_source.hpp"
+
+namespace junction::node::detail {
+
+// Bad command line: the message is printed with the usage, exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CliArgs {
+  std::string command;                          // "start", "check", "version", "help"
+  std::optional<std::filesystem::path> cbdir;   // --cbdir DIR
+  std::optional<std::filesystem::path> config;  // --config FILE
+  std::optional<log::Level> loglevel;           // --loglevel LEVEL
+};
+
+// args excludes the program name. Accepts "--opt value" and "--opt=value"; "--help"/"-h"
+// anywhere means "help". Throws UsageError.
+CliArgs parse_args(const std::vector<std::string>& args);
+
+// Which config `start`/`check` use: a file, or (file empty) the embedded default, with a line
+// for the log saying why.
+struct ConfigChoice {
+  std::filesystem::path file;
+  std::string note;  // e.g. "no config file in /srv/node; using the embedded default"
+};
+
+// Lookup order: --config FILE (absolute, or relative to --cbdir when given, else to cwd); else
+// the node directory: --cbdir, $JUNCTION_DIR, $CROSSBAR_DIR, then ./.junction and ./.crossbar if
+// they exist; in it config.json, config.yaml, config.yml. Nothing found → embedded default.
+// Throws ConfigError when an explicitly named file or directory does not exist.
+ConfigChoice choose_config(const CliArgs& args, const EnvLookup& env,
+                           const std::filesystem::path& cwd);
+
+// The usage text (for help and for usage errors).
+std::string usage();
+
+}  // namespace junction::node::detail

@@ -1,0 +1,210 @@
+// node_cli_test: the `junction` command line without starting a node — argument parsing, the
+// node-directory / config-file lookup, and the `check`, `version` and `help` commands.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "node/cli.hpp"
+#include "node/cli_args.hpp"
+#include "node/config.hpp"
+
+namespace junction::node {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::choose_config;
+using detail::CliArgs;
+using detail::parse_args;
+using detail::UsageError;
+
+const fs::path kData = JUNCTION_NODE_TESTDATA_DIR;
+
+std::string usage_error(const std::vector<std::string>& args) {
+  try {
+    parse_args(args);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(NodeCli, ParsesCommandsAndOptions) {
+  auto a = parse_args({"start", "--cbdir", "/srv/node", "--config=my.yaml", "--loglevel", "debug"});
+  EXPECT_EQ(a.command, "start");
+  EXPECT_EQ(a.cbdir, fs::path("/srv/node"));
+  EXPECT_EQ(a.config, fs::path("my.yaml"));
+  EXPECT_EQ(a.loglevel, log::Level::debug);
+
+  EXPECT_EQ(parse_args({"check"}).command, "check");
+  EXPECT_EQ(parse_args({"version"}).command, "version");
+  EXPECT_EQ(parse_args({"--version"}).command, "version");
+  EXPECT_EQ(parse_args({"help"}).command, "help");
+  EXPECT_EQ(parse_args({"--help"}).command, "help");
+  EXPECT_EQ(parse_args({"start", "--nonsense", "-h"}).command, "help");
+  EXPECT_EQ(parse_args({"start", "--loglevel=warn"}).loglevel, log::Level::warn);
+}
+
+TEST(NodeCli, UsageErrors) {
+  EXPECT_EQ(usage_error({}), "no command given");
+  EXPECT_EQ(usage_error({"stop"}), "unknown command 'stop'");
+  EXPECT_EQ(usage_error({"start", "--color"}), "unknown option '--color' for 'start'");
+  EXPECT_EQ(usage_error({"version", "--cbdir", "x"}), "unknown option '--cbdir' for 'version'");
+  EXPECT_EQ(usage_error({"start", "--cbdir"}), "option '--cbdir' needs a value");
+  EXPECT_EQ(usage_error({"start", "--loglevel", "loud"}),
+            "unknown log level 'loud' (expected trace, debug, info, warn or error)");
+}
+
+CliArgs command(const std::string& name) {
+  CliArgs args;
+  args.command = name;
+  return args;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "junction-cli-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+  fs::path write(const fs::path& name, const std::string& text) const {
+    fs::create_directories((path_ / name).parent_path());
+    std::ofstream(path_ / name) << text;
+    return path_ / name;
+  }
+
+ private:
+  fs::path path_;
+};
+
+struct FakeEnv {
+  std::map<std::string, std::string> vars;
+  detail::EnvLookup lookup() const {
+    return [this](const std::string& name) -> std::optional<std::string> {
+      auto it = vars.find(name);
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+};
+
+TEST(NodeCliLookup, NothingFoundMeansEmbeddedDefault) {
+  TempDir cwd;
+  FakeEnv env;
+  const auto choice = choose_config(command("start"), env.lookup(), cwd.path());
+  EXPECT_TRUE(choice.file.empty());
+  EXPECT_EQ(choice.note,
+            "no node directory (--cbdir, $JUNCTION_DIR, $CROSSBAR_DIR, ./.junction, ./.crossbar); "
+            "using the embedded default");
+}
+
+TEST(NodeCliLookup, DotDirectoriesInOrder) {
+  TempDir cwd;
+  FakeEnv env;
+  cwd.write(".crossbar/config.yaml", "version: 2\n");
+  EXPECT_EQ(choose_config(command("start"), env.lookup(), cwd.path()).file,
+            cwd.path() / ".crossbar/config.yaml");
+  fs::create_directories(cwd.path() / ".junction");
+  const auto choice = choose_config(command("start"), env.lookup(), cwd.path());
+  EXPECT_TRUE(choice.file.empty());  // ./.junction wins, and holds no config
+  EXPECT_EQ(choice.note, "no config.json, config.yaml or config.yml in " +
+                             (cwd.path() / ".junction").string() + "; using the embedded default");
+}
+
+TEST(NodeCliLookup, EnvironmentThenFlag) {
+  TempDir cwd;
+  const auto cb = cwd.write("cb/config.json", "{}");
+  const auto jd = cwd.write("jd/config.yml", "{}");
+  const auto flag = cwd.write("flag/config.json", "{}");
+  FakeEnv env;
+  env.vars["CROSSBAR_DIR"] = (cwd.path() / "cb").string();
+  EXPECT_EQ(choose_config(command("start"), env.lookup(), cwd.path()).file, cb);
+  env.vars["JUNCTION_DIR"] = "jd";  // relative to cwd
+  EXPECT_EQ(choose_config(command("start"), env.lookup(), cwd.path()).file, jd);
+  CliArgs args = command("start");
+  args.cbdir = "flag";
+  EXPECT_EQ(choose_config(args, env.lookup(), cwd.path()).file, flag);
+}
+
+TEST(NodeCliLookup, ExplicitConfigFile) {
+  TempDir cwd;
+  const auto in_dir = cwd.write("node/other.yaml", "{}");
+  const auto in_cwd = cwd.write("here.json", "{}");
+  FakeEnv env;
+  CliArgs args = command("check");
+  args.config = "here.json";
+  EXPECT_EQ(choose_config(args, env.lookup(), cwd.path()).file, in_cwd);
+  args.cbdir = "node";
+  args.config = "other.yaml";
+  EXPECT_EQ(choose_config(args, env.lookup(), cwd.path()).file, in_dir);
+  args.config = in_cwd;  // absolute wins over --cbdir
+  EXPECT_EQ(choose_config(args, env.lookup(), cwd.path()).file, in_cwd);
+  args.config = "missing.json";
+  try {
+    choose_config(args, env.lookup(), cwd.path());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (cwd.path() / "node/missing.json").string() + ": no such config file");
+  }
+  args.cbdir = "nodir";
+  try {
+    choose_config(args, env.lookup(), cwd.path());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (cwd.path() / "nodir").string() + ": node directory (from --cbdir) does not exist");
+  }
+}
+
+int run(std::vector<std::string> args) {
+  args.insert(args.begin(), "junction");
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return run_cli(static_cast<int>(args.size()), argv.data());
+}
+
+TEST(NodeCliCommands, CheckGoodAndBadConfig) {
+  const auto good = (kData / "node_config.json").string();
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run({"check", "--config", good, "--loglevel", "error"}), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "config OK: " + good + "\n");
+
+  TempDir dir;
+  const auto bad = dir.write("config.json", R"({"version": 2, "workers": [{"type": "guest"}]})");
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run({"check", "--cbdir", dir.path().string()}), 1);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            bad.string() + ": workers[0].type: worker type 'guest' is not supported yet\n");
+}
+
+TEST(NodeCliCommands, VersionHelpAndUsage) {
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run({"version"}), 0);
+  const std::string version = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(version.rfind("Junction ", 0), 0u) << version;
+  EXPECT_NE(version.find("Boost 1."), std::string::npos) << version;
+  EXPECT_NE(version.find("OpenSSL"), std::string::npos) << version;
+
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run({"help"}), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), detail::usage());
+
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run({"frobnicate"}), 2);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "junction: unknown command 'frobnicate'\n\n" + detail::usage());
+}
+
+}  // namespace
+}  // namespace junction::node
