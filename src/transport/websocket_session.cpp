@@ -5,7 +5,9 @@
 // handshake, which Beast allows to overlap a pending read.
 #include "transport/websocket_session.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <limits>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -62,8 +64,10 @@ void WebSocketSession::run(http::request<http::string_body> request) {
 
   // Handshake and close-handshake timeouts, plus an idle timeout with keep-alive pings.
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  // Beast fails the connection with close code 1009 when a message grows past this.
-  ws_.read_message_max(options_.max_message_size);
+  // No limit inside Beast: on an oversized frame it sends 1009 but then tears the socket down at
+  // once (Boost 1.81's teardown does not drain), so a client still sending gets a reset instead
+  // of the close frame. do_read()/on_read() enforce the limit and close gracefully instead.
+  ws_.read_message_max(0);
   // Write each message as one frame: the whole payload goes out in one gather write.
   ws_.auto_fragment(false);
   ws_.binary(codec_.binary_frames());
@@ -105,8 +109,17 @@ void WebSocketSession::on_accept(error_code ec) {
 }
 
 void WebSocketSession::do_read() {
-  ws_.async_read(read_buffer_,
-                 beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+  // Read piecewise, never more than one byte past the limit, so an oversized message is noticed
+  // before it is buffered (see run() for why Beast's own limit is not used).
+  const std::size_t room = max_message_size() - std::min(read_buffer_.size(), max_message_size());
+  ws_.async_read_some(read_buffer_, room + 1,
+                      beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+}
+
+std::size_t WebSocketSession::max_message_size() const {
+  // 0 means "no limit"; keep one byte of headroom for the "+ 1" in do_read().
+  return options_.max_message_size == 0 ? std::numeric_limits<std::size_t>::max() - 1
+                                        : options_.max_message_size;
 }
 
 void WebSocketSession::on_read(error_code ec, std::size_t) {
@@ -116,14 +129,13 @@ void WebSocketSession::on_read(error_code ec, std::size_t) {
       std::string why = "closed by peer (code " + std::to_string(reason.code);
       if (!reason.reason.empty()) why += ", \"" + std::string(reason.reason.c_str()) + "\"";
       finish(why + ")");
-    } else if (ec == websocket::error::message_too_big) {
-      JLOG(info, "transport") << description_ << ": message larger than "
-                              << options_.max_message_size << " bytes; closed with 1009";
-      finish("message too big");
     } else if (ec == beast::error::timeout) {
       finish("timed out");
+    } else if (ec == asio::error::eof) {
+      finish("peer closed the TCP connection without a close handshake");
     } else if (ec.category() == websocket::make_error_code(websocket::error::closed).category()) {
-      // Protocol trouble detected by Beast (bad frame, bad UTF-8 in a text frame, ...).
+      // Protocol trouble detected by Beast (bad frame, bad UTF-8 in a text frame, ...); Beast
+      // has already sent the matching close code.
       JLOG(info, "transport") << description_ << ": WebSocket protocol error: " << ec.message();
       finish(ec.message());
     } else {
@@ -131,6 +143,24 @@ void WebSocketSession::on_read(error_code ec, std::size_t) {
     }
     return;
   }
+  if (close_started_) {
+    // Draining after our close frame: data no longer matters, the close reply does.
+    read_buffer_.consume(read_buffer_.size());
+    return do_read();
+  }
+  if (read_buffer_.size() > max_message_size()) {
+    JLOG(info, "transport") << description_ << ": message larger than " << max_message_size()
+                            << " bytes; closing with 1009";
+    read_buffer_.consume(read_buffer_.size());
+    read_buffer_.shrink_to_fit();
+    // Fail the connection: nothing more goes out but the close frame.
+    close_requested_ = true;
+    if (writing_ && !queue_.empty()) queue_.erase(queue_.begin() + 1, queue_.end());
+    if (!writing_) queue_.clear();
+    start_close(websocket::close_code::too_big);
+    return;  // the close operation reads (and discards) until the peer's close frame
+  }
+  if (!ws_.is_message_done()) return do_read();
   if (!finished_ && !close_requested_) {
     const auto data = read_buffer_.cdata();
     deliver(std::string_view(static_cast<const char*>(data.data()), data.size()));
@@ -226,21 +256,19 @@ void WebSocketSession::close() {
   if (accepted_ && !finished_ && !writing_ && queue_.empty()) start_close();
 }
 
-void WebSocketSession::start_close() {
+void WebSocketSession::start_close(websocket::close_code code) {
   if (close_started_) return;
   close_started_ = true;
-  ws_.async_close(websocket::close_code::normal,
-                  beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+  ws_.async_close(code, beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
 }
 
 void WebSocketSession::on_close(error_code ec) {
-  // On success Beast has shut the socket down; the pending read then ends and calls finish().
-  if (ec) {
-    if (!finished_) {
-      JLOG(debug, "transport") << description_ << ": close handshake failed: " << ec.message();
-    }
-    close_socket();
+  // On success both close frames were exchanged and Beast has shut the socket down. A read
+  // still pending ends with an error, finds the session finished and does nothing more.
+  if (ec && !finished_) {
+    JLOG(debug, "transport") << description_ << ": close handshake failed: " << ec.message();
   }
+  finish(ec ? "close handshake failed: " + ec.message() : std::string("closed"));
 }
 
 void WebSocketSession::finish(std::string_view why) {

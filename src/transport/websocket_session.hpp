@@ -49,11 +49,12 @@ class WebSocketSession : public LiveSession,
  private:
   void on_accept(error_code ec);
   void do_read();
+  std::size_t max_message_size() const;
   void on_read(error_code ec, std::size_t bytes);
   void deliver(std::string_view bytes);
   void do_write();
   void on_write(error_code ec, std::size_t bytes);
-  void start_close();
+  void start_close(beast::websocket::close_code code = beast::websocket::close_code::normal);
   void on_close(error_code ec);
   // The socket is finished: tell the router exactly once and drop the Connection.
   void finish(std::string_view why);
