@@ -74,7 +74,10 @@ void WebSocketSession::run(http::request<http::string_body> request) {
   ws_.set_option(websocket::stream_base::decorator(
       [protocol = std::string(codec_.subprotocol())](websocket::response_type& response) {
         response.set(http::field::server, "Junction/" + std::string(kVersion));
-        response.set(http::field::sec_websocket_protocol, protocol);
+        // Only on success: a refused handshake (Beast's 400) must not claim a subprotocol.
+        if (response.result() == http::status::switching_protocols) {
+          response.set(http::field::sec_websocket_protocol, protocol);
+        }
       }));
   ws_.async_accept(request,
                    beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
@@ -189,7 +192,7 @@ void WebSocketSession::deliver(std::string_view bytes) {
     }
   } catch (const std::exception& e) {
     JLOG(error, "transport") << description_ << ": error while routing a message: " << e.what();
-    force_close();
+    abort("internal error");
   }
 }
 
@@ -204,14 +207,15 @@ void WebSocketSession::send(wamp::OutboundPtr message) {
                              << wamp::message_name(message->message().type) << ": " << e.what();
   }
   if (!frame) {
-    force_close();  // dropping a message silently could leave a caller waiting forever
+    abort("cannot encode a message");  // dropping a message silently could leave a caller waiting
+                                       // forever
     return;
   }
   if (!queue_.empty() && queued_bytes_ + frame->size() > kMaxQueuedBytes) {
     JLOG(warn, "transport") << description_ << ": peer is not reading, "
                             << (queued_bytes_ + frame->size()) << " bytes queued (limit "
                             << kMaxQueuedBytes << "); disconnecting";
-    force_close();
+    abort("outbound queue over its limit");
     return;
   }
   queued_bytes_ += frame->size();
@@ -231,7 +235,9 @@ void WebSocketSession::on_write(error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
     // The read side sees the same failure and calls finish(); make sure it does.
-    JLOG(debug, "transport") << description_ << ": write failed: " << ec.message();
+    if (!finished_) {
+      JLOG(debug, "transport") << description_ << ": write failed: " << ec.message();
+    }
     queue_.clear();
     queued_bytes_ = 0;
     close_socket();
@@ -278,7 +284,8 @@ void WebSocketSession::finish(std::string_view why) {
   }
   finished_ = true;
   if (accepted_) {
-    JLOG(debug, "transport") << description_ << " disconnected: " << why;
+    JLOG(debug, "transport") << description_ << " disconnected: "
+                             << (abort_reason_.empty() ? why : std::string_view(abort_reason_));
   }
   // Keep the buffer an in-flight write still points into; drop the rest.
   if (writing_ && !queue_.empty()) {
@@ -303,6 +310,11 @@ void WebSocketSession::finish(std::string_view why) {
 }
 
 void WebSocketSession::force_close() {
+  abort("shutdown grace period over");
+}
+
+void WebSocketSession::abort(std::string reason) {
+  if (abort_reason_.empty()) abort_reason_ = std::move(reason);
   close_socket();
 }
 

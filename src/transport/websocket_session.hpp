@@ -59,6 +59,8 @@ class WebSocketSession : public LiveSession,
   // The socket is finished: tell the router exactly once and drop the Connection.
   void finish(std::string_view why);
   void close_socket();
+  // Closes the socket at once without a close handshake; `reason` is logged on disconnect.
+  void abort(std::string reason);
 
   beast::websocket::stream<beast::tcp_stream> ws_;
   const wamp::Codec& codec_;
@@ -66,6 +68,7 @@ class WebSocketSession : public LiveSession,
   router::Router& router_;
   std::shared_ptr<SessionRegistry> registry_;
   std::string description_;
+  std::string abort_reason_;
 
   std::unique_ptr<router::Connection> connection_;
   beast::flat_buffer read_buffer_;
