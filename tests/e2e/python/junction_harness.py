@@ -34,6 +34,7 @@ import txaio
 txaio.use_asyncio()
 
 from autobahn.asyncio.wamp import ApplicationRunner, ApplicationSession  # noqa: E402
+from autobahn.wamp import message as _message  # noqa: E402
 from autobahn.wamp.exception import ApplicationError  # noqa: E402,F401
 from autobahn.wamp.serializer import JsonSerializer  # noqa: E402
 
@@ -292,18 +293,37 @@ async def connect(router_or_url, realm=REALM, cls=Client, timeout=OP_TIMEOUT):
     """Connects an Autobahn|Python session (ApplicationRunner, asyncio, JSON only) and waits for
     WELCOME. Raises AbortError if the router answers HELLO with ABORT."""
     url = router_or_url if isinstance(router_or_url, str) else router_or_url.url
-    sessions = []
+    loop = asyncio.get_running_loop()
+    created = loop.create_future()  # the session exists once the WebSocket is open
 
     def make(cfg):
         s = cls(cfg)
-        sessions.append(s)
+        if not created.done():
+            created.set_result(s)
         return s
 
     runner = ApplicationRunner(url, realm, serializers=[JsonSerializer()])
-    await asyncio.wait_for(runner.run(make, start_loop=False), timeout)
-    session = sessions[0]
-    await asyncio.wait_for(asyncio.shield(session.joined), timeout)
+    transport, _ = await asyncio.wait_for(runner.run(make, start_loop=False), timeout)
+    try:
+        session = await asyncio.wait_for(created, timeout)
+        await asyncio.wait_for(asyncio.shield(session.joined), timeout)
+    except BaseException:
+        transport.abort()
+        raise
     return session
+
+
+def without_client_uri_check(fn, *args, **kwargs):
+    """Calls a session method (call, register, publish, subscribe) with Autobahn|Python's own
+    client-side URI check switched off, so that an invalid URI reaches the router. The check
+    runs synchronously inside the method, before the message is sent; the returned future is
+    awaited afterwards as usual."""
+    orig = _message.check_or_raise_uri
+    _message.check_or_raise_uri = lambda value, *a, **kw: value
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _message.check_or_raise_uri = orig
 
 
 async def within(aw, timeout=OP_TIMEOUT):

@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from autobahn.wamp.request import Publication  # noqa: E402
 from autobahn.wamp.types import PublishOptions  # noqa: E402
 
-from junction_harness import JunctionTestCase, main, within  # noqa: E402
+from junction_harness import JunctionTestCase, main, within, without_client_uri_check as unchecked  # noqa: E402
 
 ACK = PublishOptions(acknowledge=True)
 MAX_ID = 2 ** 53
@@ -134,11 +134,12 @@ class PubSubTest(JunctionTestCase):
         self.assertEqual(inbox_a.events, [])
 
     async def test_invalid_uri(self):
+        # Autobahn|Python refuses most invalid URIs itself; switch that off to reach the router.
         for bad in ["com..bad", "with space", "com.example.", "com.#.x"]:
             with self.subTest(uri=bad):
-                await self.assertWampError(self.pub.publish(bad, 1, options=ACK),
+                await self.assertWampError(unchecked(self.pub.publish, bad, 1, options=ACK),
                                            "wamp.error.invalid_uri")
-                await self.assertWampError(self.sub.subscribe(lambda *a: None, bad),
+                await self.assertWampError(unchecked(self.sub.subscribe, lambda *a: None, bad),
                                            "wamp.error.invalid_uri")
 
 

@@ -81,6 +81,7 @@ class RawWamp:
             self.ws.close(timeout=1)
         except Exception:
             pass
+        self.ws.shutdown()  # the socket itself, even if the close handshake failed
 
 
 def http_upgrade_status(host, port, path="/ws", protocols=None):
@@ -111,6 +112,7 @@ class RobustnessTest(JunctionTestCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
+        asyncio.get_running_loop().slow_callback_duration = 2.0  # raw socket work in threads
         # An established session that must not notice anything the raw peers do.
         self.bystander = await self.connect()
         self.bystander_calls = 0
@@ -209,6 +211,47 @@ class RobustnessTest(JunctionTestCase):
             r.hello()
             r.send([WELCOME, 12345, {"roles": {"broker": {}}}])  # only a router sends WELCOME
         await self.expect_protocol_violation(steps)
+
+    # -- errors for unknown ids, WebSocket control frames ------------------------------------
+    async def test_unknown_subscription_and_registration_ids(self):
+        def run():
+            raw = RawWamp(self.router.url)
+            try:
+                raw.hello()
+                raw.send([34, 11, 123456789])  # UNSUBSCRIBE
+                a = raw.recv()
+                raw.send([66, 12, 123456789])  # UNREGISTER
+                b = raw.recv()
+                raw.send([48, 13, {}, "com.example.robust.ping", ["still here"]])
+                c = raw.recv()
+                return a, b, c
+            finally:
+                raw.close()
+        a, b, c = await self.raw(run)
+        # ERROR may carry a human-readable message in Arguments after the URI.
+        self.assertEqual(a[:5], [ERROR, 34, 11, {}, "wamp.error.no_such_subscription"], a)
+        self.assertEqual(b[:5], [ERROR, 66, 12, {}, "wamp.error.no_such_registration"], b)
+        self.assertEqual(c, [RESULT, 13, {}, [["pong", "still here"]]])
+        await self.assert_bystander_works()
+
+    async def test_ping_answered_and_close_handshake(self):
+        def run():
+            raw = RawWamp(self.router.url)
+            try:
+                raw.hello()
+                raw.ws.ping(b"junction-e2e")
+                op, frame = raw.ws.recv_data_frame(control_frame=True)
+                pong = (op, frame.data)
+                raw.ws.send_close(1000, b"bye")
+                op, frame = raw.ws.recv_data_frame(control_frame=True)
+                closing = (op, struct.unpack("!H", frame.data[:2])[0] if len(frame.data) >= 2 else None)
+                return pong, closing
+            finally:
+                raw.close()
+        pong, closing = await self.raw(run)
+        self.assertEqual(pong, (websocket.ABNF.OPCODE_PONG, b"junction-e2e"))
+        self.assertEqual(closing, (websocket.ABNF.OPCODE_CLOSE, 1000))
+        await self.assert_bystander_works()
 
     # -- size limit ---------------------------------------------------------------------------
     async def test_oversize_message_closes_with_1009(self):
