@@ -121,13 +121,6 @@ int cmd_start(const detail::CliArgs& args) {
     boost::asio::io_context io(1);  // one thread: the router is single-threaded
     router::Router router(loaded.config.router);
     transport::Server server(io, router, loaded.config.listeners);
-    try {
-      server.start();
-    } catch (const std::exception& e) {
-      JLOG(error, "node") << e.what();
-      return 1;
-    }
-
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -142,6 +135,14 @@ int cmd_start(const detail::CliArgs& args) {
       server.close_connections();
       watchdog.arm();
     });
+    // Signals are caught before the listeners announce themselves: a supervisor may send SIGTERM
+    // as soon as it sees "listening on", and that must already mean a graceful stop.
+    try {
+      server.start();
+    } catch (const std::exception& e) {
+      JLOG(error, "node") << e.what();
+      return 1;
+    }
     io.run();
   } catch (const std::exception& e) {
     JLOG(error, "node") << "fatal: " << e.what();
