@@ -35,7 +35,8 @@ inline constexpr std::uint64_t kHttpBodyLimit = 64 * 1024;
 inline constexpr std::size_t kMaxQueuedBytes = 64 * 1024 * 1024;
 // After close_connections(), how long sessions get to flush and close cleanly before their
 // sockets are closed hard (a peer that never answers the close handshake must not stall exit).
-inline constexpr std::chrono::seconds kShutdownGrace{5};
+// Shorter than the node's own last-resort watchdog, so sessions still unwind through the router.
+inline constexpr std::chrono::seconds kShutdownGrace{3};
 // Pause before accepting again after an accept error such as EMFILE, instead of spinning.
 inline constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
