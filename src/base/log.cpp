@@ -14,8 +14,12 @@ std::atomic<Level> g_level{Level::info};
 constexpr std::array<std::string_view, 6> kNames{"trace", "debug", "info", "warn", "error", "off"};
 }  // namespace
 
-void set_level(Level l) { g_level.store(l, std::memory_order_relaxed); }
-Level level() { return g_level.load(std::memory_order_relaxed); }
+void set_level(Level l) {
+  g_level.store(l, std::memory_order_relaxed);
+}
+Level level() {
+  return g_level.load(std::memory_order_relaxed);
+}
 
 std::optional<Level> parse_level(std::string_view name) {
   for (std::size_t i = 0; i < kNames.size(); ++i) {
@@ -26,7 +30,9 @@ std::optional<Level> parse_level(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view level_name(Level l) { return kNames[static_cast<std::size_t>(l)]; }
+std::string_view level_name(Level l) {
+  return kNames[static_cast<std::size_t>(l)];
+}
 
 void write(Level l, std::string_view component, std::string_view message) {
   using namespace std::chrono;

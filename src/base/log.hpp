@@ -38,12 +38,14 @@ class Record {
   std::ostringstream stream_;
 };
 
-inline bool enabled(Level l) { return l >= level(); }
+inline bool enabled(Level l) {
+  return l >= level();
+}
 
 }  // namespace junction::log
 
 // JLOG(info, "router") << "session " << id << " joined";
-#define JLOG(lvl, component)                                           \
-  if (!::junction::log::enabled(::junction::log::Level::lvl)) {        \
-  } else                                                               \
+#define JLOG(lvl, component)                                    \
+  if (!::junction::log::enabled(::junction::log::Level::lvl)) { \
+  } else                                                        \
     ::junction::log::Record(::junction::log::Level::lvl, component)

@@ -23,7 +23,8 @@ std::vector<std::string_view> split_components(std::string_view uri) {
 // Ranks a matching wildcard pattern: more literal components, and literals earlier, rank higher.
 std::vector<bool> wildcard_rank(std::string_view pattern) {
   std::vector<bool> rank;
-  for (auto part : split_components(pattern)) rank.push_back(!part.empty());
+  for (auto part : split_components(pattern))
+    rank.push_back(!part.empty());
   return rank;
 }
 
@@ -83,7 +84,8 @@ const Permission* best_permission(const std::vector<Permission>& permissions,
 }
 
 Authorizer::Authorizer(const std::vector<RoleConfig>& roles) {
-  for (const RoleConfig& role : roles) roles_[role.name] = role.permissions;
+  for (const RoleConfig& role : roles)
+    roles_[role.name] = role.permissions;
 }
 
 bool Authorizer::has_role(std::string_view role) const {

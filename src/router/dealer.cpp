@@ -177,8 +177,8 @@ void Dealer::invocation_error(Session& callee, const Message& message) {
   const auto caller = realm_.sessions().find(call.caller_session);
   if (caller == realm_.sessions().end()) return;
   // The callee's error reaches the caller unchanged: URI, args and kwargs.
-  caller->second->send(wamp::make_error(MessageType::call, call.call_request, message.uri,
-                                        message.payload));
+  caller->second->send(
+      wamp::make_error(MessageType::call, call.call_request, message.uri, message.payload));
 }
 
 void Dealer::cancel(Session& caller, const Message& message) {
@@ -194,9 +194,8 @@ void Dealer::cancel(Session& caller, const Message& message) {
     return;
   }
   const auto callee = realm_.sessions().find(key.first);
-  const bool callee_can_cancel =
-      callee != realm_.sessions().end() &&
-      client_has_feature(*callee->second, "callee", "call_canceling");
+  const bool callee_can_cancel = callee != realm_.sessions().end() &&
+                                 client_has_feature(*callee->second, "callee", "call_canceling");
   if (mode != "skip" && callee_can_cancel) {
     Message interrupt;
     interrupt.type = MessageType::interrupt;

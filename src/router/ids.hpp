@@ -16,7 +16,8 @@ class IdGenerator {
   template <typename Taken>
   wamp::Id next_unique(Taken&& taken) {
     wamp::Id id = next();
-    while (taken(id)) id = next();
+    while (taken(id))
+      id = next();
     return id;
   }
 

@@ -129,7 +129,8 @@ class SessionState {
   // Router shutdown: GOODBYE to an established session; other connections just close.
   void shutdown() {
     if (phase_ == Phase::established) {
-      peer_.send(wamp::make_outbound(wamp::make_goodbye(std::string(wamp::errors::system_shutdown))));
+      peer_.send(
+          wamp::make_outbound(wamp::make_goodbye(std::string(wamp::errors::system_shutdown))));
       phase_ = Phase::goodbye_sent;
     } else if (phase_ == Phase::awaiting_hello) {
       phase_ = Phase::closed;
@@ -176,7 +177,8 @@ class SessionState {
     if (const wamp::Array* methods = wamp::get_array(hello.options, "authmethods");
         methods && !methods->empty()) {
       bool anonymous = false;
-      for (const auto& m : *methods) anonymous = anonymous || (m.as_string() && *m.as_string() == "anonymous");
+      for (const auto& m : *methods)
+        anonymous = anonymous || (m.as_string() && *m.as_string() == "anonymous");
       if (!anonymous) {
         return abort("wamp.error.no_auth_method",
                      "this transport supports only the authmethod 'anonymous'");
@@ -188,8 +190,8 @@ class SessionState {
                    "realm '" + realm.name() + "' has no role '" + authrole + "'");
     }
 
-    Session& session = realm.join(peer_, generate_authid(router_.ids), authrole, "anonymous",
-                                  *roles);
+    Session& session =
+        realm.join(peer_, generate_authid(router_.ids), authrole, "anonymous", *roles);
     realm_ = &realm;
     session_ = &session;
     phase_ = Phase::established;
@@ -197,15 +199,13 @@ class SessionState {
     Message welcome;
     welcome.type = MessageType::welcome;
     welcome.id = session.id;
-    welcome.options = wamp::Object{{"realm", realm.name()},
-                                   {"authid", session.authid},
-                                   {"authrole", session.authrole},
-                                   {"authmethod", session.authmethod},
-                                   {"authprovider", "static"},
-                                   {"roles", router_roles()}};
+    welcome.options =
+        wamp::Object{{"realm", realm.name()},        {"authid", session.authid},
+                     {"authrole", session.authrole}, {"authmethod", session.authmethod},
+                     {"authprovider", "static"},     {"roles", router_roles()}};
     peer_.send(wamp::make_outbound(std::move(welcome)));
-    JLOG(debug, "router") << "session " << session.id << " joined realm '" << realm.name()
-                          << "' (" << peer_.describe() << ")";
+    JLOG(debug, "router") << "session " << session.id << " joined realm '" << realm.name() << "' ("
+                          << peer_.describe() << ")";
   }
 
   void on_established(Message message) {
@@ -216,8 +216,7 @@ class SessionState {
     }
     switch (type) {
       case MessageType::hello:
-        return abort(wamp::errors::protocol_violation,
-                     "HELLO received on an established session");
+        return abort(wamp::errors::protocol_violation, "HELLO received on an established session");
       case MessageType::authenticate:
         return abort(wamp::errors::protocol_violation,
                      "AUTHENTICATE received on an established session");
@@ -231,8 +230,8 @@ class SessionState {
         const wamp::Id id = session_->id;
         leave();
         phase_ = Phase::awaiting_hello;  // the transport may carry a new session (spec)
-        peer_.send(wamp::make_outbound(
-            wamp::make_goodbye(std::string(wamp::errors::goodbye_and_out))));
+        peer_.send(
+            wamp::make_outbound(wamp::make_goodbye(std::string(wamp::errors::goodbye_and_out))));
         JLOG(debug, "router") << "session " << id << " said goodbye (" << message.uri << ")";
         return;
       }
@@ -247,8 +246,9 @@ class SessionState {
         break;
     }
     if (message.request == 0) {
-      return abort(wamp::errors::protocol_violation,
-                   std::string(wamp::message_name(type)) + ": request id 0 is out of range [1, 2^53]");
+      return abort(
+          wamp::errors::protocol_violation,
+          std::string(wamp::message_name(type)) + ": request id 0 is out of range [1, 2^53]");
     }
     realm_->dispatch(*session_, std::move(message));
   }
@@ -282,12 +282,18 @@ class SessionState {
 Connection::Connection(Router& router, Peer& peer)
     : state_(std::make_unique<SessionState>(*router.impl_, peer)) {}
 Connection::~Connection() = default;
-void Connection::receive(wamp::Message message) { state_->receive(std::move(message)); }
+void Connection::receive(wamp::Message message) {
+  state_->receive(std::move(message));
+}
 void Connection::receive_malformed(const std::string& reason) {
   state_->receive_malformed(reason);
 }
-void Connection::closed() { state_->closed(); }
-wamp::Id Connection::session_id() const { return state_->session_id(); }
+void Connection::closed() {
+  state_->closed();
+}
+wamp::Id Connection::session_id() const {
+  return state_->session_id();
+}
 
 Router::Router(RouterConfig config) : impl_(std::make_unique<Impl>()) {
   for (RealmConfig& realm : config.realms) {
@@ -306,12 +312,14 @@ void Router::shutdown() {
   impl_->shutting_down = true;
   // shutdown() never removes entries synchronously (Peer::close only queues), but copy anyway.
   const auto connections = impl_->connections;
-  for (SessionState* state : connections) state->shutdown();
+  for (SessionState* state : connections)
+    state->shutdown();
 }
 
 std::size_t Router::session_count() const {
   std::size_t n = 0;
-  for (const auto& [name, realm] : impl_->realms) n += realm->sessions().size();
+  for (const auto& [name, realm] : impl_->realms)
+    n += realm->sessions().size();
   return n;
 }
 

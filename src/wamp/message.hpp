@@ -10,7 +10,8 @@
 //   AUTHENTICATE  Signature, Extra                                 uri, options
 //   GOODBYE       Details, Reason                                  options, uri
 //   ERROR         REQUEST.Type, REQUEST.Request, Details, Error, [Args, [Kwargs]]
-//                                                                  error_type, request, options, uri
+//                                                                  error_type, request, options,
+//                                                                  uri
 //   PUBLISH       Request, Options, Topic, [Args, [Kwargs]]        request, options, uri
 //   PUBLISHED     Request, Publication                             request, id
 //   SUBSCRIBE     Request, Options, Topic                          request, options, uri
@@ -93,13 +94,13 @@ PayloadPtr make_payload(const Array& args, const Object& kwargs = {});
 
 struct Message {
   MessageType type = MessageType::hello;
-  Id request = 0;                          // Request|id, or the request an answer refers to
-  Id id = 0;                               // Session / Subscription / Registration / Publication
-  Id id2 = 0;                              // EVENT's Publication
+  Id request = 0;  // Request|id, or the request an answer refers to
+  Id id = 0;       // Session / Subscription / Registration / Publication
+  Id id2 = 0;      // EVENT's Publication
   MessageType error_type = MessageType::hello;  // ERROR's REQUEST.Type
-  std::string uri;                         // realm, topic, procedure, reason, error, authmethod
-  Object options;                          // Options / Details / Extra
-  PayloadPtr payload;                      // null when the message carries no Arguments
+  std::string uri;     // realm, topic, procedure, reason, error, authmethod
+  Object options;      // Options / Details / Extra
+  PayloadPtr payload;  // null when the message carries no Arguments
 };
 
 // What each message type carries: the codec walks this list.

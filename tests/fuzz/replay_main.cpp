@@ -20,7 +20,8 @@ void run(const std::string& input) {
 }
 
 std::string mutate(std::string s, const std::vector<std::string>& seeds, std::mt19937& rng) {
-  static const char kInteresting[] = "[]{}\",:\\0123456789-+.eEtrufalsn \x00\x7f\xc3\xa9\xff\xed\xa0\x80";
+  static const char kInteresting[] =
+      "[]{}\",:\\0123456789-+.eEtrufalsn \x00\x7f\xc3\xa9\xff\xed\xa0\x80";
   const int edits = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < edits; ++i) {
     const std::size_t pos = s.empty() ? 0 : rng() % (s.size() + 1);
@@ -49,7 +50,8 @@ std::string mutate(std::string s, const std::vector<std::string>& seeds, std::mt
         if (!s.empty()) {
           const std::size_t from = pos % s.size();
           const std::string piece = s.substr(from, 1 + rng() % 16);
-          for (int k = 0; k < 1 + static_cast<int>(rng() % 64); ++k) s.insert(from, piece);
+          for (int k = 0; k < 1 + static_cast<int>(rng() % 64); ++k)
+            s.insert(from, piece);
         }
         break;
     }
@@ -76,9 +78,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "no seeds in %s\n", argv[1]);
     return 2;
   }
-  for (const auto& s : seeds) run(s);
+  for (const auto& s : seeds)
+    run(s);
   std::mt19937 rng(20261124);  // fixed: the run is reproducible
-  for (long i = 0; i < mutations; ++i) run(mutate(seeds[rng() % seeds.size()], seeds, rng));
+  for (long i = 0; i < mutations; ++i)
+    run(mutate(seeds[rng() % seeds.size()], seeds, rng));
   std::printf("%zu seeds, %ld mutations: no crash\n", seeds.size(), mutations);
   return 0;
 }

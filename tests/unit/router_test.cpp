@@ -40,7 +40,8 @@ Permission allow_all(std::string uri = "", MatchPolicy match = MatchPolicy::pref
 
 RouterConfig test_config() {
   RouterConfig config;
-  config.realms.push_back(RealmConfig{"realm1", wamp::UriCheck::loose, {{"anonymous", {allow_all()}}}});
+  config.realms.push_back(
+      RealmConfig{"realm1", wamp::UriCheck::loose, {{"anonymous", {allow_all()}}}});
   Permission only_subscribe = allow_all();
   only_subscribe.publish = only_subscribe.register_ = only_subscribe.call = false;
   config.realms.push_back(
@@ -62,7 +63,8 @@ Message hello(std::string realm) {
   return m;
 }
 
-Message request(MessageType type, wamp::Id request, std::string uri = {}, wamp::Object options = {}) {
+Message request(MessageType type, wamp::Id request, std::string uri = {},
+                wamp::Object options = {}) {
   Message m;
   m.type = type;
   m.request = request;
@@ -87,7 +89,8 @@ struct Client {
   void send(Message m) { connection->receive(std::move(m)); }
 };
 
-void expect_error(const Message& m, MessageType request_type, wamp::Id request, std::string_view uri) {
+void expect_error(const Message& m, MessageType request_type, wamp::Id request,
+                  std::string_view uri) {
   EXPECT_EQ(m.type, MessageType::error);
   EXPECT_EQ(m.error_type, request_type);
   EXPECT_EQ(m.request, request);
@@ -246,7 +249,7 @@ TEST_F(RpcTest, CallIsInvokedAndTheResultReturnsWithTheSamePayload) {
   Message invocation = callee.peer.pop();
   ASSERT_EQ(invocation.type, MessageType::invocation);
   EXPECT_EQ(invocation.id, registration);
-  EXPECT_EQ(invocation.payload, sent);  // passed through, not re-encoded
+  EXPECT_EQ(invocation.payload, sent);                           // passed through, not re-encoded
   EXPECT_EQ(wamp::find(invocation.options, "caller"), nullptr);  // not disclosed by default
 
   Message yield = request(MessageType::yield, invocation.request);
@@ -310,7 +313,8 @@ TEST_F(RpcTest, UnregisterThenCallFails) {
 }
 
 TEST_F(RpcTest, CalleeLeavingFailsEveryPendingCallAtOnce) {
-  for (wamp::Id r = 1; r <= 3; ++r) caller.send(request(MessageType::call, r, "com.add"));
+  for (wamp::Id r = 1; r <= 3; ++r)
+    caller.send(request(MessageType::call, r, "com.add"));
   EXPECT_EQ(callee.peer.inbox.size(), 3u);
   callee.connection->closed();
   for (wamp::Id r = 1; r <= 3; ++r) {
