@@ -14,12 +14,6 @@ namespace {
 using wamp::Message;
 using wamp::MessageType;
 
-void reply_error(const Session& session, const Message& request, std::string_view error,
-                 std::string text) {
-  session.send(wamp::make_error(request.type, request.request, std::string(error),
-                                wamp::make_payload({wamp::Value(std::move(text))})));
-}
-
 bool contains_id(const wamp::Array& list, wamp::Id id) {
   return std::any_of(list.begin(), list.end(),
                      [id](const wamp::Value& v) { return v.as_uint() == id; });
@@ -69,16 +63,7 @@ void Broker::subscribe(Session& session, const Message& message) {
                 "subscription match policy '" + *match + "' is not supported yet");
     return;
   }
-  std::string why;
-  if (!check_action_uri(realm_, session, message.uri, false, why)) {
-    reply_error(session, message, wamp::errors::invalid_uri, why);
-    return;
-  }
-  if (!realm_.authorizer().authorize(session.authrole, message.uri, Action::subscribe).allowed) {
-    reply_error(session, message, wamp::errors::not_authorized,
-                "session is not authorized to subscribe to topic '" + message.uri + "'");
-    return;
-  }
+  if (!admit(realm_, session, message, Action::subscribe)) return;
   auto [it, created] = by_topic_.try_emplace(message.uri);
   Subscription& subscription = it->second;
   if (created) {
@@ -132,20 +117,8 @@ void Broker::remove_session(Session& session) {
 void Broker::publish(Session& session, const Message& message) {
   const bool acknowledge = wamp::get_bool(message.options, "acknowledge").value_or(false);
   // Errors for a publication are reported only when the publisher asked for acknowledgement.
-  std::string why;
-  if (!check_action_uri(realm_, session, message.uri, true, why)) {
-    if (acknowledge) reply_error(session, message, wamp::errors::invalid_uri, why);
-    return;
-  }
-  const Authorization auth =
-      realm_.authorizer().authorize(session.authrole, message.uri, Action::publish);
-  if (!auth.allowed) {
-    if (acknowledge) {
-      reply_error(session, message, wamp::errors::not_authorized,
-                  "session is not authorized to publish to topic '" + message.uri + "'");
-    }
-    return;
-  }
+  const auto auth = admit(realm_, session, message, Action::publish, acknowledge);
+  if (!auth) return;
   const wamp::Id publication = realm_.ids().next();
   if (auto it = by_topic_.find(message.uri); it != by_topic_.end()) {
     Subscription& subscription = it->second;
@@ -154,7 +127,7 @@ void Broker::publish(Session& session, const Message& message) {
     event.id = subscription.id;
     event.id2 = publication;
     event.payload = message.payload;  // shared, never copied
-    if (auth.disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
+    if (auth->disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
       event.options["publisher"] = wamp::Value(session.id);
       event.options["publisher_authid"] = session.authid;
       event.options["publisher_authrole"] = session.authrole;

@@ -12,12 +12,6 @@ namespace {
 using wamp::Message;
 using wamp::MessageType;
 
-void reply_error(const Session& session, const Message& request, std::string_view error,
-                 std::string text) {
-  session.send(wamp::make_error(request.type, request.request, std::string(error),
-                                wamp::make_payload({wamp::Value(std::move(text))})));
-}
-
 // Does the client announce an advanced feature for a role (HELLO.Details.roles)?
 bool client_has_feature(const Session& session, std::string_view role, std::string_view feature) {
   const wamp::Object* r = wamp::get_object(session.client_roles, role);
@@ -40,16 +34,7 @@ void Dealer::register_procedure(Session& session, const Message& message) {
                 "invocation policy '" + *invoke + "' is not supported yet");
     return;
   }
-  std::string why;
-  if (!check_action_uri(realm_, session, message.uri, true, why)) {
-    reply_error(session, message, wamp::errors::invalid_uri, why);
-    return;
-  }
-  if (!realm_.authorizer().authorize(session.authrole, message.uri, Action::register_).allowed) {
-    reply_error(session, message, wamp::errors::not_authorized,
-                "session is not authorized to register procedure '" + message.uri + "'");
-    return;
-  }
+  if (!admit(realm_, session, message, Action::register_)) return;
   auto [it, created] = by_procedure_.try_emplace(message.uri);
   if (!created) {
     reply_error(session, message, wamp::errors::procedure_already_exists,
@@ -92,18 +77,8 @@ void Dealer::drop_registration(Registration& registration) {
 }
 
 void Dealer::call(Session& session, const Message& message) {
-  std::string why;
-  if (!check_action_uri(realm_, session, message.uri, false, why)) {
-    reply_error(session, message, wamp::errors::invalid_uri, why);
-    return;
-  }
-  const Authorization auth =
-      realm_.authorizer().authorize(session.authrole, message.uri, Action::call);
-  if (!auth.allowed) {
-    reply_error(session, message, wamp::errors::not_authorized,
-                "session is not authorized to call procedure '" + message.uri + "'");
-    return;
-  }
+  const auto auth = admit(realm_, session, message, Action::call);
+  if (!auth) return;
   const auto reg = by_procedure_.find(message.uri);
   if (reg == by_procedure_.end()) {
     reply_error(session, message, wamp::errors::no_such_procedure,
@@ -125,7 +100,7 @@ void Dealer::call(Session& session, const Message& message) {
   invocation.request = invocation_request;
   invocation.id = registration.id;
   invocation.payload = message.payload;
-  if (auth.disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
+  if (auth->disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
     invocation.options["caller"] = wamp::Value(session.id);
     invocation.options["caller_authid"] = session.authid;
     invocation.options["caller_authrole"] = session.authrole;

@@ -73,18 +73,41 @@ void Realm::dispatch(Session& session, wamp::Message message) {
   }
 }
 
-bool check_action_uri(const Realm& realm, const Session& session, std::string_view uri,
-                      bool reserved_forbidden, std::string& why) {
+void reply_error(const Session& session, const wamp::Message& request, std::string_view error,
+                 std::string text) {
+  session.send(wamp::make_error(request.type, request.request, std::string(error),
+                                wamp::make_payload({wamp::Value(std::move(text))})));
+}
+
+std::optional<Authorization> admit(const Realm& realm, const Session& session,
+                                   const wamp::Message& request, Action action, bool report) {
+  const std::string& uri = request.uri;
   if (!wamp::valid_uri(uri, realm.uri_check())) {
-    why = "'" + std::string(uri) + "' is not a valid " +
-          (realm.uri_check() == wamp::UriCheck::strict ? "strict" : "loose") + " URI";
-    return false;
+    if (report) {
+      reply_error(session, request, wamp::errors::invalid_uri,
+                  "'" + uri + "' is not a valid " +
+                      (realm.uri_check() == wamp::UriCheck::strict ? "strict" : "loose") + " URI");
+    }
+    return std::nullopt;
   }
-  if (reserved_forbidden && uri.starts_with("wamp.") && session.authrole != "trusted") {
-    why = "URIs under 'wamp.' are reserved for the router";
-    return false;
+  const bool reserved = action == Action::register_ || action == Action::publish;
+  if (reserved && uri.starts_with("wamp.") && session.authrole != "trusted") {
+    if (report) {
+      reply_error(session, request, wamp::errors::invalid_uri,
+                  "URIs under 'wamp.' are reserved for the router");
+    }
+    return std::nullopt;
   }
-  return true;
+  const Authorization auth = realm.authorizer().authorize(session.authrole, uri, action);
+  if (!auth.allowed) {
+    if (report) {
+      reply_error(
+          session, request, wamp::errors::not_authorized,
+          "session is not authorized to " + std::string(action_name(action)) + " '" + uri + "'");
+    }
+    return std::nullopt;
+  }
+  return auth;
 }
 
 }  // namespace junction::router

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "router/authorizer.hpp"
@@ -47,9 +48,15 @@ class Realm {
   Dealer dealer_;
 };
 
-// True when `uri` is acceptable for an action in this realm; reserved "wamp." URIs may be used
-// for register/publish by the trusted role only.
-bool check_action_uri(const Realm& realm, const Session& session, std::string_view uri,
-                      bool reserved_forbidden, std::string& why);
+// Answers `request` with ERROR `error`, a one-line explanation as its Arguments.
+void reply_error(const Session& session, const wamp::Message& request, std::string_view error,
+                 std::string text);
+
+// The checks every broker/dealer action starts with: the URI is valid for the realm (URIs under
+// "wamp." may be registered or published to by the trusted role only), and the session's role
+// grants `action` on it. On refusal answers with the spec's ERROR if `report` is set (PUBLISH
+// reports only when acknowledge was asked for) and returns nullopt.
+std::optional<Authorization> admit(const Realm& realm, const Session& session,
+                                   const wamp::Message& request, Action action, bool report = true);
 
 }  // namespace junction::router
