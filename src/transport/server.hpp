@@ -1,8 +1,9 @@
-// transport/server: the network front door. Listens on TCP, speaks HTTP/1.1 (Boost.Beast), serves
-// the configured path services and upgrades WebSocket requests on WAMP paths into router
-// Connections. Owns sockets, framing and per-connection write queues; knows no routing rules.
+// transport/server: the network front door. Listens on TCP or Unix sockets (optionally TLS),
+// speaks HTTP/1.1 (Boost.Beast) and RawSocket, serves the configured path services and turns
+// WebSocket and RawSocket sessions into router Connections. Owns sockets, framing and per-connection write queues; knows no routing rules.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -22,6 +23,54 @@ struct WebSocketOptions {
   std::vector<wamp::Serializer> serializers{wamp::Serializer::json};
   // Largest message accepted from a peer; a larger one closes the connection with 1009.
   std::size_t max_message_size = 16 * 1024 * 1024;
+  // Server-initiated pings: every `auto_ping_interval` of silence a ping with `auto_ping_size`
+  // random bytes; no pong (or other traffic) within `auto_ping_timeout` closes the connection.
+  // Zero interval: Beast's defaults (ping after 150 s idle, close after 300 s).
+  std::chrono::milliseconds auto_ping_interval{0};
+  std::chrono::milliseconds auto_ping_timeout{0};
+  std::size_t auto_ping_size = 4;  // 4..125 bytes (Crossbar's range)
+  // Time for the opening handshake (HTTP upgrade) and for the closing handshake.
+  std::chrono::milliseconds open_handshake_timeout{30000};
+  std::chrono::milliseconds close_handshake_timeout{1000};
+  // permessage-deflate (RFC 7692).
+  struct Compression {
+    bool enabled = false;
+    int max_window_bits = 15;  // 9..15, server_max_window_bits we accept
+    int memory_level = 8;      // zlib memLevel 1..9
+    bool no_context_takeover = false;
+  } compression;
+  // Browser Origin check: patterns with '*' wildcards, e.g. "https://*.example.com". Empty: any.
+  std::vector<std::string> allowed_origins;
+  // The port clients see (behind a proxy or NAT); used where the node shows its own URL.
+  std::optional<std::uint16_t> external_port;
+  // A plain GET (no upgrade) on a WebSocket path answers a small status page (else 426).
+  bool enable_webstatus = true;
+};
+
+struct RawSocketOptions {
+  // Serializers accepted, in the server's order of preference (RawSocket ids 1 JSON,
+  // 2 MessagePack, 3 CBOR, 4 UBJSON).
+  std::vector<wamp::Serializer> serializers{wamp::Serializer::json};
+  // Largest message accepted (RawSocket allows at most 16 MiB = 2^24).
+  std::size_t max_message_size = 16 * 1024 * 1024;
+  // Sessions a listener accepts at once; past it the handshake answers error 4
+  // ("maximum connection count reached"). 0: no limit.
+  std::size_t max_connections = 0;
+  // RawSocket PING every interval of silence; no PONG within the timeout closes. 0: off.
+  std::chrono::milliseconds auto_ping_interval{0};
+  std::chrono::milliseconds auto_ping_timeout{0};
+};
+
+// TLS for a listener (OpenSSL 3). Files are PEM.
+struct TlsOptions {
+  std::string key;                           // private key
+  std::string certificate;                   // certificate, optionally followed by its chain
+  std::vector<std::string> ca_certificates;  // CAs that client certificates must chain to
+  std::string chain_certificates;            // extra chain file (Crossbar "chain_certificates")
+  std::string ciphers;                       // TLS 1.2 cipher list; empty: modern AEAD defaults
+  std::string dhparam;                       // DH parameters for DHE suites (optional)
+  // With ca_certificates: ask for a client certificate; `true` also refuses peers without one.
+  bool require_client_certificate = false;
 };
 
 struct PathService {
@@ -33,14 +82,22 @@ struct PathService {
   WebSocketOptions websocket;
 };
 
+// One listening socket. What it serves follows from what is set: HTTP path services (`paths`),
+// WebSocket on any path (`websocket_on_any_path`), RawSocket (`rawsocket`). With RawSocket and
+// HTTP both set it is a universal listener: the first byte tells them apart (0x7F: RawSocket).
 struct ListenerConfig {
   std::string name;                   // for logs, e.g. "transport 'web1'" or "transports[0]"
-  std::string interface = "0.0.0.0";  // address to bind
+  std::string interface = "0.0.0.0";  // address to bind (TCP)
   std::uint16_t port = 8080;          // 0 picks a free port (see Server::bound_endpoints)
+  std::string unix_path;              // non-empty: listen on this Unix domain socket instead
+  int backlog = 511;
+  std::optional<TlsOptions> tls;      // TLS on this listener, whatever it serves
   // "web" transports: service per path ("/" and "/ws"; keys are normalised to start with '/').
   std::map<std::string, PathService> paths;
   // "websocket" transports: WAMP over WebSocket on every path.
   std::optional<WebSocketOptions> websocket_on_any_path;
+  // "rawsocket" transports (and the RawSocket side of "universal" ones).
+  std::optional<RawSocketOptions> rawsocket;
 };
 
 class Server {
