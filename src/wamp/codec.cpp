@@ -2,18 +2,19 @@
 // encode-once cache of Outbound messages.
 #include "wamp/codec.hpp"
 
+#include "wamp/binary_codec.hpp"
 #include "wamp/json_codec.hpp"
 
 namespace junction::wamp {
 namespace {
 
-// Indexed by Serializer; msgpack, cbor and ubjson fill their slots when they are written.
+// Indexed by Serializer.
 const std::array<const Codec*, kSerializerCount>& codec_table() {
   static const std::array<const Codec*, kSerializerCount> table = {
-      &json_codec(),  // Serializer::json
-      nullptr,        // Serializer::msgpack
-      nullptr,        // Serializer::cbor
-      nullptr,        // Serializer::ubjson
+      &json_codec(),     // Serializer::json
+      &msgpack_codec(),  // Serializer::msgpack
+      &cbor_codec(),     // Serializer::cbor
+      &ubjson_codec(),   // Serializer::ubjson
   };
   return table;
 }

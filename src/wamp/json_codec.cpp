@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "wamp/base64.hpp"
+#include "wamp/utf8.hpp"
 
 namespace junction::wamp {
 namespace {
@@ -29,35 +30,6 @@ bool is_digit(char c) {
 bool starts_value(char c) {
   return c == '"' || c == '[' || c == '{' || c == 't' || c == 'f' || c == 'n' || c == '-' ||
          is_digit(c);
-}
-
-// Length of the well-formed UTF-8 sequence at p (lead byte >= 0x80), or 0 if it is not one:
-// rejects overlong forms, surrogates (U+D800..DFFF) and code points above U+10FFFF.
-std::size_t utf8_sequence(const char* p, const char* end) {
-  const auto c = static_cast<unsigned char>(p[0]);
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1Fu;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0Fu;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (static_cast<std::size_t>(end - p) < n) return 0;
-  for (std::size_t i = 1; i < n; ++i) {
-    const auto b = static_cast<unsigned char>(p[i]);
-    if ((b & 0xC0u) != 0x80u) return 0;
-    cp = cp << 6 | (b & 0x3Fu);
-  }
-  if (n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
-  if (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
-  return n;
 }
 
 void append_utf8(std::uint32_t cp, std::string& out) {

@@ -47,7 +47,6 @@ TEST(WampCodecRegistry, Lookup) {
   EXPECT_EQ(codec_for_subprotocol("wamp.2.json"), codec_for(Serializer::json));
   EXPECT_EQ(codec_for_subprotocol("wamp.2.cbor.batched"), nullptr);
   EXPECT_EQ(codec_for_subprotocol(""), nullptr);
-  EXPECT_EQ(codec_for(Serializer::msgpack), nullptr);  // not yet
 }
 
 TEST(WampMessage, Names) {
@@ -450,11 +449,15 @@ TEST(WampJsonPayload, OnlyKwargsEmitsEmptyArgs) {
   EXPECT_EQ(encode(m), "[50,4,{}]");
 }
 
-TEST(WampJsonPayload, ForeignFormatWithoutCodecIsNotTranscoded) {
+TEST(WampJsonPayload, ForeignFormatIsTranscodedOrRefusedWhenCorrupt) {
   Payload p;
   p.format = Serializer::cbor;
   p.args = "\x81\x01";
   std::string a = "junk", k = "junk";
+  EXPECT_TRUE(payload_in_format(p, json(), a, k));
+  EXPECT_EQ(a, "[1]");
+  EXPECT_TRUE(k.empty());
+  p.args = "\x82\x01";  // a list of two with one element
   EXPECT_FALSE(payload_in_format(p, json(), a, k));
   EXPECT_TRUE(a.empty());
   EXPECT_TRUE(k.empty());
