@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "wamp/codec.hpp"
 #include "wamp/envelope.hpp"
@@ -104,6 +105,14 @@ class ByteCursor {
       v = v << 8 | static_cast<std::uint8_t>(p_[i]);
     p_ += sizeof(T);
     value = static_cast<T>(v);
+    return true;
+  }
+  // A two's complement integer of sizeof(S) bytes.
+  template <typename S>
+  bool big_endian_signed(std::int64_t& value) {
+    std::make_unsigned_t<S> u = 0;
+    if (!big_endian(u)) return false;
+    value = static_cast<S>(u);
     return true;
   }
   bool take(std::uint64_t n, std::string_view& out) {

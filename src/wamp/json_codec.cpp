@@ -1,5 +1,5 @@
-// wamp/json_codec: the "wamp.2.json" serializer: a strict RFC 8259 parser that decodes a WAMP
-// message envelope, and a compact encoder.
+// wamp/json_codec: the "wamp.2.json" serializer: a strict RFC 8259 parser and a compact encoder,
+// plugged into the schema walker every codec shares (envelope.hpp).
 //
 // Why hand-written: no JSON library exposes the byte spans of top-level array elements, and we
 // need them to keep Arguments/ArgumentsKw as raw bytes (validated, never turned into Values) so
@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "wamp/base64.hpp"
+#include "wamp/envelope.hpp"
 #include "wamp/utf8.hpp"
 
 namespace junction::wamp {
@@ -361,153 +362,65 @@ class Parser {
   std::string error_;
 };
 
-// Decodes one WAMP message, walking message_schema(type).
-class MessageDecoder {
+// The envelope reader (envelope.hpp) for JSON: the shared schema walker drives the parser.
+class JsonEnvelopeReader {
  public:
-  explicit MessageDecoder(std::string_view bytes) : ps_(bytes) {}
+  static constexpr Serializer kFormat = Serializer::json;
+  explicit JsonEnvelopeReader(std::string_view bytes) : ps_(bytes) {}
 
-  DecodeResult run() {
-    if (!decode()) return DecodeError{ps_.error()};
-    if (payload_) message_.payload = std::move(payload_);
-    return std::move(message_);
+  const std::string& error() const { return ps_.error(); }
+  bool fail_schema(std::string what) { return ps_.fail_schema(std::move(what)); }
+
+  bool open_list() {
+    ps_.skip_ws();
+    if (ps_.consume('[')) return true;
+    if (!starts_value(ps_.peek())) return ps_.syntax_error_here();
+    return ps_.fail_schema("message must be a list");
+  }
+  bool next_element(bool& more) {
+    ps_.skip_ws();
+    more = !ps_.consume(']');
+    if (!more) return true;
+    if (!first_ && !ps_.consume(',')) {
+      return ps_.fail(ps_.at_end() ? "unterminated array" : "expected ',' or ']' in array");
+    }
+    first_ = false;
+    ps_.skip_ws();
+    return starts_value(ps_.peek()) || ps_.syntax_error_here();
+  }
+  bool read_integer(std::optional<Value>& out) {
+    if (ps_.peek() != '-' && !is_digit(ps_.peek())) return true;
+    Value v;
+    if (!ps_.parse_number(&v)) return false;
+    if (v.is_integer()) out = std::move(v);
+    return true;
+  }
+  bool read_text(std::optional<std::string>& out) {
+    if (ps_.peek() != '"') return true;
+    Value v;
+    if (!ps_.parse_string_value(&v)) return false;
+    if (auto* text = std::get_if<std::string>(&v.v)) out = std::move(*text);
+    return true;
+  }
+  bool read_dict(Object& out, bool& is_dict) {
+    is_dict = ps_.peek() == '{';
+    return !is_dict || ps_.parse_object(&out, 2);
+  }
+  bool read_raw(bool list, std::optional<std::string_view>& out) {
+    if (ps_.peek() != (list ? '[' : '{')) return true;
+    const char* start = ps_.pos();
+    if (!ps_.parse_value(nullptr, 1)) return false;
+    out = std::string_view(start, static_cast<std::size_t>(ps_.pos() - start));
+    return true;
+  }
+  bool finish() {
+    ps_.skip_ws();
+    return ps_.at_end() || ps_.fail("trailing data after message");
   }
 
  private:
-  bool decode() {
-    ps_.skip_ws();
-    if (ps_.peek() != '[') {
-      if (!starts_value(ps_.peek())) return ps_.syntax_error_here();
-      return ps_.fail_schema("message must be a list");
-    }
-    ps_.consume('[');
-    ps_.skip_ws();
-    if (ps_.peek() == ']') return ps_.fail_schema("message must not be an empty list");
-    if (!starts_value(ps_.peek())) return ps_.syntax_error_here();
-    if (!decode_type()) return false;
-    const auto schema = message_schema(message_.type);
-    const std::size_t required = required_fields(message_.type);
-    std::size_t n = 0;
-    while (true) {
-      ps_.skip_ws();
-      if (ps_.consume(']')) break;
-      if (!ps_.consume(',')) {
-        return ps_.fail(ps_.at_end() ? "unterminated array" : "expected ',' or ']' in array");
-      }
-      ps_.skip_ws();
-      if (n >= schema.size()) {
-        return ps_.fail_schema(std::string(message_name(message_.type)) +
-                               ": too many elements (at most " + std::to_string(schema.size() + 1) +
-                               ")");
-      }
-      if (!starts_value(ps_.peek())) return ps_.syntax_error_here();
-      if (!decode_field(schema[n], n)) return false;
-      ++n;
-    }
-    if (n < required) {
-      return ps_.fail_schema(std::string(message_name(message_.type)) + ": too few elements (" +
-                             std::to_string(n + 1) + ", at least " + std::to_string(required + 1) +
-                             ")");
-    }
-    ps_.skip_ws();
-    if (!ps_.at_end()) return ps_.fail("trailing data after message");
-    return true;
-  }
-
-  bool decode_type() {
-    if (ps_.peek() != '-' && !is_digit(ps_.peek())) {
-      return ps_.fail_schema("element 0 (message type) must be an integer");
-    }
-    Value code;
-    if (!ps_.parse_number(&code)) return false;
-    if (!code.is_integer()) return ps_.fail_schema("element 0 (message type) must be an integer");
-    const auto known = code.as_uint();
-    if (!known || !is_known_message_type(*known)) {
-      return ps_.fail_schema("unknown message type " + to_debug_string(code));
-    }
-    message_.type = static_cast<MessageType>(*known);
-    return true;
-  }
-
-  bool type_error(std::size_t index, std::string_view expected) {
-    std::string e(message_name(message_.type));
-    e += ": element " + std::to_string(index + 1) + " (";
-    e += field_name(message_.type, index);
-    e += ") must be ";
-    e += expected;
-    return ps_.fail_schema(std::move(e));
-  }
-
-  // An integer token; nullopt (with no error set) when the token is not an integer.
-  std::optional<Value> integer_token(bool& syntax_error) {
-    syntax_error = false;
-    if (ps_.peek() != '-' && !is_digit(ps_.peek())) return std::nullopt;
-    Value v;
-    if (!ps_.parse_number(&v)) {
-      syntax_error = true;
-      return std::nullopt;
-    }
-    if (!v.is_integer()) return std::nullopt;
-    return v;
-  }
-
-  bool decode_field(Field field, std::size_t index) {
-    switch (field) {
-      case Field::request:
-      case Field::id:
-      case Field::id2: {
-        static constexpr std::string_view kIdRule = "an integer in [0, 2^53]";
-        bool syntax_error = false;
-        const auto v = integer_token(syntax_error);
-        if (syntax_error) return false;
-        const auto id = v ? v->as_uint() : std::nullopt;
-        if (!id || *id > kMaxId) return type_error(index, kIdRule);
-        (field == Field::request ? message_.request
-         : field == Field::id    ? message_.id
-                                 : message_.id2) = *id;
-        return true;
-      }
-      case Field::error_type: {
-        bool syntax_error = false;
-        const auto v = integer_token(syntax_error);
-        if (syntax_error) return false;
-        const auto code = v ? v->as_uint() : std::nullopt;
-        if (!code || !is_known_message_type(*code)) {
-          return type_error(index, "a known message type");
-        }
-        message_.error_type = static_cast<MessageType>(*code);
-        return true;
-      }
-      case Field::uri: {
-        if (ps_.peek() != '"') return type_error(index, "a string");
-        Value v;
-        if (!ps_.parse_string_value(&v)) return false;
-        auto* text = std::get_if<std::string>(&v.v);
-        if (text == nullptr) return type_error(index, "a string");
-        message_.uri = std::move(*text);
-        return true;
-      }
-      case Field::options:
-        if (ps_.peek() != '{') return type_error(index, "a dict");
-        return ps_.parse_object(&message_.options, 2);
-      case Field::args:
-      case Field::kwargs: {
-        const bool args = field == Field::args;
-        if (ps_.peek() != (args ? '[' : '{')) return type_error(index, args ? "a list" : "a dict");
-        const char* start = ps_.pos();
-        // Validated in full (so transcoding later cannot fail) but kept as the bytes received.
-        if (!ps_.parse_value(nullptr, 1)) return false;
-        if (!payload_) payload_ = std::make_shared<Payload>();
-        (args ? payload_->args : payload_->kwargs)
-            .assign(start, static_cast<std::size_t>(ps_.pos() - start));
-        return true;
-      }
-    }
-    return false;
-  }
-
   Parser ps_;
-  Message message_;
-  std::shared_ptr<Payload> payload_;
+  bool first_ = true;
 };
 
 void write_string(std::string_view s, std::string& out) {
@@ -630,53 +543,37 @@ void json_encode_value(const Value& value, std::string& out) {
 
 namespace {
 
+// The envelope writer (envelope.hpp) for JSON.
+struct JsonEnvelopeWriter {
+  std::string& out;
+  bool first = true;
+  void begin_list(std::size_t) { out += '['; }
+  void next() {
+    if (!first) out += ',';
+    first = false;
+  }
+  void uint(std::uint64_t u) { write_integer(u, out); }
+  void string(std::string_view s) { write_string(s, out); }
+  void object(const Object& o) { json_encode_object(o, out); }
+  void raw(std::string_view bytes) { out += bytes; }
+  void empty_list() { out += "[]"; }
+  void end_list() { out += ']'; }
+};
+
 class JsonCodec final : public Codec {
  public:
   Serializer serializer() const override { return Serializer::json; }
   std::string_view subprotocol() const override { return "wamp.2.json"; }
   bool binary_frames() const override { return false; }
 
-  DecodeResult decode(std::string_view bytes) const override { return MessageDecoder(bytes).run(); }
+  DecodeResult decode(std::string_view bytes) const override {
+    JsonEnvelopeReader reader(bytes);
+    return decode_envelope(reader);
+  }
 
   void encode(const Message& message, std::string& out) const override {
-    out += '[';
-    write_integer(static_cast<unsigned>(message.type), out);
-    const auto schema = message_schema(message.type);
-    const std::size_t required = required_fields(message.type);
-    for (std::size_t i = 0; i < schema.size(); ++i) {
-      const Field field = schema[i];
-      if (field == Field::args) {
-        encode_payload(message.payload.get(), out);
-        break;  // kwargs is written with args
-      }
-      // The optional Details of UNSUBSCRIBED/UNREGISTERED go out only when there is something.
-      if (field == Field::options && i >= required && message.options.empty()) break;
-      out += ',';
-      switch (field) {
-        case Field::request:
-          write_integer(message.request, out);
-          break;
-        case Field::id:
-          write_integer(message.id, out);
-          break;
-        case Field::id2:
-          write_integer(message.id2, out);
-          break;
-        case Field::error_type:
-          write_integer(static_cast<unsigned>(message.error_type), out);
-          break;
-        case Field::uri:
-          write_string(message.uri, out);
-          break;
-        case Field::options:
-          json_encode_object(message.options, out);
-          break;
-        case Field::args:
-        case Field::kwargs:
-          break;
-      }
-    }
-    out += ']';
+    JsonEnvelopeWriter writer{out};
+    encode_envelope(message, *this, writer);
   }
 
   std::variant<Value, DecodeError> decode_value(std::string_view bytes) const override {
@@ -694,34 +591,6 @@ class JsonCodec final : public Codec {
 
   void encode_value(const Value& value, std::string& out) const override {
     json_encode_value(value, out);
-  }
-
- private:
-  void encode_payload(const Payload* payload, std::string& out) const {
-    if (payload == nullptr) return;
-    std::string_view args = payload->args;
-    std::string_view kwargs = payload->kwargs;
-    std::string args_json;
-    std::string kwargs_json;
-    if (payload->format != Serializer::json) {
-      // Decoders validate payloads, so this only fails for a corrupt router-made payload; the
-      // message then goes out without Arguments rather than as broken JSON.
-      if (!payload_in_format(*payload, *this, args_json, kwargs_json)) return;
-      args = args_json;
-      kwargs = kwargs_json;
-    }
-    if (args.empty() && kwargs.empty()) return;
-    out += ',';
-    // Kwargs sit after Args on the wire, so an empty list stands in when only kwargs exist.
-    if (args.empty()) {
-      out += "[]";
-    } else {
-      out += args;
-    }
-    if (!kwargs.empty()) {
-      out += ',';
-      out += kwargs;
-    }
   }
 };
 

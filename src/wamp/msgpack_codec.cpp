@@ -62,13 +62,13 @@ class MsgpackReader : public ByteCursor {
       case 0xCF:
         return unsigned_of<std::uint64_t>(h);
       case 0xD0:
-        return signed_of<std::int8_t, std::uint8_t>(h);
+        return signed_of<std::int8_t>(h);
       case 0xD1:
-        return signed_of<std::int16_t, std::uint16_t>(h);
+        return signed_of<std::int16_t>(h);
       case 0xD2:
-        return signed_of<std::int32_t, std::uint32_t>(h);
+        return signed_of<std::int32_t>(h);
       case 0xD3:
-        return signed_of<std::int64_t, std::uint64_t>(h);
+        return signed_of<std::int64_t>(h);
       case 0xD9:
         return sized<std::uint8_t>(h, K::string);
       case 0xDA:
@@ -131,10 +131,10 @@ class MsgpackReader : public ByteCursor {
     U u = 0;
     return big_endian(u) && integer(h, u);
   }
-  template <typename S, typename U>
+  template <typename S>
   bool signed_of(Head& h) {
-    U u = 0;
-    return big_endian(u) && signed_integer(h, static_cast<S>(u));
+    h.kind = Head::Kind::int64;
+    return big_endian_signed<S>(h.i);
   }
   bool bytes(Head& h, Head::Kind kind, std::uint64_t n) {
     h.kind = kind;

@@ -112,36 +112,20 @@ class UbjsonReader : public ByteCursor {
  private:
   bool integer(std::uint8_t marker, std::int64_t& out) {
     switch (marker) {
-      case 'i': {
-        std::uint8_t v = 0;
-        if (!byte(v)) return false;
-        out = static_cast<std::int8_t>(v);
-        return true;
-      }
+      case 'i':
+        return big_endian_signed<std::int8_t>(out);
       case 'U': {
         std::uint8_t v = 0;
         if (!byte(v)) return false;
         out = v;
         return true;
       }
-      case 'I': {
-        std::uint16_t v = 0;
-        if (!big_endian(v)) return false;
-        out = static_cast<std::int16_t>(v);
-        return true;
-      }
-      case 'l': {
-        std::uint32_t v = 0;
-        if (!big_endian(v)) return false;
-        out = static_cast<std::int32_t>(v);
-        return true;
-      }
-      default: {
-        std::uint64_t v = 0;
-        if (!big_endian(v)) return false;
-        out = static_cast<std::int64_t>(v);
-        return true;
-      }
+      case 'I':
+        return big_endian_signed<std::int16_t>(out);
+      case 'l':
+        return big_endian_signed<std::int32_t>(out);
+      default:
+        return big_endian_signed<std::int64_t>(out);
     }
   }
 
