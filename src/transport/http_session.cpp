@@ -54,8 +54,9 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-HttpSession::HttpSession(tcp::socket socket, std::shared_ptr<const ListenerContext> context)
-    : stream_(std::move(socket)), context_(std::move(context)) {
+HttpSession::HttpSession(tcp::socket socket, std::shared_ptr<const ListenerContext> context,
+                         beast::flat_buffer initial)
+    : stream_(std::move(socket)), context_(std::move(context)), buffer_(std::move(initial)) {
   error_code ec;
   const auto remote = stream_.socket().remote_endpoint(ec);
   description_ = "http " + (ec ? std::string("(unknown peer)") : format_endpoint(remote));

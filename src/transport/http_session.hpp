@@ -24,7 +24,9 @@ namespace junction::transport {
 
 class HttpSession : public LiveSession, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, std::shared_ptr<const ListenerContext> context);
+  // `initial`: bytes already read from the socket (a universal listener's protocol detection).
+  HttpSession(tcp::socket socket, std::shared_ptr<const ListenerContext> context,
+              beast::flat_buffer initial = {});
   ~HttpSession() override;
 
   void run();

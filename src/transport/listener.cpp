@@ -1,18 +1,280 @@
-// transport/listener: see the header. Accept errors other than "stopped" (EMFILE, ENOBUFS, ...)
+// transport/listener: see the header. One template serves TCP and Unix domain sockets (and, with
+// TLS, will serve its stream the same way): accept, then start_connection() picks the session
+// kind from what the listener serves. Accept errors other than "stopped" (EMFILE, ENOBUFS, ...)
 // pause the accept loop briefly instead of failing the listener or spinning on the error.
 #include "transport/listener.hpp"
 
+#include <filesystem>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "base/log.hpp"
 #include "transport/http_session.hpp"
+#include "transport/rawsocket_protocol.hpp"
+#include "transport/rawsocket_session.hpp"
 #include "transport/subprotocol.hpp"
 
 namespace junction::transport {
+
+namespace {
+
+using unix_socket = asio::local::stream_protocol;
+
+// Bytes read at once while detecting the protocol: an HTTP request line usually fits.
+constexpr std::size_t kDetectRead = 4096;
+
+template <class Socket>
+void start_http(Socket socket, const std::shared_ptr<const ListenerContext>& context,
+                beast::flat_buffer initial) {
+  if constexpr (std::is_same_v<Socket, tcp::socket>) {
+    std::make_shared<HttpSession>(std::move(socket), context, std::move(initial))->run();
+  } else {
+    // Listener::start() refuses HTTP on anything but TCP; never reached.
+    JLOG(error, "transport") << context->config.name << ": HTTP is only served over TCP";
+  }
+}
+
+// Universal listener: reads the first bytes (with the RawSocket handshake timeout) and hands the
+// socket, with what was read, to a RawSocketSession (first byte 0x7F, which no HTTP request can
+// start with) or to an HttpSession.
+template <class Socket>
+class ProtocolDetector : public LiveSession,
+                         public std::enable_shared_from_this<ProtocolDetector<Socket>> {
+ public:
+  ProtocolDetector(Socket socket, std::shared_ptr<const ListenerContext> context, std::string peer)
+      : socket_(std::move(socket)),
+        context_(std::move(context)),
+        peer_(std::move(peer)),
+        timer_(socket_.get_executor()) {}
+  ~ProtocolDetector() override { context_->registry->remove(this); }
+
+  void run() {
+    context_->registry->add(this->shared_from_this());
+    timer_.expires_after(kRawSocketHandshakeTimeout);
+    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec || self->done_) return;
+      JLOG(debug, "transport") << self->peer_ << ": sent nothing within "
+                               << kRawSocketHandshakeTimeout.count() << " s; closing";
+      self->force_close();
+    });
+    socket_.async_read_some(
+        buffer_.prepare(kDetectRead),
+        [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+  }
+
+  void shutdown() override { force_close(); }
+  void force_close() override {
+    if (done_) return;
+    error_code ignored;
+    socket_.close(ignored);
+  }
+  void detach() override { force_close(); }
+
+ private:
+  void on_read(error_code ec, std::size_t bytes) {
+    timer_.cancel();
+    if (done_) return;
+    done_ = true;
+    if (ec) {
+      JLOG(debug, "transport") << peer_ << ": closed before sending anything: " << ec.message();
+      return;
+    }
+    buffer_.commit(bytes);
+    if (context_->registry->stopping()) return;  // shutting down: the socket just closes
+    const auto first = *static_cast<const std::uint8_t*>(buffer_.data().data());
+    try {
+      if (first == rawsocket::kMagic) {
+        std::make_shared<RawSocketSession<Socket>>(std::move(socket_), context_, peer_,
+                                                   std::move(buffer_))
+            ->run();
+      } else {
+        start_http(std::move(socket_), context_, std::move(buffer_));
+      }
+    } catch (const std::exception& e) {
+      JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
+    }
+  }
+
+  Socket socket_;
+  std::shared_ptr<const ListenerContext> context_;
+  std::string peer_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  bool done_ = false;  // handed over (or failed): the socket is no longer ours
+};
+
+// What a freshly accepted connection becomes.
+template <class Socket>
+void start_connection(Socket socket, const std::shared_ptr<const ListenerContext>& context,
+                      std::string peer) {
+  if (context->serves_rawsocket() && context->serves_http()) {
+    std::make_shared<ProtocolDetector<Socket>>(std::move(socket), context, std::move(peer))->run();
+  } else if (context->serves_rawsocket()) {
+    std::make_shared<RawSocketSession<Socket>>(std::move(socket), context, std::move(peer))->run();
+  } else {
+    start_http(std::move(socket), context, {});
+  }
+}
+
+template <class Protocol>
+class BasicListener : public Listener,
+                      public std::enable_shared_from_this<BasicListener<Protocol>> {
+ public:
+  using Acceptor = typename Protocol::acceptor;
+  using Socket = typename Protocol::socket;
+  static constexpr bool kUnix = std::is_same_v<Protocol, unix_socket>;
+
+  BasicListener(asio::io_context& io, std::shared_ptr<const ListenerContext> context)
+      : io_(io), context_(std::move(context)), acceptor_(io), retry_timer_(io) {}
+
+  void start() override {
+    const ListenerConfig& config = context_->config;
+    const std::string where =
+        kUnix ? "unix:" + config.unix_path : config.interface + ":" + std::to_string(config.port);
+    auto fail = [&](const std::string& reason) {
+      error_code ignored;
+      acceptor_.close(ignored);
+      throw std::runtime_error(config.name + ": cannot listen on " + where + ": " + reason);
+    };
+    if (!context_->serves_http() && !context_->serves_rawsocket()) fail("nothing to serve");
+
+    error_code ec;
+    typename Protocol::endpoint endpoint;
+    if constexpr (kUnix) {
+      if (context_->serves_http())
+        fail("HTTP and WebSocket over Unix sockets are not supported yet");
+      remove_stale_socket_file(fail);
+      endpoint = typename Protocol::endpoint(config.unix_path);
+    } else {
+      const auto address = asio::ip::make_address(config.interface, ec);
+      if (!ec) {
+        endpoint = tcp::endpoint(address, config.port);
+      } else {
+        // Not a literal address: resolve the host name (once, at start-up, so blocking is fine).
+        tcp::resolver resolver(io_);
+        const auto results = resolver.resolve(config.interface, std::to_string(config.port),
+                                              tcp::resolver::passive, ec);
+        if (ec || results.empty()) fail(ec ? ec.message() : "no address");
+        endpoint = results.begin()->endpoint();
+      }
+    }
+
+    acceptor_.open(endpoint.protocol(), ec);
+    if (ec) fail(ec.message());
+    if constexpr (!kUnix) {
+      // Lets a restarted node bind again while old connections sit in TIME_WAIT.
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+      if (ec) fail(ec.message());
+    }
+    acceptor_.bind(endpoint, ec);
+    if (ec) fail(ec.message());
+    if constexpr (kUnix) created_file_ = true;
+    acceptor_.listen(
+        config.backlog > 0 ? config.backlog : asio::socket_base::max_listen_connections, ec);
+    if (ec) fail(ec.message());
+
+    if constexpr (kUnix) {
+      bound_ = where;
+    } else {
+      const auto local = acceptor_.local_endpoint(ec);
+      if (ec) fail(ec.message());
+      bound_ = format_endpoint(local);
+    }
+    JLOG(info, "transport") << config.name << " listening on " << bound_;
+    do_accept();
+  }
+
+  void stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    error_code ignored;
+    acceptor_.close(ignored);
+    retry_timer_.cancel();
+    if constexpr (kUnix) {
+      if (created_file_) {
+        std::error_code fs_ec;
+        std::filesystem::remove(context_->config.unix_path, fs_ec);
+      }
+    }
+    JLOG(debug, "transport") << context_->config.name << " stopped listening";
+  }
+
+  const std::string& bound() const override { return bound_; }
+
+ private:
+  // A socket file left behind by a node that did not stop cleanly would make bind() fail with
+  // "address in use". Remove it, unless something still accepts connections on it.
+  template <class Fail>
+  void remove_stale_socket_file(Fail& fail) {
+    namespace fs = std::filesystem;
+    const std::string& path = context_->config.unix_path;
+    std::error_code fs_ec;
+    const auto status = fs::symlink_status(path, fs_ec);
+    if (fs_ec || !fs::exists(status)) return;
+    if (!fs::is_socket(status)) fail("the path exists and is not a socket");
+    Socket probe(io_);
+    error_code ec;
+    probe.connect(typename Protocol::endpoint(path), ec);
+    if (!ec) fail("another process is listening on it");
+    JLOG(info, "transport") << context_->config.name << ": removing stale socket file " << path;
+    fs::remove(path, fs_ec);
+    if (fs_ec) fail("cannot remove the stale socket file: " + fs_ec.message());
+  }
+
+  void do_accept() {
+    if (stopped_) return;
+    acceptor_.async_accept([self = this->shared_from_this()](error_code ec, Socket socket) {
+      self->on_accept(ec, std::move(socket));
+    });
+  }
+
+  void on_accept(error_code ec, Socket socket) {
+    if (stopped_) return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      JLOG(warn, "transport") << context_->config.name << ": accept failed: " << ec.message();
+      retry_timer_.expires_after(kAcceptRetryDelay);
+      retry_timer_.async_wait([self = this->shared_from_this()](error_code timer_ec) {
+        if (!timer_ec) self->do_accept();
+      });
+      return;
+    }
+    if (context_->registry->stopping()) return;  // shutting down: the socket just closes
+    try {
+      std::string peer = peer_name(socket);
+      start_connection(std::move(socket), context_, std::move(peer));
+    } catch (const std::exception& e) {
+      JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
+    }
+    do_accept();
+  }
+
+  std::string peer_name(Socket& socket) const {
+    if constexpr (kUnix) {
+      return bound_;  // Unix clients are usually unnamed; the listener's path says where
+    } else {
+      error_code ec;
+      const auto endpoint = socket.remote_endpoint(ec);
+      return ec ? std::string("(unknown peer)") : format_endpoint(endpoint);
+    }
+  }
+
+  asio::io_context& io_;
+  std::shared_ptr<const ListenerContext> context_;
+  Acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+  std::string bound_;
+  bool stopped_ = false;
+  bool created_file_ = false;  // our bind() created the socket file; stop() removes it
+};
+
+}  // namespace
 
 ListenerContext::ListenerContext(ListenerConfig config_in, router::Router& router_in,
                                  std::shared_ptr<SessionRegistry> registry_in)
@@ -42,83 +304,12 @@ const PathService* ListenerContext::route(std::string_view path) const {
   return nullptr;
 }
 
-Listener::Listener(asio::io_context& io, std::shared_ptr<const ListenerContext> context)
-    : io_(io), context_(std::move(context)), acceptor_(io), retry_timer_(io) {}
-
-void Listener::start() {
-  const ListenerConfig& config = context_->config;
-  const std::string where = config.interface + ":" + std::to_string(config.port);
-  auto fail = [&](const std::string& reason) {
-    error_code ignored;
-    acceptor_.close(ignored);
-    throw std::runtime_error(config.name + ": cannot listen on " + where + ": " + reason);
-  };
-
-  error_code ec;
-  tcp::endpoint endpoint;
-  const auto address = asio::ip::make_address(config.interface, ec);
-  if (!ec) {
-    endpoint = tcp::endpoint(address, config.port);
-  } else {
-    // Not a literal address: resolve the host name (once, at start-up, so blocking is fine).
-    tcp::resolver resolver(io_);
-    const auto results =
-        resolver.resolve(config.interface, std::to_string(config.port), tcp::resolver::passive, ec);
-    if (ec || results.empty()) fail(ec ? ec.message() : "no address");
-    endpoint = results.begin()->endpoint();
+std::shared_ptr<Listener> make_listener(asio::io_context& io,
+                                        std::shared_ptr<const ListenerContext> context) {
+  if (!context->config.unix_path.empty()) {
+    return std::make_shared<BasicListener<unix_socket>>(io, std::move(context));
   }
-
-  acceptor_.open(endpoint.protocol(), ec);
-  if (ec) fail(ec.message());
-  // Lets a restarted node bind again while old connections sit in TIME_WAIT.
-  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (ec) fail(ec.message());
-  acceptor_.bind(endpoint, ec);
-  if (ec) fail(ec.message());
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) fail(ec.message());
-  const auto local = acceptor_.local_endpoint(ec);
-  if (ec) fail(ec.message());
-
-  bound_ = format_endpoint(local);
-  JLOG(info, "transport") << config.name << " listening on " << bound_;
-  do_accept();
-}
-
-void Listener::stop() {
-  if (stopped_) return;
-  stopped_ = true;
-  error_code ignored;
-  acceptor_.close(ignored);
-  retry_timer_.cancel();
-  JLOG(debug, "transport") << context_->config.name << " stopped listening";
-}
-
-void Listener::do_accept() {
-  if (stopped_) return;
-  acceptor_.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
-    self->on_accept(ec, std::move(socket));
-  });
-}
-
-void Listener::on_accept(error_code ec, tcp::socket socket) {
-  if (stopped_) return;
-  if (ec) {
-    if (ec == asio::error::operation_aborted) return;
-    JLOG(warn, "transport") << context_->config.name << ": accept failed: " << ec.message();
-    retry_timer_.expires_after(kAcceptRetryDelay);
-    retry_timer_.async_wait([self = shared_from_this()](error_code timer_ec) {
-      if (!timer_ec) self->do_accept();
-    });
-    return;
-  }
-  if (context_->registry->stopping()) return;  // shutting down: the socket just closes
-  try {
-    std::make_shared<HttpSession>(std::move(socket), context_)->run();
-  } catch (const std::exception& e) {
-    JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
-  }
-  do_accept();
+  return std::make_shared<BasicListener<tcp>>(io, std::move(context));
 }
 
 }  // namespace junction::transport

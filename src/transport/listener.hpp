@@ -1,7 +1,10 @@
-// transport/listener: one configured listener — a TCP acceptor on interface:port that hands each
-// accepted socket to an HttpSession, plus the per-listener routing table those sessions share.
+// transport/listener: one configured listener — an acceptor on a TCP interface:port or on a Unix
+// domain socket path — and what happens to each accepted connection: an HttpSession (HTTP and
+// WebSocket), a RawSocketSession, or, on a universal listener, a look at the first byte to pick
+// one of the two. Also the per-listener routing table those sessions share.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,7 +12,6 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "router/router.hpp"
 #include "transport/net.hpp"
@@ -19,7 +21,8 @@
 
 namespace junction::transport {
 
-// Everything a session of one listener needs; shared, immutable after construction.
+// Everything a session of one listener needs; shared, immutable after construction (except the
+// RawSocket session count, which the sessions of this listener keep; one thread, see net.hpp).
 struct ListenerContext {
   ListenerContext(ListenerConfig config, router::Router& router,
                   std::shared_ptr<SessionRegistry> registry);
@@ -27,34 +30,33 @@ struct ListenerContext {
   // The service for a request path (query string already removed), or null for 404.
   const PathService* route(std::string_view path) const;
 
+  // HTTP (path services or WebSocket on any path) is served on this listener.
+  bool serves_http() const { return any_path.has_value() || !config.paths.empty(); }
+  bool serves_rawsocket() const { return config.rawsocket.has_value(); }
+
   ListenerConfig config;
   router::Router& router;
   std::shared_ptr<SessionRegistry> registry;
   std::optional<PathService> any_path;            // from config.websocket_on_any_path
   std::vector<NodeInfoEndpoint> websocket_paths;  // listed on the nodeinfo page
+  // RawSocket sessions past their handshake, for RawSocketOptions::max_connections.
+  mutable std::size_t rawsocket_sessions = 0;
 };
 
-class Listener : public std::enable_shared_from_this<Listener> {
+class Listener {
  public:
-  Listener(asio::io_context& io, std::shared_ptr<const ListenerContext> context);
-
-  // Binds, listens, logs "<name> listening on <addr>:<port>" and starts accepting. Throws
-  // std::runtime_error on failure.
-  void start();
-  void stop();
-  // "address:port" actually bound (empty before start()).
-  const std::string& bound() const { return bound_; }
-
- private:
-  void do_accept();
-  void on_accept(error_code ec, tcp::socket socket);
-
-  asio::io_context& io_;
-  std::shared_ptr<const ListenerContext> context_;
-  tcp::acceptor acceptor_;
-  asio::steady_timer retry_timer_;
-  std::string bound_;
-  bool stopped_ = false;
+  virtual ~Listener() = default;
+  // Binds, listens, logs "<name> listening on <addr>:<port>" (or "unix:<path>") and starts
+  // accepting. Throws std::runtime_error on failure.
+  virtual void start() = 0;
+  // Stops accepting (and removes the socket file of a Unix listener).
+  virtual void stop() = 0;
+  // "address:port" or "unix:<path>" actually bound (empty before start()).
+  virtual const std::string& bound() const = 0;
 };
+
+// A TCP listener, or a Unix domain socket listener when config.unix_path is set.
+std::shared_ptr<Listener> make_listener(asio::io_context& io,
+                                        std::shared_ptr<const ListenerContext> context);
 
 }  // namespace junction::transport

@@ -43,7 +43,7 @@ void Server::start() {
     for (const auto& config : impl_->configs) {
       auto context =
           std::make_shared<const ListenerContext>(config, impl_->router, impl_->registry);
-      auto listener = std::make_shared<Listener>(impl_->io, std::move(context));
+      auto listener = make_listener(impl_->io, std::move(context));
       listener->start();
       impl_->listeners.push_back(std::move(listener));
     }

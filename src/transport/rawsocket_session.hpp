@@ -1,0 +1,131 @@
+// transport/rawsocket_session: one WAMP-over-RawSocket connection on any byte stream (TCP, Unix
+// domain socket; TLS adds its stream type the same way). Runs the opening handshake (serializer
+// and maximum length negotiation, the spec's error replies, a handshake timeout), turns frames
+// into router messages and router messages into frames, answers PING with PONG, sends its own
+// PINGs on silence when configured, and writes through a bounded per-connection queue: every
+// message queued since the last write goes out in one gather write, each frame as a 4-byte header
+// plus the payload buffer shared with the other recipients (never copied). Implements
+// router::Peer for its Connection.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include "router/router.hpp"
+#include "transport/listener.hpp"
+#include "transport/net.hpp"
+#include "transport/rawsocket_protocol.hpp"
+#include "transport/session_registry.hpp"
+#include "wamp/codec.hpp"
+
+namespace junction::transport {
+
+// Time a client has to send its 4-byte handshake after connecting (and, on a universal
+// listener, its first byte).
+inline constexpr std::chrono::seconds kRawSocketHandshakeTimeout{10};
+// After our last bytes (error reply, or the flush before a close), how long we keep reading and
+// discarding before closing: closing with unread input would reset the connection and could
+// destroy the reply before the peer reads it.
+inline constexpr std::chrono::seconds kRawSocketLingerTimeout{2};
+
+// Explicitly instantiated in rawsocket_session.cpp for tcp::socket and
+// asio::local::stream_protocol::socket.
+template <class Stream>
+class RawSocketSession : public LiveSession,
+                         public router::Peer,
+                         public std::enable_shared_from_this<RawSocketSession<Stream>> {
+ public:
+  // `peer` names the remote end in logs ("127.0.0.1:50122", "unix:/run/junction.sock").
+  // `initial` holds bytes already read from the stream (protocol detection); they are parsed
+  // before anything is read from the stream.
+  RawSocketSession(Stream stream, std::shared_ptr<const ListenerContext> context, std::string peer,
+                   beast::flat_buffer initial = {});
+  ~RawSocketSession() override;
+
+  void run();
+
+  // router::Peer. Called on the routing thread (= our thread), possibly from inside our own call
+  // into the router: both only queue work and never call the router back.
+  void send(wamp::OutboundPtr message) override;
+  void close() override;
+  std::string describe() const override { return description_; }
+
+  // LiveSession
+  void shutdown() override { close(); }
+  void force_close() override;
+  void detach() override;
+
+ private:
+  struct Frame {
+    rawsocket::Bytes4 header;                    // frame header, or the handshake reply
+    std::shared_ptr<const std::string> payload;  // null for the handshake reply
+  };
+
+  void do_read();
+  void on_read(error_code ec, std::size_t bytes);
+  // Handles what the read buffer holds (handshake, then every complete frame), then reads on.
+  void process_input();
+  void on_handshake();
+  void refuse(rawsocket::HandshakeError error, const std::string& why);
+  void process_frames();
+  void deliver(std::string_view bytes);
+  void enqueue(Frame frame);
+  void do_write();
+  void on_write(error_code ec, std::size_t bytes);
+  void start_linger();
+  void on_timer();
+  void arm_timer(std::chrono::steady_clock::duration after);
+  void send_ping();
+  // The socket is finished: tell the router exactly once and drop the Connection.
+  void finish(std::string_view why);
+  void close_socket();
+  // Closes the socket at once; `reason` is logged on disconnect.
+  void abort(std::string reason);
+  // Stop reading WAMP messages, flush nothing more, close: the peer broke the protocol.
+  void fail(const std::string& why);
+
+  Stream stream_;
+  std::shared_ptr<const ListenerContext> context_;
+  const RawSocketOptions& options_;
+  std::string description_;
+  std::string abort_reason_;
+  beast::flat_buffer read_buffer_;
+  asio::steady_timer timer_;
+  std::uint64_t timer_generation_ = 0;
+
+  const wamp::Codec* codec_ = nullptr;
+  std::size_t max_in_ = 0;   // largest frame we accept (what we announced)
+  std::size_t max_out_ = 0;  // largest frame the client accepts (what it announced)
+  std::unique_ptr<router::Connection> connection_;
+
+  // Frames waiting for the next write, and the batch being written (kept alive, unchanged,
+  // until on_write: the gather write points into both the headers and the shared payloads).
+  std::vector<Frame> queue_;
+  std::vector<Frame> writing_batch_;
+  std::vector<asio::const_buffer> gather_;
+  std::size_t queued_bytes_ = 0;  // queue_ and writing_batch_ together
+  bool writing_ = false;
+  bool write_posted_ = false;  // a do_write() is posted and will pick up the queue
+
+  // Auto-ping state.
+  std::chrono::steady_clock::time_point last_received_;
+  bool ping_outstanding_ = false;
+  std::chrono::steady_clock::time_point ping_sent_at_;
+  std::uint64_t ping_counter_ = 0;
+
+  bool handshake_done_ = false;   // our success reply is queued; frames are WAMP from here on
+  bool counted_ = false;          // counted in the listener's rawsocket_sessions
+  bool close_requested_ = false;  // Peer::close() or a refusal: close once the queue is flushed
+  bool lingering_ = false;        // our side is shut down; reading and discarding until EOF
+  bool failed_ = false;           // input is no longer parsed
+  bool finished_ = false;         // the router was told; nothing more goes in or out
+};
+
+}  // namespace junction::transport
