@@ -6,13 +6,13 @@
 // array `[$U#<n>` is binary both ways; a plain array of small integers stays a list.
 // Input: every marker; N (no-op) is skipped wherever a value or a container end may come;
 // optimized containers ($ type and # count), except typed containers of Z/T/F/N, whose elements
-// take no bytes (a small input could announce billions of them). H (high-precision number) is
-// read as an integer when it is one that fits 64 bits, else as a float64; it must be a JSON
-// number. C (char) is a one-character string. BJData (UBJSON's little-endian superset, written
-// by Autobahn|Python >= 26.6) is not read: its integers are byte-swapped under the same markers,
-// so the two cannot be told apart.
-// Output: what py-ubjson writes — the smallest integer marker, H for integers above INT64_MAX,
-// D for floats, S for strings, unsized containers ([ ... ], { ... }), binary as [$U#<n>.
+// take no bytes (a small input could announce billions of them). H (high-precision number) must
+// be a JSON number: an integer that fits 64 bits, or a finite float64; anything else is refused. C
+// (char) is a one-character string. BJData (UBJSON's little-endian superset, written by
+// Autobahn|Python >= 26.6) is not read: its integers are byte-swapped under the same markers, so
+// the two cannot be told apart. Output: what py-ubjson writes — the smallest integer marker, H for
+// integers above INT64_MAX, D for floats, S for strings, unsized containers ([ ... ], { ... }),
+// binary as [$U#<n>.
 #include "wamp/binary_codec.hpp"
 
 #include <charconv>
@@ -168,8 +168,10 @@ class UbjsonReader : public ByteCursor {
         h.kind = Head::Kind::uint64;
         return true;
       }
+      // An integer beyond 64 bits is refused rather than rounded, as in JSON.
+      const bool integral = text.find_first_of(".eE") == std::string_view::npos;
       if (auto r = std::from_chars(first, last, h.d);
-          r.ec == std::errc{} && r.ptr == last && std::isfinite(h.d)) {
+          !integral && r.ec == std::errc{} && r.ptr == last && std::isfinite(h.d)) {
         h.kind = Head::Kind::float64;
         return true;
       }
