@@ -1,0 +1,51 @@
+// client/transport: opening a transport by URL scheme, and serializer names.
+#include "client/transport.hpp"
+
+#include "client/error.hpp"
+#include "client/url.hpp"
+#include "client/websocket_transport.hpp"
+
+namespace junction::client {
+
+const wamp::Codec* codec_by_name(std::string_view name) {
+  for (auto s : {wamp::Serializer::json, wamp::Serializer::msgpack, wamp::Serializer::cbor,
+                 wamp::Serializer::ubjson}) {
+    if (serializer_name(s) == name) return wamp::codec_for(s);
+  }
+  return nullptr;
+}
+
+std::string_view serializer_name(wamp::Serializer serializer) {
+  switch (serializer) {
+    case wamp::Serializer::json:
+      return "json";
+    case wamp::Serializer::msgpack:
+      return "msgpack";
+    case wamp::Serializer::cbor:
+      return "cbor";
+    case wamp::Serializer::ubjson:
+      return "ubjson";
+  }
+  return "?";
+}
+
+boost::asio::awaitable<std::shared_ptr<Transport>> connect_transport(
+    boost::asio::any_io_executor executor, std::string_view url, const TransportOptions& options) {
+  const auto parsed = parse_url(url);
+  if (!parsed)
+    throw Error(std::string(errors::disconnected), {"not a router URL: " + std::string(url)});
+  const wamp::Codec* codec = wamp::codec_for(options.serializer);
+  if (codec == nullptr) {
+    throw Error(std::string(errors::disconnected),
+                {"serializer not available: " + std::string(serializer_name(options.serializer))});
+  }
+  if (parsed->scheme == "ws") {
+    co_return co_await WebSocketTransport::connect(executor, *parsed, *codec, options,
+                                                   std::chrono::seconds(10));
+  }
+  throw Error(std::string(errors::disconnected),
+              {"unsupported URL scheme '" + parsed->scheme +
+               "' (ws:// only; RawSocket and TLS come when the router speaks them)"});
+}
+
+}  // namespace junction::client

@@ -1,0 +1,67 @@
+// client/transport: what a Session needs from a transport, so that WebSocket (today) and
+// RawSocket (4-byte header + payload framing, 0x7F handshake; when the router speaks it) plug in
+// behind one interface, and unit tests can drive a Session with a fake one (no sockets).
+//
+// Contract: a transport carries whole WAMP messages, each already encoded by the Session with the
+// transport's codec. It is single-threaded: every member is called from, and every handler call
+// made on, the thread running the io_context it was created on.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "wamp/codec.hpp"
+
+namespace junction::client {
+
+// Receives what a transport reads. The transport holds it weakly: a handler that is gone is not
+// called.
+class TransportHandler {
+ public:
+  virtual ~TransportHandler() = default;
+  // One whole WAMP message (the payload of one WebSocket message or RawSocket frame). The bytes
+  // are valid only during the call.
+  virtual void on_message(std::string_view bytes) = 0;
+  // The transport is closed (by either side, or failed); called once; nothing follows.
+  virtual void on_close(std::string reason) = 0;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // The serializer negotiated for this connection.
+  virtual const wamp::Codec& codec() const = 0;
+  // Starts reading; messages and the close go to `handler`.
+  virtual void start(std::weak_ptr<TransportHandler> handler) = 0;
+  // Queues one encoded message. Messages queued while a write is in flight leave together in the
+  // next write (one system call for many messages). Never blocks; never calls the handler.
+  virtual void send(std::string_view message) = 0;
+  // Bytes queued and not yet written (for callers that want to pace themselves).
+  virtual std::size_t queued_bytes() const = 0;
+  // Closes gracefully (WebSocket close handshake, then the socket), after queued data is written.
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+};
+
+struct TransportOptions {
+  wamp::Serializer serializer = wamp::Serializer::json;
+  std::size_t max_message_size = 16 * 1024 * 1024;  // incoming; larger closes with 1009
+  bool tcp_nodelay = true;
+};
+
+// Opens a transport to `url`: "ws://host:port/path" (WebSocket). "rs://host:port" / "tcp://..."
+// (RawSocket) is reserved and refused until the router speaks RawSocket; "wss://" too (no TLS
+// yet). Throws client::Error (errors::disconnected) when the connection or handshake fails.
+boost::asio::awaitable<std::shared_ptr<Transport>> connect_transport(
+    boost::asio::any_io_executor executor, std::string_view url, const TransportOptions& options);
+
+// The codec for a serializer name ("json", "msgpack", "cbor", "ubjson"), or null.
+const wamp::Codec* codec_by_name(std::string_view name);
+std::string_view serializer_name(wamp::Serializer serializer);
+
+}  // namespace junction::client

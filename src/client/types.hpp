@@ -1,0 +1,116 @@
+// client/types: the option structs of each WAMP action and the objects handlers receive (Result,
+// Event, Invocation's payload). Payloads stay encoded (wamp::PayloadPtr) until args()/kwargs()
+// are asked for, so code that only forwards or counts messages never decodes them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wamp/codec.hpp"
+#include "wamp/message.hpp"
+#include "wamp/value.hpp"
+
+namespace junction::client {
+
+// Arguments|list and ArgumentsKw|dict of a received message: raw, decoded on demand.
+class Payload {
+ public:
+  Payload() = default;
+  explicit Payload(wamp::PayloadPtr raw) : raw_(std::move(raw)) {}
+  Payload(wamp::Array args, wamp::Object kwargs = {});
+
+  // The encoded bytes exactly as received (or as built); null when the message had none.
+  const wamp::PayloadPtr& raw() const { return raw_; }
+  // Decoded on first use (throws client::Error if the bytes are corrupt).
+  const wamp::Array& args() const;
+  const wamp::Object& kwargs() const;
+  // args()[i], or null when there are fewer arguments.
+  const wamp::Value& arg(std::size_t i) const;
+
+ private:
+  wamp::PayloadPtr raw_{};
+  mutable std::optional<wamp::Array> args_;
+  mutable std::optional<wamp::Object> kwargs_;
+};
+
+// What a call returns (RESULT), and what a callee answers with (YIELD).
+struct Result : Payload {
+  using Payload::Payload;
+  Result() = default;
+  Result(Payload p) : Payload(std::move(p)) {}
+  wamp::Object details{};  // RESULT.Details (progress: true for progressive results)
+};
+
+// An EVENT delivered to a subscription handler.
+struct Event : Payload {
+  wamp::Id subscription = 0;
+  wamp::Id publication = 0;
+  std::string topic{};     // the subscribed topic
+  wamp::Object details{};  // EVENT.Details (publisher, publisher_authid, ... when disclosed)
+  std::optional<wamp::Id> publisher() const;
+};
+
+enum class CancelMode { skip, kill, killnowait };
+std::string_view cancel_mode_name(CancelMode mode);
+
+struct CallOptions {
+  // Client-side deadline: on expiry the call fails with errors::timeout and a CANCEL is sent.
+  // Also announced to the router as the `timeout` option when it supports call_timeout.
+  std::optional<std::chrono::milliseconds> timeout{};
+  // Progressive results: when set, receive_progress is requested and each progressive RESULT
+  // goes here; the final RESULT completes the call as usual.
+  std::function<void(const Result&)> on_progress{};
+  bool disclose_me = false;
+  // How a cancellation (per-operation cancellation slot, or timeout) is sent to the router.
+  CancelMode cancel_mode = CancelMode::killnowait;
+  wamp::Object extra{};  // further options, sent as they are
+};
+
+struct PublishOptions {
+  bool acknowledge = false;
+  std::optional<bool> exclude_me{};  // the router's default (true) when not set
+  std::vector<wamp::Id> exclude{}, eligible{};
+  std::vector<std::string> exclude_authid{}, eligible_authid{}, exclude_authrole{},
+      eligible_authrole{};
+  bool disclose_me = false;
+  wamp::Object extra{};
+};
+
+struct SubscribeOptions {
+  std::string match{};  // "" (exact), "prefix", "wildcard" — as far as the router supports it
+  wamp::Object extra{};
+};
+
+struct RegisterOptions {
+  std::string match{};
+  std::string invoke{};
+  bool disclose_caller = false;
+  wamp::Object extra{};
+};
+
+// Handles returned by subscribe / register, to undo them.
+struct Subscription {
+  wamp::Id id = 0;
+  std::uint64_t handler = 0;  // which local handler (several may share one router subscription)
+  std::string topic{};
+};
+
+struct Registration {
+  wamp::Id id = 0;
+  std::string procedure{};
+};
+
+struct ConnectOptions {
+  wamp::Serializer serializer = wamp::Serializer::json;
+  std::chrono::milliseconds timeout{10000};  // connect + upgrade + HELLO/WELCOME
+  std::size_t max_message_size = 16 * 1024 * 1024;
+  std::string authid{};                    // sent in HELLO when set
+  std::vector<std::string> authmethods{};  // default: anonymous
+  wamp::Object hello_extra{};              // further HELLO.Details
+};
+
+}  // namespace junction::client
