@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "wamp/codec.hpp"
+#include "wamp/dict_keys.hpp"
 #include "wamp/envelope.hpp"
 #include "wamp/utf8.hpp"
 
@@ -179,10 +180,17 @@ bool container_next(R& r, Frame& f, bool& more) {
 template <class R>
 bool parse_dict(R& r, Frame f, Object* out, int level) {
   if (level > kMaxNesting) return r.fail("nesting deeper than 128 levels");
+  KeyTracker seen;  // validate-only mode (see dict_keys.hpp)
   while (true) {
     bool more = false;
     if (!container_next(r, f, more)) return false;
-    if (!more) return true;
+    if (!more) {
+      if (const char* at = seen.duplicate()) {
+        r.seek(at);
+        return r.fail("duplicate key in dict");
+      }
+      return true;
+    }
     const char* key_start = r.pos();
     std::string_view key;
     if (!r.read_key(key, f)) return false;
@@ -198,6 +206,8 @@ bool parse_dict(R& r, Frame f, Object* out, int level) {
         return r.fail("duplicate key in dict");
       }
       slot = &it->second;
+    } else {
+      seen.add(key, key_start);
     }
     if (!parse_value(r, slot, level + 1, &f)) return false;
   }

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "wamp/base64.hpp"
+#include "wamp/dict_keys.hpp"
 #include "wamp/envelope.hpp"
 #include "wamp/utf8.hpp"
 
@@ -149,22 +150,23 @@ class Parser {
     skip_ws();
     if (consume('}')) return true;
     std::string key;
+    KeyTracker seen;  // validate-only mode (see dict_keys.hpp)
     while (true) {
       skip_ws();
       if (peek() != '"') return fail(at_end() ? "unterminated object" : "expected string key");
       Value* slot = nullptr;
+      const char* key_start = p_;
+      key.clear();
+      if (!parse_string(&key)) return false;
       if (out != nullptr) {
-        const char* key_start = p_;
-        key.clear();
-        if (!parse_string(&key)) return false;
         auto [it, inserted] = out->try_emplace(std::move(key));
         if (!inserted) {
           p_ = key_start;
           return fail("duplicate key in object");
         }
         slot = &it->second;
-      } else if (!parse_string(nullptr)) {
-        return false;
+      } else {
+        seen.add(key, key_start);
       }
       skip_ws();
       if (!consume(':')) return fail("expected ':' after object key");
@@ -172,7 +174,13 @@ class Parser {
       if (!parse_value(slot, depth)) return false;
       skip_ws();
       if (consume(',')) continue;
-      if (consume('}')) return true;
+      if (consume('}')) {
+        if (const char* at = seen.duplicate()) {
+          p_ = at;
+          return fail("duplicate key in object");
+        }
+        return true;
+      }
       return fail(at_end() ? "unterminated object" : "expected ',' or '}' in object");
     }
   }

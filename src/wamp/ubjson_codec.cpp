@@ -4,15 +4,17 @@
 //
 // UBJSON has no binary type. Like py-ubjson (Autobahn|Python's backend), a strongly-typed uint8
 // array `[$U#<n>` is binary both ways; a plain array of small integers stays a list.
+//
 // Input: every marker; N (no-op) is skipped wherever a value or a container end may come;
 // optimized containers ($ type and # count), except typed containers of Z/T/F/N, whose elements
 // take no bytes (a small input could announce billions of them). H (high-precision number) must
-// be a JSON number: an integer that fits 64 bits, or a finite float64; anything else is refused. C
-// (char) is a one-character string. BJData (UBJSON's little-endian superset, written by
+// be a JSON number: an integer that fits 64 bits, or a finite float64; anything else is refused.
+// C (char) is a one-character string. BJData (UBJSON's little-endian superset, written by
 // Autobahn|Python >= 26.6) is not read: its integers are byte-swapped under the same markers, so
-// the two cannot be told apart. Output: what py-ubjson writes — the smallest integer marker, H for
-// integers above INT64_MAX, D for floats, S for strings, unsized containers ([ ... ], { ... }),
-// binary as [$U#<n>.
+// the two cannot be told apart.
+//
+// Output: what py-ubjson writes — the smallest integer marker, H for integers above INT64_MAX,
+// D for floats, S for strings, unsized containers ([ ... ], { ... }), binary as [$U#<n>.
 #include "wamp/binary_codec.hpp"
 
 #include <charconv>
