@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "node/config_source.hpp"
+#include "wamp/codec.hpp"
 #include "wamp/uri.hpp"
 
 namespace junction::node {
@@ -384,23 +385,52 @@ router::RealmConfig read_realm(Validator& v, const json& j, const std::string& p
 // Transports
 // ---------------------------------------------------------------------------------------------
 
+// Unix domain socket endpoint ("type": "unix"):
+//   path     required; absolute, or relative to the node directory (the directory of the config
+//            file; load_config_file resolves it). A stale socket file left by a node that did
+//            not stop cleanly is replaced at start-up; the file is removed at shutdown. The
+//            file gets the permissions the OS gives (umask).
+//   backlog  integer 1..65535: accept queue depth (default 511; Crossbar's is 50).
+void read_unix_endpoint(Obj& o, transport::ListenerConfig& listener) {
+  Validator& v = o.v();
+  const std::string socket_path = o.need_string("path");
+  if (socket_path.empty()) v.fail(o.at("path"), "expected a socket path, found an empty string");
+  // sockaddr_un holds 108 bytes including the terminating NUL.
+  if (socket_path.size() > 107) {
+    v.fail(o.at("path"), "socket path is " + std::to_string(socket_path.size()) +
+                             " bytes long; Unix domain sockets allow at most 107");
+  }
+  if (socket_path.find('\0') != std::string::npos) {
+    v.fail(o.at("path"), "socket path contains a NUL character");
+  }
+  listener.unix_path = socket_path;
+  listener.interface.clear();
+  listener.port = 0;
+  if (auto backlog = o.opt_int("backlog", 1, 65535)) listener.backlog = static_cast<int>(*backlog);
+  o.finish();
+}
+
 // Endpoint (a transport's "endpoint"):
-//   type       "tcp" (required). "unix", "twisted", "onion": not supported yet.
+//   type       "tcp" or "unix" (required; "unix": read_unix_endpoint). "twisted", "onion": not
+//              supported yet.
 //   port       integer 0..65535, or a string of digits (e.g. "${PORT}" after substitution, or
 //              "$PORT" read from the environment as Crossbar does). 0 picks a free port.
 //   interface  address to bind; default "0.0.0.0" ("::" with version 6).
 //   version    4 | 6; only picks the default interface.
-//   backlog    integer 1..65535; accepted, ignored for now (warning).
+//   backlog    integer 1..65535: accept queue depth (default 511; Crossbar's is 50).
 //   shared     boolean; accepted, ignored for now (warning).
 //   tls        not supported yet.
 void read_endpoint(Validator& v, const json& j, const std::string& path,
                    transport::ListenerConfig& listener) {
   Obj o(v, j, path, "endpoint");
   const std::string type = o.need_string("type");
-  if (type == "unix" || type == "twisted" || type == "onion") {
+  if (type == "twisted" || type == "onion") {
     v.fail(o.at("type"), "endpoint type '" + type + "' is not supported yet");
   }
-  if (type != "tcp") v.fail(o.at("type"), "expected endpoint type \"tcp\", found \"" + type + "\"");
+  if (type == "unix") return read_unix_endpoint(o, listener);
+  if (type != "tcp") {
+    v.fail(o.at("type"), "expected endpoint type \"tcp\" or \"unix\", found \"" + type + "\"");
+  }
   o.refuse("tls");
 
   const json& port = o.need("port", "an integer from 0 to 65535");
@@ -435,9 +465,7 @@ void read_endpoint(Validator& v, const json& j, const std::string& path,
   } else {
     listener.interface = version == 6 ? "::" : "0.0.0.0";
   }
-  if (o.opt_int("backlog", 1, 65535)) {
-    v.warn(o.at("backlog"), "'backlog' is not supported yet; ignored");
-  }
+  if (auto backlog = o.opt_int("backlog", 1, 65535)) listener.backlog = static_cast<int>(*backlog);
   if (o.has("shared")) {
     o.boolean("shared", false);
     v.warn(o.at("shared"), "'shared' is not supported yet; ignored");
@@ -614,25 +642,138 @@ transport::PathService read_path_service(Validator& v, const json& j, const std:
   return service;
 }
 
+// The keys of a "web" transport (also the "web" item of a "universal" one):
+//   paths    required, an object mapping paths to services (read_path_service).
+//   options  Crossbar's access_log, display_tracebacks, hsts, hsts_max_age, client_timeout:
+//            accepted with a warning, ignored for now.
+void read_web_keys(Obj& o, transport::ListenerConfig& listener) {
+  Validator& v = o.v();
+  const json& paths = o.need("paths", "an object mapping paths to services");
+  if (!paths.is_object()) v.fail(o.at("paths"), "expected an object, found " + found(paths));
+  if (paths.empty()) v.fail(o.at("paths"), "expected at least one path service");
+  for (const auto& [key, value] : paths.items()) {
+    const std::string service_path = path_key(o.at("paths"), key);
+    const std::string normalised = normalise_web_path(v, key, service_path);
+    if (listener.paths.contains(normalised)) {
+      v.fail(service_path, "path \"" + normalised + "\" is configured twice");
+    }
+    listener.paths.emplace(normalised, read_path_service(v, value, service_path));
+  }
+  if (const json* options = o.opt_object("options")) {
+    Obj opt(v, *options, o.at("options"), "web transport options");
+    for (const char* key :
+         {"access_log", "display_tracebacks", "hsts", "hsts_max_age", "client_timeout"}) {
+      opt.ignore(key);
+    }
+    opt.finish();
+  }
+}
+
+// The WAMP-over-RawSocket keys of a "rawsocket" transport (also the "rawsocket" item of a
+// "universal" one):
+//   serializers       as for WebSocket (read_serializers); default: every serializer Junction
+//                     speaks (Crossbar: all available). The client picks one in its handshake.
+//   max_message_size  integer 1..64 MiB (Crossbar's range; default 128 KiB as in Crossbar):
+//                     the largest message accepted from a client. RawSocket can only announce
+//                     powers of two from 512 bytes to 16 MiB, so Junction announces (and
+//                     enforces) the largest such power not above this value (at least 512).
+//   auth              as for WebSocket (read_auth).
+//   debug             boolean; accepted, ignored (use --loglevel).
+//   options           Junction's own (Crossbar has no such key):
+//     max_connections     integer >= 0: RawSocket sessions this listener holds at once; past it
+//                         the handshake answers error 4 (0 or absent: no limit).
+//     auto_ping_interval  milliseconds (0 or >= 1000): PING after this much silence (0: off).
+//     auto_ping_timeout   milliseconds (0 or >= 1000): close if nothing answers a PING within
+//                         this (0: the interval).
+transport::RawSocketOptions read_rawsocket_keys(Obj& o) {
+  Validator& v = o.v();
+  transport::RawSocketOptions rs;
+  rs.max_message_size = 128 * 1024;
+  rs.serializers.clear();
+  for (auto s : {wamp::Serializer::json, wamp::Serializer::msgpack, wamp::Serializer::cbor,
+                 wamp::Serializer::ubjson}) {
+    if (wamp::codec_for(s) != nullptr) rs.serializers.push_back(s);
+  }
+  if (const json* s = o.get("serializers")) {
+    rs.serializers = read_serializers(v, *s, o.at("serializers"));
+  }
+  if (auto size = o.opt_int("max_message_size", 1, kMaxMessageSizeLimit)) {
+    rs.max_message_size = static_cast<std::size_t>(*size);
+  }
+  if (const json* auth = o.get("auth")) read_auth(v, *auth, o.at("auth"));
+  o.boolean("debug", false);
+  if (const json* options = o.opt_object("options")) {
+    Obj opt(v, *options, o.at("options"), "RawSocket options");
+    if (auto n = opt.opt_int("max_connections", 0, 1000000000)) {
+      rs.max_connections = static_cast<std::size_t>(*n);
+    }
+    auto millis = [&](const char* key, std::chrono::milliseconds& out) {
+      const auto ms = opt.opt_int(key, 0, 24LL * 3600 * 1000);
+      if (!ms) return;
+      if (*ms != 0 && *ms < 1000) {
+        v.fail(opt.at(key), "'" + std::string(key) + "' is in milliseconds; " +
+                                std::to_string(*ms) +
+                                " is too small (0 switches it off, else at least 1000)");
+      }
+      out = std::chrono::milliseconds(*ms);
+    };
+    millis("auto_ping_interval", rs.auto_ping_interval);
+    millis("auto_ping_timeout", rs.auto_ping_timeout);
+    opt.finish();
+  }
+  return rs;
+}
+
+// The "websocket" item of a "universal" transport: an object mapping paths to WebSocket configs
+// (the WebSocket keys, plus optional "id" and "type": "websocket").
+void read_universal_websocket(Validator& v, const json& j, const std::string& path,
+                              transport::ListenerConfig& listener) {
+  if (!j.is_object())
+    v.fail(path, "expected an object mapping paths to WebSocket configs, found " + found(j));
+  for (const auto& [key, value] : j.items()) {
+    const std::string item_path = path_key(path, key);
+    const std::string normalised = normalise_web_path(v, key, item_path);
+    if (listener.paths.contains(normalised)) {
+      v.fail(item_path, "path \"" + normalised + "\" is configured twice");
+    }
+    Obj w(v, value, item_path, "WebSocket config");
+    if (auto type = w.opt_string("type"); type && *type != "websocket") {
+      v.fail(w.at("type"), "expected \"websocket\", found \"" + *type + "\"");
+    }
+    read_id(w);
+    transport::PathService service;
+    service.kind = transport::PathService::Kind::websocket;
+    service.websocket = read_websocket_keys(w);
+    w.finish();
+    listener.paths.emplace(normalised, std::move(service));
+  }
+}
+
 // Transport (an item of a router worker's "transports"):
 //   type      "websocket": WAMP over WebSocket on every HTTP path; keys id, type, endpoint and
 //             the WebSocket keys (read_websocket_keys).
-//             "web": an HTTP server with a service per path; keys id, type, endpoint, paths,
-//             options (Crossbar's access_log, display_tracebacks, hsts, hsts_max_age,
-//             client_timeout: accepted with a warning, ignored for now).
-//             "rawsocket", "universal", "mqtt", "flashpolicy", "websocket.testee",
-//             "stream.testee": not supported yet.
+//             "web": an HTTP server with a service per path; keys id, type, endpoint and the
+//             web keys (read_web_keys).
+//             "rawsocket": WAMP over RawSocket; keys id, type, endpoint and the RawSocket keys
+//             (read_rawsocket_keys).
+//             "universal": one port for RawSocket, WebSocket and HTTP, told apart by the first
+//             byte; keys id, type, endpoint, and at least one of "rawsocket" (the RawSocket
+//             keys), "websocket" (paths -> WebSocket configs, read_universal_websocket), "web"
+//             (the web keys; its paths and the WebSocket paths must differ). "mqtt" is not
+//             supported yet.
+//             "mqtt", "flashpolicy", "websocket.testee", "stream.testee": not supported yet.
 //   id        optional config ID; names the listener in logs ("transport '<id>'").
-//   endpoint  required (read_endpoint).
+//   endpoint  required (read_endpoint). Only RawSocket is served on "unix" endpoints yet.
 transport::ListenerConfig read_transport(Validator& v, const json& j, const std::string& path) {
   Obj o(v, j, path, "transport");
   const std::string type = o.need_string("type");
-  if (type == "rawsocket" || type == "universal" || type == "mqtt" || type == "flashpolicy" ||
-      type == "websocket.testee" || type == "stream.testee") {
+  if (type == "mqtt" || type == "flashpolicy" || type == "websocket.testee" ||
+      type == "stream.testee") {
     v.fail(o.at("type"), "transport type '" + type + "' is not supported yet");
   }
-  if (type != "websocket" && type != "web") {
-    v.fail(o.at("type"), "unknown transport type '" + type + "' (expected websocket or web)");
+  if (type != "websocket" && type != "web" && type != "rawsocket" && type != "universal") {
+    v.fail(o.at("type"), "unknown transport type '" + type +
+                             "' (expected websocket, web, rawsocket or universal)");
   }
   transport::ListenerConfig listener;
   const auto id = read_id(o);
@@ -641,26 +782,34 @@ transport::ListenerConfig read_transport(Validator& v, const json& j, const std:
 
   if (type == "websocket") {
     listener.websocket_on_any_path = read_websocket_keys(o);
-  } else {
-    const json& paths = o.need("paths", "an object mapping paths to services");
-    if (!paths.is_object()) v.fail(o.at("paths"), "expected an object, found " + found(paths));
-    if (paths.empty()) v.fail(o.at("paths"), "expected at least one path service");
-    for (const auto& [key, value] : paths.items()) {
-      const std::string service_path = path_key(o.at("paths"), key);
-      const std::string normalised = normalise_web_path(v, key, service_path);
-      if (listener.paths.contains(normalised)) {
-        v.fail(service_path, "path \"" + normalised + "\" is configured twice");
-      }
-      listener.paths.emplace(normalised, read_path_service(v, value, service_path));
+  } else if (type == "web") {
+    read_web_keys(o, listener);
+  } else if (type == "rawsocket") {
+    listener.rawsocket = read_rawsocket_keys(o);
+  } else {  // universal
+    if (const json* rs = o.opt_object("rawsocket")) {
+      Obj r(v, *rs, o.at("rawsocket"), "RawSocket config");
+      listener.rawsocket = read_rawsocket_keys(r);
+      r.finish();
     }
-    if (const json* options = o.opt_object("options")) {
-      Obj opt(v, *options, o.at("options"), "web transport options");
-      for (const char* key :
-           {"access_log", "display_tracebacks", "hsts", "hsts_max_age", "client_timeout"}) {
-        opt.ignore(key);
-      }
-      opt.finish();
+    if (const json* ws = o.get("websocket")) {
+      read_universal_websocket(v, *ws, o.at("websocket"), listener);
     }
+    if (const json* web = o.opt_object("web")) {
+      Obj w(v, *web, o.at("web"), "web config");
+      read_web_keys(w, listener);
+      w.finish();
+    }
+    o.refuse("mqtt");
+    if (!listener.rawsocket && listener.paths.empty()) {
+      v.fail(path, "a universal transport needs at least one of 'rawsocket', 'websocket', 'web'");
+    }
+  }
+  if (!listener.unix_path.empty() && type != "rawsocket" &&
+      (type != "universal" || !listener.paths.empty())) {
+    v.fail(o.at("endpoint"),
+           "only RawSocket is served on Unix domain sockets yet (WebSocket and "
+           "HTTP over a Unix socket are not supported yet)");
   }
   o.finish();
   return listener;
@@ -764,6 +913,11 @@ NodeConfig read_node(Validator& v, const json& root) {
     for (std::size_t b = 0; b < a; ++b) {
       const auto& la = node.listeners[a];
       const auto& lb = node.listeners[b];
+      if (!la.unix_path.empty() && la.unix_path == lb.unix_path) {
+        throw ConfigError(v.source() + ": " + la.name + ": Unix socket " + la.unix_path +
+                          " is already used by " + lb.name);
+      }
+      if (!la.unix_path.empty() || !lb.unix_path.empty()) continue;
       if (la.port != 0 && la.port == lb.port &&
           (la.interface == lb.interface || wildcard_interface(la.interface) ||
            wildcard_interface(lb.interface))) {
@@ -806,7 +960,15 @@ NodeConfig load_config_file(const std::filesystem::path& file) {
     throw ConfigError(file.string() + ": unknown config file type '" + ext +
                       "' (expected .json, .yaml or .yml)");
   }
-  return parse_config(read_file(file), format, file.string());
+  NodeConfig node = parse_config(read_file(file), format, file.string());
+  // Relative Unix socket paths are relative to the node directory, where the config file lives.
+  for (auto& listener : node.listeners) {
+    if (!listener.unix_path.empty() && std::filesystem::path(listener.unix_path).is_relative()) {
+      listener.unix_path =
+          (std::filesystem::absolute(file).parent_path() / listener.unix_path).string();
+    }
+  }
+  return node;
 }
 
 std::filesystem::path find_config_in(const std::filesystem::path& cbdir) {
