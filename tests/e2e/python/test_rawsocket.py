@@ -5,6 +5,7 @@ universal listener serving RawSocket, WebSocket and plain HTTP on one port."""
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -24,6 +25,10 @@ LIMITED = {"type": "rawsocket", "id": "rs_limited",
            "serializers": ["json"], "max_message_size": 1024,
            "options": {"max_connections": 2}}
 
+PINGING = {"type": "rawsocket", "id": "rs_ping",
+           "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
+           "options": {"auto_ping_interval": 1000, "auto_ping_timeout": 1000}}
+
 ARGS = [1, "two", [3, 4.5], {"five": None}, True, "Grüße 🎉"]
 KWARGS = {"a": 1, "b": {"c": [False, -7]}}
 
@@ -33,7 +38,7 @@ def echo(*args, **kwargs):
 
 
 class RawSocketTest(h.JunctionTestCase):
-    router_config = rs.node_config(extra_transports=[LIMITED])
+    router_config = rs.node_config(extra_transports=[LIMITED, PINGING])
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
@@ -209,6 +214,32 @@ class RawSocketTest(h.JunctionTestCase):
             self.assertEqual(kind, 0)
             self.assertTrue(welcome.startswith(b"[2,"), welcome)
 
+    def test_auto_ping(self):
+        # A silent peer gets a PING after 1 s; one that answers with PONG stays.
+        with rs.connect_raw(self.ep["rs_ping"]) as alive, rs.connect_raw(self.ep["rs_ping"]) as dead:
+            self.assertEqual(rs.handshake(alive), b"\x7f\x81\x00\x00")
+            self.assertEqual(rs.handshake(dead), b"\x7f\x81\x00\x00")
+            started = time.monotonic()
+            for _ in range(3):
+                kind, payload = rs.read_frame(alive)
+                self.assertEqual(kind, 1)
+                alive.sendall(rs.frame(payload, frame_type=2))
+            self.assertGreater(time.monotonic() - started, 2.5)
+            kind, _ = rs.read_frame(dead)
+            self.assertEqual(kind, 1)  # PING, left unanswered
+            self.assertTrue(rs.closed_by_peer(dead))
+            self.assertTrue(self.router.log_contains("no PONG within 1000 ms; closing"))
+            # The live one is still served.
+            alive.sendall(rs.frame(b'[1, "realm1", {"roles": {"caller": {}}}]'))
+            while True:
+                kind, payload = rs.read_frame(alive)
+                if kind == 1:
+                    alive.sendall(rs.frame(payload, frame_type=2))
+                    continue
+                self.assertEqual(kind, 0)
+                self.assertTrue(payload.startswith(b"[2,"), payload)
+                break
+
     async def test_message_larger_than_the_client_accepts_closes(self):
         ws = await self.connect()
         await h.within(ws.register(lambda: "x" * 1000, "com.ws.big"))
@@ -273,6 +304,23 @@ class UnixSocketFileTest(unittest.TestCase):
             finally:
                 self.assertEqual(router.stop(), 0)
             self.assertFalse(os.path.exists(path))
+
+    def test_shutdown_says_goodbye_over_rawsocket(self):
+        router = h.RouterProcess(rs.node_config(), name="rs-shutdown").start()
+        try:
+            with rs.connect_raw(rs.endpoints(router)["rs_unix"]) as s:
+                self.assertEqual(rs.handshake(s), b"\x7f\x81\x00\x00")
+                s.sendall(rs.frame(b'[1, "realm1", {"roles": {"caller": {}}}]'))
+                self.assertEqual(rs.read_frame(s)[0], 0)  # WELCOME
+                router.signal(signal.SIGTERM)
+                kind, goodbye = rs.read_frame(s)
+                self.assertEqual(kind, 0)
+                self.assertIn(b"wamp.close.system_shutdown", goodbye)
+                s.sendall(rs.frame(b'[6, {}, "wamp.close.goodbye_and_out"]'))
+                self.assertTrue(rs.closed_by_peer(s))
+            self.assertEqual(router.wait(10), 0)
+        finally:
+            router.stop()
 
 
 if __name__ == "__main__":
