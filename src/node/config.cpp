@@ -473,28 +473,37 @@ void read_endpoint(Validator& v, const json& j, const std::string& path,
   o.finish();
 }
 
-// serializers: list of names, in order of preference. "json" is supported; "msgpack", "cbor",
-// "ubjson", "flatbuffers" are known but not supported yet (warning, skipped). Default ["json"].
+// serializers: list of names, in order of preference. "json", "msgpack", "cbor" and "ubjson" are
+// supported (those with a codec); "flatbuffers" is known but not supported yet (warning, skipped).
+// Default: cbor, msgpack, ubjson, json (Crossbar's).
 std::vector<wamp::Serializer> read_serializers(Validator& v, const json& j,
                                                const std::string& path) {
   if (!j.is_array()) v.fail(path, "expected a list of serializer names, found " + found(j));
+  static constexpr std::pair<std::string_view, wamp::Serializer> kNames[] = {
+      {"json", wamp::Serializer::json},
+      {"msgpack", wamp::Serializer::msgpack},
+      {"cbor", wamp::Serializer::cbor},
+      {"ubjson", wamp::Serializer::ubjson},
+  };
   std::vector<wamp::Serializer> out;
   for (std::size_t i = 0; i < j.size(); ++i) {
     const std::string item_path = path_index(path, i);
     if (!j[i].is_string()) v.fail(item_path, "expected a serializer name, found " + found(j[i]));
     const std::string name = j[i].get<std::string>();
-    if (name == "json") {
-      if (std::find(out.begin(), out.end(), wamp::Serializer::json) == out.end()) {
-        out.push_back(wamp::Serializer::json);
+    const auto* known = std::find_if(std::begin(kNames), std::end(kNames),
+                                     [&](const auto& entry) { return entry.first == name; });
+    if (known != std::end(kNames) && wamp::codec_for(known->second) != nullptr) {
+      if (std::find(out.begin(), out.end(), known->second) == out.end()) {
+        out.push_back(known->second);
       }
-    } else if (name == "msgpack" || name == "cbor" || name == "ubjson" || name == "flatbuffers") {
+    } else if (known != std::end(kNames) || name == "flatbuffers") {
       v.warn(item_path, "serializer '" + name + "' is not supported yet; skipped");
     } else {
       v.fail(item_path, "unknown serializer '" + name +
                             "' (expected json, msgpack, cbor, ubjson or flatbuffers)");
     }
   }
-  if (out.empty()) v.fail(path, "no supported serializer left (only 'json' is supported yet)");
+  if (out.empty()) v.fail(path, "no supported serializer left");
   return out;
 }
 
@@ -1004,7 +1013,7 @@ NodeConfig default_config() {
   web.paths.emplace("/", info);
   transport::PathService ws;
   ws.kind = transport::PathService::Kind::websocket;
-  ws.websocket.serializers = {wamp::Serializer::json};  // cbor, msgpack join when they exist
+  // ws.websocket.serializers: the WebSocketOptions default (cbor, msgpack, ubjson, json).
   web.paths.emplace("/ws", ws);
   node.listeners.push_back(std::move(web));
   return node;

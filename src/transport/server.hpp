@@ -19,8 +19,9 @@
 namespace junction::transport {
 
 struct WebSocketOptions {
-  // Serializers offered, in the server's order of preference.
-  std::vector<wamp::Serializer> serializers{wamp::Serializer::json};
+  // Serializers offered, in the server's order of preference (Crossbar's default order).
+  std::vector<wamp::Serializer> serializers{wamp::Serializer::cbor, wamp::Serializer::msgpack,
+                                            wamp::Serializer::ubjson, wamp::Serializer::json};
   // Largest message accepted from a peer; a larger one closes the connection with 1009.
   std::size_t max_message_size = 16 * 1024 * 1024;
   // Server-initiated pings: every `auto_ping_interval` of silence a ping with `auto_ping_size`

@@ -106,7 +106,9 @@ void expect_fixture(const NodeConfig& node) {
   EXPECT_EQ(web.paths.at("/").kind, transport::PathService::Kind::nodeinfo);
   const auto& ws = web.paths.at("/ws");
   EXPECT_EQ(ws.kind, transport::PathService::Kind::websocket);
-  EXPECT_EQ(ws.websocket.serializers, std::vector<wamp::Serializer>{wamp::Serializer::json});
+  EXPECT_EQ(ws.websocket.serializers,
+            (std::vector<wamp::Serializer>{wamp::Serializer::cbor, wamp::Serializer::msgpack,
+                                           wamp::Serializer::json}));
   EXPECT_EQ(ws.websocket.max_message_size, 1048576u);
 
   const auto& plain = node.listeners[1];
@@ -115,8 +117,7 @@ void expect_fixture(const NodeConfig& node) {
   EXPECT_EQ(plain.port, 9000);
   EXPECT_TRUE(plain.paths.empty());
   ASSERT_TRUE(plain.websocket_on_any_path.has_value());
-  EXPECT_EQ(plain.websocket_on_any_path->serializers,
-            std::vector<wamp::Serializer>{wamp::Serializer::json});
+  EXPECT_EQ(plain.websocket_on_any_path->serializers, transport::WebSocketOptions{}.serializers);
   EXPECT_EQ(plain.websocket_on_any_path->max_message_size,
             transport::WebSocketOptions{}.max_message_size);
 }
@@ -141,10 +142,6 @@ TEST(NodeConfig, WarnsAboutAcceptedButUnusedOptions) {
   parse(text, ConfigFormat::json, &warnings);
   const std::vector<std::string> expected{
       "t.json: workers[0].transports[0].endpoint.backlog: 'backlog' is not supported yet; ignored",
-      "t.json: workers[0].transports[0].paths.ws.serializers[0]: serializer 'cbor' is not "
-      "supported yet; skipped",
-      "t.json: workers[0].transports[0].paths.ws.serializers[1]: serializer 'msgpack' is not "
-      "supported yet; skipped",
       "t.json: workers[0].transports[0].paths.ws.options.auto_ping_interval: "
       "'auto_ping_interval' is not supported yet; ignored",
       "t.json: workers[0].transports[0].paths.ws.options.auto_ping_timeout: "
@@ -300,9 +297,8 @@ TEST(NodeConfigErrors, Serializers) {
   EXPECT_EQ(
       error_of(config(
           kRealm,
-          R"({"type": "websocket", "endpoint": {"type": "tcp", "port": 1}, "serializers": ["msgpack"]})")),
-      "t.json: workers[0].transports[0].serializers: no supported serializer left (only "
-      "'json' is supported yet)");
+          R"({"type": "websocket", "endpoint": {"type": "tcp", "port": 1}, "serializers": ["flatbuffers"]})")),
+      "t.json: workers[0].transports[0].serializers: no supported serializer left");
   EXPECT_EQ(
       error_of(config(
           kRealm,
@@ -433,7 +429,8 @@ TEST(NodeConfigDefault, EmbeddedDefault) {
   EXPECT_EQ(web.paths.at("/").kind, transport::PathService::Kind::nodeinfo);
   EXPECT_EQ(web.paths.at("/ws").kind, transport::PathService::Kind::websocket);
   EXPECT_EQ(web.paths.at("/ws").websocket.serializers,
-            std::vector<wamp::Serializer>{wamp::Serializer::json});
+            (std::vector<wamp::Serializer>{wamp::Serializer::cbor, wamp::Serializer::msgpack,
+                                           wamp::Serializer::ubjson, wamp::Serializer::json}));
 }
 
 class TempDir {

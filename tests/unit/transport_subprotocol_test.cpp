@@ -31,8 +31,12 @@ TEST(Subprotocol, ChoosesASpokenSerializerTheClientOffered) {
   WebSocketOptions options;
   const wamp::Codec* codec = choose_codec({"wamp.2.msgpack", "wamp.2.json"}, options);
   ASSERT_NE(codec, nullptr);
-  EXPECT_EQ(codec->subprotocol(), "wamp.2.json");
-  EXPECT_EQ(choose_codec({"wamp.2.msgpack"}, options), nullptr);  // not implemented yet
+  EXPECT_EQ(codec->subprotocol(), "wamp.2.msgpack");
+  EXPECT_EQ(choose_codec({"wamp.2.msgpack"}, options)->subprotocol(), "wamp.2.msgpack");
+  // The server's preference decides among what the client offers.
+  EXPECT_EQ(choose_codec({"wamp.2.json", "wamp.2.ubjson", "wamp.2.cbor"}, options)->subprotocol(),
+            "wamp.2.cbor");
+  EXPECT_EQ(choose_codec({"wamp.2.flatbuffers"}, options), nullptr);  // not implemented
   EXPECT_EQ(choose_codec({}, options), nullptr);
   EXPECT_EQ(choose_codec({"WAMP.2.JSON"}, options), nullptr);  // tokens are case-sensitive
 }
@@ -41,7 +45,8 @@ TEST(Subprotocol, OnlyConfiguredSerializersAreOffered) {
   WebSocketOptions options;
   options.serializers = {wamp::Serializer::cbor};
   EXPECT_EQ(choose_codec({"wamp.2.json"}, options), nullptr);
-  EXPECT_EQ(spoken_subprotocols(WebSocketOptions{}), "wamp.2.json");
+  EXPECT_EQ(spoken_subprotocols(WebSocketOptions{}),
+            "wamp.2.cbor, wamp.2.msgpack, wamp.2.ubjson, wamp.2.json");
 }
 
 }  // namespace
