@@ -90,24 +90,24 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   // std::shared_ptr<Session>.
   template <typename Token = DefaultToken>
   static auto connect(boost::asio::any_io_executor executor, std::string url, std::string realm,
-                      ConnectOptions options = {}, Token&& token = {}) {
+                      ConnectOptions options = {}, Token token = {}) {
     return boost::asio::co_spawn(
         executor, connect_impl(executor, std::move(url), std::move(realm), std::move(options)),
-        std::forward<Token>(token));
+        std::move(token));
   }
   template <typename Token = DefaultToken>
   static auto connect(boost::asio::io_context& io, std::string url, std::string realm,
-                      ConnectOptions options = {}, Token&& token = {}) {
+                      ConnectOptions options = {}, Token token = {}) {
     return connect(io.get_executor(), std::move(url), std::move(realm), std::move(options),
-                   std::forward<Token>(token));
+                   std::move(token));
   }
   // Joins `realm` over an already open transport (custom transports, tests).
   template <typename Token = DefaultToken>
   static auto join(boost::asio::any_io_executor executor, std::shared_ptr<Transport> transport,
-                   std::string realm, ConnectOptions options = {}, Token&& token = {}) {
+                   std::string realm, ConnectOptions options = {}, Token token = {}) {
     return boost::asio::co_spawn(
         executor, join_impl(executor, std::move(transport), std::move(realm), std::move(options)),
-        std::forward<Token>(token));
+        std::move(token));
   }
 
   ~Session() override;
@@ -134,14 +134,14 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   // ---- caller: completes with Result ----
   template <typename Token = DefaultToken>
   auto call(std::string procedure, wamp::Array args = {}, wamp::Object kwargs = {},
-            CallOptions options = {}, Token&& token = {}) {
+            CallOptions options = {}, Token token = {}) {
     auto payload = make_payload(args, kwargs);
     return call_raw(std::move(procedure), std::move(payload), std::move(options),
-                    std::forward<Token>(token));
+                    std::move(token));
   }
   template <typename Token = DefaultToken>
   auto call_raw(std::string procedure, wamp::PayloadPtr payload, CallOptions options = {},
-                Token&& token = {}) {
+                Token token = {}) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr, Result)>(
         [this](auto handler, std::string procedure, wamp::PayloadPtr payload, CallOptions options) {
           auto slot = boost::asio::get_associated_cancellation_slot(handler);
@@ -159,7 +159,7 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   // ---- callee: completes with Registration ----
   template <typename Token = DefaultToken>
   auto provide(std::string procedure, CallHandler handler, RegisterOptions options = {},
-               Token&& token = {}) {
+               Token token = {}) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr, Registration)>(
         [this](auto done, std::string procedure, CallHandler handler, RegisterOptions options) {
           start_register(std::move(procedure), std::move(handler), nullptr, std::move(options),
@@ -169,7 +169,7 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   }
   template <typename Token = DefaultToken>
   auto provide_async(std::string procedure, AsyncCallHandler handler, RegisterOptions options = {},
-                     Token&& token = {}) {
+                     Token token = {}) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr, Registration)>(
         [this](auto done, std::string procedure, AsyncCallHandler handler,
                RegisterOptions options) {
@@ -179,7 +179,7 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
         token, std::move(procedure), std::move(handler), std::move(options));
   }
   template <typename Token = DefaultToken>
-  auto unregister(Registration registration, Token&& token = {}) {
+  auto unregister(Registration registration, Token token = {}) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr)>(
         [this](auto done, Registration registration) {
           start_unregister(registration, VoidCompletion(std::move(done)));
@@ -190,14 +190,14 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   // ---- publisher: completes with the publication id (0 unless acknowledged) ----
   template <typename Token = DefaultToken>
   auto publish(std::string topic, wamp::Array args = {}, wamp::Object kwargs = {},
-               PublishOptions options = {}, Token&& token = {}) {
+               PublishOptions options = {}, Token token = {}) {
     auto payload = make_payload(args, kwargs);
     return publish_raw(std::move(topic), std::move(payload), std::move(options),
-                       std::forward<Token>(token));
+                       std::move(token));
   }
   template <typename Token = DefaultToken>
   auto publish_raw(std::string topic, wamp::PayloadPtr payload, PublishOptions options = {},
-                   Token&& token = {}) {
+                   Token token = {}) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr, wamp::Id)>(
         [this](auto done, std::string topic, wamp::PayloadPtr payload, PublishOptions options) {
           start_publish(topic, std::move(payload), options, Completion<wamp::Id>(std::move(done)));
@@ -212,7 +212,7 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   // ---- subscriber: completes with Subscription ----
   template <typename Token = DefaultToken>
   auto subscribe(std::string topic, EventHandler handler, SubscribeOptions options = {},
-                 Token&& token = {}) {
+                 Token token = {}) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr, Subscription)>(
         [this](auto done, std::string topic, EventHandler handler, SubscribeOptions options) {
           start_subscribe(std::move(topic), std::move(handler), std::move(options),
@@ -221,7 +221,7 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
         token, std::move(topic), std::move(handler), std::move(options));
   }
   template <typename Token = DefaultToken>
-  auto unsubscribe(Subscription subscription, Token&& token = {}) {
+  auto unsubscribe(Subscription subscription, Token token = {}) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr)>(
         [this](auto done, Subscription subscription) {
           start_unsubscribe(subscription, VoidCompletion(std::move(done)));
@@ -232,7 +232,7 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   // ---- leaving: GOODBYE, wait for the router's GOODBYE, close the transport. Completes with
   // the router's reason. ----
   template <typename Token = DefaultToken>
-  auto leave(std::string reason = "wamp.close.close_realm", Token&& token = {}) {
+  auto leave(std::string reason = "wamp.close.close_realm", Token token = {}) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr, std::string)>(
         [this](auto done, std::string reason) {
           start_leave(std::move(reason), Completion<std::string>(std::move(done)));

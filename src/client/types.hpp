@@ -57,7 +57,13 @@ struct Event : Payload {
 enum class CancelMode { skip, kill, killnowait };
 std::string_view cancel_mode_name(CancelMode mode);
 
+// The option structs have a user-provided constructor on purpose: GCC 12 miscompiles an
+// aggregate temporary inside a co_await expression (`co_await s->call(p, a, k, {.x = 1})` frees
+// a dangling pointer), so they are not aggregates. Name them and set members:
+//   client::CallOptions options;
+//   options.timeout = 500ms;
 struct CallOptions {
+  CallOptions() {}  // not an aggregate: see above
   // Client-side deadline: on expiry the call fails with errors::timeout and a CANCEL is sent.
   // Also announced to the router as the `timeout` option when it supports call_timeout.
   std::optional<std::chrono::milliseconds> timeout{};
@@ -71,6 +77,7 @@ struct CallOptions {
 };
 
 struct PublishOptions {
+  PublishOptions() {}  // not an aggregate: see the note above CallOptions
   bool acknowledge = false;
   std::optional<bool> exclude_me{};  // the router's default (true) when not set
   std::vector<wamp::Id> exclude{}, eligible{};
@@ -81,11 +88,13 @@ struct PublishOptions {
 };
 
 struct SubscribeOptions {
+  SubscribeOptions() {}  // not an aggregate: see the note above CallOptions
   std::string match{};  // "" (exact), "prefix", "wildcard" — as far as the router supports it
   wamp::Object extra{};
 };
 
 struct RegisterOptions {
+  RegisterOptions() {}  // not an aggregate: see the note above CallOptions
   std::string match{};
   std::string invoke{};
   bool disclose_caller = false;
@@ -105,6 +114,7 @@ struct Registration {
 };
 
 struct ConnectOptions {
+  ConnectOptions() {}  // not an aggregate: see the note above CallOptions
   wamp::Serializer serializer = wamp::Serializer::json;
   std::chrono::milliseconds timeout{10000};  // connect + upgrade + HELLO/WELCOME
   std::size_t max_message_size = 16 * 1024 * 1024;

@@ -178,8 +178,9 @@ TEST(ClientJoinTest, NoWelcomeInTimeFails) {
   asio::io_context io;
   auto transport = std::make_shared<FakeTransport>();
   Captured<std::shared_ptr<Session>> joined;
-  Session::join(io.get_executor(), transport, "realm1", {.timeout = std::chrono::milliseconds(20)},
-                joined.handler());
+  client::ConnectOptions options;
+  options.timeout = std::chrono::milliseconds(20);
+  Session::join(io.get_executor(), transport, "realm1", options, joined.handler());
   io.run_for(std::chrono::milliseconds(500));
   ASSERT_TRUE(joined.done);
   EXPECT_EQ(joined.error_uri(), client::errors::disconnected);
@@ -188,7 +189,9 @@ TEST(ClientJoinTest, NoWelcomeInTimeFails) {
 
 TEST_F(ClientSessionTest, CallResult) {
   Captured<client::Result> r;
-  session->call("com.add", {1, 2}, {{"k", "v"}}, {.disclose_me = true}, r.handler());
+  client::CallOptions options;
+  options.disclose_me = true;
+  session->call("com.add", {1, 2}, {{"k", "v"}}, options, r.handler());
   const Message& call = transport->last();
   EXPECT_EQ(call.type, MessageType::call);
   EXPECT_EQ(call.uri, "com.add");
@@ -238,9 +241,9 @@ TEST_F(ClientSessionTest, CallErrorCarriesUriArgsKwargs) {
 TEST_F(ClientSessionTest, ProgressiveResults) {
   std::vector<wamp::Array> progress;
   Captured<client::Result> r;
-  session->call("p", {}, {},
-                {.on_progress = [&](const client::Result& p) { progress.push_back(p.args()); }},
-                r.handler());
+  client::CallOptions options;
+  options.on_progress = [&](const client::Result& p) { progress.push_back(p.args()); };
+  session->call("p", {}, {}, options, r.handler());
   const wamp::Id request = transport->last().request;
   EXPECT_EQ(wamp::get_bool(transport->last().options, "receive_progress"), true);
   for (int i = 0; i < 3; ++i) {
@@ -261,7 +264,9 @@ TEST_F(ClientSessionTest, ProgressiveResults) {
 TEST_F(ClientSessionTest, CancellationSlotSendsCancel) {
   asio::cancellation_signal signal;
   Captured<client::Result> r;
-  session->call("slow", {}, {}, {.cancel_mode = client::CancelMode::kill},
+  client::CallOptions options;
+  options.cancel_mode = client::CancelMode::kill;
+  session->call("slow", {}, {}, options,
                 asio::bind_cancellation_slot(signal.slot(), r.handler()));
   const wamp::Id request = transport->last().request;
   signal.emit(asio::cancellation_type::terminal);
@@ -279,7 +284,9 @@ TEST_F(ClientSessionTest, CancellationSlotSendsCancel) {
 
 TEST_F(ClientSessionTest, CallTimeoutFailsAndCancels) {
   Captured<client::Result> r;
-  session->call("slow", {}, {}, {.timeout = std::chrono::milliseconds(10)}, r.handler());
+  client::CallOptions options;
+  options.timeout = std::chrono::milliseconds(10);
+  session->call("slow", {}, {}, options, r.handler());
   const wamp::Id request = transport->last().request;
   EXPECT_EQ(wamp::find(transport->last().options, "timeout"),
             nullptr);  // router lacks call_timeout
@@ -476,13 +483,15 @@ TEST_F(ClientSessionTest, PublishOptionsAndAcknowledge) {
   EXPECT_TRUE(plain.done);
   EXPECT_EQ(plain.value, 0u);
 
-  session->publish("t", {}, {},
-                   {.acknowledge = true,
-                    .exclude_me = false,
-                    .exclude = {1, 2},
-                    .eligible = {3},
-                    .disclose_me = true},
-                   acked.handler());
+  client::PublishOptions options;
+  options.acknowledge = true;
+  options.exclude_me = false;
+  options.exclude = {1, 2};
+  options.eligible = {3};
+  options.disclose_me = true;
+  session->publish("t", {}, {}, options, acked.handler());
+  client::PublishOptions ack;
+  ack.acknowledge = true;
   const Message& pub = transport->last();
   EXPECT_EQ(wamp::get_bool(pub.options, "acknowledge"), true);
   EXPECT_EQ(wamp::get_bool(pub.options, "exclude_me"), false);
@@ -494,12 +503,12 @@ TEST_F(ClientSessionTest, PublishOptionsAndAcknowledge) {
   EXPECT_EQ(acked.value, 31337u);
 
   Captured<wamp::Id> refused;
-  session->publish("wamp.x", {}, {}, {.acknowledge = true}, refused.handler());
+  session->publish("wamp.x", {}, {}, ack, refused.handler());
   transport->deliver(wamp::make_error(MessageType::publish, transport->last().request,
                                       "wamp.error.not_authorized"));
   EXPECT_EQ(refused.error_uri(), "wamp.error.not_authorized");
 
-  EXPECT_TRUE(session->publish_nowait("t", session->make_payload({1}), {.acknowledge = true}));
+  EXPECT_TRUE(session->publish_nowait("t", session->make_payload({1}), ack));
   EXPECT_EQ(wamp::find(transport->last().options, "acknowledge"), nullptr);
 }
 
@@ -559,7 +568,9 @@ TEST_F(ClientSessionTest, TransportLossFailsEverythingPending) {
   session->call("p", {}, {}, {}, r.handler());
   session->subscribe(
       "t", [](const client::Event&) {}, {}, s.handler());
-  session->publish("t", {}, {}, {.acknowledge = true}, p.handler());
+  client::PublishOptions ack;
+  ack.acknowledge = true;
+  session->publish("t", {}, {}, ack, p.handler());
   transport->drop("connection reset");
   EXPECT_EQ(closed, "connection reset");
   EXPECT_EQ(r.error_uri(), client::errors::disconnected);
@@ -635,4 +646,23 @@ TEST(ClientSerializerTest, Names) {
   EXPECT_EQ(client::serializer_name(wamp::Serializer::cbor), "cbor");
 }
 
+}  // namespace
+
+namespace {
+TEST_F(ClientSessionTest, AwaitableProvide) {
+  bool finished = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto reg = co_await session->provide(
+            "p", [](client::Invocation&) { return client::Result(); });
+        EXPECT_EQ(reg.id, 5u);
+        finished = true;
+      },
+      asio::detached);
+  pump(io);
+  transport->deliver(msg(MessageType::registered, transport->last().request, 5));
+  pump(io);
+  EXPECT_TRUE(finished);
+}
 }  // namespace
