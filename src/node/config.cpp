@@ -507,41 +507,133 @@ std::vector<wamp::Serializer> read_serializers(Validator& v, const json& j,
   return out;
 }
 
-// WebSocket "options": max_message_size (integer 1..64 MiB; default 16 MiB) is applied. Options
-// Crossbar knows that only tune behaviour are accepted with a warning and ignored for now.
+// WebSocket "options", with Crossbar's names, units and meaning. Times are in milliseconds and,
+// as in Crossbar, 0 or at least 1000 (a smaller value is almost certainly meant as seconds).
+//   max_message_size         integer 1..64 MiB (default 16 MiB); a larger message closes with 1009
+//   auto_ping_interval       ping after this much silence from the peer (0/absent: Beast's
+//                            keep-alive — ping after 150 s idle, drop after 300 s)
+//   auto_ping_timeout        drop the peer if nothing (pong or data) answers a ping within this
+//                            (0/absent: never)
+//   auto_ping_size           ping payload, 4..125 random bytes (default 4)
+//   open_handshake_timeout   from TCP accept to WebSocket open (default 30000; 0: the HTTP
+//                            request read limit of 30 s only)
+//   close_handshake_timeout  for the closing handshake (default 1000; 0: none)
+//   compression              {"deflate": {...}}: permessage-deflate (off when absent)
+//   allowed_origins          list of Origin patterns with '*' (absent or empty: any origin)
+//   allow_null_origin        boolean (default true): Origin "null" passes allowed_origins
+//   external_port            1..65535: the port shown in this endpoint's URL (node info page)
+//   enable_webstatus         boolean (default true): a plain GET gets a status page, else 426
+// Options whose value only selects what Junction always does are accepted silently with that
+// value (e.g. validate_utf8: true) and with a warning otherwise; the rest Crossbar knows are
+// accepted with a warning and ignored.
 void read_websocket_options(Validator& v, const json& j, const std::string& path,
                             transport::WebSocketOptions& ws) {
   Obj o(v, j, path, "WebSocket options");
   if (auto size = o.opt_int("max_message_size", 1, kMaxMessageSizeLimit)) {
     ws.max_message_size = static_cast<std::size_t>(*size);
   }
-  for (const char* key : {"allowed_origins",
-                          "allow_null_origin",
-                          "external_port",
-                          "enable_hybi10",
-                          "enable_rfc6455",
-                          "open_handshake_timeout",
-                          "close_handshake_timeout",
-                          "enable_webstatus",
-                          "validate_utf8",
-                          "mask_server_frames",
-                          "require_masked_client_frames",
-                          "apply_mask",
-                          "max_frame_size",
-                          "auto_fragment_size",
-                          "fail_by_drop",
-                          "echo_close_codereason",
-                          "tcp_nodelay",
-                          "auto_ping_interval",
-                          "auto_ping_timeout",
-                          "auto_ping_size",
-                          "auto_ping_restart_on_any_traffic",
-                          "enable_flash_policy",
-                          "flash_policy",
-                          "compression",
-                          "require_websocket_subprotocol",
-                          "show_server_version",
-                          "trust_x_forwarded_for"}) {
+
+  constexpr long long kMaxMillis = 24LL * 3600 * 1000;
+  auto millis = [&](const char* key, std::chrono::milliseconds& out) {
+    const auto ms = o.opt_int(key, 0, kMaxMillis);
+    if (!ms) return;
+    if (*ms != 0 && *ms < 1000) {
+      v.fail(o.at(key), "'" + std::string(key) + "' is in milliseconds; " + std::to_string(*ms) +
+                            " is too small (0 switches it off, else at least 1000)");
+    }
+    out = std::chrono::milliseconds(*ms);
+  };
+  millis("auto_ping_interval", ws.auto_ping_interval);
+  millis("auto_ping_timeout", ws.auto_ping_timeout);
+  millis("open_handshake_timeout", ws.open_handshake_timeout);
+  millis("close_handshake_timeout", ws.close_handshake_timeout);
+  if (auto size = o.opt_int("auto_ping_size", 4, 125)) {
+    ws.auto_ping_size = static_cast<std::size_t>(*size);
+  }
+
+  if (const json* c = o.opt_object("compression")) {
+    Obj co(v, *c, o.at("compression"), "WebSocket compression");
+    if (const json* d = co.opt_object("deflate")) {
+      Obj dd(v, *d, co.at("deflate"), "permessage-deflate options");
+      ws.compression.enabled = true;
+      ws.compression.no_context_takeover = dd.boolean("no_context_takeover", false);
+      // zlib cannot use 8 for raw deflate: 8 works as 9 (Autobahn does the same).
+      if (auto bits = dd.opt_int("max_window_bits", 8, 15)) {
+        ws.compression.max_window_bits = std::max(9, static_cast<int>(*bits));
+      }
+      if (auto level = dd.opt_int("memory_level", 1, 9)) {
+        ws.compression.memory_level = static_cast<int>(*level);
+      }
+      // What the server would ask of the client's compressor; the client's own choice is kept.
+      if (dd.has("request_no_context_takeover")) {
+        if (dd.boolean("request_no_context_takeover", false)) {
+          v.warn(dd.at("request_no_context_takeover"),
+                 "'request_no_context_takeover' is not supported yet; ignored");
+        }
+      }
+      if (auto bits = dd.opt_int("request_max_window_bits", 0, 15)) {
+        if (*bits != 0 && *bits < 8) {
+          v.fail(dd.at("request_max_window_bits"),
+                 "expected 0 or an integer from 8 to 15, found " + std::to_string(*bits));
+        }
+        if (*bits != 0 && *bits != 15) {
+          v.warn(dd.at("request_max_window_bits"),
+                 "'request_max_window_bits' is not supported yet; ignored");
+        }
+      }
+      dd.finish();
+    }
+    co.finish();
+  }
+
+  bool allow_null_origin = o.boolean("allow_null_origin", true);
+  if (const json* origins = o.opt_list("allowed_origins")) {
+    for (std::size_t i = 0; i < origins->size(); ++i) {
+      const json& item = (*origins)[i];
+      const std::string item_path = path_index(o.at("allowed_origins"), i);
+      if (!item.is_string() || item.get<std::string>().empty()) {
+        v.fail(item_path, "expected an origin pattern such as \"https://*.example.com\", found " +
+                              found(item));
+      }
+      ws.allowed_origins.push_back(item.get<std::string>());
+    }
+  }
+  // The transport allows "null" only through the pattern "null"; an empty list allows all.
+  if (!ws.allowed_origins.empty() && allow_null_origin) ws.allowed_origins.push_back("null");
+  if (ws.allowed_origins.empty() && !allow_null_origin) ws.allowed_origins.push_back("*");
+
+  if (auto port = o.opt_int("external_port", 1, 65535)) {
+    ws.external_port = static_cast<std::uint16_t>(*port);
+  }
+  ws.enable_webstatus = o.boolean("enable_webstatus", true);
+
+  // Junction always behaves as these values say.
+  const std::pair<const char*, bool> fixed[] = {
+      {"validate_utf8", true},
+      {"require_masked_client_frames", true},
+      {"mask_server_frames", false},
+      {"apply_mask", true},
+      {"enable_rfc6455", true},
+      {"enable_hybi10", false},
+      {"tcp_nodelay", true},
+      {"fail_by_drop", false},
+      {"auto_ping_restart_on_any_traffic", true},
+      {"require_websocket_subprotocol", true},
+      {"show_server_version", true},
+  };
+  for (const auto& [key, value] : fixed) {
+    if (o.has(key) && o.boolean(key, value) != value) {
+      v.warn(o.at(key), "'" + std::string(key) + "': only " + (value ? "true" : "false") +
+                            " is supported; ignored");
+    }
+  }
+  for (const char* key : {"max_frame_size", "auto_fragment_size"}) {
+    if (auto size = o.opt_int(key, 0, 2147483647LL); size && *size) {
+      v.warn(o.at(key), "'" + std::string(key) + "' is not supported yet; ignored");
+    }
+  }
+  for (const char* key :
+       {"echo_close_codereason", "enable_flash_policy", "flash_policy", "trust_x_forwarded_for"}) {
     o.ignore(key);
   }
   o.finish();

@@ -142,10 +142,6 @@ TEST(NodeConfig, WarnsAboutAcceptedButUnusedOptions) {
   parse(text, ConfigFormat::json, &warnings);
   const std::vector<std::string> expected{
       "t.json: workers[0].transports[0].endpoint.backlog: 'backlog' is not supported yet; ignored",
-      "t.json: workers[0].transports[0].paths.ws.options.auto_ping_interval: "
-      "'auto_ping_interval' is not supported yet; ignored",
-      "t.json: workers[0].transports[0].paths.ws.options.auto_ping_timeout: "
-      "'auto_ping_timeout' is not supported yet; ignored",
   };
   EXPECT_EQ(warnings, expected);
 }
