@@ -3,6 +3,7 @@
 // and ends in do_close, or in a hand-over of the socket to a WebSocketSession.
 #include "transport/http_session.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -18,7 +19,9 @@
 #include "base/log.hpp"
 #include "base/version.hpp"
 #include "transport/node_info.hpp"
+#include "transport/origin.hpp"
 #include "transport/subprotocol.hpp"
+#include "transport/websocket_options.hpp"
 #include "transport/websocket_session.hpp"
 
 namespace junction::transport {
@@ -41,6 +44,12 @@ std::string_view target_path(std::string_view target) {
 
 bool is_http_parse_error(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+// An untrusted header value, shortened for a log line.
+std::string shown(std::string_view value) {
+  constexpr std::size_t kMax = 200;
+  return value.size() > kMax ? std::string(value.substr(0, kMax)) + "..." : std::string(value);
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -76,7 +85,8 @@ void HttpSession::do_read() {
   parser_.emplace();
   parser_->header_limit(kHttpHeaderLimit);
   parser_->body_limit(kHttpBodyLimit);
-  stream_.expires_after(kHttpReadTimeout);
+  read_started_ = std::chrono::steady_clock::now();
+  stream_.expires_after(read_timeout());
   reading_ = true;
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
@@ -97,10 +107,18 @@ void HttpSession::on_read(error_code ec, std::size_t) {
       JLOG(info, "transport") << description_ << ": bad HTTP request: " << ec.message();
       return respond_and_close(http::status::bad_request, "Bad request.\n");
     }
+    if (ec == beast::error::timeout && first_request_ && read_timeout() < kHttpReadTimeout) {
+      JLOG(info, "transport")
+          << description_ << ": no WebSocket opening handshake within "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(read_timeout()).count()
+          << " ms (open_handshake_timeout); closing";
+      return do_close();
+    }
     // Timeout, reset, shutdown: nothing to answer.
     JLOG(debug, "transport") << description_ << ": " << ec.message();
     return do_close();
   }
+  first_request_ = false;
   try {
     handle_request();
   } catch (const std::exception& e) {
@@ -129,6 +147,7 @@ void HttpSession::handle_request() {
       response_.set(http::field::allow, "GET");
       return do_write();
     }
+    if (service->websocket.enable_webstatus) return handle_websocket_status(*service, request);
     respond(request, http::status::upgrade_required,
             "This is a WAMP endpoint: connect with a WebSocket client offering one of these "
             "subprotocols: " +
@@ -151,6 +170,20 @@ void HttpSession::handle_websocket(const PathService& service, Request& request)
   if (context_->registry->stopping()) {
     return respond_and_close(http::status::service_unavailable, "This node is shutting down.\n");
   }
+  const WebSocketOptions& options = service.websocket;
+  // Browsers send Origin; other clients need not, and are let through (as Crossbar does).
+  if (!options.allowed_origins.empty() && request.count(http::field::origin) > 0) {
+    const std::string_view origin = request[http::field::origin];
+    if (request.count(http::field::origin) > 1 ||
+        !origin_allowed(origin, options.allowed_origins)) {
+      JLOG(info, "transport") << description_ << ": refused WebSocket upgrade on "
+                              << target_path(request.target()) << ": origin '" << shown(origin)
+                              << "' is not in allowed_origins";
+      return respond_and_close(http::status::forbidden, "WebSocket connection denied: origin '" +
+                                                            shown(origin) +
+                                                            "' is not allowed on this endpoint.\n");
+    }
+  }
   std::vector<std::string> offered;
   const auto [first, last] = request.equal_range(http::field::sec_websocket_protocol);
   for (auto it = first; it != last; ++it)
@@ -167,23 +200,70 @@ void HttpSession::handle_websocket(const PathService& service, Request& request)
                 ". Your client offered: " + client + ".\n");
     return do_write();
   }
+  // What is left of open_handshake_timeout (counted from when we began waiting for this
+  // request) is the WebSocket stream's limit for the 101 response.
+  const auto left = std::chrono::steady_clock::duration(options.open_handshake_timeout) -
+                    (std::chrono::steady_clock::now() - read_started_);
+  if (options.open_handshake_timeout.count() > 0 && left <= left.zero()) {
+    JLOG(info, "transport") << description_ << ": WebSocket opening handshake took longer than "
+                            << options.open_handshake_timeout.count()
+                            << " ms (open_handshake_timeout); closing";
+    return force_close();
+  }
   // The WebSocket stream sets its own timeouts; the HTTP read deadline must not follow it.
   upgraded_ = true;
   stream_.expires_never();
-  auto session = std::make_shared<WebSocketSession>(std::move(stream_), *codec, service.websocket,
+  auto session = std::make_shared<WebSocketSession>(std::move(stream_), *codec, options,
                                                     context_->router, context_->registry);
-  session->run(parser_->release());
+  session->run(parser_->release(), left);
 }
 
-void HttpSession::handle_node_info(const Request& request) {
+void HttpSession::handle_websocket_status(const PathService& service, const Request& request) {
+  NodeInfoEndpoint endpoint;
+  endpoint.path = std::string(target_path(request.target()));
+  endpoint.subprotocols = spoken_subprotocols(service.websocket);
+  endpoint.url = websocket_url(request_host(request), endpoint.path,
+                               service.websocket.external_port, context_->config.tls.has_value());
+  respond(request, http::status::ok, render_websocket_status(endpoint), "text/html; charset=utf-8");
+  do_write();
+}
+
+std::string HttpSession::request_host(const Request& request) {
   std::string host(request[http::field::host]);
   if (host.empty()) {
     error_code ec;
     const auto local = stream_.socket().local_endpoint(ec);
     host = ec ? std::string("localhost") : format_endpoint(local);
   }
-  respond(request, http::status::ok, render_node_info(host, context_->websocket_paths),
-          "text/html; charset=utf-8");
+  return host;
+}
+
+std::chrono::steady_clock::duration HttpSession::read_timeout() const {
+  std::chrono::steady_clock::duration timeout = kHttpReadTimeout;
+  if (!first_request_) return timeout;
+  auto consider = [&timeout](const PathService& service) {
+    if (service.kind != PathService::Kind::websocket) return;
+    const auto t = service.websocket.open_handshake_timeout;
+    if (t.count() > 0) timeout = std::min<std::chrono::steady_clock::duration>(timeout, t);
+  };
+  if (context_->any_path) consider(*context_->any_path);
+  for (const auto& [path, service] : context_->config.paths)
+    consider(service);
+  return timeout;
+}
+
+void HttpSession::handle_node_info(const Request& request) {
+  const std::string host = request_host(request);
+  // Each endpoint's URL as a client must write it: with its external_port, if configured.
+  std::vector<NodeInfoEndpoint> endpoints = context_->websocket_paths;
+  for (auto& endpoint : endpoints) {
+    const auto it = context_->config.paths.find(endpoint.path);
+    const auto external_port =
+        it == context_->config.paths.end() ? std::nullopt : it->second.websocket.external_port;
+    endpoint.url =
+        websocket_url(host, endpoint.path, external_port, context_->config.tls.has_value());
+  }
+  respond(request, http::status::ok, render_node_info(host, endpoints), "text/html; charset=utf-8");
   do_write();
 }
 

@@ -1,9 +1,12 @@
 // transport/http_session: one HTTP/1.1 connection before (or instead of) a WebSocket upgrade.
 // Reads requests with size limits and a timeout, answers each from the listener's path services
-// (welcome page, 404, 405, 426, refused upgrades), keeps the connection alive between requests,
-// and hands the socket to a WebSocketSession when an upgrade is negotiated.
+// (welcome page, WebSocket status page, 404, 405, 426, refused upgrades — wrong subprotocol,
+// disallowed Origin), keeps the connection alive between requests, bounds the wait for the first
+// request by the WebSocket open_handshake_timeout, and hands the socket to a WebSocketSession
+// when an upgrade is negotiated.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +48,12 @@ class HttpSession : public LiveSession, public std::enable_shared_from_this<Http
   void handle_request();
   void handle_websocket(const PathService& service, Request& request);
   void handle_node_info(const Request& request);
+  void handle_websocket_status(const PathService& service, const Request& request);
+  // The Host the request named, else our local address.
+  std::string request_host(const Request& request);
+  // How long to wait for the next request: on a fresh connection to a listener with WebSocket
+  // services, the shortest open_handshake_timeout among them (at most kHttpReadTimeout).
+  std::chrono::steady_clock::duration read_timeout() const;
   // Prepares response_ for the current request; the body is dropped for HEAD.
   void respond(const Request& request, beast::http::status status, std::string body,
                std::string_view content_type = "text/plain; charset=utf-8");
@@ -60,6 +69,8 @@ class HttpSession : public LiveSession, public std::enable_shared_from_this<Http
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   Response response_;  // the response being written; lives here until on_write
 
+  std::chrono::steady_clock::time_point read_started_{};  // when do_read() began waiting
+  bool first_request_ = true;                             // nothing read on this connection yet
   bool reading_ = false;
   bool stopping_ = false;  // close after the current response
   bool upgraded_ = false;  // stream_ now belongs to a WebSocketSession

@@ -1,5 +1,5 @@
-// transport/node_info: renders the welcome page. Everything taken from the request is HTML-escaped;
-// the page has no scripts of its own.
+// transport/node_info: renders the welcome and WebSocket status pages. Everything taken from the
+// request or the config is HTML-escaped; the pages have no scripts of their own.
 #include "transport/node_info.hpp"
 
 #include "base/version.hpp"
@@ -34,12 +34,9 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
-}  // namespace
-
-std::string render_node_info(std::string_view host,
-                             const std::vector<NodeInfoEndpoint>& endpoints) {
+// "<!DOCTYPE html>...<body>\n<h1>Junction <version>" — the start both pages share.
+std::string page_head() {
   const std::string version = escape_html(kVersion);
-  const std::string host_html = escape_html(host);
   std::string page;
   page.reserve(2048);
   page +=
@@ -55,6 +52,15 @@ std::string render_node_info(std::string_view host,
       "pre{padding:1em;overflow:auto}\n"
       "</style>\n</head>\n<body>\n<h1>Junction ";
   page += version;
+  return page;
+}
+
+}  // namespace
+
+std::string render_node_info(std::string_view host,
+                             const std::vector<NodeInfoEndpoint>& endpoints) {
+  const std::string host_html = escape_html(host);
+  std::string page = page_head();
   page +=
       "</h1>\n<p>This node is running. Junction is a router for the "
       "<a href=\"https://wamp-proto.org/\">Web Application Messaging Protocol</a> (WAMP): "
@@ -65,7 +71,9 @@ std::string render_node_info(std::string_view host,
   } else {
     page += "<h2>WebSocket endpoints</h2>\n<ul>\n";
     for (const auto& endpoint : endpoints) {
-      const std::string url = "ws://" + host_html + escape_html(endpoint.path);
+      const std::string url = endpoint.url.empty()
+                                  ? "ws://" + host_html + escape_html(endpoint.path)
+                                  : escape_html(endpoint.url);
       if (first_url.empty()) first_url = url;
       page += "<li><code>";
       page += url;
@@ -87,6 +95,20 @@ std::string render_node_info(std::string_view host,
         "};\nconnection.open();</pre>\n";
   }
   page += "</body>\n</html>\n";
+  return page;
+}
+
+std::string render_websocket_status(const NodeInfoEndpoint& endpoint) {
+  std::string page = page_head();
+  page +=
+      "</h1>\n<p>This is a <a href=\"https://wamp-proto.org/\">WAMP</a> WebSocket endpoint. "
+      "It is running; connect to it with a WAMP client, not a web browser.</p>\n<ul>\n"
+      "<li>URL: <code>";
+  page += escape_html(endpoint.url.empty() ? endpoint.path : endpoint.url);
+  page += "</code></li>\n<li>WebSocket subprotocols: ";
+  page += endpoint.subprotocols.empty() ? std::string("none available")
+                                        : "<code>" + escape_html(endpoint.subprotocols) + "</code>";
+  page += "</li>\n</ul>\n</body>\n</html>\n";
   return page;
 }
 

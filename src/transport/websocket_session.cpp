@@ -1,13 +1,16 @@
 // transport/websocket_session: see the header. The chain is
 //   run -> on_accept -> do_read -> on_read -> (router) -> do_read ...
 //   send -> do_write -> on_write -> do_write ... -> (close requested, queue empty) -> start_close
+//   on_accept -> arm_ping_timer -> on_ping_timer -> (async_ping -> on_ping) -> arm_ping_timer ...
 // One async_read and at most one async_write are outstanding at any time, plus the close
-// handshake, which Beast allows to overlap a pending read.
+// handshake, which Beast allows to overlap a pending read, and at most one auto-ping, which
+// Beast serialises with the writes (but which must not overlap async_close).
 #include "transport/websocket_session.hpp"
 
 #include <algorithm>
 #include <exception>
 #include <limits>
+#include <random>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -18,6 +21,7 @@
 
 #include "base/log.hpp"
 #include "base/version.hpp"
+#include "transport/websocket_options.hpp"
 
 namespace junction::transport {
 
@@ -28,6 +32,16 @@ namespace {
 
 // A flat_buffer keeps its largest size; give memory back after an unusually large message.
 constexpr std::size_t kReadBufferKeep = 1024 * 1024;
+
+// Random bytes for ping payloads; unpredictable enough that a peer cannot pong in advance.
+websocket::ping_data random_ping_payload(std::size_t size) {
+  thread_local std::mt19937 engine{std::random_device{}()};
+  std::uniform_int_distribution<int> byte(0, 255);
+  websocket::ping_data payload;
+  for (std::size_t i = 0; i < size && i < payload.max_size(); ++i)
+    payload.push_back(static_cast<char>(byte(engine)));
+  return payload;
+}
 
 std::string peer_name(beast::tcp_stream& stream) {
   error_code ec;
@@ -44,7 +58,8 @@ WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, const wamp::Codec
       codec_(codec),
       options_(options),
       router_(router),
-      registry_(std::move(registry)) {
+      registry_(std::move(registry)),
+      ping_timer_(ws_.get_executor()) {
   description_ = peer_name(ws_.next_layer());
 }
 
@@ -59,11 +74,22 @@ WebSocketSession::~WebSocketSession() {
   }
 }
 
-void WebSocketSession::run(http::request<http::string_body> request) {
+void WebSocketSession::run(http::request<http::string_body> request,
+                           std::chrono::steady_clock::duration handshake_left) {
   registry_->add(shared_from_this());
 
-  // Handshake and close-handshake timeouts, plus an idle timeout with keep-alive pings.
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // The rest of open_handshake_timeout for the 101 response; on_accept switches to the timeouts
+  // of an open connection (close_handshake_timeout, idle).
+  ws_.set_option(opening_timeouts(options_, handshake_left));
+  // Crossbar's tcp_nodelay (default true): each message is one write, don't hold it back.
+  error_code nodelay_ec;
+  beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), nodelay_ec);
+  // permessage-deflate, negotiated during async_accept when enabled.
+  ws_.set_option(deflate_option(options_));
+  // Anything heard from the peer — data (see on_read), ping, pong — shows it is alive.
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind != websocket::frame_type::close) last_heard_ = clock::now();
+  });
   // No limit inside Beast: on an oversized frame it sends 1009 but then tears the socket down at
   // once (Boost 1.81's teardown does not drain), so a client still sending gets a reset instead
   // of the close frame. do_read()/on_read() enforce the limit and close gracefully instead.
@@ -72,11 +98,13 @@ void WebSocketSession::run(http::request<http::string_body> request) {
   ws_.auto_fragment(false);
   ws_.binary(codec_.binary_frames());
   ws_.set_option(websocket::stream_base::decorator(
-      [protocol = std::string(codec_.subprotocol())](websocket::response_type& response) {
+      [this, protocol = std::string(codec_.subprotocol())](websocket::response_type& response) {
         response.set(http::field::server, "Junction/" + std::string(kVersion));
         // Only on success: a refused handshake (Beast's 400) must not claim a subprotocol.
         if (response.result() == http::status::switching_protocols) {
           response.set(http::field::sec_websocket_protocol, protocol);
+          // Beast has negotiated permessage-deflate by now; remember it for the log.
+          extensions_ = std::string(response[http::field::sec_websocket_extensions]);
         }
       }));
   ws_.async_accept(request,
@@ -99,7 +127,10 @@ void WebSocketSession::on_accept(error_code ec) {
     do_read();
     return;
   }
-  JLOG(debug, "transport") << description_ << " connected (" << codec_.subprotocol() << ")";
+  ws_.set_option(open_timeouts(options_));
+  last_heard_ = clock::now();
+  JLOG(debug, "transport") << description_ << " connected (" << codec_.subprotocol()
+                           << (extensions_.empty() ? "" : ", " + extensions_) << ")";
   try {
     connection_ = router_.connect(*this);
   } catch (const std::exception& e) {
@@ -108,6 +139,7 @@ void WebSocketSession::on_accept(error_code ec) {
     close_socket();
     return;
   }
+  if (own_auto_ping(options_)) arm_ping_timer();
   do_read();
 }
 
@@ -146,6 +178,7 @@ void WebSocketSession::on_read(error_code ec, std::size_t) {
     }
     return;
   }
+  last_heard_ = clock::now();
   if (close_started_) {
     // Draining after our close frame: data no longer matters, the close reply does.
     read_buffer_.consume(read_buffer_.size());
@@ -265,7 +298,63 @@ void WebSocketSession::close() {
 void WebSocketSession::start_close(websocket::close_code code) {
   if (close_started_) return;
   close_started_ = true;
+  ping_timer_.cancel();
+  if (ping_writing_) {
+    close_after_ping_ = code;  // on_ping starts it: Beast forbids a close during a ping
+    return;
+  }
   ws_.async_close(code, beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+}
+
+void WebSocketSession::arm_ping_timer() {
+  if (finished_ || close_started_) return;
+  // Waiting for an answer: until the timeout. Otherwise: one interval after the last sign of
+  // life (or the last ping, when pings go unanswered and there is no timeout).
+  const auto at = ping_unanswered_ && options_.auto_ping_timeout.count() > 0
+                      ? ping_sent_ + options_.auto_ping_timeout
+                      : std::max(last_heard_, ping_sent_) + options_.auto_ping_interval;
+  ping_timer_.expires_at(at);
+  ping_timer_.async_wait(
+      beast::bind_front_handler(&WebSocketSession::on_ping_timer, shared_from_this()));
+}
+
+void WebSocketSession::on_ping_timer(error_code ec) {
+  if (ec || finished_ || close_started_) return;
+  const auto now = clock::now();
+  if (ping_unanswered_ && last_heard_ >= ping_sent_) ping_unanswered_ = false;
+  if (ping_unanswered_ && options_.auto_ping_timeout.count() > 0 &&
+      now >= ping_sent_ + options_.auto_ping_timeout) {
+    JLOG(info, "transport") << description_ << ": no answer to a ping within "
+                            << options_.auto_ping_timeout.count()
+                            << " ms (auto_ping_timeout); dropping the connection";
+    abort("auto-ping timeout");
+    return;
+  }
+  if (now >= std::max(last_heard_, ping_sent_) + options_.auto_ping_interval && !ping_writing_) {
+    ping_sent_ = now;
+    ping_unanswered_ = true;
+    ping_writing_ = true;
+    ws_.async_ping(random_ping_payload(ping_payload_size(options_)),
+                   beast::bind_front_handler(&WebSocketSession::on_ping, shared_from_this()));
+  }
+  arm_ping_timer();
+}
+
+void WebSocketSession::on_ping(error_code ec) {
+  ping_writing_ = false;
+  if (close_after_ping_) {
+    const auto code = *close_after_ping_;
+    close_after_ping_.reset();
+    if (!finished_) {
+      ws_.async_close(code,
+                      beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+    }
+    return;
+  }
+  // A failed ping means a failed socket; the pending read reports it and finishes the session.
+  if (ec && !finished_) {
+    JLOG(debug, "transport") << description_ << ": ping failed: " << ec.message();
+  }
 }
 
 void WebSocketSession::on_close(error_code ec) {
@@ -324,6 +413,7 @@ void WebSocketSession::detach() {
 
 void WebSocketSession::close_socket() {
   // Cancels every pending operation on the stream; their handlers run with errors.
+  ping_timer_.cancel();
   beast::get_lowest_layer(ws_).close();
 }
 

@@ -1,13 +1,18 @@
 // transport/websocket_session: one WAMP-over-WebSocket connection. Completes the upgrade that the
 // HTTP session read, then turns frames into router messages and router messages into frames,
 // through a bounded per-connection write queue. Implements router::Peer for its Connection.
+// Applies the per-connection WebSocket options: permessage-deflate, handshake timeouts, the
+// auto-ping schedule that drops dead peers, and the maximum message size.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -33,7 +38,9 @@ class WebSocketSession : public LiveSession,
   ~WebSocketSession() override;
 
   // Answers the upgrade request (already read and negotiated) and starts the session.
-  void run(beast::http::request<beast::http::string_body> request);
+  // `handshake_left` is what remains of open_handshake_timeout for writing the 101 response.
+  void run(beast::http::request<beast::http::string_body> request,
+           std::chrono::steady_clock::duration handshake_left);
 
   // router::Peer. Called on the routing thread (= our thread), possibly from inside our own
   // call into the router: both only queue work and never call the router back.
@@ -55,6 +62,11 @@ class WebSocketSession : public LiveSession,
   void do_write();
   void on_write(error_code ec, std::size_t bytes);
   void start_close(beast::websocket::close_code code = beast::websocket::close_code::normal);
+  // auto_ping_interval/auto_ping_timeout (own_auto_ping): one timer, re-armed from the time
+  // anything was last heard from the peer.
+  void arm_ping_timer();
+  void on_ping_timer(error_code ec);
+  void on_ping(error_code ec);
   void on_close(error_code ec);
   // The socket is finished: tell the router exactly once and drop the Connection.
   void finish(std::string_view why);
@@ -69,6 +81,7 @@ class WebSocketSession : public LiveSession,
   std::shared_ptr<SessionRegistry> registry_;
   std::string description_;
   std::string abort_reason_;
+  std::string extensions_;  // Sec-WebSocket-Extensions we answered with (permessage-deflate)
 
   std::unique_ptr<router::Connection> connection_;
   beast::flat_buffer read_buffer_;
@@ -78,6 +91,15 @@ class WebSocketSession : public LiveSession,
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
+
+  asio::steady_timer ping_timer_;
+  using clock = std::chrono::steady_clock;
+  clock::time_point last_heard_{};  // last data or control frame from the peer
+  clock::time_point ping_sent_{};   // last auto-ping
+  bool ping_unanswered_ = false;    // nothing heard since ping_sent_
+  bool ping_writing_ = false;       // async_ping in flight (Beast: no async_close meanwhile)
+  // start_close() while a ping was being written: the close code to send once it is done.
+  std::optional<beast::websocket::close_code> close_after_ping_;
 
   bool accepted_ = false;         // the handshake completed
   bool close_requested_ = false;  // Peer::close(): close once the queue is flushed
