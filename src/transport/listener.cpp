@@ -13,6 +13,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 
 #include "base/log.hpp"
 #include "transport/http_session.hpp"
@@ -72,7 +73,7 @@ class ProtocolDetector : public LiveSession,
   void force_close() override {
     if (done_) return;
     error_code ignored;
-    socket_.close(ignored);
+    beast::get_lowest_layer(socket_).close(ignored);
   }
   void detach() override { force_close(); }
 
