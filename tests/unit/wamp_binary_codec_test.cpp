@@ -381,6 +381,22 @@ TEST(WampBinaryEnvelope, IndefiniteCborMessageAndTypedUbjsonList) {
   EXPECT_EQ(std::get<Message>(u).uri, "p");
 }
 
+// A raw payload is only validated, not turned into Values, but must be refused for what building
+// Values would refuse, or it could not be transcoded for a peer of another serializer.
+TEST(WampBinaryEnvelope, DuplicateKeysInRawPayloadsAreRefused) {
+  EXPECT_EQ(message_error(*codec_for(Serializer::json), R"([48,1,{},"p",[{"a":1,"\u0061":2}]])"),
+            "invalid JSON at offset 21: duplicate key in object");
+  EXPECT_EQ(message_error(msgpack(), hex("95300180a170 91 82a16101a16102")),
+            "invalid MessagePack at offset 11: duplicate key in dict");
+  EXPECT_EQ(message_error(cbor(), hex("85183001a06170 81 a2616101616102")),
+            "invalid CBOR at offset 12: duplicate key in dict");
+  EXPECT_EQ(message_error(ubjson(),
+                          "[U\x30U\x01{}SU\x01p[{U\x01"
+                          "aU\x01U\x01"
+                          "aU\x02}]]"),
+            "invalid UBJSON at offset 18: duplicate key in dict");
+}
+
 // ---- Payloads across serializers ----
 
 const Codec* all_codecs[] = {codec_for(Serializer::json), codec_for(Serializer::msgpack),
