@@ -33,12 +33,15 @@ bench: build
 
 # Long fuzzing runs with libFuzzer (clang): FUZZ_SECONDS per target, corpus grows in build-fuzz/.
 FUZZ_SECONDS ?= 300
+FUZZ_CODECS ?= json msgpack cbor ubjson
 fuzz: deps
 	CXX=clang++ cmake -S . -B build-fuzz $(call GEN,build-fuzz) -DCMAKE_BUILD_TYPE=Debug \
 	  -DJUNCTION_SANITIZE=ON -DJUNCTION_LIBFUZZER=ON
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_json_codec
-	mkdir -p build-fuzz/corpus-json && cp -n tests/fuzz/corpus/json/* build-fuzz/corpus-json/
-	build-fuzz/tests/fuzz/fuzz_json_codec build-fuzz/corpus-json -max_total_time=$(FUZZ_SECONDS) -max_len=65536
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(addsuffix _codec,$(FUZZ_CODECS)))
+	set -e; for c in $(FUZZ_CODECS); do \
+	  mkdir -p build-fuzz/corpus-$$c && cp -n tests/fuzz/corpus/$$c/* build-fuzz/corpus-$$c/; \
+	  build-fuzz/tests/fuzz/fuzz_$${c}_codec build-fuzz/corpus-$$c -max_total_time=$(FUZZ_SECONDS) -max_len=65536; \
+	done
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
