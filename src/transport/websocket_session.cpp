@@ -81,15 +81,8 @@ void WebSocketSession::run(http::request<http::string_body> request,
   // The rest of open_handshake_timeout for the 101 response; on_accept switches to the timeouts
   // of an open connection (close_handshake_timeout, idle).
   ws_.set_option(opening_timeouts(options_, handshake_left));
-  // Crossbar's tcp_nodelay (default true): each message is one write, don't hold it back.
-  error_code nodelay_ec;
-  beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), nodelay_ec);
   // permessage-deflate, negotiated during async_accept when enabled.
   ws_.set_option(deflate_option(options_));
-  // Anything heard from the peer — data (see on_read), ping, pong — shows it is alive.
-  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind != websocket::frame_type::close) last_heard_ = clock::now();
-  });
   // No limit inside Beast: on an oversized frame it sends 1009 but then tears the socket down at
   // once (Boost 1.81's teardown does not drain), so a client still sending gets a reset instead
   // of the close frame. do_read()/on_read() enforce the limit and close gracefully instead.
@@ -299,6 +292,7 @@ void WebSocketSession::start_close(websocket::close_code code) {
   if (close_started_) return;
   close_started_ = true;
   ping_timer_.cancel();
+  ws_.control_callback();
   if (ping_writing_) {
     close_after_ping_ = code;  // on_ping starts it: Beast forbids a close during a ping
     return;
@@ -321,7 +315,10 @@ void WebSocketSession::arm_ping_timer() {
 void WebSocketSession::on_ping_timer(error_code ec) {
   if (ec || finished_ || close_started_) return;
   const auto now = clock::now();
-  if (ping_unanswered_ && last_heard_ >= ping_sent_) ping_unanswered_ = false;
+  if (ping_unanswered_ && last_heard_ >= ping_sent_) {
+    ping_unanswered_ = false;
+    ws_.control_callback();  // answered: see send below for why it is not kept installed
+  }
   if (ping_unanswered_ && options_.auto_ping_timeout.count() > 0 &&
       now >= ping_sent_ + options_.auto_ping_timeout) {
     JLOG(info, "transport") << description_ << ": no answer to a ping within "
@@ -334,6 +331,14 @@ void WebSocketSession::on_ping_timer(error_code ec) {
     ping_sent_ = now;
     ping_unanswered_ = true;
     ping_writing_ = true;
+    // Pongs (and peer pings) are only visible through Beast's control callback. It is installed
+    // only while a ping is unanswered: with a callback set, Beast 1.81's read operation posts
+    // itself before handling a buffered close frame, and an async_close started in that window
+    // deadlocks the two operations (the connection never finishes, even when its socket is
+    // closed). Outside this window sessions never have a callback.
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind != websocket::frame_type::close) last_heard_ = clock::now();
+    });
     ws_.async_ping(random_ping_payload(ping_payload_size(options_)),
                    beast::bind_front_handler(&WebSocketSession::on_ping, shared_from_this()));
   }
