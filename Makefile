@@ -27,9 +27,13 @@ test-asan: deps
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# junction-bench against a fresh release junction on a free port (bench/run-bench.sh): echo
+# baseline, rpc, fanout (1/10/100/1000 subscribers, 16 B-64 KB), 5000 held sessions.
+# Extra junction-bench options: make bench BENCH_ARGS="--seconds 10 --serializer msgpack"
+BENCH_ARGS ?=
 bench: build
-	@echo "The benchmark tool (junction-bench) arrives with issue #3; nothing to run yet." >&2
-	@exit 1
+	bench/run-bench.sh $(BUILD_DIR)/junction $(BUILD_DIR)/junction-bench \
+	  --subscribers 1,10,100,1000 --sizes 16,64,1024,65536 --connections 5000 $(BENCH_ARGS)
 
 # Long fuzzing runs with libFuzzer (clang): FUZZ_SECONDS per target, corpus grows in build-fuzz/.
 FUZZ_SECONDS ?= 300

@@ -136,8 +136,7 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   auto call(std::string procedure, wamp::Array args = {}, wamp::Object kwargs = {},
             CallOptions options = {}, Token token = {}) {
     auto payload = make_payload(args, kwargs);
-    return call_raw(std::move(procedure), std::move(payload), std::move(options),
-                    std::move(token));
+    return call_raw(std::move(procedure), std::move(payload), std::move(options), std::move(token));
   }
   template <typename Token = DefaultToken>
   auto call_raw(std::string procedure, wamp::PayloadPtr payload, CallOptions options = {},
@@ -192,8 +191,7 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   auto publish(std::string topic, wamp::Array args = {}, wamp::Object kwargs = {},
                PublishOptions options = {}, Token token = {}) {
     auto payload = make_payload(args, kwargs);
-    return publish_raw(std::move(topic), std::move(payload), std::move(options),
-                       std::move(token));
+    return publish_raw(std::move(topic), std::move(payload), std::move(options), std::move(token));
   }
   template <typename Token = DefaultToken>
   auto publish_raw(std::string topic, wamp::PayloadPtr payload, PublishOptions options = {},

@@ -89,7 +89,7 @@ struct PublishOptions {
 
 struct SubscribeOptions {
   SubscribeOptions() {}  // not an aggregate: see the note above CallOptions
-  std::string match{};  // "" (exact), "prefix", "wildcard" — as far as the router supports it
+  std::string match{};   // "" (exact), "prefix", "wildcard" — as far as the router supports it
   wamp::Object extra{};
 };
 

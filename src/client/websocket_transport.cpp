@@ -26,7 +26,10 @@ namespace {
 
 constexpr unsigned kContinuation = 0x0, kText = 0x1, kBinary = 0x2, kClose = 0x8, kPing = 0x9,
                    kPong = 0xA;
-constexpr std::size_t kReadChunk = 64 * 1024;
+// The read buffer starts small (many idle sessions stay cheap) and doubles, up to kMaxReadChunk,
+// whenever a read fills it (busy sessions then read in big batches).
+constexpr std::size_t kReadChunk = 8 * 1024;
+constexpr std::size_t kMaxReadChunk = 256 * 1024;
 constexpr auto kCloseTimeout = std::chrono::seconds(3);
 
 std::string base64(const void* data, std::size_t size) {
@@ -177,6 +180,15 @@ WebSocketTransport::WebSocketTransport(tcp::socket socket, const wamp::Codec& co
 
 WebSocketTransport::~WebSocketTransport() = default;
 
+void WebSocketTransport::grow_read_buffer(std::size_t capacity) {
+  auto grown = std::make_unique<char[]>(capacity);
+  std::memcpy(grown.get(), in_.get() + in_begin_, in_end_ - in_begin_);
+  in_end_ -= in_begin_;
+  in_begin_ = 0;
+  in_ = std::move(grown);
+  in_capacity_ = capacity;
+}
+
 void WebSocketTransport::start(std::weak_ptr<TransportHandler> handler) {
   handler_ = std::move(handler);
   // Bytes that arrived with the upgrade response are parsed on the next turn of the loop.
@@ -192,15 +204,7 @@ void WebSocketTransport::do_read() {
     in_end_ -= in_begin_;
     in_begin_ = 0;
   }
-  if (in_capacity_ - in_end_ < kReadChunk / 4) {
-    const std::size_t bigger = in_capacity_ * 2;
-    auto grown = std::make_unique<char[]>(bigger);
-    std::memcpy(grown.get(), in_.get() + in_begin_, in_end_ - in_begin_);
-    in_end_ -= in_begin_;
-    in_begin_ = 0;
-    in_ = std::move(grown);
-    in_capacity_ = bigger;
-  }
+  if (in_capacity_ - in_end_ < kReadChunk / 4) grow_read_buffer(in_capacity_ * 2);
   socket_.async_read_some(asio::buffer(in_.get() + in_end_, in_capacity_ - in_end_),
                           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                             if (self->finished_) return;
@@ -269,15 +273,7 @@ bool WebSocketTransport::parse_frames() {
         in_end_ = avail;
         in_begin_ = 0;
       }
-      if (header + len + kReadChunk / 4 > in_capacity_) {
-        const std::size_t bigger = header + len + kReadChunk;
-        auto grown = std::make_unique<char[]>(bigger);
-        std::memcpy(grown.get(), in_.get() + in_begin_, in_end_ - in_begin_);
-        in_end_ -= in_begin_;
-        in_begin_ = 0;
-        in_ = std::move(grown);
-        in_capacity_ = bigger;
-      }
+      if (header + len + kReadChunk / 4 > in_capacity_) grow_read_buffer(header + len + kReadChunk);
       break;
     }
     char* payload = in_.get() + in_begin_ + header;

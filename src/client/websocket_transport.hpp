@@ -41,6 +41,7 @@ class WebSocketTransport final : public Transport,
   void do_read();
   // Parses and dispatches every complete frame in the input buffer; false once finished.
   bool parse_frames();
+  void grow_read_buffer(std::size_t capacity);
   void queue_frame(unsigned opcode, std::string_view payload);
   void queue_close(unsigned code, std::string_view reason);
   void flush();

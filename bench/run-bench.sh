@@ -1,0 +1,71 @@
+#!/bin/sh
+# bench/run-bench.sh: runs junction-bench against a fresh junction. Starts JUNCTION on a free port
+# (port 0) with a bench config written to a temporary directory, waits for "listening on" in its
+# stderr, runs BENCH with --url and --router-pid (plus any further arguments), stops the router by
+# its PID and returns the bench's exit code.
+#
+#   bench/run-bench.sh build/junction build/junction-bench [junction-bench options...]
+set -u
+JUNCTION=$1
+BENCH=$2
+shift 2
+
+TMP=$(mktemp -d /tmp/junction-bench-XXXXXX)
+ROUTER_PID=
+cleanup() {
+  if [ -n "$ROUTER_PID" ] && kill -0 "$ROUTER_PID" 2>/dev/null; then
+    kill -TERM "$ROUTER_PID" 2>/dev/null
+    i=0
+    while kill -0 "$ROUTER_PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -KILL "$ROUTER_PID" 2>/dev/null
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+cat > "$TMP/config.json" <<'JSON'
+{
+  "version": 2,
+  "workers": [{
+    "type": "router",
+    "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{
+      "uri": "", "match": "prefix",
+      "allow": {"call": true, "register": true, "publish": true, "subscribe": true},
+      "disclose": {"caller": false, "publisher": false}, "cache": true}]}]}],
+    "transports": [{
+      "type": "web",
+      "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1", "backlog": 4096},
+      "paths": {"/": {"type": "nodeinfo"},
+                "ws": {"type": "websocket", "serializers": ["json", "msgpack", "cbor", "ubjson"],
+                       "options": {"max_message_size": 16777216}}}
+    }]
+  }]
+}
+JSON
+
+# Many sessions need many descriptors (the bench raises its own limit itself).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+"$JUNCTION" start --config "$TMP/config.json" --loglevel info 2> "$TMP/junction.log" &
+ROUTER_PID=$!
+PORT=
+i=0
+while [ $i -lt 150 ]; do
+  PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/junction.log" | head -n 1)
+  [ -n "$PORT" ] && break
+  if ! kill -0 "$ROUTER_PID" 2>/dev/null; then break; fi
+  sleep 0.1
+  i=$((i + 1))
+done
+if [ -z "$PORT" ]; then
+  echo "run-bench: junction did not start listening:" >&2
+  cat "$TMP/junction.log" >&2
+  exit 1
+fi
+echo "run-bench: junction pid $ROUTER_PID on port $PORT ($(nproc) cores)" >&2
+"$BENCH" --url "ws://127.0.0.1:$PORT/ws" --realm realm1 --router-pid "$ROUTER_PID" "$@"
+STATUS=$?
+if [ $STATUS -ne 0 ]; then
+  echo "run-bench: junction-bench failed ($STATUS); the router's log tail:" >&2
+  tail -n 40 "$TMP/junction.log" >&2
+fi
+exit $STATUS

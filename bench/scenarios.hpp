@@ -1,0 +1,60 @@
+// bench/scenarios: the benchmark's scenarios (rpc, fanout, connections, echo), each measured
+// against a router URL with the project's client library, each yielding one Report.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "wamp/message.hpp"
+
+namespace junction::bench {
+
+struct Config {
+  std::string url = "ws://127.0.0.1:8080/ws";
+  std::string realm = "realm1";
+  wamp::Serializer serializer = wamp::Serializer::json;
+  int router_pid = 0;
+  double seconds = 3.0;            // measuring time per run
+  std::uint64_t max_messages = 0;  // stop a run after this many calls/publications (0: time only)
+  int callers = 4;
+  int inflight = 16;
+  std::size_t rpc_payload = 32;
+  int publishers = 1;
+  std::vector<int> subscribers{1, 10, 100, 1000};
+  std::vector<std::size_t> sizes{64};
+  int window = 64;                     // publications in flight per publisher (at most)
+  std::size_t window_bytes = 8 << 20;  // ... at most this many bytes in flight to subscribers
+  std::size_t window_events = 4096;    // ... and at most this many events in flight
+  int connections = 5000;
+  int echo_connections = 4;
+  bool smoke = false;
+};
+
+// One scenario run: ordered fields, values already JSON literals.
+struct Report {
+  std::vector<std::pair<std::string, std::string>> fields;
+  bool ok = true;       // the correctness checks passed (loss/duplication/order, errors)
+  std::string problem;  // why not
+  void add(std::string key, std::string json_value) {
+    fields.emplace_back(std::move(key), std::move(json_value));
+  }
+  void add_number(std::string key, double value, int decimals = 1);
+  void add_int(std::string key, std::int64_t value) { add(std::move(key), std::to_string(value)); }
+  void add_string(std::string key, const std::string& value) {
+    add(std::move(key), "\"" + value + "\"");
+  }
+  std::string json() const;
+  std::string get(const std::string& key) const;
+};
+
+boost::asio::awaitable<Report> run_rpc(const Config& config);
+boost::asio::awaitable<Report> run_fanout(const Config& config, int subscribers, std::size_t size);
+boost::asio::awaitable<Report> run_connections(const Config& config);
+// The echo server runs on its own thread (like a router in its own process).
+boost::asio::awaitable<Report> run_echo(const Config& config);
+
+}  // namespace junction::bench
