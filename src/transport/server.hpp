@@ -29,7 +29,7 @@ struct WebSocketOptions {
   // Zero interval: Beast's defaults (ping after 150 s idle, close after 300 s).
   std::chrono::milliseconds auto_ping_interval{0};
   std::chrono::milliseconds auto_ping_timeout{0};
-  std::size_t auto_ping_size = 4;  // 4..125 bytes (Crossbar's range)
+  std::size_t auto_ping_size = 4;  // 4..125 bytes (Crossbar allows 12..125, default 12)
   // Time for the opening handshake (HTTP upgrade) and for the closing handshake.
   std::chrono::milliseconds open_handshake_timeout{30000};
   std::chrono::milliseconds close_handshake_timeout{1000};
