@@ -96,9 +96,9 @@ TEST_F(ClientE2E, CallAndRegister) {
     EXPECT_NE(callee->id(), 0u);
     EXPECT_TRUE(caller->router_has_feature("dealer", "progressive_call_results"));
     auto reg = co_await callee->provide("e2e.add", [](client::Invocation& inv) {
-      return client::Result(wamp::Array{*inv.arg(0).as_int() + *inv.arg(1).as_int()},
-                            wamp::Object{{"caller", inv.caller() ? wamp::Value(*inv.caller())
-                                                                 : wamp::Value()}});
+      return client::Result(
+          wamp::Array{*inv.arg(0).as_int() + *inv.arg(1).as_int()},
+          wamp::Object{{"caller", inv.caller() ? wamp::Value(*inv.caller()) : wamp::Value()}});
     });
     EXPECT_EQ(reg.procedure, "e2e.add");
     wamp::Array args{2, 3};
@@ -226,7 +226,8 @@ TEST_F(ClientE2E, PublishSubscribe) {
       }
     }
     EXPECT_TRUE(co_await wait_until([&] { return got1.size() == 100 && got2.size() == 100; }));
-    for (int i = 0; i < 100; ++i) EXPECT_EQ(got1[i], i);
+    for (int i = 0; i < 100; ++i)
+      EXPECT_EQ(got1[i], i);
     EXPECT_EQ(got1, got2);
     EXPECT_FALSE(publisher.has_value());
 
@@ -267,7 +268,8 @@ TEST_F(ClientE2E, PublishSubscribe) {
 
     // publish_nowait with a pre-encoded payload.
     auto payload = pub->make_payload({4000}, {{"k", "v"}});
-    for (int i = 0; i < 10; ++i) EXPECT_TRUE(pub->publish_nowait("e2e.topic", payload));
+    for (int i = 0; i < 10; ++i)
+      EXPECT_TRUE(pub->publish_nowait("e2e.topic", payload));
     EXPECT_TRUE(co_await wait_until([&] { return got2.size() == 112; }));
   });
 }
@@ -278,7 +280,8 @@ TEST_F(ClientE2E, ProgressiveResults) {
     auto caller = co_await connect(io);
     co_await callee->provide("e2e.count", [](client::Invocation& inv) {
       const auto n = *inv.arg(0).as_int();
-      for (std::int64_t i = 0; i < n; ++i) inv.progress({i});
+      for (std::int64_t i = 0; i < n; ++i)
+        inv.progress({i});
       return client::Result(wamp::Array{"done", inv.progressive()});
     });
     std::vector<std::int64_t> progress;
@@ -301,22 +304,21 @@ TEST_F(ClientE2E, CancelAndTimeout) {
     auto callee = co_await connect(io);
     auto caller = co_await connect(io);
     int interrupted = 0, started = 0;
-    co_await callee->provide_async(
-        "e2e.slow", [&](client::Invocation inv) -> asio::awaitable<client::Result> {
-          ++started;
-          try {
-            co_await sleep_for(10s);
-          } catch (const boost::system::system_error&) {
-            ++interrupted;
-            EXPECT_TRUE(inv.interrupted());
-            throw;
-          }
-          co_return client::Result();
-        });
+    co_await callee->provide_async("e2e.slow",
+                                   [&](client::Invocation inv) -> asio::awaitable<client::Result> {
+                                     ++started;
+                                     try {
+                                       co_await sleep_for(10s);
+                                     } catch (const boost::system::system_error&) {
+                                       ++interrupted;
+                                       EXPECT_TRUE(inv.interrupted());
+                                       throw;
+                                     }
+                                     co_return client::Result();
+                                   });
     // Cancellation through the awaitable operators: the timer wins, the call is cancelled.
     asio::steady_timer timer(io, 100ms);
-    auto winner =
-        co_await (caller->call("e2e.slow") || timer.async_wait(asio::use_awaitable));
+    auto winner = co_await (caller->call("e2e.slow") || timer.async_wait(asio::use_awaitable));
     EXPECT_EQ(winner.index(), 1u);
     EXPECT_TRUE(co_await wait_until([&] { return interrupted == 1; }));
 
@@ -326,12 +328,12 @@ TEST_F(ClientE2E, CancelAndTimeout) {
     kill.cancel_mode = client::CancelMode::kill;
     bool done = false;
     std::string uri;
-    caller->call("e2e.slow", {}, {}, kill,
-                 asio::bind_cancellation_slot(signal.slot(),
-                                              [&](std::exception_ptr e, client::Result) {
-                                                done = true;
-                                                uri = error_uri([&] { std::rethrow_exception(e); });
-                                              }));
+    caller->call(
+        "e2e.slow", {}, {}, kill,
+        asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, client::Result) {
+          done = true;
+          uri = error_uri([&] { std::rethrow_exception(e); });
+        }));
     EXPECT_TRUE(co_await wait_until([&] { return started == 2; }));
     signal.emit(asio::cancellation_type::terminal);
     EXPECT_TRUE(co_await wait_until([&] { return done; }));
@@ -397,7 +399,8 @@ TEST_F(ClientE2E, ManySessionsAndCallsInFlight) {
     co_await callee->provide("e2e.echo",
                              [](client::Invocation& inv) { return client::Result(inv.raw()); });
     std::vector<std::shared_ptr<Session>> callers;
-    for (int i = 0; i < 20; ++i) callers.push_back(co_await connect(io));
+    for (int i = 0; i < 20; ++i)
+      callers.push_back(co_await connect(io));
     int ok = 0;
     for (int round = 0; round < 50; ++round) {
       for (std::size_t c = 0; c < callers.size(); ++c) {
@@ -420,11 +423,13 @@ TEST(ClientE2EShutdown, RouterShutdownEndsTheSession) {
     std::string reason;
     session->on_close([&](const std::string& r) { reason = r; });
     bool failed = false;
-    co_await session->provide_async("e2e.hang", [](client::Invocation) -> asio::awaitable<client::Result> {
-      co_await sleep_for(10s);
-      co_return client::Result();
-    });
-    session->call("e2e.hang", {}, {}, {}, [&](std::exception_ptr e, client::Result) { failed = e != nullptr; });
+    co_await session->provide_async("e2e.hang",
+                                    [](client::Invocation) -> asio::awaitable<client::Result> {
+                                      co_await sleep_for(10s);
+                                      co_return client::Result();
+                                    });
+    session->call("e2e.hang", {}, {}, {},
+                  [&](std::exception_ptr e, client::Result) { failed = e != nullptr; });
     co_await sleep_for(50ms);
     kill(router.pid(), SIGTERM);
     EXPECT_TRUE(co_await wait_until([&] { return !reason.empty() && failed; }));
@@ -437,58 +442,63 @@ TEST(ClientE2EShutdown, RouterShutdownEndsTheSession) {
 // An Autobahn|Python peer (tests/client/autobahn_peer.py) and a C++ session call and publish to
 // each other.
 TEST_F(ClientE2E, AutobahnPythonInterop) {
-  run([](asio::io_context& io) -> asio::awaitable<void> {
-    auto session = co_await connect(io);
-    std::vector<wamp::Array> from_python;
-    bool python_ready = false;
-    co_await session->provide("cpp.echo", [](client::Invocation& inv) {
-      return client::Result(inv.raw());  // args and kwargs back as they came
-    });
-    co_await session->subscribe("cpp.topic",
-                                [&](const client::Event& e) { from_python.push_back(e.args()); });
-    co_await session->subscribe("py.ready", [&](const client::Event&) { python_ready = true; });
+  run(
+      [](asio::io_context& io) -> asio::awaitable<void> {
+        auto session = co_await connect(io);
+        std::vector<wamp::Array> from_python;
+        bool python_ready = false;
+        co_await session->provide("cpp.echo", [](client::Invocation& inv) {
+          return client::Result(inv.raw());  // args and kwargs back as they came
+        });
+        co_await session->subscribe(
+            "cpp.topic", [&](const client::Event& e) { from_python.push_back(e.args()); });
+        co_await session->subscribe("py.ready", [&](const client::Event&) { python_ready = true; });
 
-    const pid_t pid = fork();
-    if (pid == 0) {
-      const std::string url = router->url();
-      execl(JUNCTION_PYTHON, JUNCTION_PYTHON, AUTOBAHN_PEER, url.c_str(), "realm1",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    EXPECT_TRUE(co_await wait_until([&] { return python_ready; }, 20s)) << "peer never ready";
-    if (python_ready) {
-      EXPECT_EQ(from_python, (std::vector<wamp::Array>{{42, "from python"}}));
-      wamp::Array args{2, 3};
-      auto r = co_await session->call("py.add2", std::move(args));
-      EXPECT_EQ(r.args(), (wamp::Array{5}));
-      try {
-        co_await session->call("py.fail");
-        ADD_FAILURE() << "no error";
-      } catch (const client::Error& e) {
-        EXPECT_EQ(e.uri(), "com.py.error");
-        EXPECT_EQ(e.args(), (wamp::Array{"bad"}));
-        EXPECT_EQ(e.kwargs(), (wamp::Object{{"code", 7}}));
-      }
-      std::vector<std::int64_t> progress;
-      client::CallOptions options;
-      options.on_progress = [&](const client::Result& p) { progress.push_back(*p.arg(0).as_int()); };
-      wamp::Array n{3};
-      r = co_await session->call("py.count", std::move(n), {}, options);
-      EXPECT_EQ(progress, (std::vector<std::int64_t>{0, 1, 2}));
-      EXPECT_EQ(r.args(), (wamp::Array{"done"}));
-    }
-    client::PublishOptions ack;
-    ack.acknowledge = true;
-    co_await session->publish("py.stop", {}, {}, ack);
-    int status = -1;
-    bool exited = co_await wait_until([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 20s);
-    if (!exited) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-    }
-    EXPECT_TRUE(exited) << "the Autobahn peer did not exit";
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "peer status " << status;
-  }, 40s);
+        const pid_t pid = fork();
+        if (pid == 0) {
+          const std::string url = router->url();
+          execl(JUNCTION_PYTHON, JUNCTION_PYTHON, AUTOBAHN_PEER, url.c_str(), "realm1",
+                static_cast<char*>(nullptr));
+          _exit(127);
+        }
+        EXPECT_TRUE(co_await wait_until([&] { return python_ready; }, 20s)) << "peer never ready";
+        if (python_ready) {
+          EXPECT_EQ(from_python, (std::vector<wamp::Array>{{42, "from python"}}));
+          wamp::Array args{2, 3};
+          auto r = co_await session->call("py.add2", std::move(args));
+          EXPECT_EQ(r.args(), (wamp::Array{5}));
+          try {
+            co_await session->call("py.fail");
+            ADD_FAILURE() << "no error";
+          } catch (const client::Error& e) {
+            EXPECT_EQ(e.uri(), "com.py.error");
+            EXPECT_EQ(e.args(), (wamp::Array{"bad"}));
+            EXPECT_EQ(e.kwargs(), (wamp::Object{{"code", 7}}));
+          }
+          std::vector<std::int64_t> progress;
+          client::CallOptions options;
+          options.on_progress = [&](const client::Result& p) {
+            progress.push_back(*p.arg(0).as_int());
+          };
+          wamp::Array n{3};
+          r = co_await session->call("py.count", std::move(n), {}, options);
+          EXPECT_EQ(progress, (std::vector<std::int64_t>{0, 1, 2}));
+          EXPECT_EQ(r.args(), (wamp::Array{"done"}));
+        }
+        client::PublishOptions ack;
+        ack.acknowledge = true;
+        co_await session->publish("py.stop", {}, {}, ack);
+        int status = -1;
+        bool exited =
+            co_await wait_until([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 20s);
+        if (!exited) {
+          kill(pid, SIGKILL);
+          waitpid(pid, &status, 0);
+        }
+        EXPECT_TRUE(exited) << "the Autobahn peer did not exit";
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "peer status " << status;
+      },
+      40s);
 }
 
 }  // namespace

@@ -27,8 +27,8 @@
 namespace junction::test {
 
 // The Python harness's default config: anonymous may do everything on realm1, WebSocket at /ws.
-inline std::string default_router_config(const std::string& serializers =
-                                             R"(["json", "msgpack", "cbor", "ubjson"])") {
+inline std::string default_router_config(
+    const std::string& serializers = R"(["json", "msgpack", "cbor", "ubjson"])") {
   return R"({
   "version": 2,
   "workers": [{
@@ -129,7 +129,8 @@ class RouterProcess {
   std::string log_tail() const {
     std::lock_guard lock(mutex_);
     std::string out;
-    for (const auto& line : lines_) out += line + "\n";
+    for (const auto& line : lines_)
+      out += line + "\n";
     return out;
   }
 

@@ -266,8 +266,7 @@ TEST_F(ClientSessionTest, CancellationSlotSendsCancel) {
   Captured<client::Result> r;
   client::CallOptions options;
   options.cancel_mode = client::CancelMode::kill;
-  session->call("slow", {}, {}, options,
-                asio::bind_cancellation_slot(signal.slot(), r.handler()));
+  session->call("slow", {}, {}, options, asio::bind_cancellation_slot(signal.slot(), r.handler()));
   const wamp::Id request = transport->last().request;
   signal.emit(asio::cancellation_type::terminal);
   const Message& cancel = transport->last();
@@ -654,8 +653,8 @@ TEST_F(ClientSessionTest, AwaitableProvide) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        auto reg = co_await session->provide(
-            "p", [](client::Invocation&) { return client::Result(); });
+        auto reg =
+            co_await session->provide("p", [](client::Invocation&) { return client::Result(); });
         EXPECT_EQ(reg.id, 5u);
         finished = true;
       },
