@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,18 @@
 #include "wamp/uri.hpp"
 
 namespace junction::router {
+
+// What the transport knows about a connection beyond its bytes, for authentication.
+struct TransportInfo {
+  bool tls = false;  // the connection is TLS-encrypted
+  // A client certificate the TLS handshake verified against the listener's ca_certificates.
+  struct PeerCertificate {
+    std::string subject;             // RFC 2253, e.g. "CN=client1,O=Example"
+    std::string common_name;         // subject CN ("" if none)
+    std::string sha256_fingerprint;  // uppercase hex pairs joined by ':' (Crossbar's format)
+  };
+  std::optional<PeerCertificate> peer_certificate;
+};
 
 // The router's view of one transport connection. send() and close() only queue work: they must
 // never call back into the router synchronously (the router may be iterating its tables).
@@ -29,6 +42,8 @@ class Peer {
   virtual void close() = 0;
   // For logs: transport kind and remote address, e.g. "websocket 127.0.0.1:50122".
   virtual std::string describe() const = 0;
+  // TLS and the verified client certificate, if any (for authentication).
+  virtual TransportInfo transport_info() const { return {}; }
 };
 
 enum class MatchPolicy { exact, prefix, wildcard };

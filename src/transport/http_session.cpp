@@ -21,6 +21,7 @@
 #include "transport/node_info.hpp"
 #include "transport/origin.hpp"
 #include "transport/subprotocol.hpp"
+#include "transport/tls_context.hpp"
 #include "transport/websocket_options.hpp"
 #include "transport/websocket_session.hpp"
 
@@ -63,36 +64,42 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-HttpSession::HttpSession(tcp::socket socket, std::shared_ptr<const ListenerContext> context,
-                         beast::flat_buffer initial)
-    : stream_(std::move(socket)), context_(std::move(context)), buffer_(std::move(initial)) {
+template <class Stream>
+HttpSession<Stream>::HttpSession(Stream stream, std::shared_ptr<const ListenerContext> context,
+                                 beast::flat_buffer initial)
+    : stream_(std::move(stream)), context_(std::move(context)), buffer_(std::move(initial)) {
   error_code ec;
-  const auto remote = stream_.socket().remote_endpoint(ec);
-  description_ = "http " + (ec ? std::string("(unknown peer)") : format_endpoint(remote));
+  const auto remote = socket().remote_endpoint(ec);
+  description_ = std::string(kIsTlsStream<Stream> ? "https " : "http ") +
+                 (ec ? std::string("(unknown peer)") : format_endpoint(remote));
 }
 
-HttpSession::~HttpSession() {
+template <class Stream>
+HttpSession<Stream>::~HttpSession() {
   context_->registry->remove(this);
 }
 
-void HttpSession::run() {
-  context_->registry->add(shared_from_this());
+template <class Stream>
+void HttpSession<Stream>::run() {
+  context_->registry->add(this->shared_from_this());
   do_read();
 }
 
-void HttpSession::do_read() {
+template <class Stream>
+void HttpSession<Stream>::do_read() {
   // A fresh parser per request: its limits and state do not carry over between requests.
   parser_.emplace();
   parser_->header_limit(kHttpHeaderLimit);
   parser_->body_limit(kHttpBodyLimit);
   read_started_ = std::chrono::steady_clock::now();
-  stream_.expires_after(read_timeout());
+  beast::get_lowest_layer(stream_).expires_after(read_timeout());
   reading_ = true;
   http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+                   beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
 }
 
-void HttpSession::on_read(error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_read(error_code ec, std::size_t) {
   reading_ = false;
   if (ec) {
     if (ec == http::error::end_of_stream) return do_close();
@@ -127,7 +134,8 @@ void HttpSession::on_read(error_code ec, std::size_t) {
   }
 }
 
-void HttpSession::handle_request() {
+template <class Stream>
+void HttpSession<Stream>::handle_request() {
   Request& request = parser_->get();
   const std::string_view path = target_path(request.target());
   const PathService* service = context_->route(path);
@@ -166,7 +174,8 @@ void HttpSession::handle_request() {
   handle_node_info(request);
 }
 
-void HttpSession::handle_websocket(const PathService& service, Request& request) {
+template <class Stream>
+void HttpSession<Stream>::handle_websocket(const PathService& service, Request& request) {
   if (context_->registry->stopping()) {
     return respond_and_close(http::status::service_unavailable, "This node is shutting down.\n");
   }
@@ -212,13 +221,15 @@ void HttpSession::handle_websocket(const PathService& service, Request& request)
   }
   // The WebSocket stream sets its own timeouts; the HTTP read deadline must not follow it.
   upgraded_ = true;
-  stream_.expires_never();
-  auto session = std::make_shared<WebSocketSession>(std::move(stream_), *codec, options,
-                                                    context_->router, context_->registry);
+  beast::get_lowest_layer(stream_).expires_never();
+  auto session = std::make_shared<WebSocketSession<Stream>>(std::move(stream_), *codec, options,
+                                                            context_->router, context_->registry);
   session->run(parser_->release(), left);
 }
 
-void HttpSession::handle_websocket_status(const PathService& service, const Request& request) {
+template <class Stream>
+void HttpSession<Stream>::handle_websocket_status(const PathService& service,
+                                                  const Request& request) {
   NodeInfoEndpoint endpoint;
   endpoint.path = std::string(target_path(request.target()));
   endpoint.subprotocols = spoken_subprotocols(service.websocket);
@@ -228,17 +239,19 @@ void HttpSession::handle_websocket_status(const PathService& service, const Requ
   do_write();
 }
 
-std::string HttpSession::request_host(const Request& request) {
+template <class Stream>
+std::string HttpSession<Stream>::request_host(const Request& request) {
   std::string host(request[http::field::host]);
   if (host.empty()) {
     error_code ec;
-    const auto local = stream_.socket().local_endpoint(ec);
+    const auto local = socket().local_endpoint(ec);
     host = ec ? std::string("localhost") : format_endpoint(local);
   }
   return host;
 }
 
-std::chrono::steady_clock::duration HttpSession::read_timeout() const {
+template <class Stream>
+std::chrono::steady_clock::duration HttpSession<Stream>::read_timeout() const {
   std::chrono::steady_clock::duration timeout = kHttpReadTimeout;
   if (!first_request_) return timeout;
   auto consider = [&timeout](const PathService& service) {
@@ -252,7 +265,8 @@ std::chrono::steady_clock::duration HttpSession::read_timeout() const {
   return timeout;
 }
 
-void HttpSession::handle_node_info(const Request& request) {
+template <class Stream>
+void HttpSession<Stream>::handle_node_info(const Request& request) {
   const std::string host = request_host(request);
   // Each endpoint's URL as a client must write it: with its external_port, if configured.
   std::vector<NodeInfoEndpoint> endpoints = context_->websocket_paths;
@@ -267,8 +281,9 @@ void HttpSession::handle_node_info(const Request& request) {
   do_write();
 }
 
-void HttpSession::respond(const Request& request, http::status status, std::string body,
-                          std::string_view content_type) {
+template <class Stream>
+void HttpSession<Stream>::respond(const Request& request, http::status status, std::string body,
+                                  std::string_view content_type) {
   response_ = Response(status, request.version());
   response_.set(http::field::server, "Junction/" + std::string(kVersion));
   response_.set(http::field::content_type, content_type);
@@ -279,7 +294,8 @@ void HttpSession::respond(const Request& request, http::status status, std::stri
   if (request.method() == http::verb::head) response_.body().clear();
 }
 
-void HttpSession::respond_and_close(http::status status, std::string body) {
+template <class Stream>
+void HttpSession<Stream>::respond_and_close(http::status status, std::string body) {
   response_ = Response(status, 11);
   response_.set(http::field::server, "Junction/" + std::string(kVersion));
   response_.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -289,13 +305,15 @@ void HttpSession::respond_and_close(http::status status, std::string body) {
   do_write();
 }
 
-void HttpSession::do_write() {
-  stream_.expires_after(kHttpWriteTimeout);
+template <class Stream>
+void HttpSession<Stream>::do_write() {
+  beast::get_lowest_layer(stream_).expires_after(kHttpWriteTimeout);
   http::async_write(stream_, response_,
-                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+                    beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this()));
 }
 
-void HttpSession::on_write(error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_write(error_code ec, std::size_t) {
   if (ec) {
     JLOG(debug, "transport") << description_ << ": write failed: " << ec.message();
     return do_close();
@@ -304,22 +322,38 @@ void HttpSession::on_write(error_code ec, std::size_t) {
   do_read();
 }
 
-void HttpSession::do_close() {
+template <class Stream>
+void HttpSession<Stream>::do_close() {
   if (upgraded_) return;
-  error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  if constexpr (kIsTlsStream<Stream>) {
+    // TLS: close_notify first (bounded by the write timeout), then the socket.
+    if (closing_) return;
+    closing_ = true;
+    beast::get_lowest_layer(stream_).expires_after(kTlsShutdownTimeout);
+    stream_.async_shutdown([self = this->shared_from_this()](error_code) {
+      beast::get_lowest_layer(self->stream_).close();
+    });
+  } else {
+    error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
 }
 
-void HttpSession::shutdown() {
+template <class Stream>
+void HttpSession<Stream>::shutdown() {
   stopping_ = true;
   // Waiting for a request that may never come: stop now. A response in flight ends in on_write.
   if (reading_) force_close();
 }
 
-void HttpSession::force_close() {
+template <class Stream>
+void HttpSession<Stream>::force_close() {
   if (upgraded_) return;  // the socket is the WebSocket session's now
-  stream_.close();
+  beast::get_lowest_layer(stream_).close();
 }
+
+template class HttpSession<beast::tcp_stream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace junction::transport

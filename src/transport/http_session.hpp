@@ -3,7 +3,8 @@
 // (welcome page, WebSocket status page, 404, 405, 426, refused upgrades — wrong subprotocol,
 // disallowed Origin), keeps the connection alive between requests, bounds the wait for the first
 // request by the WebSocket open_handshake_timeout, and hands the socket to a WebSocketSession
-// when an upgrade is negotiated.
+// when an upgrade is negotiated. One template for plain TCP (beast::tcp_stream) and TLS
+// (TlsStream, handshake already done), like Beast's advanced "flex" server.
 #pragma once
 
 #include <chrono>
@@ -22,13 +23,16 @@
 #include "transport/listener.hpp"
 #include "transport/net.hpp"
 #include "transport/session_registry.hpp"
+#include "transport/tls_context.hpp"
 
 namespace junction::transport {
 
-class HttpSession : public LiveSession, public std::enable_shared_from_this<HttpSession> {
+// Explicitly instantiated in http_session.cpp for beast::tcp_stream and TlsStream.
+template <class Stream>
+class HttpSession : public LiveSession, public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   // `initial`: bytes already read from the socket (a universal listener's protocol detection).
-  HttpSession(tcp::socket socket, std::shared_ptr<const ListenerContext> context,
+  HttpSession(Stream stream, std::shared_ptr<const ListenerContext> context,
               beast::flat_buffer initial = {});
   ~HttpSession() override;
 
@@ -61,8 +65,9 @@ class HttpSession : public LiveSession, public std::enable_shared_from_this<Http
   void do_write();
   void on_write(error_code ec, std::size_t bytes);
   void do_close();
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<const ListenerContext> context_;
   std::string description_;  // "http 127.0.0.1:50122"
   beast::flat_buffer buffer_;
@@ -74,6 +79,7 @@ class HttpSession : public LiveSession, public std::enable_shared_from_this<Http
   bool reading_ = false;
   bool stopping_ = false;  // close after the current response
   bool upgraded_ = false;  // stream_ now belongs to a WebSocketSession
+  bool closing_ = false;   // TLS close_notify in progress
 };
 
 }  // namespace junction::transport

@@ -1,7 +1,8 @@
-// transport/listener: see the header. One template serves TCP and Unix domain sockets (and, with
-// TLS, will serve its stream the same way): accept, then start_connection() picks the session
-// kind from what the listener serves. Accept errors other than "stopped" (EMFILE, ENOBUFS, ...)
-// pause the accept loop briefly instead of failing the listener or spinning on the error.
+// transport/listener: see the header. One template serves TCP and Unix domain sockets, and the
+// same session templates serve TLS streams: accept, (TLS: TlsHandshake), then start_connection()
+// picks the session kind from what the listener serves. Accept errors other than "stopped" (EMFILE,
+// ENOBUFS, ...) pause the accept loop briefly instead of failing the listener or spinning on the
+// error.
 #include "transport/listener.hpp"
 
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include "transport/rawsocket_protocol.hpp"
 #include "transport/rawsocket_session.hpp"
 #include "transport/subprotocol.hpp"
+#include "transport/tls_context.hpp"
 
 namespace junction::transport {
 
@@ -34,7 +36,11 @@ template <class Socket>
 void start_http(Socket socket, const std::shared_ptr<const ListenerContext>& context,
                 beast::flat_buffer initial) {
   if constexpr (std::is_same_v<Socket, tcp::socket>) {
-    std::make_shared<HttpSession>(std::move(socket), context, std::move(initial))->run();
+    std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), context,
+                                                     std::move(initial))
+        ->run();
+  } else if constexpr (kIsTlsStream<Socket>) {
+    std::make_shared<HttpSession<TlsStream>>(std::move(socket), context, std::move(initial))->run();
   } else {
     // Listener::start() refuses HTTP on anything but TCP; never reached.
     JLOG(error, "transport") << context->config.name << ": HTTP is only served over TCP";
@@ -73,7 +79,7 @@ class ProtocolDetector : public LiveSession,
   void force_close() override {
     if (done_) return;
     error_code ignored;
-    beast::get_lowest_layer(socket_).close(ignored);
+    lowest_socket(socket_).close(ignored);
   }
   void detach() override { force_close(); }
 
@@ -123,6 +129,71 @@ void start_connection(Socket socket, const std::shared_ptr<const ListenerContext
   }
 }
 
+// A TLS listener's connection until its TLS handshake is done (at most kTlsHandshakeTimeout),
+// then start_connection() on the TLS stream. A failed handshake (plain TCP client, TLS 1.1,
+// unknown CA, no client certificate where one is required) is logged at info with the peer.
+class TlsHandshake : public LiveSession, public std::enable_shared_from_this<TlsHandshake> {
+ public:
+  TlsHandshake(tcp::socket socket, std::shared_ptr<const ListenerContext> context, std::string peer)
+      : stream_(beast::tcp_stream(std::move(socket)), *context->tls),
+        context_(std::move(context)),
+        peer_(std::move(peer)) {}
+  ~TlsHandshake() override { context_->registry->remove(this); }
+
+  void run() {
+    context_->registry->add(shared_from_this());
+    beast::get_lowest_layer(stream_).expires_after(kTlsHandshakeTimeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = shared_from_this()](error_code ec) { self->on_handshake(ec); });
+  }
+
+  void shutdown() override { force_close(); }
+  void force_close() override {
+    if (done_) return;
+    error_code ignored;
+    lowest_socket(stream_).close(ignored);
+  }
+  void detach() override { force_close(); }
+
+ private:
+  void on_handshake(error_code ec) {
+    if (done_) return;
+    done_ = true;
+    if (ec) {
+      std::string why =
+          ec == beast::error::timeout
+              ? "no TLS handshake within " + std::to_string(kTlsHandshakeTimeout.count()) + " s"
+              : ec.message();
+      JLOG(info, "transport") << context_->config.name << ": TLS handshake with " << peer_
+                              << " failed: " << why;
+      error_code ignored;
+      lowest_socket(stream_).close(ignored);
+      return;
+    }
+    beast::get_lowest_layer(stream_).expires_never();
+    if (context_->registry->stopping()) return;  // shutting down: the socket just closes
+    const SSL* ssl = stream_.native_handle();
+    const auto client = peer_certificate(ssl);
+    JLOG(debug, "transport") << context_->config.name << ": TLS handshake with " << peer_
+                             << " done (" << SSL_get_version(ssl) << ", "
+                             << SSL_CIPHER_get_name(SSL_get_current_cipher(ssl))
+                             << (client ? ", client certificate " + client->subject + " SHA-256 " +
+                                              client->sha256_fingerprint
+                                        : std::string(", no client certificate"))
+                             << ")";
+    try {
+      start_connection(std::move(stream_), context_, peer_);
+    } catch (const std::exception& e) {
+      JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
+    }
+  }
+
+  TlsStream stream_;
+  std::shared_ptr<const ListenerContext> context_;
+  std::string peer_;
+  bool done_ = false;  // handed over (or failed): the stream is no longer ours
+};
+
 template <class Protocol>
 class BasicListener : public Listener,
                       public std::enable_shared_from_this<BasicListener<Protocol>> {
@@ -148,6 +219,7 @@ class BasicListener : public Listener,
     error_code ec;
     typename Protocol::endpoint endpoint;
     if constexpr (kUnix) {
+      if (context_->tls) fail("TLS over Unix sockets is not supported");
       if (context_->serves_http())
         fail("HTTP and WebSocket over Unix sockets are not supported yet");
       remove_stale_socket_file(fail);
@@ -187,7 +259,8 @@ class BasicListener : public Listener,
       if (ec) fail(ec.message());
       bound_ = format_endpoint(local);
     }
-    JLOG(info, "transport") << config.name << " listening on " << bound_;
+    JLOG(info, "transport") << config.name << " listening on " << bound_
+                            << (context_->tls ? " (TLS)" : "");
     do_accept();
   }
 
@@ -249,7 +322,15 @@ class BasicListener : public Listener,
     if (context_->registry->stopping()) return;  // shutting down: the socket just closes
     try {
       std::string peer = peer_name(socket);
-      start_connection(std::move(socket), context_, std::move(peer));
+      if constexpr (kUnix) {
+        start_connection(std::move(socket), context_, std::move(peer));
+      } else {
+        if (context_->tls) {
+          std::make_shared<TlsHandshake>(std::move(socket), context_, std::move(peer))->run();
+        } else {
+          start_connection(std::move(socket), context_, std::move(peer));
+        }
+      }
     } catch (const std::exception& e) {
       JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
     }
@@ -280,6 +361,7 @@ class BasicListener : public Listener,
 ListenerContext::ListenerContext(ListenerConfig config_in, router::Router& router_in,
                                  std::shared_ptr<SessionRegistry> registry_in)
     : config(std::move(config_in)), router(router_in), registry(std::move(registry_in)) {
+  if (config.tls) tls = make_tls_context(*config.tls, config.name);
   if (config.websocket_on_any_path) {
     any_path.emplace();
     any_path->kind = PathService::Kind::websocket;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include "router/router.hpp"
 #include "transport/net.hpp"
@@ -24,6 +25,8 @@ namespace junction::transport {
 // Everything a session of one listener needs; shared, immutable after construction (except the
 // RawSocket session count, which the sessions of this listener keep; one thread, see net.hpp).
 struct ListenerContext {
+  // Builds the TLS context when config.tls is set; throws std::runtime_error naming the file
+  // at fault (see make_tls_context).
   ListenerContext(ListenerConfig config, router::Router& router,
                   std::shared_ptr<SessionRegistry> registry);
 
@@ -39,6 +42,7 @@ struct ListenerContext {
   std::shared_ptr<SessionRegistry> registry;
   std::optional<PathService> any_path;            // from config.websocket_on_any_path
   std::vector<NodeInfoEndpoint> websocket_paths;  // listed on the nodeinfo page
+  std::shared_ptr<asio::ssl::context> tls;        // from config.tls; null: plain
   // RawSocket sessions past their handshake, for RawSocketOptions::max_connections.
   mutable std::size_t rawsocket_sessions = 0;
 };

@@ -19,6 +19,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 
 #include "base/log.hpp"
+#include "transport/tls_context.hpp"
 
 namespace junction::transport {
 
@@ -48,7 +49,8 @@ RawSocketSession<Stream>::RawSocketSession(Stream stream,
     : stream_(std::move(stream)),
       context_(std::move(context)),
       options_(*context_->config.rawsocket),
-      description_("rawsocket " + peer),
+      description_((kIsTlsStream<Stream> ? "rawsocket (TLS) " : "rawsocket ") + peer),
+      transport_info_(transport_info_of(stream_)),
       read_buffer_(std::move(initial)),
       timer_(stream_.get_executor()) {}
 
@@ -369,7 +371,9 @@ void RawSocketSession<Stream>::start_linger() {
   if (lingering_ || finished_) return;
   lingering_ = true;
   error_code ignored;
-  beast::get_lowest_layer(stream_).shutdown(asio::socket_base::shutdown_send, ignored);
+  // TLS: no close_notify (asio's SSL shutdown would read concurrently with our pending read);
+  // the peer sees the TCP EOF after our last record, which clients accept after a GOODBYE.
+  lowest_socket(stream_).shutdown(asio::socket_base::shutdown_send, ignored);
   arm_timer(kRawSocketLingerTimeout);
 }
 
@@ -489,10 +493,11 @@ template <class Stream>
 void RawSocketSession<Stream>::close_socket() {
   // Cancels every pending operation on the stream; their handlers run with errors.
   error_code ignored;
-  beast::get_lowest_layer(stream_).close(ignored);
+  lowest_socket(stream_).close(ignored);
 }
 
 template class RawSocketSession<tcp::socket>;
 template class RawSocketSession<asio::local::stream_protocol::socket>;
+template class RawSocketSession<TlsStream>;
 
 }  // namespace junction::transport

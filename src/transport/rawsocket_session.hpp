@@ -1,5 +1,5 @@
 // transport/rawsocket_session: one WAMP-over-RawSocket connection on any byte stream (TCP, Unix
-// domain socket; TLS adds its stream type the same way). Runs the opening handshake (serializer
+// domain socket, TLS over TCP). Runs the opening handshake (serializer
 // and maximum length negotiation, the spec's error replies, a handshake timeout), turns frames
 // into router messages and router messages into frames, answers PING with PONG, sends its own
 // PINGs on silence when configured, and writes through a bounded per-connection queue: every
@@ -35,8 +35,8 @@ inline constexpr std::chrono::seconds kRawSocketHandshakeTimeout{10};
 // destroy the reply before the peer reads it.
 inline constexpr std::chrono::seconds kRawSocketLingerTimeout{2};
 
-// Explicitly instantiated in rawsocket_session.cpp for tcp::socket and
-// asio::local::stream_protocol::socket.
+// Explicitly instantiated in rawsocket_session.cpp for tcp::socket,
+// asio::local::stream_protocol::socket and TlsStream (handshake already done).
 template <class Stream>
 class RawSocketSession : public LiveSession,
                          public router::Peer,
@@ -56,6 +56,7 @@ class RawSocketSession : public LiveSession,
   void send(wamp::OutboundPtr message) override;
   void close() override;
   std::string describe() const override { return description_; }
+  router::TransportInfo transport_info() const override { return transport_info_; }
 
   // LiveSession
   void shutdown() override { close(); }
@@ -95,6 +96,7 @@ class RawSocketSession : public LiveSession,
   std::shared_ptr<const ListenerContext> context_;
   const RawSocketOptions& options_;
   std::string description_;
+  router::TransportInfo transport_info_;
   std::string abort_reason_;
   beast::flat_buffer read_buffer_;
   asio::steady_timer timer_;

@@ -1,6 +1,7 @@
 // transport/server: the network front door. Listens on TCP or Unix sockets (optionally TLS),
 // speaks HTTP/1.1 (Boost.Beast) and RawSocket, serves the configured path services and turns
-// WebSocket and RawSocket sessions into router Connections. Owns sockets, framing and per-connection write queues; knows no routing rules.
+// WebSocket and RawSocket sessions into router Connections. Owns sockets, framing and
+// per-connection write queues; knows no routing rules.
 #pragma once
 
 #include <chrono>
@@ -62,16 +63,18 @@ struct RawSocketOptions {
   std::chrono::milliseconds auto_ping_timeout{0};
 };
 
-// TLS for a listener (OpenSSL 3). Files are PEM.
+// TLS for a listener (OpenSSL 3), Crossbar's endpoint "tls". Files are PEM; paths as given
+// (the config reader makes relative ones relative to the node directory). TLS 1.2 and 1.3 only.
 struct TlsOptions {
-  std::string key;                           // private key
-  std::string certificate;                   // certificate, optionally followed by its chain
-  std::vector<std::string> ca_certificates;  // CAs that client certificates must chain to
-  std::string chain_certificates;            // extra chain file (Crossbar "chain_certificates")
-  std::string ciphers;                       // TLS 1.2 cipher list; empty: modern AEAD defaults
-  std::string dhparam;                       // DH parameters for DHE suites (optional)
-  // With ca_certificates: ask for a client certificate; `true` also refuses peers without one.
-  bool require_client_certificate = false;
+  std::string key;                              // private key
+  std::string certificate;                      // certificate, optionally followed by its chain
+  std::vector<std::string> chain_certificates;  // extra chain certificates sent to clients
+  std::vector<std::string> ca_certificates;     // CAs that client certificates must chain to
+  std::string ciphers;  // OpenSSL cipher list for TLS 1.2; empty: modern AEAD-only defaults
+  std::string dhparam;  // DH parameters; without them DHE suites are off (as in Crossbar)
+  // With ca_certificates: a client certificate is asked for and verified against them;
+  // `true` (Crossbar's behaviour) also refuses clients that present none.
+  bool require_client_certificate = true;
 };
 
 struct PathService {
@@ -92,7 +95,7 @@ struct ListenerConfig {
   std::uint16_t port = 8080;          // 0 picks a free port (see Server::bound_endpoints)
   std::string unix_path;              // non-empty: listen on this Unix domain socket instead
   int backlog = 511;
-  std::optional<TlsOptions> tls;      // TLS on this listener, whatever it serves
+  std::optional<TlsOptions> tls;  // TLS on this listener, whatever it serves
   // "web" transports: service per path ("/" and "/ws"; keys are normalised to start with '/').
   std::map<std::string, PathService> paths;
   // "websocket" transports: WAMP over WebSocket on every path.

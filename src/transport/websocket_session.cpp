@@ -18,6 +18,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/websocket/error.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "base/log.hpp"
 #include "base/version.hpp"
@@ -43,17 +44,20 @@ websocket::ping_data random_ping_payload(std::size_t size) {
   return payload;
 }
 
-std::string peer_name(beast::tcp_stream& stream) {
+template <class Stream>
+std::string peer_name(Stream& stream) {
   error_code ec;
-  const auto endpoint = stream.socket().remote_endpoint(ec);
-  return "websocket " + (ec ? std::string("(unknown peer)") : format_endpoint(endpoint));
+  const auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
+  return std::string(kIsTlsStream<Stream> ? "websocket (TLS) " : "websocket ") +
+         (ec ? std::string("(unknown peer)") : format_endpoint(endpoint));
 }
 
 }  // namespace
 
-WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, const wamp::Codec& codec,
-                                   const WebSocketOptions& options, router::Router& router,
-                                   std::shared_ptr<SessionRegistry> registry)
+template <class Stream>
+WebSocketSession<Stream>::WebSocketSession(Stream&& stream, const wamp::Codec& codec,
+                                           const WebSocketOptions& options, router::Router& router,
+                                           std::shared_ptr<SessionRegistry> registry)
     : ws_(std::move(stream)),
       codec_(codec),
       options_(options),
@@ -61,9 +65,11 @@ WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, const wamp::Codec
       registry_(std::move(registry)),
       ping_timer_(ws_.get_executor()) {
   description_ = peer_name(ws_.next_layer());
+  transport_info_ = transport_info_of(ws_.next_layer());
 }
 
-WebSocketSession::~WebSocketSession() {
+template <class Stream>
+WebSocketSession<Stream>::~WebSocketSession() {
   registry_->remove(this);
   // Normally finish() ran already; this covers an io_context torn down with handlers pending.
   if (connection_) {
@@ -74,9 +80,10 @@ WebSocketSession::~WebSocketSession() {
   }
 }
 
-void WebSocketSession::run(http::request<http::string_body> request,
-                           std::chrono::steady_clock::duration handshake_left) {
-  registry_->add(shared_from_this());
+template <class Stream>
+void WebSocketSession<Stream>::run(http::request<http::string_body> request,
+                                   std::chrono::steady_clock::duration handshake_left) {
+  registry_->add(this->shared_from_this());
 
   // The rest of open_handshake_timeout for the 101 response; on_accept switches to the timeouts
   // of an open connection (close_handshake_timeout, idle).
@@ -100,11 +107,12 @@ void WebSocketSession::run(http::request<http::string_body> request,
           extensions_ = std::string(response[http::field::sec_websocket_extensions]);
         }
       }));
-  ws_.async_accept(request,
-                   beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+  ws_.async_accept(
+      request, beast::bind_front_handler(&WebSocketSession::on_accept, this->shared_from_this()));
 }
 
-void WebSocketSession::on_accept(error_code ec) {
+template <class Stream>
+void WebSocketSession<Stream>::on_accept(error_code ec) {
   if (ec) {
     JLOG(info, "transport") << description_ << ": WebSocket handshake failed: " << ec.message();
     finished_ = true;
@@ -136,21 +144,25 @@ void WebSocketSession::on_accept(error_code ec) {
   do_read();
 }
 
-void WebSocketSession::do_read() {
+template <class Stream>
+void WebSocketSession<Stream>::do_read() {
   // Read piecewise, never more than one byte past the limit, so an oversized message is noticed
   // before it is buffered (see run() for why Beast's own limit is not used).
   const std::size_t room = max_message_size() - std::min(read_buffer_.size(), max_message_size());
-  ws_.async_read_some(read_buffer_, room + 1,
-                      beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+  ws_.async_read_some(
+      read_buffer_, room + 1,
+      beast::bind_front_handler(&WebSocketSession::on_read, this->shared_from_this()));
 }
 
-std::size_t WebSocketSession::max_message_size() const {
+template <class Stream>
+std::size_t WebSocketSession<Stream>::max_message_size() const {
   // 0 means "no limit"; keep one byte of headroom for the "+ 1" in do_read().
   return options_.max_message_size == 0 ? std::numeric_limits<std::size_t>::max() - 1
                                         : options_.max_message_size;
 }
 
-void WebSocketSession::on_read(error_code ec, std::size_t) {
+template <class Stream>
+void WebSocketSession<Stream>::on_read(error_code ec, std::size_t) {
   if (ec) {
     if (ec == websocket::error::closed) {
       const auto& reason = ws_.reason();
@@ -199,7 +211,8 @@ void WebSocketSession::on_read(error_code ec, std::size_t) {
   do_read();
 }
 
-void WebSocketSession::deliver(std::string_view bytes) {
+template <class Stream>
+void WebSocketSession<Stream>::deliver(std::string_view bytes) {
   // The router may call send()/close() on this or any other session from inside these calls;
   // they only queue work, so no state here is invalidated underneath us.
   try {
@@ -222,7 +235,8 @@ void WebSocketSession::deliver(std::string_view bytes) {
   }
 }
 
-void WebSocketSession::send(wamp::OutboundPtr message) {
+template <class Stream>
+void WebSocketSession<Stream>::send(wamp::OutboundPtr message) {
   // After close() the router has said its last word; after finish() nobody is listening.
   if (finished_ || close_requested_ || !message) return;
   std::shared_ptr<const std::string> frame;
@@ -249,15 +263,17 @@ void WebSocketSession::send(wamp::OutboundPtr message) {
   if (!writing_) do_write();
 }
 
-void WebSocketSession::do_write() {
+template <class Stream>
+void WebSocketSession<Stream>::do_write() {
   if (writing_ || queue_.empty() || finished_ || !accepted_) return;
   writing_ = true;
   // The shared buffer stays at the queue's front, alive, until on_write.
   ws_.async_write(asio::buffer(*queue_.front()),
-                  beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+                  beast::bind_front_handler(&WebSocketSession::on_write, this->shared_from_this()));
 }
 
-void WebSocketSession::on_write(error_code ec, std::size_t) {
+template <class Stream>
+void WebSocketSession<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
     // The read side sees the same failure and calls finish(); make sure it does.
@@ -281,14 +297,16 @@ void WebSocketSession::on_write(error_code ec, std::size_t) {
   }
 }
 
-void WebSocketSession::close() {
+template <class Stream>
+void WebSocketSession<Stream>::close() {
   if (close_requested_) return;
   close_requested_ = true;
   // Before the handshake completed, on_accept takes care of it; while writing, on_write does.
   if (accepted_ && !finished_ && !writing_ && queue_.empty()) start_close();
 }
 
-void WebSocketSession::start_close(websocket::close_code code) {
+template <class Stream>
+void WebSocketSession<Stream>::start_close(websocket::close_code code) {
   if (close_started_) return;
   close_started_ = true;
   ping_timer_.cancel();
@@ -297,10 +315,12 @@ void WebSocketSession::start_close(websocket::close_code code) {
     close_after_ping_ = code;  // on_ping starts it: Beast forbids a close during a ping
     return;
   }
-  ws_.async_close(code, beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+  ws_.async_close(code,
+                  beast::bind_front_handler(&WebSocketSession::on_close, this->shared_from_this()));
 }
 
-void WebSocketSession::arm_ping_timer() {
+template <class Stream>
+void WebSocketSession<Stream>::arm_ping_timer() {
   if (finished_ || close_started_) return;
   // Waiting for an answer: until the timeout. Otherwise: one interval after the last sign of
   // life (or the last ping, when pings go unanswered and there is no timeout).
@@ -309,10 +329,11 @@ void WebSocketSession::arm_ping_timer() {
                       : std::max(last_heard_, ping_sent_) + options_.auto_ping_interval;
   ping_timer_.expires_at(at);
   ping_timer_.async_wait(
-      beast::bind_front_handler(&WebSocketSession::on_ping_timer, shared_from_this()));
+      beast::bind_front_handler(&WebSocketSession::on_ping_timer, this->shared_from_this()));
 }
 
-void WebSocketSession::on_ping_timer(error_code ec) {
+template <class Stream>
+void WebSocketSession<Stream>::on_ping_timer(error_code ec) {
   if (ec || finished_ || close_started_) return;
   const auto now = clock::now();
   if (ping_unanswered_ && last_heard_ >= ping_sent_) {
@@ -340,19 +361,20 @@ void WebSocketSession::on_ping_timer(error_code ec) {
       if (kind != websocket::frame_type::close) last_heard_ = clock::now();
     });
     ws_.async_ping(random_ping_payload(ping_payload_size(options_)),
-                   beast::bind_front_handler(&WebSocketSession::on_ping, shared_from_this()));
+                   beast::bind_front_handler(&WebSocketSession::on_ping, this->shared_from_this()));
   }
   arm_ping_timer();
 }
 
-void WebSocketSession::on_ping(error_code ec) {
+template <class Stream>
+void WebSocketSession<Stream>::on_ping(error_code ec) {
   ping_writing_ = false;
   if (close_after_ping_) {
     const auto code = *close_after_ping_;
     close_after_ping_.reset();
     if (!finished_) {
-      ws_.async_close(code,
-                      beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+      ws_.async_close(
+          code, beast::bind_front_handler(&WebSocketSession::on_close, this->shared_from_this()));
     }
     return;
   }
@@ -362,7 +384,8 @@ void WebSocketSession::on_ping(error_code ec) {
   }
 }
 
-void WebSocketSession::on_close(error_code ec) {
+template <class Stream>
+void WebSocketSession<Stream>::on_close(error_code ec) {
   // On success both close frames were exchanged and Beast has shut the socket down. A read
   // still pending ends with an error, finds the session finished and does nothing more.
   if (ec && !finished_) {
@@ -371,7 +394,8 @@ void WebSocketSession::on_close(error_code ec) {
   finish(ec ? "close handshake failed: " + ec.message() : std::string("closed"));
 }
 
-void WebSocketSession::finish(std::string_view why) {
+template <class Stream>
+void WebSocketSession<Stream>::finish(std::string_view why) {
   if (finished_) {
     close_socket();
     return;
@@ -403,23 +427,30 @@ void WebSocketSession::finish(std::string_view why) {
   }
 }
 
-void WebSocketSession::force_close() {
+template <class Stream>
+void WebSocketSession<Stream>::force_close() {
   abort("shutdown grace period over");
 }
 
-void WebSocketSession::abort(std::string reason) {
+template <class Stream>
+void WebSocketSession<Stream>::abort(std::string reason) {
   if (abort_reason_.empty()) abort_reason_ = std::move(reason);
   close_socket();
 }
 
-void WebSocketSession::detach() {
+template <class Stream>
+void WebSocketSession<Stream>::detach() {
   finish("server shut down");
 }
 
-void WebSocketSession::close_socket() {
+template <class Stream>
+void WebSocketSession<Stream>::close_socket() {
   // Cancels every pending operation on the stream; their handlers run with errors.
   ping_timer_.cancel();
   beast::get_lowest_layer(ws_).close();
 }
+
+template class WebSocketSession<beast::tcp_stream>;
+template class WebSocketSession<TlsStream>;
 
 }  // namespace junction::transport

@@ -2,7 +2,8 @@
 // HTTP session read, then turns frames into router messages and router messages into frames,
 // through a bounded per-connection write queue. Implements router::Peer for its Connection.
 // Applies the per-connection WebSocket options: permessage-deflate, handshake timeouts, the
-// auto-ping schedule that drops dead peers, and the maximum message size.
+// auto-ping schedule that drops dead peers, and the maximum message size. One template for plain
+// TCP and TLS streams (see http_session.hpp).
 #pragma once
 
 #include <chrono>
@@ -23,18 +24,20 @@
 #include "transport/net.hpp"
 #include "transport/server.hpp"
 #include "transport/session_registry.hpp"
+#include "transport/tls_context.hpp"
 #include "wamp/codec.hpp"
 
 namespace junction::transport {
 
+// Explicitly instantiated in websocket_session.cpp for beast::tcp_stream and TlsStream.
+template <class Stream>
 class WebSocketSession : public LiveSession,
                          public router::Peer,
-                         public std::enable_shared_from_this<WebSocketSession> {
+                         public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
   // `stream` is the connection the upgrade request arrived on, with its timeouts disarmed.
-  WebSocketSession(beast::tcp_stream&& stream, const wamp::Codec& codec,
-                   const WebSocketOptions& options, router::Router& router,
-                   std::shared_ptr<SessionRegistry> registry);
+  WebSocketSession(Stream&& stream, const wamp::Codec& codec, const WebSocketOptions& options,
+                   router::Router& router, std::shared_ptr<SessionRegistry> registry);
   ~WebSocketSession() override;
 
   // Answers the upgrade request (already read and negotiated) and starts the session.
@@ -47,6 +50,7 @@ class WebSocketSession : public LiveSession,
   void send(wamp::OutboundPtr message) override;
   void close() override;
   std::string describe() const override { return description_; }
+  router::TransportInfo transport_info() const override { return transport_info_; }
 
   // LiveSession
   void shutdown() override { close(); }
@@ -74,12 +78,13 @@ class WebSocketSession : public LiveSession,
   // Closes the socket at once without a close handshake; `reason` is logged on disconnect.
   void abort(std::string reason);
 
-  beast::websocket::stream<beast::tcp_stream> ws_;
+  beast::websocket::stream<Stream> ws_;
   const wamp::Codec& codec_;
   WebSocketOptions options_;
   router::Router& router_;
   std::shared_ptr<SessionRegistry> registry_;
   std::string description_;
+  router::TransportInfo transport_info_;
   std::string abort_reason_;
   std::string extensions_;  // Sec-WebSocket-Extensions we answered with (permessage-deflate)
 
