@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "node/config_source.hpp"
+#include "transport/tls_context.hpp"
 #include "wamp/codec.hpp"
 #include "wamp/uri.hpp"
 
@@ -410,6 +411,57 @@ void read_unix_endpoint(Obj& o, transport::ListenerConfig& listener) {
   o.finish();
 }
 
+// TLS on a TCP endpoint ("tls", Crossbar's keys). File paths are absolute, or relative to the
+// node directory (load_config_file resolves them and loads everything once, so a missing or
+// unreadable file, or a key that does not match its certificate, fails with the file's name).
+//   key                         required: PEM private key (unencrypted).
+//   certificate                 required: PEM certificate, optionally followed by its chain.
+//   chain_certificates          list of PEM files with more chain certificates sent to clients.
+//   ca_certificates             list of PEM files: clients must present a certificate that
+//                               chains to one of these (Crossbar: verify and require).
+//   require_client_certificate  Junction's own: false asks for a client certificate but lets
+//                               clients without one in (default true, as Crossbar).
+//   dhparam                     PEM DH parameters; without them DHE suites are off.
+//   ciphers                     OpenSSL cipher string for TLS 1.2 (default: ECDHE/DHE with
+//                               AES-GCM or ChaCha20-Poly1305). TLS 1.3 suites are OpenSSL's.
+// TLS 1.2 is the minimum version.
+void read_tls(Validator& v, const json& j, const std::string& path,
+              transport::ListenerConfig& listener) {
+  Obj o(v, j, path, "tls");
+  transport::TlsOptions tls;
+  auto file = [&](std::string_view key, std::string value) {
+    if (value.empty()) v.fail(o.at(key), "expected a file path, found an empty string");
+    return value;
+  };
+  auto files = [&](std::string_view key) {
+    std::vector<std::string> out;
+    if (const json* list = o.opt_list(key)) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const json& item = (*list)[i];
+        const std::string item_path = path_index(o.at(key), i);
+        if (!item.is_string()) v.fail(item_path, "expected a file path, found " + found(item));
+        if (item.get<std::string>().empty()) {
+          v.fail(item_path, "expected a file path, found an empty string");
+        }
+        out.push_back(item.get<std::string>());
+      }
+    }
+    return out;
+  };
+  tls.key = file("key", o.need_string("key"));
+  tls.certificate = file("certificate", o.need_string("certificate"));
+  tls.chain_certificates = files("chain_certificates");
+  tls.ca_certificates = files("ca_certificates");
+  tls.require_client_certificate = o.boolean("require_client_certificate", true);
+  if (auto dhparam = o.opt_string("dhparam")) tls.dhparam = file("dhparam", *dhparam);
+  if (auto ciphers = o.opt_string("ciphers")) {
+    if (ciphers->empty()) v.fail(o.at("ciphers"), "expected an OpenSSL cipher string, found \"\"");
+    tls.ciphers = *ciphers;
+  }
+  o.finish();
+  listener.tls = std::move(tls);
+}
+
 // Endpoint (a transport's "endpoint"):
 //   type       "tcp" or "unix" (required; "unix": read_unix_endpoint). "twisted", "onion": not
 //              supported yet.
@@ -419,7 +471,7 @@ void read_unix_endpoint(Obj& o, transport::ListenerConfig& listener) {
 //   version    4 | 6; only picks the default interface.
 //   backlog    integer 1..65535: accept queue depth (default 511; Crossbar's is 50).
 //   shared     boolean; accepted, ignored for now (warning).
-//   tls        not supported yet.
+//   tls        TLS on this endpoint, whatever the transport serves (read_tls).
 void read_endpoint(Validator& v, const json& j, const std::string& path,
                    transport::ListenerConfig& listener) {
   Obj o(v, j, path, "endpoint");
@@ -427,11 +479,14 @@ void read_endpoint(Validator& v, const json& j, const std::string& path,
   if (type == "twisted" || type == "onion") {
     v.fail(o.at("type"), "endpoint type '" + type + "' is not supported yet");
   }
-  if (type == "unix") return read_unix_endpoint(o, listener);
+  if (type == "unix") {
+    if (j.contains("tls")) v.fail(o.at("tls"), "TLS on Unix socket endpoints is not supported");
+    return read_unix_endpoint(o, listener);
+  }
   if (type != "tcp") {
     v.fail(o.at("type"), "expected endpoint type \"tcp\" or \"unix\", found \"" + type + "\"");
   }
-  o.refuse("tls");
+  if (const json* tls = o.opt_object("tls")) read_tls(v, *tls, o.at("tls"), listener);
 
   const json& port = o.need("port", "an integer from 0 to 65535");
   if (port.is_string()) {
@@ -1063,10 +1118,28 @@ NodeConfig load_config_file(const std::filesystem::path& file) {
   }
   NodeConfig node = parse_config(read_file(file), format, file.string());
   // Relative Unix socket paths are relative to the node directory, where the config file lives.
+  const auto node_dir = std::filesystem::absolute(file).parent_path();
+  auto resolve = [&node_dir](std::string& path) {
+    if (!path.empty() && std::filesystem::path(path).is_relative()) {
+      path = (node_dir / path).string();
+    }
+  };
   for (auto& listener : node.listeners) {
-    if (!listener.unix_path.empty() && std::filesystem::path(listener.unix_path).is_relative()) {
-      listener.unix_path =
-          (std::filesystem::absolute(file).parent_path() / listener.unix_path).string();
+    resolve(listener.unix_path);
+    if (listener.tls) {
+      // So are TLS files; load them now, so a bad one fails here (and in `junction check`).
+      auto& tls = *listener.tls;
+      for (std::string* path : {&tls.key, &tls.certificate, &tls.dhparam})
+        resolve(*path);
+      for (auto& path : tls.chain_certificates)
+        resolve(path);
+      for (auto& path : tls.ca_certificates)
+        resolve(path);
+      try {
+        transport::make_tls_context(tls, file.string() + ": " + listener.name);
+      } catch (const std::runtime_error& e) {
+        throw ConfigError(e.what());
+      }
     }
   }
   return node;

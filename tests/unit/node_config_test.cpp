@@ -268,7 +268,8 @@ TEST(NodeConfigErrors, UnsupportedThings) {
       "yet (WebSocket and HTTP over a Unix socket are not supported yet)");
   EXPECT_EQ(
       error_of(config(kRealm, transport_with_endpoint(R"({"type": "tcp", "port": 1, "tls": {}})"))),
-      "t.json: workers[0].transports[0].endpoint.tls: 'tls' is not supported yet");
+      "t.json: workers[0].transports[0].endpoint.tls: missing required key 'key' (a string) in "
+      "tls");
   EXPECT_EQ(
       error_of(
           config(kRealm, web_transport_with_ws(
