@@ -325,6 +325,10 @@ class BasicListener : public Listener,
       if constexpr (kUnix) {
         start_connection(std::move(socket), context_, std::move(peer));
       } else {
+        // Every WAMP message is written whole; Nagle would only hold small answers back until
+        // the peer's delayed ACK (the ~40 ms latency spikes the first benchmark showed).
+        error_code nodelay_ec;
+        socket.set_option(tcp::no_delay(true), nodelay_ec);
         if (context_->tls) {
           std::make_shared<TlsHandshake>(std::move(socket), context_, std::move(peer))->run();
         } else {
