@@ -289,9 +289,11 @@ class AbortError(Exception):
         self.message = message
 
 
-async def connect(router_or_url, realm=REALM, cls=Client, timeout=OP_TIMEOUT):
-    """Connects an Autobahn|Python session (ApplicationRunner, asyncio, JSON only) and waits for
-    WELCOME. Raises AbortError if the router answers HELLO with ABORT."""
+async def connect(router_or_url, realm=REALM, cls=Client, timeout=OP_TIMEOUT, serializers=None,
+                  ssl=None):
+    """Connects an Autobahn|Python session (ApplicationRunner, asyncio; JSON unless `serializers`
+    lists others; `ssl` an SSLContext for wss://) and waits for WELCOME. Raises AbortError if the
+    router answers HELLO with ABORT."""
     url = router_or_url if isinstance(router_or_url, str) else router_or_url.url
     loop = asyncio.get_running_loop()
     created = loop.create_future()  # the session exists once the WebSocket is open
@@ -302,7 +304,7 @@ async def connect(router_or_url, realm=REALM, cls=Client, timeout=OP_TIMEOUT):
             created.set_result(s)
         return s
 
-    runner = ApplicationRunner(url, realm, serializers=[JsonSerializer()])
+    runner = ApplicationRunner(url, realm, serializers=serializers or [JsonSerializer()], ssl=ssl)
     transport, _ = await asyncio.wait_for(runner.run(make, start_loop=False), timeout)
     try:
         session = await asyncio.wait_for(created, timeout)

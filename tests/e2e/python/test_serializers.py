@@ -8,13 +8,13 @@ Run: /usr/bin/python3 test_serializers.py <path to junction>
 
 import asyncio
 
-from autobahn.asyncio.wamp import ApplicationRunner
+import autobahn.asyncio.wamp  # noqa: F401  (selects txaio's asyncio backend before serializers exist)
 from autobahn.wamp.serializer import (CBORSerializer, JsonSerializer, MsgPackSerializer,
                                       UBJSONSerializer)
 from autobahn.wamp.types import CallResult, PublishOptions
 
-from junction_harness import (OP_TIMEOUT, Client, JunctionTestCase, default_config, main,
-                              within)
+from junction_harness import (OP_TIMEOUT, Client, JunctionTestCase, connect, default_config,
+                              main, within)
 
 SERIALIZERS = {
     "json": JsonSerializer,
@@ -41,24 +41,8 @@ KWARGS = {
 
 async def connect_with(router, serializer, timeout=OP_TIMEOUT):
     """An Autobahn|Python session that offers only `serializer` ("json", "msgpack", ...)."""
-    loop = asyncio.get_running_loop()
-    created = loop.create_future()
-
-    def make(cfg):
-        s = Client(cfg)
-        if not created.done():
-            created.set_result(s)
-        return s
-
-    runner = ApplicationRunner(router.url, "realm1", serializers=[SERIALIZERS[serializer]()])
-    transport, _ = await asyncio.wait_for(runner.run(make, start_loop=False), timeout)
-    try:
-        session = await asyncio.wait_for(created, timeout)
-        await asyncio.wait_for(asyncio.shield(session.joined), timeout)
-    except BaseException:
-        transport.abort()
-        raise
-    return session
+    return await connect(router, "realm1", Client, timeout,
+                         serializers=[SERIALIZERS[serializer]()])
 
 
 class Serializers(JunctionTestCase):

@@ -20,8 +20,6 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from autobahn.asyncio.wamp import ApplicationRunner  # noqa: E402
-from autobahn.wamp.serializer import JsonSerializer  # noqa: E402
 from autobahn.wamp.types import CallResult, PublishOptions  # noqa: E402
 
 import junction_harness as h  # noqa: E402
@@ -103,24 +101,7 @@ def client_context(cert=None):
 
 async def connect_wss(url, ctx, timeout=h.OP_TIMEOUT):
     """h.connect() with an SSLContext: Autobahn|Python asyncio over wss://."""
-    loop = asyncio.get_running_loop()
-    created = loop.create_future()
-
-    def make(cfg):
-        s = h.Client(cfg)
-        if not created.done():
-            created.set_result(s)
-        return s
-
-    runner = ApplicationRunner(url, h.REALM, serializers=[JsonSerializer()], ssl=ctx)
-    transport, _ = await asyncio.wait_for(runner.run(make, start_loop=False), timeout)
-    try:
-        session = await asyncio.wait_for(created, timeout)
-        await asyncio.wait_for(asyncio.shield(session.joined), timeout)
-    except BaseException:
-        transport.abort()
-        raise
-    return session
+    return await h.connect(url, h.REALM, h.Client, timeout, ssl=ctx)
 
 
 # The Twisted RawSocket client of rawsocket_client.py, with its TCP endpoint wrapped in TLS
