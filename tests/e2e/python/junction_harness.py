@@ -218,6 +218,17 @@ class RouterProcess:
         with self._lock:
             return any(text in line for line in self.lines)
 
+    def wait_for_log(self, text, timeout=5.0):
+        """True once a router log line contains `text`, False after `timeout` seconds. The router
+        writes the line before or after the client notices its effect (a closed socket, say), and
+        a reader thread brings it in: asserting with log_contains() alone would race."""
+        deadline = time.monotonic() + timeout
+        while not self.log_contains(text):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
 
 @atexit.register
 def _kill_all():

@@ -141,7 +141,7 @@ class RawSocketTest(h.JunctionTestCase):
                 with rs.connect_raw(self.ep["rs_limited"]) as s:
                     self.assertEqual(rs.handshake(s, **kwargs), expected)
                     self.assertTrue(rs.closed_by_peer(s), "not closed after the error reply")
-        self.assertTrue(self.router.log_contains("RawSocket handshake refused with error 3"))
+        self.assertTrue(self.router.wait_for_log("RawSocket handshake refused with error 3"))
 
     def test_success_reply_announces_our_limit(self):
         with rs.connect_raw(self.ep["rs_limited"]) as s:
@@ -176,7 +176,7 @@ class RawSocketTest(h.JunctionTestCase):
         with rs.connect_raw(self.ep["rs_tcp"]) as s:
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             self.assertEqual(rs.recv_exact(s, 1), b"")  # closed without a reply
-        self.assertTrue(self.router.log_contains("not a RawSocket client (first byte 0x47"))
+        self.assertTrue(self.router.wait_for_log("not a RawSocket client (first byte 0x47"))
 
     def test_handshake_timeout_is_not_immediate(self):
         # Half a handshake: the router waits (up to 10 s) instead of closing at once.
@@ -192,7 +192,7 @@ class RawSocketTest(h.JunctionTestCase):
             self.assertEqual(rs.handshake(s), b"\x7f\x11\x00\x00")
             s.sendall(rs.frame(b"", length=2000))  # the header alone is enough
             self.assertTrue(rs.closed_by_peer(s))
-        self.assertTrue(self.router.log_contains("frame of 2000 bytes is larger than the limit"))
+        self.assertTrue(self.router.wait_for_log("frame of 2000 bytes is larger than the limit"))
 
     def test_reserved_frame_bits_close(self):
         for first in (0x08, 0x80, 0x03, 0x07):
@@ -228,7 +228,7 @@ class RawSocketTest(h.JunctionTestCase):
             kind, _ = rs.read_frame(dead)
             self.assertEqual(kind, 1)  # PING, left unanswered
             self.assertTrue(rs.closed_by_peer(dead))
-            self.assertTrue(self.router.log_contains("no PONG within 1000 ms; closing"))
+            self.assertTrue(self.router.wait_for_log("no PONG within 1000 ms; closing"))
             # The live one is still served.
             alive.sendall(rs.frame(b'[1, "realm1", {"roles": {"caller": {}}}]'))
             while True:
@@ -254,7 +254,7 @@ class RawSocketTest(h.JunctionTestCase):
             self.assertTrue(closed)
         finally:
             s.close()
-        self.assertTrue(self.router.log_contains("bytes the client accepts; closing"))
+        self.assertTrue(self.router.wait_for_log("bytes the client accepts; closing"))
 
     # -- universal listener ------------------------------------------------------------------------
 
@@ -298,7 +298,7 @@ class UnixSocketFileTest(unittest.TestCase):
             router = h.RouterProcess(rs.node_config(unix_path=path), name="unix-file").start()
             try:
                 self.assertEqual(rs.endpoints(router)["rs_unix"], "unix:" + path)
-                self.assertTrue(router.log_contains("removing stale socket file " + path))
+                self.assertTrue(router.wait_for_log("removing stale socket file " + path))
                 with rs.connect_raw("unix:" + path) as s:
                     self.assertEqual(rs.handshake(s), b"\x7f\x81\x00\x00")
             finally:

@@ -192,9 +192,8 @@ class TlsTest(h.JunctionTestCase):
         return await c.start()
 
     def assert_logged(self, text):
-        for _ in range(100):
-            if self.router.log_contains(text):
-                return
+        if self.router.wait_for_log(text):
+            return
         self.fail("router log lacks %r:\n%s" % (text, self.router.log_tail(40)))
 
     async def wait_logged(self, text, timeout=5.0):

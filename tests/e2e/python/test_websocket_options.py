@@ -254,7 +254,7 @@ class AutoPingTests(JunctionTestCase):
         self.assertEqual(pings[0][1], 16, "auto_ping_size")
         self.assertGreater(closed_after, 1.7)
         self.assertLess(closed_after, 3.5)
-        self.assertTrue(router.log_contains("no answer to a ping within 1000 ms"),
+        self.assertTrue(router.wait_for_log("no answer to a ping within 1000 ms"),
                         router.log_tail(30))
 
         # The Autobahn session answered every ping meanwhile and is still there.
@@ -309,7 +309,7 @@ class OriginTests(JunctionTestCase):
         self.assertEqual(await self.status_for("/ws", "https://evil.example.net"), 403)
         self.assertEqual(await self.status_for("/ws", "http://app.example.com"), 403)
         self.assertEqual(await self.status_for("/ws", "http://localhost:8081"), 403)
-        self.assertTrue(self.router.log_contains(
+        self.assertTrue(self.router.wait_for_log(
             "origin 'https://evil.example.net' is not in allowed_origins"), self.router.log_tail(30))
         self.assertEqual(await self.status_for("/strict", "null"), 403)
         self.assertEqual(await self.status_for("/strict", "https://app.example.com"), 101)
@@ -345,7 +345,7 @@ class OpenHandshakeTimeoutTests(JunctionTestCase):
             self.assertIsNotNone(took, fn.__name__ + " was never closed")
             self.assertGreater(took, 0.8, fn.__name__)
             self.assertLess(took, 2.5, fn.__name__)
-        self.assertTrue(router.log_contains("no WebSocket opening handshake within 1000 ms"),
+        self.assertTrue(router.wait_for_log("no WebSocket opening handshake within 1000 ms"),
                         router.log_tail(30))
         # A client that does not dawdle is unaffected.
         s = await self.connect()
