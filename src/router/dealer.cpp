@@ -12,13 +12,6 @@ namespace {
 using wamp::Message;
 using wamp::MessageType;
 
-// Does the client announce an advanced feature for a role (HELLO.Details.roles)?
-bool client_has_feature(const Session& session, std::string_view role, std::string_view feature) {
-  const wamp::Object* r = wamp::get_object(session.client_roles, role);
-  const wamp::Object* features = r ? wamp::get_object(*r, "features") : nullptr;
-  return features && wamp::get_bool(*features, feature).value_or(false);
-}
-
 }  // namespace
 
 void Dealer::register_procedure(Session& session, const Message& message) {
@@ -169,8 +162,8 @@ void Dealer::cancel(Session& caller, const Message& message) {
     return;
   }
   const auto callee = realm_.sessions().find(key.first);
-  const bool callee_can_cancel = callee != realm_.sessions().end() &&
-                                 client_has_feature(*callee->second, "callee", "call_canceling");
+  const bool callee_can_cancel =
+      callee != realm_.sessions().end() && callee->second->features.callee_call_canceling;
   if (mode != "skip" && callee_can_cancel) {
     Message interrupt;
     interrupt.type = MessageType::interrupt;
@@ -212,8 +205,7 @@ void Dealer::remove_session(Session& session) {
     invocations_.erase(key);
     it = calls_.erase(it);
     const auto callee = realm_.sessions().find(key.first);
-    if (callee != realm_.sessions().end() &&
-        client_has_feature(*callee->second, "callee", "call_canceling")) {
+    if (callee != realm_.sessions().end() && callee->second->features.callee_call_canceling) {
       Message interrupt;
       interrupt.type = MessageType::interrupt;
       interrupt.request = key.second;

@@ -13,7 +13,7 @@ Realm::Realm(RealmConfig config, IdGenerator& ids)
       dealer_(*this) {}
 
 Session& Realm::join(Peer& peer, std::string authid, std::string authrole, std::string authmethod,
-                     wamp::Object client_roles) {
+                     ClientFeatures features) {
   auto session = std::make_unique<Session>();
   session->id = ids_.next_unique([this](wamp::Id id) { return sessions_.contains(id); });
   session->realm = this;
@@ -21,10 +21,21 @@ Session& Realm::join(Peer& peer, std::string authid, std::string authrole, std::
   session->authid = std::move(authid);
   session->authrole = std::move(authrole);
   session->authmethod = std::move(authmethod);
-  session->client_roles = std::move(client_roles);
+  session->features = features;
   Session& ref = *session;
   sessions_.emplace(ref.id, std::move(session));
   return ref;
+}
+
+ClientFeatures ClientFeatures::from_roles(const wamp::Object& roles) {
+  const auto feature = [&roles](std::string_view role, std::string_view name) {
+    const wamp::Object* r = wamp::get_object(roles, role);
+    const wamp::Object* features = r ? wamp::get_object(*r, "features") : nullptr;
+    return features && wamp::get_bool(*features, name).value_or(false);
+  };
+  ClientFeatures out;
+  out.callee_call_canceling = feature("callee", "call_canceling");
+  return out;
 }
 
 void Realm::leave(wamp::Id session_id) {

@@ -25,7 +25,7 @@ class Realm {
 
   // Adds a session with a fresh id; the realm owns it until leave().
   Session& join(Peer& peer, std::string authid, std::string authrole, std::string authmethod,
-                wamp::Object client_roles);
+                ClientFeatures features);
   // Removes the session from every subscription and registration; pending calls it was the
   // callee for fail at once; then the Session is destroyed.
   void leave(wamp::Id session_id);

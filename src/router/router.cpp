@@ -190,8 +190,8 @@ class SessionState {
                    "realm '" + realm.name() + "' has no role '" + authrole + "'");
     }
 
-    Session& session =
-        realm.join(peer_, generate_authid(router_.ids), authrole, "anonymous", *roles);
+    Session& session = realm.join(peer_, generate_authid(router_.ids), authrole, "anonymous",
+                                  ClientFeatures::from_roles(*roles));
     realm_ = &realm;
     session_ = &session;
     phase_ = Phase::established;

@@ -367,6 +367,29 @@ TEST_F(RpcTest, CancelSkipAnswersTheCallerOnce) {
   EXPECT_TRUE(callee.peer.inbox.empty());  // callee did not announce call_canceling
 }
 
+TEST_F(RouterTest, CancelInterruptsACalleeThatAnnouncedCallCanceling) {
+  FakePeer callee_peer;
+  auto callee = router.connect(callee_peer);
+  Message h = hello("realm1");
+  (*h.options.find("roles")->second.as_object())["callee"] =
+      wamp::Object{{"features", wamp::Object{{"call_canceling", true}}}};
+  callee->receive(h);
+  ASSERT_EQ(callee_peer.pop().type, MessageType::welcome);
+  callee->receive(request(MessageType::reg, 1, "com.slow"));
+  ASSERT_EQ(callee_peer.pop().type, MessageType::registered);
+
+  Client caller(router);
+  caller.join();
+  caller.send(request(MessageType::call, 5, "com.slow"));
+  Message invocation = callee_peer.pop();
+  caller.send(request(MessageType::cancel, 5));  // default mode: killnowait
+  Message interrupt = callee_peer.pop();
+  EXPECT_EQ(interrupt.type, MessageType::interrupt);
+  EXPECT_EQ(interrupt.request, invocation.request);
+  EXPECT_EQ(*wamp::get_string(interrupt.options, "mode"), "killnowait");
+  expect_error(caller.peer.pop(), MessageType::call, 5, "wamp.error.canceled");
+}
+
 // ---- PubSub ----
 
 class PubSubTest : public RouterTest {
