@@ -19,6 +19,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 
 #include "base/log.hpp"
+#include "transport/router_link.hpp"
 #include "transport/tls_context.hpp"
 
 namespace junction::transport {
@@ -253,17 +254,7 @@ void RawSocketSession<Stream>::deliver(std::string_view bytes) {
   // The router may call send()/close() on this or any other session from inside these calls;
   // they only queue work, so no state here is invalidated underneath us.
   if (!connection_) return;
-  try {
-    auto result = codec_->decode(bytes);
-    if (auto* message = std::get_if<wamp::Message>(&result)) {
-      connection_->receive(std::move(*message));
-    } else {
-      connection_->receive_malformed(std::get<wamp::DecodeError>(result).reason);
-    }
-  } catch (const std::exception& e) {
-    JLOG(error, "transport") << description_ << ": error while routing a message: " << e.what();
-    abort("internal error");
-  }
+  if (!route_message(*connection_, *codec_, bytes, description_)) abort("internal error");
 }
 
 template <class Stream>
@@ -460,17 +451,7 @@ void RawSocketSession<Stream>::finish(std::string_view why) {
     queued_bytes_ -= frame.header.size() + (frame.payload ? frame.payload->size() : 0);
   queue_.clear();
   close_socket();
-  // Move out first: whatever the router does in closed() (including calling send()/close() on
-  // this session) sees a finished session without a Connection.
-  auto connection = std::move(connection_);
-  if (connection) {
-    try {
-      connection->closed();
-      connection.reset();
-    } catch (const std::exception& e) {
-      JLOG(error, "transport") << description_ << ": error while closing the session: " << e.what();
-    }
-  }
+  release_connection(connection_, description_);
 }
 
 template <class Stream>

@@ -22,6 +22,7 @@
 
 #include "base/log.hpp"
 #include "base/version.hpp"
+#include "transport/router_link.hpp"
 #include "transport/websocket_options.hpp"
 
 namespace junction::transport {
@@ -215,24 +216,14 @@ template <class Stream>
 void WebSocketSession<Stream>::deliver(std::string_view bytes) {
   // The router may call send()/close() on this or any other session from inside these calls;
   // they only queue work, so no state here is invalidated underneath us.
-  try {
-    if (ws_.got_text() == codec_.binary_frames()) {
-      connection_->receive_malformed(std::string(ws_.got_text() ? "text" : "binary") +
-                                     " WebSocket frame, but " + std::string(codec_.subprotocol()) +
-                                     " uses " + (codec_.binary_frames() ? "binary" : "text") +
-                                     " frames");
-      return;
-    }
-    auto result = codec_.decode(bytes);
-    if (auto* message = std::get_if<wamp::Message>(&result)) {
-      connection_->receive(std::move(*message));
-    } else {
-      connection_->receive_malformed(std::get<wamp::DecodeError>(result).reason);
-    }
-  } catch (const std::exception& e) {
-    JLOG(error, "transport") << description_ << ": error while routing a message: " << e.what();
-    abort("internal error");
+  if (ws_.got_text() == codec_.binary_frames()) {
+    connection_->receive_malformed(std::string(ws_.got_text() ? "text" : "binary") +
+                                   " WebSocket frame, but " + std::string(codec_.subprotocol()) +
+                                   " uses " + (codec_.binary_frames() ? "binary" : "text") +
+                                   " frames");
+    return;
   }
+  if (!route_message(*connection_, codec_, bytes, description_)) abort("internal error");
 }
 
 template <class Stream>
@@ -414,17 +405,7 @@ void WebSocketSession<Stream>::finish(std::string_view why) {
     queued_bytes_ = 0;
   }
   close_socket();
-  // Move out first: whatever the router does in closed() (including calling send()/close() on
-  // this session) sees a finished session without a Connection.
-  auto connection = std::move(connection_);
-  if (connection) {
-    try {
-      connection->closed();
-      connection.reset();
-    } catch (const std::exception& e) {
-      JLOG(error, "transport") << description_ << ": error while closing the session: " << e.what();
-    }
-  }
+  release_connection(connection_, description_);
 }
 
 template <class Stream>
