@@ -102,12 +102,16 @@ class RawSocketClient:
         self.closed = None
         self.stderr_tail = []
 
-    async def start(self, timeout=h.OP_TIMEOUT + 10):
+    def command(self):
+        """The client process's argv (TLS variants wrap the same client)."""
         target = (["--unix", self.where[len("unix:"):]] if self.where.startswith("unix:")
                   else ["--tcp", self.where])
+        return [sys.executable, os.path.join(HERE, "rawsocket_client.py"), *target,
+                "--serializer", self.serializer, "--realm", self.realm]
+
+    async def start(self, timeout=h.OP_TIMEOUT + 10):
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, os.path.join(HERE, "rawsocket_client.py"), *target,
-            "--serializer", self.serializer, "--realm", self.realm,
+            *self.command(),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE)
         loop = asyncio.get_running_loop()
@@ -203,6 +207,26 @@ class RawSocketClient:
 
 
 # -- raw protocol ------------------------------------------------------------------------------
+
+class RawSocketTestCase(h.JunctionTestCase):
+    """A JunctionTestCase whose tests also start RawSocket client processes: `self.ep` maps the
+    router's transport ids to endpoints, and every client started through start_client() is
+    stopped after the test."""
+
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        self.ep = endpoints(self.router)
+        self.rs_clients = []
+
+    async def asyncTearDown(self):
+        for c in self.rs_clients:
+            await c.stop()
+        await super().asyncTearDown()
+
+    async def start_client(self, client):
+        self.rs_clients.append(client)
+        return await client.start()
+
 
 def connect_raw(endpoint, timeout=5.0):
     if endpoint.startswith("unix:"):

@@ -37,23 +37,11 @@ def echo(*args, **kwargs):
     return CallResult(*args, **kwargs)
 
 
-class RawSocketTest(h.JunctionTestCase):
+class RawSocketTest(rs.RawSocketTestCase):
     router_config = rs.node_config(extra_transports=[LIMITED, PINGING])
 
-    async def asyncSetUp(self):
-        await super().asyncSetUp()
-        self.ep = rs.endpoints(self.router)
-        self.rs_clients = []
-
-    async def asyncTearDown(self):
-        for c in self.rs_clients:
-            await c.stop()
-        await super().asyncTearDown()
-
     async def rs_client(self, where, serializer="json"):
-        c = rs.RawSocketClient(where, serializer=serializer)
-        self.rs_clients.append(c)
-        return await c.start()
+        return await self.start_client(rs.RawSocketClient(where, serializer=serializer))
 
     # -- WAMP between a RawSocket client and a WebSocket client ----------------------------------
 

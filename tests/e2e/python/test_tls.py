@@ -130,47 +130,23 @@ class TlsRawSocketClient(rs.RawSocketClient):
         super().__init__(where, serializer=serializer)
         self.cert = cert
 
-    async def start(self, timeout=h.OP_TIMEOUT + 10):
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", TLS_WRAPPER, rs.HERE, pki("ca.pem"),
-            pki(self.cert) if self.cert else "-", "--tcp", self.where,
-            "--serializer", self.serializer, "--realm", self.realm,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
-        loop = asyncio.get_running_loop()
-        self.closed = loop.create_future()
-        joined = loop.create_future()
-        self._reader = asyncio.ensure_future(self._read(joined))
-        self._err_reader = asyncio.ensure_future(self._read_stderr())
-        try:
-            self.session_id = await asyncio.wait_for(joined, timeout)
-        except BaseException:
-            await self.stop()
-            raise
-        return self
+    def command(self):
+        return [sys.executable, "-c", TLS_WRAPPER, rs.HERE, pki("ca.pem"),
+                pki(self.cert) if self.cert else "-", "--tcp", self.where,
+                "--serializer", self.serializer, "--realm", self.realm]
 
 
 def echo(*args, **kwargs):
     return CallResult(*args, **kwargs)
 
 
-class TlsTest(h.JunctionTestCase):
+class TlsTest(rs.RawSocketTestCase):
     router_config = CONFIG
 
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
         shutil.rmtree(PKI, ignore_errors=True)
-
-    async def asyncSetUp(self):
-        await super().asyncSetUp()
-        self.ep = rs.endpoints(self.router)
-        self.rs_clients = []
-
-    async def asyncTearDown(self):
-        for c in self.rs_clients:
-            await c.stop()
-        await super().asyncTearDown()
 
     def url(self, transport_id, scheme="wss", path="/ws"):
         return "%s://%s%s" % (scheme, self.ep[transport_id].replace("127.0.0.1", "localhost"),
@@ -187,9 +163,8 @@ class TlsTest(h.JunctionTestCase):
         return s
 
     async def rss(self, transport_id="rs_tls", serializer="json", cert=None):
-        c = TlsRawSocketClient(self.ep[transport_id], serializer=serializer, cert=cert)
-        self.rs_clients.append(c)
-        return await c.start()
+        return await self.start_client(
+            TlsRawSocketClient(self.ep[transport_id], serializer=serializer, cert=cert))
 
     def assert_logged(self, text):
         if self.router.wait_for_log(text):
