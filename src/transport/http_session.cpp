@@ -16,6 +16,9 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "websocket/deflate.hpp"
+#include "websocket/frame.hpp"
+
 #include "base/log.hpp"
 #include "base/version.hpp"
 #include "transport/node_info.hpp"
@@ -28,7 +31,6 @@
 namespace junction::transport {
 
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 
 namespace {
 
@@ -51,6 +53,16 @@ bool is_http_parse_error(const error_code& ec) {
 std::string shown(std::string_view value) {
   constexpr std::size_t kMax = 200;
   return value.size() > kMax ? std::string(value.substr(0, kMax)) + "..." : std::string(value);
+}
+
+// RFC 6455 §4.2.1: the key is 16 bytes, base64-encoded: 22 base64 digits and "==".
+bool valid_websocket_key(std::string_view key) {
+  auto is_base64 = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+  };
+  return key.size() == 24 && key.substr(22) == "==" &&
+         std::all_of(key.begin(), key.begin() + 22, is_base64);
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -149,7 +161,7 @@ void HttpSession<Stream>::handle_request() {
   }
 
   if (service->kind == PathService::Kind::websocket) {
-    if (websocket::is_upgrade(request)) return handle_websocket(*service, request);
+    if (beast::websocket::is_upgrade(request)) return handle_websocket(*service, request);
     if (method != http::verb::get && method != http::verb::head) {
       respond(request, http::status::method_not_allowed, "Method not allowed.\n");
       response_.set(http::field::allow, "GET");
@@ -209,22 +221,84 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
                 ". Your client offered: " + client + ".\n");
     return do_write();
   }
+  // RFC 6455 §4.2.1: version 13 only (426 names it), a key of 16 base64-encoded bytes.
+  if (request[http::field::sec_websocket_version] != "13") {
+    JLOG(info, "transport") << description_ << ": refused WebSocket upgrade: version '"
+                            << shown(request[http::field::sec_websocket_version])
+                            << "' (only 13 is spoken)";
+    respond(request, http::status::upgrade_required,
+            "Unsupported WebSocket version: only version 13 (RFC 6455) is spoken.\n");
+    response_.set(http::field::sec_websocket_version, "13");
+    return do_write();
+  }
+  const std::string_view key = request[http::field::sec_websocket_key];
+  if (!valid_websocket_key(key)) {
+    JLOG(info, "transport") << description_
+                            << ": refused WebSocket upgrade: bad Sec-WebSocket-Key '" << shown(key)
+                            << "'";
+    respond(request, http::status::bad_request,
+            "Bad Sec-WebSocket-Key: it must be 16 random bytes, base64-encoded.\n");
+    return do_write();
+  }
   // What is left of open_handshake_timeout (counted from when we began waiting for this
-  // request) is the WebSocket stream's limit for the 101 response.
-  const auto left = std::chrono::steady_clock::duration(options.open_handshake_timeout) -
-                    (std::chrono::steady_clock::now() - read_started_);
-  if (options.open_handshake_timeout.count() > 0 && left <= left.zero()) {
+  // request) is the time the WebSocket session gets to write the 101 response.
+  const auto now = std::chrono::steady_clock::now();
+  const auto deadline = read_started_ + options.open_handshake_timeout;
+  if (options.open_handshake_timeout.count() > 0 && deadline <= now) {
     JLOG(info, "transport") << description_ << ": WebSocket opening handshake took longer than "
                             << options.open_handshake_timeout.count()
                             << " ms (open_handshake_timeout); closing";
     return force_close();
   }
-  // The WebSocket stream sets its own timeouts; the HTTP read deadline must not follow it.
+
+  WebSocketUpgrade upgrade;
+  upgrade.codec = codec;
+  upgrade.deadline = deadline;
+  std::string extensions;
+  if (options.compression.enabled) {
+    std::string offers;
+    const auto [first_offer, last_offer] =
+        request.equal_range(http::field::sec_websocket_extensions);
+    for (auto it = first_offer; it != last_offer; ++it) {
+      if (!offers.empty()) offers += ", ";
+      offers += it->value();
+    }
+    if (auto negotiated = websocket::negotiate_deflate(offers, deflate_config(options))) {
+      upgrade.deflate = negotiated->agreement;
+      extensions = std::move(negotiated->response);
+    }
+  }
+  upgrade.response =
+      "HTTP/1.1 101 Switching Protocols\r\n"
+      "Upgrade: websocket\r\n"
+      "Connection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: " +
+      websocket::accept_key(key) +
+      "\r\nSec-WebSocket-Protocol: " + std::string(codec->subprotocol()) + "\r\n";
+  if (!extensions.empty()) upgrade.response += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
+  upgrade.response += "Server: Junction/" + std::string(kVersion) + "\r\n\r\n";
+  // Frames the client sent right behind its request.
+  const auto rest = buffer_.cdata();
+  upgrade.initial.assign(static_cast<const char*>(rest.data()), rest.size());
+
+  // The socket is the WebSocket session's from here on: no HTTP deadline follows it.
   upgraded_ = true;
   beast::get_lowest_layer(stream_).expires_never();
-  auto session = std::make_shared<WebSocketSession<Stream>>(std::move(stream_), *codec, options,
-                                                            context_->router, context_->registry);
-  session->run(parser_->release(), left);
+  error_code ec;
+  const auto remote = socket().remote_endpoint(ec);
+  std::string description = std::string(kIsTlsStream<Stream> ? "websocket (TLS) " : "websocket ") +
+                            (ec ? std::string("(unknown peer)") : format_endpoint(remote));
+  std::shared_ptr<WebSocketSession<WebSocketStreamFor<Stream>>> session;
+  if constexpr (kIsTlsStream<Stream>) {
+    session = std::make_shared<WebSocketSession<TlsStream>>(
+        std::move(stream_), std::move(description), std::move(upgrade), options, context_->router,
+        context_->registry);
+  } else {
+    session = std::make_shared<WebSocketSession<tcp::socket>>(
+        stream_.release_socket(), std::move(description), std::move(upgrade), options,
+        context_->router, context_->registry);
+  }
+  session->run();
 }
 
 template <class Stream>

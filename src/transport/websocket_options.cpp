@@ -5,58 +5,27 @@
 
 namespace junction::transport {
 
-namespace websocket = boost::beast::websocket;
-
-websocket::permessage_deflate deflate_option(const WebSocketOptions& options) {
-  websocket::permessage_deflate pmd;
+websocket::DeflateConfig deflate_config(const WebSocketOptions& options) {
   const auto& c = options.compression;
-  pmd.server_enable = c.enabled;
-  pmd.client_enable = false;
-  pmd.server_max_window_bits = std::clamp(c.max_window_bits, 9, 15);
-  pmd.server_no_context_takeover = c.no_context_takeover;
-  // What we ask of the client: nothing (Crossbar's default; a client that offers nothing for
-  // client_max_window_bits must then get no such parameter back).
-  pmd.client_max_window_bits = 15;
-  pmd.client_no_context_takeover = false;
-  pmd.compLevel = kDeflateLevel;
-  pmd.memLevel = std::clamp(c.memory_level, 1, 9);
-  pmd.msg_size_threshold = 0;
-  return pmd;
+  websocket::DeflateConfig config;
+  config.max_window_bits = std::clamp(c.max_window_bits, 9, 15);
+  config.memory_level = std::clamp(c.memory_level, 1, 9);
+  config.no_context_takeover = c.no_context_takeover;
+  config.level = kDeflateLevel;
+  return config;
 }
 
-websocket::stream_base::timeout opening_timeouts(const WebSocketOptions& options,
-                                                 std::chrono::steady_clock::duration remaining) {
-  auto t = open_timeouts(options);
-  if (options.open_handshake_timeout.count() > 0) {
-    t.handshake_timeout =
-        std::max(remaining, std::chrono::steady_clock::duration(std::chrono::milliseconds(1)));
+PingSchedule ping_schedule(const WebSocketOptions& options) {
+  PingSchedule schedule;
+  schedule.payload_size = std::min<std::size_t>(options.auto_ping_size, 125);
+  if (options.auto_ping_interval.count() > 0) {
+    schedule.interval = options.auto_ping_interval;
+    schedule.timeout = options.auto_ping_timeout;
   } else {
-    t.handshake_timeout = websocket::stream_base::none();
+    schedule.interval = kDefaultPingInterval;
+    schedule.timeout = kDefaultPingInterval;
   }
-  return t;
-}
-
-websocket::stream_base::timeout open_timeouts(const WebSocketOptions& options) {
-  websocket::stream_base::timeout t{};
-  t.handshake_timeout = options.close_handshake_timeout.count() > 0
-                            ? std::chrono::steady_clock::duration(options.close_handshake_timeout)
-                            : websocket::stream_base::none();
-  if (own_auto_ping(options)) {
-    t.idle_timeout = websocket::stream_base::none();
-    t.keep_alive_pings = false;
-  } else {
-    t.idle_timeout = kDefaultIdleTimeout;
-    t.keep_alive_pings = true;
-  }
-  return t;
-}
-
-bool own_auto_ping(const WebSocketOptions& options) {
-  return options.auto_ping_interval.count() > 0;
-}
-
-std::size_t ping_payload_size(const WebSocketOptions& options) {
-  return std::min<std::size_t>(options.auto_ping_size, 125);
+  return schedule;
 }
 
 std::string websocket_url(std::string_view host, std::string_view path,

@@ -1,7 +1,6 @@
 // transport/websocket_options: how WebSocketOptions (Crossbar's WebSocket "options") turn into
-// Boost.Beast settings — permessage-deflate, the handshake and idle timeouts, the auto-ping
-// schedule — and the URL a node shows for its own endpoint. Pure functions, unit-tested without
-// a socket.
+// the settings the WebSocket session runs with — permessage-deflate, the auto-ping schedule —
+// and the URL a node shows for its own endpoint. Pure functions, unit-tested without a socket.
 #pragma once
 
 #include <chrono>
@@ -10,39 +9,31 @@
 #include <string>
 #include <string_view>
 
-#include <boost/beast/websocket/option.hpp>
-#include <boost/beast/websocket/stream_base.hpp>
-
 #include "transport/server.hpp"
+#include "websocket/deflate.hpp"
 
 namespace junction::transport {
 
 // zlib compression level for permessage-deflate. Crossbar has no option for it; Autobahn uses
-// zlib's default level (6), which is also a better speed/size trade-off than Beast's 8.
+// zlib's default level (6).
 inline constexpr int kDeflateLevel = 6;
-// Beast's suggested server idle timeout, used when auto_ping_interval is not set: a ping after
-// half of it without traffic, the connection closed after all of it.
-inline constexpr std::chrono::seconds kDefaultIdleTimeout{300};
+// Without auto_ping_interval, an idle connection still gets a ping after this much silence, and
+// is dropped when that ping is not answered within the same time again (Beast's suggested server
+// idle timeout of 300 s, which Junction used before it had its own WebSocket engine).
+inline constexpr std::chrono::seconds kDefaultPingInterval{150};
 
-// Beast's permessage-deflate option for a server: off unless compression.enabled. Window bits
-// below 9 become 9 (zlib cannot do raw deflate with 8; Beast refuses 8 as well).
-boost::beast::websocket::permessage_deflate deflate_option(const WebSocketOptions& options);
+// What we offer for permessage-deflate (compression.enabled decides whether to negotiate at all).
+// Window bits below 9 become 9 (zlib cannot do raw deflate with 8).
+websocket::DeflateConfig deflate_config(const WebSocketOptions& options);
 
-// Beast's timeouts while the opening handshake (the 101 response) is written: what is left of
-// open_handshake_timeout (`remaining`); none when open_handshake_timeout is 0.
-boost::beast::websocket::stream_base::timeout opening_timeouts(
-    const WebSocketOptions& options, std::chrono::steady_clock::duration remaining);
-
-// Beast's timeouts once the connection is open: close_handshake_timeout for the closing
-// handshake (none when 0); Beast's own idle timeout with keep-alive pings only when
-// auto_ping_interval is 0 — otherwise the session runs its own ping timer (own_auto_ping).
-boost::beast::websocket::stream_base::timeout open_timeouts(const WebSocketOptions& options);
-
-// True when the session pings on its own schedule (auto_ping_interval > 0).
-bool own_auto_ping(const WebSocketOptions& options);
-
-// auto_ping_size clamped to what a ping frame can carry (0..125).
-std::size_t ping_payload_size(const WebSocketOptions& options);
+// When to ping and when to give up: `interval` of silence before a ping, `timeout` for the answer
+// (zero: pings are sent but a silent peer is never dropped), `payload_size` random bytes.
+struct PingSchedule {
+  std::chrono::milliseconds interval;
+  std::chrono::milliseconds timeout;
+  std::size_t payload_size;
+};
+PingSchedule ping_schedule(const WebSocketOptions& options);
 
 // The WebSocket URL of `path` as a client would write it: "ws://" (or "wss://") + the Host the
 // request named + path. With external_port the port in `host` is replaced by it (and left out

@@ -1,72 +1,119 @@
-// transport/websocket_session: see the header. The chain is
-//   run -> on_accept -> do_read -> on_read -> (router) -> do_read ...
-//   send -> do_write -> on_write -> do_write ... -> (close requested, queue empty) -> start_close
-//   on_accept -> arm_ping_timer -> on_ping_timer -> (async_ping -> on_ping) -> arm_ping_timer ...
-// One async_read and at most one async_write are outstanding at any time, plus the close
-// handshake, which Beast allows to overlap a pending read, and at most one auto-ping, which
-// Beast serialises with the writes (but which must not overlap async_close).
+// transport/websocket_session: see the header. The chains are
+//   run -> (101 written) on_open -> wait_readable -> on_readable -> process -> (router) ...
+//                                   (TLS: read_tls -> on_tls_read -> process -> read_tls ...)
+//   send/control frames -> queue_frame -> (posted) do_write -> [direct write | async write]
+//     -> written -> do_write ...
+//   close/fail -> start_close (close frame queued last) -> peer's close frame -> finish
+// At most one read (or readability wait) and one write are outstanding; one timer serves the
+// opening deadline, the auto-ping schedule and the closing handshake timeout.
 #include "transport/websocket_session.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <random>
+#include <span>
 #include <string_view>
 #include <utility>
-#include <variant>
 
-#include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/websocket/error.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 
 #include "base/log.hpp"
-#include "base/version.hpp"
 #include "transport/router_link.hpp"
 #include "transport/websocket_options.hpp"
 
 namespace junction::transport {
 
-namespace http = beast::http;
-namespace websocket = beast::websocket;
+namespace ws = junction::websocket;
 
 namespace {
 
-// A flat_buffer keeps its largest size; give memory back after an unusually large message.
-constexpr std::size_t kReadBufferKeep = 1024 * 1024;
+// Plain TCP reads go into one buffer per thread, shared by every session: whole frames are
+// handled in place, only an incomplete frame is copied into the session.
+constexpr std::size_t kSharedReadSize = 64 * 1024;
+// Smallest read into a session's own buffer (TLS, or the rest of an incomplete frame).
+constexpr std::size_t kOwnReadSize = 4 * 1024;
+// A session's own buffers are given back above this size once empty.
+constexpr std::size_t kBufferKeep = 64 * 1024;
+
+char* shared_read_buffer() {
+  thread_local std::unique_ptr<char[]> buffer(new char[kSharedReadSize]);
+  return buffer.get();
+}
 
 // Random bytes for ping payloads; unpredictable enough that a peer cannot pong in advance.
-websocket::ping_data random_ping_payload(std::size_t size) {
+std::string random_ping_payload(std::size_t size) {
   thread_local std::mt19937 engine{std::random_device{}()};
   std::uniform_int_distribution<int> byte(0, 255);
-  websocket::ping_data payload;
-  for (std::size_t i = 0; i < size && i < payload.max_size(); ++i)
-    payload.push_back(static_cast<char>(byte(engine)));
+  std::string payload(size, '\0');
+  for (auto& c : payload)
+    c = static_cast<char>(byte(engine));
   return payload;
 }
 
-template <class Stream>
-std::string peer_name(Stream& stream) {
-  error_code ec;
-  const auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
-  return std::string(kIsTlsStream<Stream> ? "websocket (TLS) " : "websocket ") +
-         (ec ? std::string("(unknown peer)") : format_endpoint(endpoint));
+std::string quoted_reason(std::string_view reason) {
+  return reason.empty() ? std::string() : ", \"" + std::string(reason.substr(0, 123)) + "\"";
 }
 
 }  // namespace
 
 template <class Stream>
-WebSocketSession<Stream>::WebSocketSession(Stream&& stream, const wamp::Codec& codec,
+void WebSocketSession<Stream>::InputBuffer::reserve_more(std::size_t more) {
+  if (capacity - size >= more) return;
+  const std::size_t grown = std::max(size + more, capacity * 2);
+  auto bigger = std::unique_ptr<char[]>(new char[grown]);
+  if (size != 0) std::memcpy(bigger.get(), data.get(), size);
+  data = std::move(bigger);
+  capacity = grown;
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::InputBuffer::consume(std::size_t bytes) {
+  if (bytes == 0) return;
+  size -= bytes;
+  if (size != 0) std::memmove(data.get(), data.get() + bytes, size);
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::InputBuffer::release() {
+  data.reset();
+  size = capacity = 0;
+}
+
+template <class Stream>
+WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string description,
+                                           WebSocketUpgrade upgrade,
                                            const WebSocketOptions& options, router::Router& router,
                                            std::shared_ptr<SessionRegistry> registry)
-    : ws_(std::move(stream)),
-      codec_(codec),
+    : stream_(std::move(stream)),
       options_(options),
       router_(router),
       registry_(std::move(registry)),
-      ping_timer_(ws_.get_executor()) {
-  description_ = peer_name(ws_.next_layer());
-  transport_info_ = transport_info_of(ws_.next_layer());
+      description_(std::move(description)),
+      transport_info_(transport_info_of(stream_)),
+      codec_(*upgrade.codec),
+      deflate_(upgrade.deflate),
+      timer_(stream_.get_executor()) {
+  if (deflate_) {
+    const auto config = deflate_config(options_);
+    deflater_ =
+        std::make_unique<ws::Deflater>(deflate_->server_max_window_bits, config.memory_level,
+                                       config.level, deflate_->server_no_context_takeover);
+    inflater_ = std::make_unique<ws::Inflater>(deflate_->client_max_window_bits,
+                                               deflate_->client_no_context_takeover);
+  }
+  if (!upgrade.initial.empty()) {
+    input_.reserve_more(upgrade.initial.size());
+    std::memcpy(input_.data.get(), upgrade.initial.data(), upgrade.initial.size());
+    input_.size = upgrade.initial.size();
+  }
+  deadline_ = upgrade.deadline;
+  // The 101 response leaves first; run() schedules the write.
+  queued_bytes_ = upgrade.response.size();
+  queue_.push_back(
+      OutFrame{{}, 0, std::make_shared<const std::string>(std::move(upgrade.response))});
 }
 
 template <class Stream>
@@ -82,307 +129,559 @@ WebSocketSession<Stream>::~WebSocketSession() {
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::run(http::request<http::string_body> request,
-                                   std::chrono::steady_clock::duration handshake_left) {
+void WebSocketSession<Stream>::run() {
   registry_->add(this->shared_from_this());
-
-  // The rest of open_handshake_timeout for the 101 response; on_accept switches to the timeouts
-  // of an open connection (close_handshake_timeout, idle).
-  ws_.set_option(opening_timeouts(options_, handshake_left));
-  // permessage-deflate, negotiated during async_accept when enabled.
-  ws_.set_option(deflate_option(options_));
-  // No limit inside Beast: on an oversized frame it sends 1009 but then tears the socket down at
-  // once (Boost 1.81's teardown does not drain), so a client still sending gets a reset instead
-  // of the close frame. do_read()/on_read() enforce the limit and close gracefully instead.
-  ws_.read_message_max(0);
-  // Write each message as one frame: the whole payload goes out in one gather write.
-  ws_.auto_fragment(false);
-  ws_.binary(codec_.binary_frames());
-  ws_.set_option(websocket::stream_base::decorator(
-      [this, protocol = std::string(codec_.subprotocol())](websocket::response_type& response) {
-        response.set(http::field::server, "Junction/" + std::string(kVersion));
-        // Only on success: a refused handshake (Beast's 400) must not claim a subprotocol.
-        if (response.result() == http::status::switching_protocols) {
-          response.set(http::field::sec_websocket_protocol, protocol);
-          // Beast has negotiated permessage-deflate by now; remember it for the log.
-          extensions_ = std::string(response[http::field::sec_websocket_extensions]);
-        }
-      }));
-  ws_.async_accept(
-      request, beast::bind_front_handler(&WebSocketSession::on_accept, this->shared_from_this()));
+  if constexpr (!kIsTlsStream<Stream>) {
+    // Reads and direct writes below must return would_block instead of waiting.
+    error_code ignored;
+    stream_.non_blocking(true, ignored);
+  }
+  if (options_.open_handshake_timeout.count() > 0) arm_timer(deadline_);
+  schedule_write();  // the 101 response
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::on_accept(error_code ec) {
-  if (ec) {
-    JLOG(info, "transport") << description_ << ": WebSocket handshake failed: " << ec.message();
-    finished_ = true;
-    close_socket();
-    return;
-  }
-  accepted_ = true;
+void WebSocketSession<Stream>::on_open() {
+  open_ = true;
+  last_heard_ = clock::now();
   if (close_requested_ || registry_->detached()) {
-    // Shut down while the handshake was in flight: close without ever joining the router.
-    finished_ = true;
-    close_requested_ = true;
-    start_close();
-    do_read();
-    return;
-  }
-  ws_.set_option(open_timeouts(options_));
-  last_heard_ = clock::now();
-  JLOG(debug, "transport") << description_ << " connected (" << codec_.subprotocol()
-                           << (extensions_.empty() ? "" : ", " + extensions_) << ")";
-  try {
-    connection_ = router_.connect(*this);
-  } catch (const std::exception& e) {
-    JLOG(error, "transport") << description_ << ": router refused the connection: " << e.what();
-    finished_ = true;
-    close_socket();
-    return;
-  }
-  if (own_auto_ping(options_)) arm_ping_timer();
-  do_read();
-}
-
-template <class Stream>
-void WebSocketSession<Stream>::do_read() {
-  // Read piecewise, never more than one byte past the limit, so an oversized message is noticed
-  // before it is buffered (see run() for why Beast's own limit is not used).
-  const std::size_t room = max_message_size() - std::min(read_buffer_.size(), max_message_size());
-  ws_.async_read_some(
-      read_buffer_, room + 1,
-      beast::bind_front_handler(&WebSocketSession::on_read, this->shared_from_this()));
-}
-
-template <class Stream>
-std::size_t WebSocketSession<Stream>::max_message_size() const {
-  // 0 means "no limit"; keep one byte of headroom for the "+ 1" in do_read().
-  return options_.max_message_size == 0 ? std::numeric_limits<std::size_t>::max() - 1
-                                        : options_.max_message_size;
-}
-
-template <class Stream>
-void WebSocketSession<Stream>::on_read(error_code ec, std::size_t) {
-  if (ec) {
-    if (ec == websocket::error::closed) {
-      const auto& reason = ws_.reason();
-      std::string why = "closed by peer (code " + std::to_string(reason.code);
-      if (!reason.reason.empty()) why += ", \"" + std::string(reason.reason.c_str()) + "\"";
-      finish(why + ")");
-    } else if (ec == beast::error::timeout) {
-      finish("timed out");
-    } else if (ec == asio::error::eof) {
-      finish("peer closed the TCP connection without a close handshake");
-    } else if (ec.category() == websocket::make_error_code(websocket::error::closed).category()) {
-      // Protocol trouble detected by Beast (bad frame, bad UTF-8 in a text frame, ...); Beast
-      // has already sent the matching close code.
-      JLOG(info, "transport") << description_ << ": WebSocket protocol error: " << ec.message();
-      finish(ec.message());
-    } else {
-      finish(ec.message());
+    // Shut down while the 101 was being written: close without ever joining the router.
+    start_close(ws::close_code::going_away);
+  } else {
+    JLOG(debug, "transport") << description_ << " connected (" << codec_.subprotocol()
+                             << (deflate_ ? ", permessage-deflate" : "") << ")";
+    try {
+      connection_ = router_.connect(*this);
+    } catch (const std::exception& e) {
+      JLOG(error, "transport") << description_ << ": router refused the connection: " << e.what();
+      abort("router refused the connection");
+      return;
     }
+    arm_ping();
+  }
+  // Frames the client sent right behind its upgrade request.
+  if (input_.size != 0) {
+    input_.consume(process(input_.data.get(), input_.size));
+    if (finished_ || close_received_) return;
+  }
+  if constexpr (kIsTlsStream<Stream>) {
+    read_tls();
+  } else {
+    wait_readable();
+  }
+}
+
+// --- reading ----------------------------------------------------------------------------------
+
+template <class Stream>
+void WebSocketSession<Stream>::wait_readable() {
+  if constexpr (!kIsTlsStream<Stream>) {
+    stream_.async_wait(tcp::socket::wait_read,
+                       [self = this->shared_from_this()](error_code ec) { self->on_readable(ec); });
+  }
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::on_readable(error_code ec) {
+  if (finished_) return;
+  if (ec) return on_read_error(ec);
+  if constexpr (!kIsTlsStream<Stream>) {
+    // Whole frames are parsed where they were read; what is left of an incomplete frame moves
+    // into the session's own buffer, and the next read appends to it.
+    std::size_t asked = 0, got = 0;
+    if (input_.size == 0) {
+      char* buffer = shared_read_buffer();
+      asked = kSharedReadSize;
+      got = stream_.read_some(asio::buffer(buffer, asked), ec);
+      if (!ec) {
+        last_heard_ = clock::now();
+        const std::size_t used = process(buffer, got);
+        if (finished_ || close_received_) return;
+        if (used < got) {
+          input_.reserve_more(std::max(got - used, frame_wanted_));
+          std::memcpy(input_.data.get(), buffer + used, got - used);
+          input_.size = got - used;
+        }
+      }
+    } else {
+      asked = std::max(kOwnReadSize, frame_wanted_ > input_.size ? frame_wanted_ - input_.size : 0);
+      input_.reserve_more(asked);
+      asked = input_.capacity - input_.size;
+      got = stream_.read_some(asio::buffer(input_.data.get() + input_.size, asked), ec);
+      if (!ec) {
+        last_heard_ = clock::now();
+        input_.size += got;
+        input_.consume(process(input_.data.get(), input_.size));
+        if (finished_ || close_received_) return;
+        if (input_.size == 0) input_.release();
+      }
+    }
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
+    if (ec) return on_read_error(ec);
+    if (got == asked) {
+      // Maybe more is waiting: read again after the other ready handlers had their turn.
+      asio::post(stream_.get_executor(),
+                 [self = this->shared_from_this()] { self->on_readable(error_code{}); });
+    } else {
+      wait_readable();  // a short read drained the socket
+    }
+  }
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::read_tls() {
+  if (finished_ || reading_) return;
+  const std::size_t want =
+      std::max(kOwnReadSize, frame_wanted_ > input_.size ? frame_wanted_ - input_.size : 0);
+  input_.reserve_more(want);
+  reading_ = true;
+  stream_.async_read_some(
+      asio::buffer(input_.data.get() + input_.size, input_.capacity - input_.size),
+      [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
+        self->on_tls_read(ec, bytes);
+      });
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::on_tls_read(error_code ec, std::size_t bytes) {
+  reading_ = false;
+  if (finished_) return;
+  if (ec) return on_read_error(ec);
+  last_heard_ = clock::now();
+  input_.size += bytes;
+  input_.consume(process(input_.data.get(), input_.size));
+  if (finished_ || close_received_) return;
+  if (input_.size == 0 && input_.capacity > kBufferKeep) input_.release();
+  read_tls();
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::on_read_error(error_code ec) {
+  if (!abort_reason_.empty()) return finish(abort_reason_);
+  if (ec == asio::error::eof) {
+    return finish(close_sent_ ? "closed (peer closed TCP without answering our close frame)"
+                              : "peer closed the TCP connection without a close handshake");
+  }
+  finish(ec.message());
+}
+
+template <class Stream>
+std::size_t WebSocketSession<Stream>::process(char* data, std::size_t size) {
+  std::size_t used = 0;
+  frame_wanted_ = 0;
+  while (!finished_ && !close_received_ && used < size) {
+    if (skip_ != 0) {
+      // The rest of a frame we refused: dropped as it streams in, never buffered.
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, size - used));
+      used += n;
+      skip_ -= n;
+      continue;
+    }
+    if (desynced_) return size;
+    const auto parsed =
+        ws::parse_frame_header(std::string_view(data + used, size - used), deflate_.has_value());
+    if (parsed.status == ws::ParseStatus::need_more) break;
+    if (parsed.status == ws::ParseStatus::error) {
+      // No way to find the next frame boundary: everything from here on is dropped.
+      if (!failed_) fail(ws::close_code::protocol_error, std::string(parsed.error));
+      desynced_ = true;
+      return size;
+    }
+    const ws::FrameHeader& header = parsed.header;
+    if (!failed_) {
+      const bool data_frame = !ws::is_control(header.opcode);
+      const std::size_t so_far = header.opcode == ws::Opcode::continuation
+                                     ? std::min(message_.size(), max_message_size())
+                                     : 0;
+      if (!header.masked) {
+        fail(ws::close_code::protocol_error, "client frame not masked");
+      } else if (header.opcode == ws::Opcode::continuation && !in_message_) {
+        fail(ws::close_code::protocol_error, "continuation frame without a message to continue");
+      } else if ((header.opcode == ws::Opcode::text || header.opcode == ws::Opcode::binary) &&
+                 in_message_) {
+        fail(ws::close_code::protocol_error, "new message before the last one was finished");
+      } else if (data_frame && header.payload_length > max_message_size() - so_far) {
+        fail(ws::close_code::too_big,
+             "message larger than " + std::to_string(max_message_size()) + " bytes");
+      }
+    }
+    const std::uint64_t total = header.header_size + header.payload_length;
+    if (failed_ && header.opcode != ws::Opcode::close) {
+      // After a failure only the peer's close frame matters.
+      if (size - used >= total) {
+        used += static_cast<std::size_t>(total);
+      } else {
+        skip_ = total - (size - used);
+        used = size;
+      }
+      continue;
+    }
+    if (size - used < total) {
+      frame_wanted_ = static_cast<std::size_t>(total);  // bounded by the checks above
+      break;
+    }
+    char* payload = data + used + header.header_size;
+    used += static_cast<std::size_t>(total);
+    if (header.masked) ws::apply_mask(payload, header.payload_length, header.mask_key);
+    handle_frame(header, payload);
+    if (!lowest_socket(stream_).is_open()) return size;
+  }
+  return used;
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::handle_frame(const ws::FrameHeader& header, char* payload) {
+  const std::string_view bytes(payload, header.payload_length);
+  switch (header.opcode) {
+    case ws::Opcode::ping:
+      queue_control(ws::Opcode::pong, bytes);
+      return;
+    case ws::Opcode::pong:
+      return;  // last_heard_ is already updated
+    case ws::Opcode::close:
+      return handle_close_frame(bytes);
+    case ws::Opcode::text:
+    case ws::Opcode::binary:
+      if (header.fin && !header.rsv1) {
+        handle_message(bytes, header.opcode == ws::Opcode::text, false);
+      } else {
+        message_.assign(bytes);
+        message_text_ = header.opcode == ws::Opcode::text;
+        message_compressed_ = header.rsv1;
+        in_message_ = !header.fin;
+        if (header.fin) handle_message(message_, message_text_, message_compressed_);
+      }
+      break;
+    case ws::Opcode::continuation:
+      message_.append(bytes);
+      if (header.fin) {
+        in_message_ = false;
+        handle_message(message_, message_text_, message_compressed_);
+      }
+      break;
+  }
+  if (!in_message_) {
+    if (message_.capacity() > kBufferKeep) {
+      std::string().swap(message_);
+    } else {
+      message_.clear();
+    }
+  }
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::handle_message(std::string_view bytes, bool text, bool compressed) {
+  if (close_sent_ || !connection_) return;  // the router has said its last word
+  if (text == codec_.binary_frames()) {
+    connection_->receive_malformed(std::string(text ? "text" : "binary") +
+                                   " WebSocket frame, but " + std::string(codec_.subprotocol()) +
+                                   " uses " + (codec_.binary_frames() ? "binary" : "text") +
+                                   " frames");
     return;
   }
-  last_heard_ = clock::now();
-  if (close_started_) {
-    // Draining after our close frame: data no longer matters, the close reply does.
-    read_buffer_.consume(read_buffer_.size());
-    return do_read();
+  if (compressed) {
+    std::string error;
+    bool too_big = false;
+    if (!inflater_->decompress(bytes, inflated_, max_message_size(), error, too_big)) {
+      fail(too_big ? ws::close_code::too_big : ws::close_code::invalid_payload,
+           "permessage-deflate: " + error);
+      return;
+    }
+    bytes = inflated_;
   }
-  if (read_buffer_.size() > max_message_size()) {
-    JLOG(info, "transport") << description_ << ": message larger than " << max_message_size()
-                            << " bytes; closing with 1009";
-    read_buffer_.consume(read_buffer_.size());
-    read_buffer_.shrink_to_fit();
-    // Fail the connection: nothing more goes out but the close frame.
-    close_requested_ = true;
-    if (writing_ && !queue_.empty()) queue_.erase(queue_.begin() + 1, queue_.end());
-    if (!writing_) queue_.clear();
-    start_close(websocket::close_code::too_big);
-    return;  // the close operation reads (and discards) until the peer's close frame
+  if (text) {
+    ws::Utf8Validator utf8;
+    if (!utf8.feed(bytes) || !utf8.complete()) {
+      fail(ws::close_code::invalid_payload, "text message is not valid UTF-8");
+      return;
+    }
   }
-  if (!ws_.is_message_done()) return do_read();
-  if (!finished_ && !close_requested_) {
-    const auto data = read_buffer_.cdata();
-    deliver(std::string_view(static_cast<const char*>(data.data()), data.size()));
-  }
-  read_buffer_.consume(read_buffer_.size());
-  if (read_buffer_.capacity() > kReadBufferKeep) read_buffer_.shrink_to_fit();
-  do_read();
+  deliver(bytes);
+  if (inflated_.capacity() > kBufferKeep) std::string().swap(inflated_);
 }
 
 template <class Stream>
 void WebSocketSession<Stream>::deliver(std::string_view bytes) {
   // The router may call send()/close() on this or any other session from inside these calls;
   // they only queue work, so no state here is invalidated underneath us.
-  if (ws_.got_text() == codec_.binary_frames()) {
-    connection_->receive_malformed(std::string(ws_.got_text() ? "text" : "binary") +
-                                   " WebSocket frame, but " + std::string(codec_.subprotocol()) +
-                                   " uses " + (codec_.binary_frames() ? "binary" : "text") +
-                                   " frames");
-    return;
-  }
   if (!route_message(*connection_, codec_, bytes, description_)) abort("internal error");
 }
 
 template <class Stream>
+void WebSocketSession<Stream>::handle_close_frame(std::string_view payload) {
+  close_received_ = true;
+  const auto close = ws::parse_close_payload(payload);
+  std::uint16_t reply = ws::close_code::normal;
+  if (!close) {
+    close_reason_ = "closed by peer with an invalid close frame";
+    reply = ws::close_code::protocol_error;
+  } else {
+    close_reason_ =
+        "closed by peer (code " + std::to_string(close->code) + quoted_reason(close->reason) + ")";
+    if (close->code != ws::close_code::no_status) reply = close->code;
+  }
+  if (close_sent_) {
+    // The answer to our own close frame: the closing handshake is complete.
+    return finish(close_reason_);
+  }
+  // The peer is leaving: the router hears it now; our answer goes out after what is queued,
+  // then the socket is closed (written()).
+  release_connection(connection_, description_);
+  start_close(reply);
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::fail(std::uint16_t code, const std::string& why) {
+  JLOG(info, "transport") << description_ << ": " << why << "; closing with " << code;
+  failed_ = true;
+  in_message_ = false;
+  message_.clear();
+  if (close_reason_.empty()) close_reason_ = why;
+  // Nothing queued goes out any more but the close frame (the batch in flight finishes).
+  for (const OutFrame& frame : queue_)
+    queued_bytes_ -= frame.header_size + (frame.payload ? frame.payload->size() : 0);
+  queue_.clear();
+  start_close(code, code == ws::close_code::too_big ? "message too big" : "");
+}
+
+// --- writing ----------------------------------------------------------------------------------
+
+template <class Stream>
 void WebSocketSession<Stream>::send(wamp::OutboundPtr message) {
   // After close() the router has said its last word; after finish() nobody is listening.
-  if (finished_ || close_requested_ || !message) return;
-  std::shared_ptr<const std::string> frame;
+  if (finished_ || close_sent_ || close_requested_ || !open_ || !message) return;
+  std::shared_ptr<const std::string> payload;
   try {
-    frame = message->encoded(codec_);
+    payload = message->encoded(codec_);
+    if (payload && deflater_) {
+      auto compressed = std::make_shared<std::string>();
+      deflater_->compress(*payload, *compressed);
+      payload = std::move(compressed);
+    }
   } catch (const std::exception& e) {
     JLOG(error, "transport") << description_ << ": cannot encode "
                              << wamp::message_name(message->message().type) << ": " << e.what();
+    payload.reset();
   }
-  if (!frame) {
-    abort("cannot encode a message");  // dropping a message silently could leave a caller waiting
-                                       // forever
+  if (!payload) {
+    abort("cannot encode a message");  // dropping it silently could leave a caller waiting
     return;
   }
-  if (!queue_.empty() && queued_bytes_ + frame->size() > kMaxQueuedBytes) {
-    JLOG(warn, "transport") << description_ << ": peer is not reading, "
-                            << (queued_bytes_ + frame->size()) << " bytes queued (limit "
-                            << kMaxQueuedBytes << "); disconnecting";
+  OutFrame frame;
+  frame.header_size = static_cast<std::uint8_t>(ws::write_frame_header(
+      frame.header, codec_.binary_frames() ? ws::Opcode::binary : ws::Opcode::text, payload->size(),
+      true, deflater_ != nullptr));
+  frame.payload = std::move(payload);
+  queue_frame(std::move(frame));
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::queue_control(ws::Opcode opcode, std::string_view payload) {
+  OutFrame frame;
+  frame.header_size =
+      static_cast<std::uint8_t>(ws::write_frame_header(frame.header, opcode, payload.size()));
+  if (!payload.empty()) frame.payload = std::make_shared<const std::string>(payload);
+  queue_frame(std::move(frame));
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::queue_frame(OutFrame frame) {
+  if (finished_ || close_sent_) return;
+  const std::size_t size = frame.header_size + (frame.payload ? frame.payload->size() : 0);
+  if (queued_bytes_ != 0 && queued_bytes_ + size > kMaxQueuedBytes) {
+    JLOG(warn, "transport") << description_ << ": peer is not reading, " << (queued_bytes_ + size)
+                            << " bytes queued (limit " << kMaxQueuedBytes << "); disconnecting";
     abort("outbound queue over its limit");
     return;
   }
-  queued_bytes_ += frame->size();
+  queued_bytes_ += size;
   queue_.push_back(std::move(frame));
-  if (!writing_) do_write();
+  schedule_write();
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::schedule_write() {
+  if (writing_ || write_scheduled_ || queue_.empty() || finished_) return;
+  // Write after the current handler: whatever else it queues (a fan-out, the answers to every
+  // frame of one read) goes out in the same gather write.
+  write_scheduled_ = true;
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+    self->write_scheduled_ = false;
+    self->do_write();
+  });
 }
 
 template <class Stream>
 void WebSocketSession<Stream>::do_write() {
-  if (writing_ || queue_.empty() || finished_ || !accepted_) return;
-  writing_ = true;
-  // The shared buffer stays at the queue's front, alive, until on_write.
-  ws_.async_write(asio::buffer(*queue_.front()),
-                  beast::bind_front_handler(&WebSocketSession::on_write, this->shared_from_this()));
+  if (writing_ || queue_.empty() || finished_) return;
+  batch_.swap(queue_);
+  gather_.clear();
+  gather_.reserve(batch_.size() * 2);
+  for (const OutFrame& frame : batch_) {
+    if (frame.header_size != 0) gather_.push_back(asio::buffer(frame.header, frame.header_size));
+    if (frame.payload && !frame.payload->empty()) gather_.push_back(asio::buffer(*frame.payload));
+  }
+  gather_first_ = 0;
+  if constexpr (kIsTlsStream<Stream>) {
+    writing_ = true;
+    asio::async_write(stream_, gather_,
+                      [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
+                        self->on_write(ec, bytes);
+                      });
+  } else {
+    write_plain();
+  }
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::write_plain() {
+  // Try the socket at once (most writes complete here, with no handler); wait for writability
+  // only for what it does not take.
+  error_code ec;
+  while (gather_first_ < gather_.size()) {
+    const std::span<const asio::const_buffer> rest(gather_.data() + gather_first_,
+                                                   gather_.size() - gather_first_);
+    std::size_t n = stream_.write_some(rest, ec);
+    if (ec) break;
+    while (n != 0 && gather_first_ < gather_.size()) {
+      auto& buffer = gather_[gather_first_];
+      if (n >= buffer.size()) {
+        n -= buffer.size();
+        ++gather_first_;
+      } else {
+        buffer += n;
+        n = 0;
+      }
+    }
+  }
+  if (!ec) return written();
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    writing_ = true;
+    asio::async_write(stream_,
+                      std::span<const asio::const_buffer>(gather_.data() + gather_first_,
+                                                          gather_.size() - gather_first_),
+                      [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
+                        self->on_write(ec, bytes);
+                      });
+    return;
+  }
+  on_write(ec, 0);
 }
 
 template <class Stream>
 void WebSocketSession<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
-    // The read side sees the same failure and calls finish(); make sure it does.
     if (!finished_) {
       JLOG(debug, "transport") << description_ << ": write failed: " << ec.message();
     }
-    queue_.clear();
-    queued_bytes_ = 0;
-    close_socket();
-    return;
+    batch_.clear();
+    gather_.clear();
+    return finish(abort_reason_.empty() ? "write failed: " + ec.message() : abort_reason_);
   }
-  if (!queue_.empty()) {
-    queued_bytes_ -= queue_.front()->size();
-    queue_.pop_front();
-  }
+  written();
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::written() {
+  for (const OutFrame& frame : batch_)
+    queued_bytes_ -= frame.header_size + (frame.payload ? frame.payload->size() : 0);
+  batch_.clear();
+  gather_.clear();
   if (finished_) return;
-  if (!queue_.empty()) {
-    do_write();
-  } else if (close_requested_) {
-    start_close();
+  if (!open_) {
+    on_open();
+    if (finished_) return;
   }
+  if (!queue_.empty()) return do_write();
+  if (close_sent_ && close_received_) finish(close_reason_);  // our answer to the peer's close
 }
 
 template <class Stream>
 void WebSocketSession<Stream>::close() {
   if (close_requested_) return;
   close_requested_ = true;
-  // Before the handshake completed, on_accept takes care of it; while writing, on_write does.
-  if (accepted_ && !finished_ && !writing_ && queue_.empty()) start_close();
+  // Before the 101 is written, on_open takes care of it. The close frame is queued behind
+  // everything the router sent before.
+  if (open_ && !finished_) start_close(ws::close_code::normal);
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::start_close(websocket::close_code code) {
-  if (close_started_) return;
-  close_started_ = true;
-  ping_timer_.cancel();
-  ws_.control_callback();
-  if (ping_writing_) {
-    close_after_ping_ = code;  // on_ping starts it: Beast forbids a close during a ping
-    return;
+void WebSocketSession<Stream>::start_close(std::uint16_t code, std::string_view reason) {
+  if (close_sent_ || finished_) return;
+  queue_control(ws::Opcode::close, ws::make_close_payload(code, reason));
+  close_sent_ = true;
+  if (options_.close_handshake_timeout.count() > 0) {
+    deadline_ = clock::now() + options_.close_handshake_timeout;
+    arm_timer(deadline_);
+  } else {
+    ++timer_generation_;
+    timer_.cancel();
   }
-  ws_.async_close(code,
-                  beast::bind_front_handler(&WebSocketSession::on_close, this->shared_from_this()));
+}
+
+// --- timers -----------------------------------------------------------------------------------
+
+template <class Stream>
+void WebSocketSession<Stream>::arm_timer(clock::time_point at) {
+  // A generation guards against a wait that already completed (and cannot be cancelled any more)
+  // running after the timer was re-armed.
+  const std::uint64_t generation = ++timer_generation_;
+  timer_.expires_at(at);
+  timer_.async_wait([self = this->shared_from_this(), generation](error_code ec) {
+    if (ec || generation != self->timer_generation_) return;
+    self->on_timer();
+  });
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::arm_ping_timer() {
-  if (finished_ || close_started_) return;
+void WebSocketSession<Stream>::arm_ping() {
+  if (finished_ || close_sent_ || !open_) return;
+  const auto schedule = ping_schedule(options_);
   // Waiting for an answer: until the timeout. Otherwise: one interval after the last sign of
   // life (or the last ping, when pings go unanswered and there is no timeout).
-  const auto at = ping_unanswered_ && options_.auto_ping_timeout.count() > 0
-                      ? ping_sent_ + options_.auto_ping_timeout
-                      : std::max(last_heard_, ping_sent_) + options_.auto_ping_interval;
-  ping_timer_.expires_at(at);
-  ping_timer_.async_wait(
-      beast::bind_front_handler(&WebSocketSession::on_ping_timer, this->shared_from_this()));
+  arm_timer(ping_unanswered_ && schedule.timeout.count() > 0
+                ? ping_sent_ + schedule.timeout
+                : std::max(last_heard_, ping_sent_) + schedule.interval);
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::on_ping_timer(error_code ec) {
-  if (ec || finished_ || close_started_) return;
+void WebSocketSession<Stream>::on_timer() {
+  if (finished_) return;
   const auto now = clock::now();
-  if (ping_unanswered_ && last_heard_ >= ping_sent_) {
-    ping_unanswered_ = false;
-    ws_.control_callback();  // answered: see send below for why it is not kept installed
+  if (!open_) {
+    JLOG(info, "transport") << description_ << ": WebSocket opening handshake took longer than "
+                            << options_.open_handshake_timeout.count()
+                            << " ms (open_handshake_timeout); closing";
+    return abort("opening handshake timed out");
   }
-  if (ping_unanswered_ && options_.auto_ping_timeout.count() > 0 &&
-      now >= ping_sent_ + options_.auto_ping_timeout) {
+  if (close_sent_) {
+    if (now < deadline_) return arm_timer(deadline_);
+    return finish(close_reason_.empty() ? "closed (no close frame from the peer within "
+                                          "close_handshake_timeout)"
+                                        : close_reason_);
+  }
+  const auto schedule = ping_schedule(options_);
+  if (ping_unanswered_ && last_heard_ >= ping_sent_) ping_unanswered_ = false;
+  if (ping_unanswered_ && schedule.timeout.count() > 0 && now >= ping_sent_ + schedule.timeout) {
     JLOG(info, "transport") << description_ << ": no answer to a ping within "
-                            << options_.auto_ping_timeout.count()
-                            << " ms (auto_ping_timeout); dropping the connection";
-    abort("auto-ping timeout");
-    return;
+                            << schedule.timeout.count() << " ms; dropping the connection";
+    return abort("auto-ping timeout");
   }
-  if (now >= std::max(last_heard_, ping_sent_) + options_.auto_ping_interval && !ping_writing_) {
+  if (now >= std::max(last_heard_, ping_sent_) + schedule.interval) {
     ping_sent_ = now;
     ping_unanswered_ = true;
-    ping_writing_ = true;
-    // Pongs (and peer pings) are only visible through Beast's control callback. It is installed
-    // only while a ping is unanswered: with a callback set, Beast 1.81's read operation posts
-    // itself before handling a buffered close frame, and an async_close started in that window
-    // deadlocks the two operations (the connection never finishes, even when its socket is
-    // closed). Outside this window sessions never have a callback.
-    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-      if (kind != websocket::frame_type::close) last_heard_ = clock::now();
-    });
-    ws_.async_ping(random_ping_payload(ping_payload_size(options_)),
-                   beast::bind_front_handler(&WebSocketSession::on_ping, this->shared_from_this()));
+    queue_control(ws::Opcode::ping, random_ping_payload(schedule.payload_size));
   }
-  arm_ping_timer();
+  arm_ping();
 }
 
-template <class Stream>
-void WebSocketSession<Stream>::on_ping(error_code ec) {
-  ping_writing_ = false;
-  if (close_after_ping_) {
-    const auto code = *close_after_ping_;
-    close_after_ping_.reset();
-    if (!finished_) {
-      ws_.async_close(
-          code, beast::bind_front_handler(&WebSocketSession::on_close, this->shared_from_this()));
-    }
-    return;
-  }
-  // A failed ping means a failed socket; the pending read reports it and finishes the session.
-  if (ec && !finished_) {
-    JLOG(debug, "transport") << description_ << ": ping failed: " << ec.message();
-  }
-}
+// --- the end ----------------------------------------------------------------------------------
 
 template <class Stream>
-void WebSocketSession<Stream>::on_close(error_code ec) {
-  // On success both close frames were exchanged and Beast has shut the socket down. A read
-  // still pending ends with an error, finds the session finished and does nothing more.
-  if (ec && !finished_) {
-    JLOG(debug, "transport") << description_ << ": close handshake failed: " << ec.message();
-  }
-  finish(ec ? "close handshake failed: " + ec.message() : std::string("closed"));
+std::size_t WebSocketSession<Stream>::max_message_size() const {
+  return options_.max_message_size == 0 ? std::numeric_limits<std::size_t>::max()
+                                        : options_.max_message_size;
 }
 
 template <class Stream>
@@ -392,18 +691,15 @@ void WebSocketSession<Stream>::finish(std::string_view why) {
     return;
   }
   finished_ = true;
-  if (accepted_) {
+  if (open_) {
     JLOG(debug, "transport") << description_ << " disconnected: "
                              << (abort_reason_.empty() ? why : std::string_view(abort_reason_));
   }
-  // Keep the buffer an in-flight write still points into; drop the rest.
-  if (writing_ && !queue_.empty()) {
-    queue_.erase(queue_.begin() + 1, queue_.end());
-    queued_bytes_ = queue_.front()->size();
-  } else {
-    queue_.clear();
-    queued_bytes_ = 0;
-  }
+  ++timer_generation_;
+  timer_.cancel();
+  // The batch in flight stays until its write completes; the rest goes.
+  queue_.clear();
+  input_.release();
   close_socket();
   release_connection(connection_, description_);
 }
@@ -417,6 +713,10 @@ template <class Stream>
 void WebSocketSession<Stream>::abort(std::string reason) {
   if (abort_reason_.empty()) abort_reason_ = std::move(reason);
   close_socket();
+  // Not finish() here: abort() may run inside the router (a send() during a fan-out), which
+  // must not be re-entered; the router hears of it right after.
+  asio::post(stream_.get_executor(),
+             [self = this->shared_from_this()] { self->finish(self->abort_reason_); });
 }
 
 template <class Stream>
@@ -426,12 +726,19 @@ void WebSocketSession<Stream>::detach() {
 
 template <class Stream>
 void WebSocketSession<Stream>::close_socket() {
-  // Cancels every pending operation on the stream; their handlers run with errors.
-  ping_timer_.cancel();
-  beast::get_lowest_layer(ws_).close();
+  // Cancels every pending operation on the stream; their handlers run with errors. After a
+  // completed close handshake the server closes TCP first (RFC 6455 §7.1.1).
+  ++timer_generation_;
+  timer_.cancel();
+  error_code ignored;
+  auto& socket = lowest_socket(stream_);
+  if (socket.is_open()) {
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
+  }
 }
 
-template class WebSocketSession<beast::tcp_stream>;
+template class WebSocketSession<tcp::socket>;
 template class WebSocketSession<TlsStream>;
 
 }  // namespace junction::transport

@@ -1,24 +1,29 @@
-// transport/websocket_session: one WAMP-over-WebSocket connection. Completes the upgrade that the
-// HTTP session read, then turns frames into router messages and router messages into frames,
-// through a bounded per-connection write queue. Implements router::Peer for its Connection.
-// Applies the per-connection WebSocket options: permessage-deflate, handshake timeouts, the
-// auto-ping schedule that drops dead peers, and the maximum message size. One template for plain
-// TCP and TLS streams (see http_session.hpp).
+// transport/websocket_session: one WAMP-over-WebSocket connection after the HTTP upgrade was
+// accepted. Our own RFC 6455 engine (framing from src/websocket) rather than Beast's stream, so
+// that a connection costs little and a message costs one gather write:
+//  - reads: on plain TCP the session waits for readability and reads into one buffer shared by
+//    every session of the thread, parsing whole frames in place; only an incomplete frame is kept
+//    per session. An idle session holds no read buffer. (TLS keeps a small buffer per session.)
+//  - writes: everything queued during one turn of the event loop leaves in one gather write, each
+//    frame as a small header plus the payload buffer shared with every other recipient of the
+//    same message (never copied); on plain TCP the write is tried at once, and only what the
+//    socket does not take waits for writability.
+// Also: permessage-deflate (RFC 7692), the auto-ping schedule that drops dead peers, the close
+// handshake both ways with a timeout, UTF-8 checks of text messages, the maximum message size.
+// Implements router::Peer for its Connection.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
 #include "router/router.hpp"
 #include "transport/net.hpp"
@@ -26,24 +31,38 @@
 #include "transport/session_registry.hpp"
 #include "transport/tls_context.hpp"
 #include "wamp/codec.hpp"
+#include "websocket/deflate.hpp"
+#include "websocket/frame.hpp"
 
 namespace junction::transport {
 
-// Explicitly instantiated in websocket_session.cpp for beast::tcp_stream and TlsStream.
+// The stream a WebSocket session runs on, given the HTTP session's: a plain socket (the
+// tcp_stream's timeouts are not needed any more) or the same TLS stream.
+template <class HttpStream>
+using WebSocketStreamFor = std::conditional_t<kIsTlsStream<HttpStream>, TlsStream, tcp::socket>;
+
+// What the HTTP session negotiated, handed to the WebSocket session with the socket.
+struct WebSocketUpgrade {
+  const wamp::Codec* codec = nullptr;
+  std::string response;  // the complete 101 response to write
+  std::optional<websocket::DeflateAgreement> deflate;
+  std::string initial;  // bytes the client sent after its request (frames may follow at once)
+  std::chrono::steady_clock::time_point deadline;  // for writing the 101 (open_handshake_timeout)
+};
+
+// Explicitly instantiated in websocket_session.cpp for tcp::socket and TlsStream.
 template <class Stream>
 class WebSocketSession : public LiveSession,
                          public router::Peer,
                          public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
-  // `stream` is the connection the upgrade request arrived on, with its timeouts disarmed.
-  WebSocketSession(Stream&& stream, const wamp::Codec& codec, const WebSocketOptions& options,
-                   router::Router& router, std::shared_ptr<SessionRegistry> registry);
+  WebSocketSession(Stream&& stream, std::string description, WebSocketUpgrade upgrade,
+                   const WebSocketOptions& options, router::Router& router,
+                   std::shared_ptr<SessionRegistry> registry);
   ~WebSocketSession() override;
 
-  // Answers the upgrade request (already read and negotiated) and starts the session.
-  // `handshake_left` is what remains of open_handshake_timeout for writing the 101 response.
-  void run(beast::http::request<beast::http::string_body> request,
-           std::chrono::steady_clock::duration handshake_left);
+  // Writes the 101 response and starts the session.
+  void run();
 
   // router::Peer. Called on the routing thread (= our thread), possibly from inside our own
   // call into the router: both only queue work and never call the router back.
@@ -58,57 +77,116 @@ class WebSocketSession : public LiveSession,
   void detach() override;
 
  private:
-  void on_accept(error_code ec);
-  void do_read();
-  std::size_t max_message_size() const;
-  void on_read(error_code ec, std::size_t bytes);
+  // One frame waiting to be written: its header, and either a payload shared with other
+  // recipients or (control frames, the 101 response) bytes of its own.
+  struct OutFrame {
+    std::array<std::uint8_t, websocket::kMaxHeaderSize> header;
+    std::uint8_t header_size = 0;
+    std::shared_ptr<const std::string> payload;
+  };
+
+  // --- reading
+  void wait_readable();  // plain TCP
+  void on_readable(error_code ec);
+  void read_tls();  // TLS
+  void on_tls_read(error_code ec, std::size_t bytes);
+  void on_read_error(error_code ec);
+  void on_open();
+  // Handles every whole frame at the start of `data` (writable: payloads are unmasked in place);
+  // returns the bytes consumed.
+  std::size_t process(char* data, std::size_t size);
+  void handle_frame(const websocket::FrameHeader& header, char* payload);
+  void handle_message(std::string_view bytes, bool text, bool compressed);
+  void handle_close_frame(std::string_view payload);
   void deliver(std::string_view bytes);
+  // Fails the connection (RFC 6455 §7.1.7): a close frame with `code`, no more data either way.
+  void fail(std::uint16_t code, const std::string& why);
+
+  // --- writing
+  void queue_frame(OutFrame frame);
+  void queue_control(websocket::Opcode opcode, std::string_view payload);
+  void schedule_write();
   void do_write();
+  void write_plain();
   void on_write(error_code ec, std::size_t bytes);
-  void start_close(beast::websocket::close_code code = beast::websocket::close_code::normal);
-  // auto_ping_interval/auto_ping_timeout (own_auto_ping): one timer, re-armed from the time
-  // anything was last heard from the peer.
-  void arm_ping_timer();
-  void on_ping_timer(error_code ec);
-  void on_ping(error_code ec);
-  void on_close(error_code ec);
+  void written();  // the batch in flight left completely
+  // Sends our close frame after what is queued; the connection is closed once the peer's close
+  // frame arrives (or close_handshake_timeout passes).
+  void start_close(std::uint16_t code, std::string_view reason = {});
+
+  // --- timers: one timer for the 101 deadline, auto-ping and the close handshake timeout.
+  void arm_timer(std::chrono::steady_clock::time_point at);
+  void on_timer();
+  void arm_ping();
+
   // The socket is finished: tell the router exactly once and drop the Connection.
   void finish(std::string_view why);
   void close_socket();
   // Closes the socket at once without a close handshake; `reason` is logged on disconnect.
   void abort(std::string reason);
+  std::size_t max_message_size() const;
 
-  beast::websocket::stream<Stream> ws_;
-  const wamp::Codec& codec_;
+  Stream stream_;
   WebSocketOptions options_;
   router::Router& router_;
   std::shared_ptr<SessionRegistry> registry_;
   std::string description_;
   router::TransportInfo transport_info_;
+  const wamp::Codec& codec_;
   std::string abort_reason_;
-  std::string extensions_;  // Sec-WebSocket-Extensions we answered with (permessage-deflate)
-
   std::unique_ptr<router::Connection> connection_;
-  beast::flat_buffer read_buffer_;
 
-  // Encoded messages waiting to be written; the front one is being written while writing_.
-  // Buffers are shared with the other recipients of the same message and never copied.
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  // Input not yet parsed: an incomplete frame (plain TCP), or the TLS read buffer. Freed when
+  // empty on plain TCP, so an idle session holds none.
+  struct InputBuffer {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0, capacity = 0;
+    // Room for at least `more` bytes after `size`.
+    void reserve_more(std::size_t more);
+    void consume(std::size_t bytes);
+    void release();
+  };
+  InputBuffer input_;
+  std::size_t frame_wanted_ = 0;  // size of the incomplete frame at the start of input_, if known
+  std::uint64_t skip_ = 0;        // bytes of a refused frame still to drop
+  bool desynced_ = false;         // a bad frame header: no frame boundary can be found any more
+  // A fragmented (or compressed) message being put together.
+  std::string message_;
+  bool in_message_ = false;
+  bool message_text_ = false;
+  bool message_compressed_ = false;
+  std::string inflated_;
+
+  std::optional<websocket::DeflateAgreement> deflate_;
+  std::unique_ptr<websocket::Deflater> deflater_;
+  std::unique_ptr<websocket::Inflater> inflater_;
+
+  // Frames queued since the last write, and the batch being written (kept alive, unchanged,
+  // until the write ends: the gather list points into both).
+  std::vector<OutFrame> queue_;
+  std::vector<OutFrame> batch_;
+  std::vector<asio::const_buffer> gather_;
   std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
+  std::size_t gather_first_ = 0;  // first buffer of gather_ not completely written
+  bool writing_ = false;          // an asynchronous write is in flight
+  bool write_scheduled_ = false;
 
-  asio::steady_timer ping_timer_;
+  asio::steady_timer timer_;
+  std::uint64_t timer_generation_ = 0;
   using clock = std::chrono::steady_clock;
-  clock::time_point last_heard_{};  // last data or control frame from the peer
-  clock::time_point ping_sent_{};   // last auto-ping
-  bool ping_unanswered_ = false;    // nothing heard since ping_sent_
-  bool ping_writing_ = false;       // async_ping in flight (Beast: no async_close meanwhile)
-  // start_close() while a ping was being written: the close code to send once it is done.
-  std::optional<beast::websocket::close_code> close_after_ping_;
+  clock::time_point deadline_{};  // 101 write or close handshake deadline, when set
+  clock::time_point last_heard_{};
+  clock::time_point ping_sent_{};
+  bool ping_unanswered_ = false;
 
-  bool accepted_ = false;         // the handshake completed
+  std::string close_reason_;  // why the connection is closing, for the disconnect log line
+
+  bool reading_ = false;          // a TLS read is in flight
+  bool open_ = false;             // the 101 response is written
   bool close_requested_ = false;  // Peer::close(): close once the queue is flushed
-  bool close_started_ = false;    // async_close issued
+  bool close_sent_ = false;       // our close frame is queued; nothing more goes out
+  bool close_received_ = false;   // the peer's close frame arrived; nothing more comes in
+  bool failed_ = false;           // input is no longer parsed as WAMP
   bool finished_ = false;         // the router was told; nothing more goes in or out
 };
 

@@ -1,6 +1,6 @@
 // transport_websocket_options_test: Crossbar's WebSocket "options" from config text to
-// WebSocketOptions (node config reader), and from WebSocketOptions to Boost.Beast's settings
-// (permessage-deflate, timeouts), plus the URL a node shows for an endpoint. No sockets.
+// WebSocketOptions (node config reader), and from WebSocketOptions to the session's settings
+// (permessage-deflate, ping schedule), plus the URL a node shows for an endpoint. No sockets.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -14,7 +14,6 @@ namespace junction::transport {
 namespace {
 
 using namespace std::chrono_literals;
-namespace websocket = boost::beast::websocket;
 
 // The options of the only transport of a config whose WebSocket "options" are `options`.
 WebSocketOptions parse_options(const std::string& options,
@@ -162,72 +161,49 @@ TEST(WebSocketOptionsConfig, FixedBehaviourOptions) {
             std::string::npos);
 }
 
-TEST(DeflateOption, OffByDefault) {
-  const auto pmd = deflate_option(WebSocketOptions{});
-  EXPECT_FALSE(pmd.server_enable);
-  EXPECT_FALSE(pmd.client_enable);
-}
-
-TEST(DeflateOption, Mapping) {
+TEST(DeflateConfig, Mapping) {
   WebSocketOptions o;
   o.compression.enabled = true;
   o.compression.max_window_bits = 11;
   o.compression.memory_level = 4;
   o.compression.no_context_takeover = true;
-  auto pmd = deflate_option(o);
-  EXPECT_TRUE(pmd.server_enable);
-  EXPECT_FALSE(pmd.client_enable);
-  EXPECT_EQ(pmd.server_max_window_bits, 11);
-  EXPECT_TRUE(pmd.server_no_context_takeover);
-  EXPECT_EQ(pmd.memLevel, 4);
-  EXPECT_EQ(pmd.compLevel, kDeflateLevel);
-  // Nothing is asked of the client's compressor.
-  EXPECT_EQ(pmd.client_max_window_bits, 15);
-  EXPECT_FALSE(pmd.client_no_context_takeover);
+  auto config = deflate_config(o);
+  EXPECT_EQ(config.max_window_bits, 11);
+  EXPECT_TRUE(config.no_context_takeover);
+  EXPECT_EQ(config.memory_level, 4);
+  EXPECT_EQ(config.level, kDeflateLevel);
 
+  // zlib cannot deflate raw with a window of 8 bits; memLevel 0 does not exist.
   o.compression.max_window_bits = 8;
   o.compression.memory_level = 0;
-  pmd = deflate_option(o);
-  EXPECT_EQ(pmd.server_max_window_bits, 9);
-  EXPECT_EQ(pmd.memLevel, 1);
+  config = deflate_config(o);
+  EXPECT_EQ(config.max_window_bits, 9);
+  EXPECT_EQ(config.memory_level, 1);
 }
 
-TEST(Timeouts, OwnAutoPingDisablesBeastIdle) {
+TEST(PingSchedule, DefaultKeepsIdlePeersInCheck) {
   WebSocketOptions o;
-  EXPECT_FALSE(own_auto_ping(o));
-  auto t = open_timeouts(o);
-  EXPECT_EQ(t.idle_timeout, std::chrono::steady_clock::duration(kDefaultIdleTimeout));
-  EXPECT_TRUE(t.keep_alive_pings);
-  EXPECT_EQ(t.handshake_timeout, std::chrono::steady_clock::duration(1000ms));
+  auto schedule = ping_schedule(o);
+  EXPECT_EQ(schedule.interval, std::chrono::milliseconds(kDefaultPingInterval));
+  EXPECT_EQ(schedule.timeout, std::chrono::milliseconds(kDefaultPingInterval));
 
   o.auto_ping_interval = 2000ms;
   o.auto_ping_timeout = 1000ms;
-  EXPECT_TRUE(own_auto_ping(o));
-  t = open_timeouts(o);
-  EXPECT_EQ(t.idle_timeout, websocket::stream_base::none());
-  EXPECT_FALSE(t.keep_alive_pings);
+  schedule = ping_schedule(o);
+  EXPECT_EQ(schedule.interval, 2000ms);
+  EXPECT_EQ(schedule.timeout, 1000ms);
 
-  o.close_handshake_timeout = 0ms;
-  EXPECT_EQ(open_timeouts(o).handshake_timeout, websocket::stream_base::none());
+  // An interval without a timeout: pings keep NAT state alive, silence is not punished.
+  o.auto_ping_timeout = 0ms;
+  EXPECT_EQ(ping_schedule(o).timeout, 0ms);
 }
 
-TEST(Timeouts, OpeningHandshakeGetsWhatIsLeft) {
-  WebSocketOptions o;
-  o.open_handshake_timeout = 2500ms;
-  EXPECT_EQ(opening_timeouts(o, 1200ms).handshake_timeout,
-            std::chrono::steady_clock::duration(1200ms));
-  // Never zero or negative: Beast would treat that as already expired in odd ways.
-  EXPECT_EQ(opening_timeouts(o, -5ms).handshake_timeout, std::chrono::steady_clock::duration(1ms));
-  o.open_handshake_timeout = 0ms;
-  EXPECT_EQ(opening_timeouts(o, 1200ms).handshake_timeout, websocket::stream_base::none());
-}
-
-TEST(PingPayload, ClampedToAFrame) {
+TEST(PingSchedule, PayloadClampedToAFrame) {
   WebSocketOptions o;
   o.auto_ping_size = 12;
-  EXPECT_EQ(ping_payload_size(o), 12u);
+  EXPECT_EQ(ping_schedule(o).payload_size, 12u);
   o.auto_ping_size = 1000;
-  EXPECT_EQ(ping_payload_size(o), 125u);
+  EXPECT_EQ(ping_schedule(o).payload_size, 125u);
 }
 
 TEST(WebSocketUrl, HostAndExternalPort) {
