@@ -234,6 +234,18 @@ class Input {
   std::string_view rest_;
 };
 
+// Resizes `out` to `size`, allocating exactly `size` when it must grow. std::string's own growth
+// at least doubles the capacity, which would let a message near max_size allocate twice that.
+void grow_exactly(std::string& out, std::size_t size) {
+  if (size > out.capacity()) {
+    std::string bigger;
+    bigger.reserve(size);
+    bigger.append(out);
+    out.swap(bigger);
+  }
+  out.resize(size);
+}
+
 [[noreturn]] void zlib_failure(const char* what, const z_stream& strm, int code) {
   throw std::runtime_error(std::string(what) + ": " +
                            (strm.msg != nullptr ? strm.msg : zError(code)));
@@ -278,6 +290,7 @@ void Deflater::compress(std::string_view message, std::string& out) {
   // little covers a whole message in one deflate() call in practice.
   out.resize(deflateBound(&strm, static_cast<uLong>(message.size())) + 16);
   Input input(message);
+  strm.avail_in = 0;
   std::size_t produced = 0;
   while (true) {
     input.refill(strm);
@@ -323,11 +336,12 @@ bool Inflater::decompress(std::string_view message, std::string& out, std::size_
   if (message.empty()) return true;
 
   z_stream& strm = state_->strm;
+  strm.avail_in = 0;  // a message that ended in a final block may have left input unread
   // One byte of room past max_size: zlib filling it is how we learn the message is too big,
   // without ever holding more than max_size + 1 bytes of output.
   const std::size_t limit = max_size == SIZE_MAX ? max_size : max_size + 1;
   constexpr std::size_t kChunk = 16 * 1024;
-  out.resize(std::min(limit, std::max(kChunk, message.size() * 4)));
+  grow_exactly(out, std::min(limit, std::max(kChunk, message.size() * 4)));
   std::size_t produced = 0;
   Input input(message);
   bool tail_fed = false;
@@ -353,7 +367,7 @@ bool Inflater::decompress(std::string_view message, std::string& out, std::size_
         too_big = true;
         return fail("decompressed message larger than " + std::to_string(max_size) + " bytes");
       }
-      out.resize(std::min(limit, out.size() + std::max(kChunk, out.size())));
+      grow_exactly(out, std::min(limit, out.size() + std::max(kChunk, out.size())));
     }
     strm.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
     strm.avail_out = clamp_uint(out.size() - produced);
