@@ -9,7 +9,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 
 #include "base/log.hpp"
-#include "client/websocket_transport.hpp"
+#include "client/transport.hpp"
 #include "wamp/uri.hpp"
 
 namespace junction::client {
@@ -179,23 +179,11 @@ Session::~Session() {
 asio::awaitable<std::shared_ptr<Session>> Session::connect_impl(asio::any_io_executor executor,
                                                                 std::string url, std::string realm,
                                                                 ConnectOptions options) {
-  const auto parsed = parse_url(url);
-  if (!parsed) throw Error(std::string(errors::disconnected), {"not a router URL: " + url});
-  const wamp::Codec* codec = wamp::codec_for(options.serializer);
-  if (codec == nullptr) {
-    throw Error(std::string(errors::disconnected),
-                {"serializer not available: " + std::string(serializer_name(options.serializer))});
-  }
-  if (parsed->scheme != "ws") {
-    throw Error(std::string(errors::disconnected),
-                {"unsupported URL scheme '" + parsed->scheme +
-                 "' (ws:// only; RawSocket and TLS come when the router speaks them)"});
-  }
   TransportOptions topts;
   topts.serializer = options.serializer;
   topts.max_message_size = options.max_message_size;
-  auto transport =
-      co_await WebSocketTransport::connect(executor, *parsed, *codec, topts, options.timeout);
+  topts.timeout = options.timeout;
+  auto transport = co_await connect_transport(executor, url, topts);
   co_return co_await join_impl(executor, std::move(transport), std::move(realm),
                                std::move(options));
 }

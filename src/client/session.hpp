@@ -86,8 +86,8 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   using DefaultToken = boost::asio::use_awaitable_t<>;
 
  public:
-  // Connects to `url` ("ws://host:port/path"), joins `realm`. Completes with
-  // std::shared_ptr<Session>.
+  // Connects to `url` ("ws://host:port/path", "rs://host:port", "unix:///path/to.sock": see
+  // connect_transport), joins `realm`. Completes with std::shared_ptr<Session>.
   template <typename Token = DefaultToken>
   static auto connect(boost::asio::any_io_executor executor, std::string url, std::string realm,
                       ConnectOptions options = {}, Token token = {}) {

@@ -2,6 +2,7 @@
 #include "client/transport.hpp"
 
 #include "client/error.hpp"
+#include "client/rawsocket_transport.hpp"
 #include "client/url.hpp"
 #include "client/websocket_transport.hpp"
 
@@ -32,8 +33,12 @@ std::string_view serializer_name(wamp::Serializer serializer) {
 boost::asio::awaitable<std::shared_ptr<Transport>> connect_transport(
     boost::asio::any_io_executor executor, std::string_view url, const TransportOptions& options) {
   const auto parsed = parse_url(url);
-  if (!parsed)
-    throw Error(std::string(errors::disconnected), {"not a router URL: " + std::string(url)});
+  if (!parsed) {
+    throw Error(std::string(errors::disconnected),
+                {"not a router URL: " + std::string(url) +
+                 " (expected ws://host[:port][/path], rs://host:port, tcp://host:port or "
+                 "unix:///path/to/socket)"});
+  }
   const wamp::Codec* codec = wamp::codec_for(options.serializer);
   if (codec == nullptr) {
     throw Error(std::string(errors::disconnected),
@@ -41,11 +46,20 @@ boost::asio::awaitable<std::shared_ptr<Transport>> connect_transport(
   }
   if (parsed->scheme == "ws") {
     co_return co_await WebSocketTransport::connect(executor, *parsed, *codec, options,
-                                                   std::chrono::seconds(10));
+                                                   options.timeout);
+  }
+  if (parsed->scheme == "rs" || parsed->scheme == "tcp" || parsed->unix_socket()) {
+    co_return co_await RawSocketTransport::connect(executor, *parsed, *codec, options);
+  }
+  if (parsed->scheme == "wss" || parsed->scheme == "rss") {
+    throw Error(std::string(errors::disconnected),
+                {"TLS (" + parsed->scheme +
+                 "://) is not supported by the client library yet; use ws://, rs:// or a Unix "
+                 "socket"});
   }
   throw Error(std::string(errors::disconnected),
               {"unsupported URL scheme '" + parsed->scheme +
-               "' (ws:// only; RawSocket and TLS come when the router speaks them)"});
+               "' (ws://, rs://, tcp://, unix:// and rs+unix:// are supported)"});
 }
 
 }  // namespace junction::client

@@ -1,12 +1,13 @@
-// client/transport: what a Session needs from a transport, so that WebSocket (today) and
-// RawSocket (4-byte header + payload framing, 0x7F handshake; when the router speaks it) plug in
-// behind one interface, and unit tests can drive a Session with a fake one (no sockets).
+// client/transport: what a Session needs from a transport, so that WebSocket and RawSocket
+// (4-byte header + payload framing, 0x7F handshake; over TCP or a Unix socket) plug in behind one
+// interface, and unit tests can drive a Session with a fake one (no sockets).
 //
 // Contract: a transport carries whole WAMP messages, each already encoded by the Session with the
 // transport's codec. It is single-threaded: every member is called from, and every handler call
 // made on, the thread running the io_context it was created on.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -43,20 +44,29 @@ class Transport {
   virtual void send(std::string_view message) = 0;
   // Bytes queued and not yet written (for callers that want to pace themselves).
   virtual std::size_t queued_bytes() const = 0;
-  // Closes gracefully (WebSocket close handshake, then the socket), after queued data is written.
+  // Closes gracefully after queued data is written (WebSocket: the close handshake, then the
+  // socket; RawSocket, which has no close handshake: our EOF, then the router's).
   virtual void close() = 0;
   virtual bool is_open() const = 0;
 };
 
 struct TransportOptions {
+  TransportOptions() {}  // not an aggregate: see the note above CallOptions in client/types.hpp
   wamp::Serializer serializer = wamp::Serializer::json;
-  std::size_t max_message_size = 16 * 1024 * 1024;  // incoming; larger closes with 1009
+  // Incoming. WebSocket: a larger message closes with 1009. RawSocket: announced in the handshake
+  // as a power of two (rounded down, 512 B to 16 MiB - 1); a larger frame closes the connection.
+  std::size_t max_message_size = 16 * 1024 * 1024;
   bool tcp_nodelay = true;
+  // Resolve + connect + the WebSocket upgrade or RawSocket handshake.
+  std::chrono::milliseconds timeout{10000};
 };
 
-// Opens a transport to `url`: "ws://host:port/path" (WebSocket). "rs://host:port" / "tcp://..."
-// (RawSocket) is reserved and refused until the router speaks RawSocket; "wss://" too (no TLS
-// yet). Throws client::Error (errors::disconnected) when the connection or handshake fails.
+// Opens a transport to `url`:
+//   ws://host[:port][/path]                          WebSocket
+//   rs://host:port, tcp://host:port                  RawSocket over TCP
+//   unix:///path/to.sock, rs+unix:///path/to.sock    RawSocket over a Unix domain socket
+// "wss://" and "rss://" (TLS) are refused: the client has no TLS yet. Throws client::Error
+// (errors::disconnected) when the URL is not one of these or the connection or handshake fails.
 boost::asio::awaitable<std::shared_ptr<Transport>> connect_transport(
     boost::asio::any_io_executor executor, std::string_view url, const TransportOptions& options);
 

@@ -116,7 +116,8 @@ struct Registration {
 struct ConnectOptions {
   ConnectOptions() {}  // not an aggregate: see the note above CallOptions
   wamp::Serializer serializer = wamp::Serializer::json;
-  std::chrono::milliseconds timeout{10000};  // connect + upgrade + HELLO/WELCOME
+  std::chrono::milliseconds timeout{10000};  // connect + upgrade/handshake + HELLO/WELCOME
+  // Incoming. RawSocket announces it rounded down to a power of two (512 B to 16 MiB - 1).
   std::size_t max_message_size = 16 * 1024 * 1024;
   std::string authid{};                    // sent in HELLO when set
   std::vector<std::string> authmethods{};  // default: anonymous

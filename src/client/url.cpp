@@ -1,4 +1,4 @@
-// client/url: URL parsing for transports (scheme, host, port, target).
+// client/url: URL parsing for transports (scheme, host, port, target; Unix socket paths).
 #include "client/url.hpp"
 
 #include <algorithm>
@@ -13,6 +13,14 @@ std::optional<Url> parse_url(std::string_view text) {
   std::transform(url.scheme.begin(), url.scheme.end(), url.scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::string_view rest = text.substr(sep + 3);
+  if (url.unix_socket()) {
+    // Everything after "://" is the file path: "unix:///run/j.sock" is absolute,
+    // "unix://j.sock" relative to the working directory.
+    if (rest.empty()) return std::nullopt;
+    url.path = std::string(rest);
+    url.target = "/";
+    return url;
+  }
   const auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   url.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
@@ -33,6 +41,8 @@ std::optional<Url> parse_url(std::string_view text) {
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
   if (url.host.empty()) return std::nullopt;
+  // RawSocket has no request target: a path would be silently ignored, so it is refused.
+  if (url.rawsocket() && url.target != "/") return std::nullopt;
   if (!port.empty()) {
     if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return std::nullopt;

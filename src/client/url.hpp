@@ -1,4 +1,8 @@
-// client/url: splitting "ws://host:port/path" into the pieces a transport connects with.
+// client/url: splitting a router URL into the pieces a transport connects with. The forms:
+//   ws://host[:port][/path]       WebSocket (port 80 by default)
+//   rs://host:port, tcp://host:port  RawSocket over TCP (no default port, no path)
+//   unix:///path/to/socket, rs+unix:///path/to/socket  RawSocket over a Unix domain socket
+//   wss://, rss://                parsed (so they can be refused by name), TLS is not supported yet
 #pragma once
 
 #include <optional>
@@ -8,13 +12,20 @@
 namespace junction::client {
 
 struct Url {
-  std::string scheme;  // "ws", "wss", "rs", "rss", "tcp"
-  std::string host;    // without IPv6 brackets
-  std::string port;    // defaults: ws 80, wss 443
-  std::string target;  // "/ws" ("/" when absent)
+  std::string scheme;  // lower case: "ws", "wss", "rs", "rss", "tcp", "unix", "rs+unix", ...
+  std::string host;    // without IPv6 brackets; empty for Unix sockets
+  std::string port;    // defaults: ws 80, wss 443; RawSocket has none
+  std::string target;  // WebSocket request target, "/ws" ("/" when absent); "/" for RawSocket
+  std::string path;    // Unix sockets: the socket file ("/run/x.sock", or relative: "x.sock")
+
+  bool unix_socket() const { return scheme == "unix" || scheme == "rs+unix"; }
+  bool rawsocket() const {
+    return scheme == "rs" || scheme == "rss" || scheme == "tcp" || unix_socket();
+  }
 };
 
-// nullopt when the text is not scheme://host[:port][/path].
+// nullopt when the text is not scheme://host[:port][/path] (a RawSocket URL over TCP needs a port
+// and takes no path other than "/"), or unix:// / rs+unix:// followed by a non-empty path.
 std::optional<Url> parse_url(std::string_view text);
 
 }  // namespace junction::client

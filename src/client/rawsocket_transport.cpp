@@ -1,0 +1,413 @@
+// client/rawsocket_transport: the client side of WAMP over RawSocket: connect (TCP or Unix
+// socket) and handshake, batched frame writer, frame parser, PING answered with PONG, and the
+// close without a handshake (flush, shut down the send side, wait for EOF).
+#include "client/rawsocket_transport.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "client/error.hpp"
+
+namespace junction::client {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// The read buffer starts small (many idle sessions stay cheap) and doubles, up to kMaxReadChunk,
+// whenever a read fills it (busy sessions then read in big batches). A frame larger than the
+// buffer gets a buffer of its size, given back once it has been handled.
+constexpr std::size_t kReadChunk = 8 * 1024;
+constexpr std::size_t kMaxReadChunk = 256 * 1024;
+// How long close() waits for the router's EOF after shutting down our send side.
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+// The 24-bit length field's largest value.
+constexpr std::size_t kMaxFrameLength = (std::size_t{1} << 24) - 1;
+
+[[noreturn]] void fail_connect(std::string why) {
+  throw Error(std::string(errors::disconnected), wamp::Array{wamp::Value(std::move(why))});
+}
+
+std::string hex(unsigned char byte) {
+  constexpr char kDigits[] = "0123456789abcdef";
+  return std::string("0x") + kDigits[byte >> 4] + kDigits[byte & 0x0F];
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Wire helpers
+
+namespace rawsocket {
+
+std::uint8_t serializer_id(wamp::Serializer serializer) {
+  switch (serializer) {
+    case wamp::Serializer::json:
+      return 1;
+    case wamp::Serializer::msgpack:
+      return 2;
+    case wamp::Serializer::cbor:
+      return 3;
+    case wamp::Serializer::ubjson:
+      return 4;
+  }
+  return 0;
+}
+
+std::size_t max_length(std::uint8_t exponent) {
+  return std::min(std::size_t{1} << (9 + std::min<unsigned>(exponent, 15)), kMaxFrameLength);
+}
+
+std::uint8_t exponent_for(std::size_t max_message_size) {
+  std::uint8_t exponent = 0;
+  while (exponent < 15 && max_length(exponent + 1) <= max_message_size)
+    ++exponent;
+  return exponent;
+}
+
+std::array<unsigned char, 4> handshake_request(std::uint8_t serializer_id, std::uint8_t exponent) {
+  return {kMagic, static_cast<unsigned char>((exponent << 4) | (serializer_id & 0x0F)), 0, 0};
+}
+
+std::string describe_handshake_error(unsigned code) {
+  switch (code) {
+    case 0:
+      return "error code 0 (illegal: the spec does not define it)";
+    case 1:
+      return "serializer unsupported";
+    case 2:
+      return "maximum message length unacceptable";
+    case 3:
+      return "use of reserved bits (unsupported feature)";
+    case 4:
+      return "maximum connection count reached";
+    default:
+      return "error code " + std::to_string(code) + " (not defined by the spec)";
+  }
+}
+
+HandshakeReply check_handshake_reply(std::span<const unsigned char, 4> reply,
+                                     wamp::Serializer asked, std::uint8_t our_exponent) {
+  HandshakeReply result;
+  const std::string name(serializer_name(asked));
+  if (reply[0] != kMagic) {
+    const bool text = std::all_of(reply.begin(), reply.end(),
+                                  [](unsigned char c) { return c >= 0x20 && c < 0x7F; });
+    result.error = "did not answer the RawSocket handshake (reply starts with " + hex(reply[0]) +
+                   (text ? " \"" + std::string(reply.begin(), reply.end()) + "\"" : "") +
+                   "): not a RawSocket endpoint?";
+    return result;
+  }
+  const unsigned serializer = reply[1] & 0x0F;
+  if (serializer == 0) {
+    const unsigned code = reply[1] >> 4;
+    result.error = "refused the RawSocket handshake: " + describe_handshake_error(code);
+    if (code == 1) result.error += " (we asked for " + name + ")";
+    if (code == 2) {
+      result.error += " (we announced " + std::to_string(max_length(our_exponent)) + " bytes)";
+    }
+    return result;
+  }
+  if (reply[2] != 0 || reply[3] != 0) {
+    result.error = "answered the RawSocket handshake with reserved octets set";
+    return result;
+  }
+  if (serializer != serializer_id(asked)) {
+    result.error = "answered the RawSocket handshake with serializer id " +
+                   std::to_string(serializer) + " (we asked for " + name + ", id " +
+                   std::to_string(serializer_id(asked)) + ")";
+    return result;
+  }
+  result.ok = true;
+  result.router_exponent = static_cast<std::uint8_t>(reply[1] >> 4);
+  return result;
+}
+
+FrameHeader parse_frame_header(const unsigned char* bytes) {
+  FrameHeader header;
+  header.reserved_bits = (bytes[0] & 0xF8) != 0;
+  header.type = bytes[0] & 0x07;
+  header.length =
+      (std::size_t{bytes[1]} << 16) | (std::size_t{bytes[2]} << 8) | std::size_t{bytes[3]};
+  return header;
+}
+
+void append_frame_header(std::string& out, FrameType type, std::size_t length) {
+  const char header[4] = {static_cast<char>(type), static_cast<char>((length >> 16) & 0xFF),
+                          static_cast<char>((length >> 8) & 0xFF),
+                          static_cast<char>(length & 0xFF)};
+  out.append(header, 4);
+}
+
+}  // namespace rawsocket
+
+// ---------------------------------------------------------------------------------------------
+// Connecting
+
+asio::awaitable<std::shared_ptr<Transport>> RawSocketTransport::connect(
+    asio::any_io_executor executor, const Url& url, const wamp::Codec& codec,
+    const TransportOptions& options) {
+  // One deadline for resolve + connect + handshake: on expiry the socket is closed, which fails
+  // whatever is pending.
+  auto socket = std::make_shared<Socket>(executor);
+  auto timed_out = std::make_shared<bool>(false);
+  asio::steady_timer deadline(executor, options.timeout);
+  deadline.async_wait([socket, timed_out](boost::system::error_code ec) {
+    if (ec) return;
+    *timed_out = true;
+    boost::system::error_code ignored;
+    socket->close(ignored);
+  });
+  const std::string where = url.unix_socket() ? "unix socket " + url.path
+                            : url.host.find(':') != std::string::npos
+                                ? "[" + url.host + "]:" + url.port
+                                : url.host + ":" + url.port;
+  const std::uint8_t our_exponent = rawsocket::exponent_for(options.max_message_size);
+  std::array<unsigned char, 4> reply{};
+  bool handshaking = false;
+  try {
+    if (url.unix_socket()) {
+      co_await socket->async_connect(
+          Socket::endpoint_type(asio::local::stream_protocol::endpoint(url.path)),
+          asio::use_awaitable);
+    } else {
+      tcp::resolver resolver(executor);
+      auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
+      // asio::async_connect cannot convert resolver entries to generic endpoints: try each here.
+      boost::system::error_code ec = asio::error::host_not_found;
+      for (const auto& entry : endpoints) {
+        if (*timed_out) break;
+        boost::system::error_code ignored;
+        socket->close(ignored);
+        co_await socket->async_connect(Socket::endpoint_type(entry.endpoint()),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) break;
+      }
+      if (*timed_out) ec = asio::error::operation_aborted;
+      if (ec) throw boost::system::system_error(ec);
+      if (options.tcp_nodelay) socket->set_option(tcp::no_delay(true));
+    }
+    handshaking = true;
+    const auto request =
+        rawsocket::handshake_request(rawsocket::serializer_id(codec.serializer()), our_exponent);
+    co_await asio::async_write(*socket, asio::buffer(request), asio::use_awaitable);
+    co_await asio::async_read(*socket, asio::buffer(reply), asio::use_awaitable);
+  } catch (const boost::system::system_error& e) {
+    deadline.cancel();
+    if (*timed_out) fail_connect("connecting to " + where + " timed out");
+    if (handshaking) {
+      fail_connect("router at " + where + " closed the connection during the RawSocket handshake" +
+                   (e.code() == asio::error::eof ? " (not a RawSocket endpoint?)"
+                                                 : ": " + e.code().message()));
+    }
+    fail_connect("cannot connect to " + where + ": " + e.code().message());
+  }
+  deadline.cancel();
+  const auto checked = rawsocket::check_handshake_reply(reply, codec.serializer(), our_exponent);
+  if (!checked.ok) fail_connect("router at " + where + " " + checked.error);
+  co_return std::make_shared<RawSocketTransport>(std::move(*socket), codec,
+                                                 rawsocket::max_length(our_exponent),
+                                                 rawsocket::max_length(checked.router_exponent));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+RawSocketTransport::RawSocketTransport(Socket socket, const wamp::Codec& codec, std::size_t max_in,
+                                       std::size_t max_out)
+    : socket_(std::move(socket)),
+      codec_(codec),
+      max_in_(max_in),
+      max_out_(max_out),
+      in_(std::make_unique<char[]>(kReadChunk)),
+      in_capacity_(kReadChunk),
+      timer_(socket_.get_executor()) {}
+
+RawSocketTransport::~RawSocketTransport() = default;
+
+void RawSocketTransport::start(std::weak_ptr<TransportHandler> handler) {
+  handler_ = std::move(handler);
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->finished_) self->do_read();
+  });
+}
+
+void RawSocketTransport::resize_read_buffer(std::size_t capacity) {
+  auto buffer = std::make_unique<char[]>(capacity);
+  std::memcpy(buffer.get(), in_.get() + in_begin_, in_end_ - in_begin_);
+  in_end_ -= in_begin_;
+  in_begin_ = 0;
+  in_ = std::move(buffer);
+  in_capacity_ = capacity;
+}
+
+void RawSocketTransport::do_read() {
+  if (in_begin_ == in_end_) {
+    in_begin_ = in_end_ = 0;
+    if (in_capacity_ > kMaxReadChunk) resize_read_buffer(kMaxReadChunk);  // after a big frame
+  } else if (in_begin_ > 0 && in_capacity_ - in_end_ < in_capacity_ / 4) {
+    std::memmove(in_.get(), in_.get() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  if (in_end_ == in_capacity_) resize_read_buffer(in_capacity_ * 2);
+  const std::size_t space = in_capacity_ - in_end_;
+  socket_.async_read_some(
+      asio::buffer(in_.get() + in_end_, space),
+      [self = shared_from_this(), space](boost::system::error_code ec, std::size_t n) {
+        if (self->finished_) return;
+        if (ec) {
+          if (self->lingering_) {
+            self->finish("closed");
+          } else if (ec == asio::error::eof) {
+            self->finish("connection closed by the router");
+          } else {
+            self->finish("connection lost: " + ec.message());
+          }
+          return;
+        }
+        self->in_end_ += n;
+        if (n == space && self->in_capacity_ < kMaxReadChunk) {
+          self->resize_read_buffer(self->in_capacity_ * 2);
+        }
+        if (self->parse_frames()) self->do_read();
+      });
+}
+
+bool RawSocketTransport::parse_frames() {
+  active_handler_ = handler_.lock();
+  struct Release {
+    std::shared_ptr<TransportHandler>& h;
+    ~Release() { h.reset(); }
+  } release{active_handler_};
+
+  while (!finished_ && in_end_ - in_begin_ >= rawsocket::kHeaderSize) {
+    const auto* p = reinterpret_cast<const unsigned char*>(in_.get() + in_begin_);
+    const auto header = rawsocket::parse_frame_header(p);
+    if (header.reserved_bits || header.type > 2) {
+      finish("protocol error from the router: RawSocket frame header " + hex(p[0]) +
+             (header.reserved_bits ? " has reserved bits set"
+                                   : " has unknown frame type " + std::to_string(header.type)));
+      return false;
+    }
+    if (header.length > max_in_) {
+      finish("router sent a RawSocket frame of " + std::to_string(header.length) +
+             " bytes, more than the " + std::to_string(max_in_) +
+             " bytes we announced (max_message_size)");
+      return false;
+    }
+    const std::size_t total = rawsocket::kHeaderSize + header.length;
+    if (in_end_ - in_begin_ < total) {
+      // Make room for the whole frame before the next read.
+      if (total > in_capacity_) {
+        resize_read_buffer(total);
+      } else if (in_capacity_ - in_begin_ < total) {
+        std::memmove(in_.get(), in_.get() + in_begin_, in_end_ - in_begin_);
+        in_end_ -= in_begin_;
+        in_begin_ = 0;
+      }
+      break;
+    }
+    const std::string_view payload(in_.get() + in_begin_ + rawsocket::kHeaderSize, header.length);
+    in_begin_ += total;
+    switch (static_cast<rawsocket::FrameType>(header.type)) {
+      case rawsocket::FrameType::message:
+        if (active_handler_ && !closing_) active_handler_->on_message(payload);
+        break;
+      case rawsocket::FrameType::ping:
+        // The spec: answer every PING with a PONG echoing its payload.
+        queue_frame(rawsocket::FrameType::pong, payload);
+        break;
+      case rawsocket::FrameType::pong:
+        break;  // we send no PINGs; an unsolicited PONG is harmless
+    }
+  }
+  return !finished_;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing and closing
+
+void RawSocketTransport::queue_frame(rawsocket::FrameType type, std::string_view payload) {
+  if (finished_ || lingering_) return;
+  rawsocket::append_frame_header(pending_, type, payload.size());
+  pending_.append(payload);
+  if (!write_in_flight_) flush();
+}
+
+void RawSocketTransport::send(std::string_view message) {
+  if (finished_ || closing_) return;
+  if (message.size() > max_out_) {
+    // Truncating or dropping it would leave the other side (or our own caller) waiting forever;
+    // the connection goes, with a reason that says why. Not from inside send(): posted.
+    closing_ = true;
+    const std::string reason = "cannot send a message of " + std::to_string(message.size()) +
+                               " bytes: the router accepts at most " + std::to_string(max_out_) +
+                               " bytes (its RawSocket handshake); closing the connection";
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), reason] { self->finish(reason); });
+    return;
+  }
+  queue_frame(rawsocket::FrameType::message, message);
+}
+
+void RawSocketTransport::flush() {
+  if (write_in_flight_ || pending_.empty() || finished_) return;
+  writing_.swap(pending_);
+  write_in_flight_ = true;
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                      self->write_in_flight_ = false;
+                      self->writing_.clear();  // keeps its capacity for the next batch
+                      if (self->finished_) return;
+                      if (ec) {
+                        self->finish("connection lost while writing: " + ec.message());
+                        return;
+                      }
+                      if (!self->pending_.empty()) {
+                        self->flush();
+                      } else if (self->closing_) {
+                        self->start_linger();
+                      }
+                    });
+}
+
+void RawSocketTransport::close() {
+  if (finished_ || closing_) return;
+  closing_ = true;
+  if (!write_in_flight_) start_linger();  // else once the queued frames are written
+}
+
+void RawSocketTransport::start_linger() {
+  if (lingering_ || finished_) return;
+  lingering_ = true;
+  // No close handshake in RawSocket: our EOF tells the router we are done; its EOF (seen by the
+  // read in progress) ends the connection, or the timer does.
+  boost::system::error_code ignored;
+  socket_.shutdown(Socket::shutdown_send, ignored);
+  timer_.expires_after(kLingerTimeout);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->finish("closed");
+  });
+}
+
+void RawSocketTransport::finish(std::string reason) {
+  if (finished_) return;
+  finished_ = true;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+  auto handler = active_handler_ ? active_handler_ : handler_.lock();
+  if (handler) handler->on_close(std::move(reason));
+}
+
+}  // namespace junction::client
