@@ -291,12 +291,10 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
   std::shared_ptr<WebSocketSession<WebSocketStreamFor<Stream>>> session;
   if constexpr (kIsTlsStream<Stream>) {
     session = std::make_shared<WebSocketSession<TlsStream>>(
-        std::move(stream_), std::move(description), std::move(upgrade), options, context_->router,
-        context_->registry);
+        std::move(stream_), std::move(description), std::move(upgrade), context_, options);
   } else {
     session = std::make_shared<WebSocketSession<tcp::socket>>(
-        stream_.release_socket(), std::move(description), std::move(upgrade), options,
-        context_->router, context_->registry);
+        stream_.release_socket(), std::move(description), std::move(upgrade), context_, options);
   }
   session->run();
 }

@@ -83,26 +83,28 @@ void WebSocketSession<Stream>::InputBuffer::release() {
 }
 
 template <class Stream>
+WebSocketSession<Stream>::Compression::Compression(const ws::DeflateAgreement& agreement,
+                                                   const ws::DeflateConfig& config)
+    : deflater(agreement.server_max_window_bits, config.memory_level, config.level,
+               agreement.server_no_context_takeover),
+      inflater(agreement.client_max_window_bits, agreement.client_no_context_takeover) {}
+
+template <class Stream>
 WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string description,
                                            WebSocketUpgrade upgrade,
-                                           const WebSocketOptions& options, router::Router& router,
-                                           std::shared_ptr<SessionRegistry> registry)
+                                           std::shared_ptr<const ListenerContext> context,
+                                           const WebSocketOptions& options)
     : stream_(std::move(stream)),
+      context_(std::move(context)),
       options_(options),
-      router_(router),
-      registry_(std::move(registry)),
       description_(std::move(description)),
-      transport_info_(transport_info_of(stream_)),
       codec_(*upgrade.codec),
-      deflate_(upgrade.deflate),
       timer_(stream_.get_executor()) {
-  if (deflate_) {
-    const auto config = deflate_config(options_);
-    deflater_ =
-        std::make_unique<ws::Deflater>(deflate_->server_max_window_bits, config.memory_level,
-                                       config.level, deflate_->server_no_context_takeover);
-    inflater_ = std::make_unique<ws::Inflater>(deflate_->client_max_window_bits,
-                                               deflate_->client_no_context_takeover);
+  if constexpr (kIsTlsStream<Stream>) {
+    tls_info_ = std::make_unique<const router::TransportInfo>(transport_info_of(stream_));
+  }
+  if (upgrade.deflate) {
+    compression_ = std::make_unique<Compression>(*upgrade.deflate, deflate_config(options_));
   }
   if (!upgrade.initial.empty()) {
     input_.reserve_more(upgrade.initial.size());
@@ -118,7 +120,7 @@ WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string descript
 
 template <class Stream>
 WebSocketSession<Stream>::~WebSocketSession() {
-  registry_->remove(this);
+  context_->registry->remove(this);
   // Normally finish() ran already; this covers an io_context torn down with handlers pending.
   if (connection_) {
     try {
@@ -130,7 +132,7 @@ WebSocketSession<Stream>::~WebSocketSession() {
 
 template <class Stream>
 void WebSocketSession<Stream>::run() {
-  registry_->add(this->shared_from_this());
+  context_->registry->add(this->shared_from_this());
   if constexpr (!kIsTlsStream<Stream>) {
     // Reads and direct writes below must return would_block instead of waiting.
     error_code ignored;
@@ -144,14 +146,14 @@ template <class Stream>
 void WebSocketSession<Stream>::on_open() {
   open_ = true;
   last_heard_ = clock::now();
-  if (close_requested_ || registry_->detached()) {
+  if (close_requested_ || context_->registry->detached()) {
     // Shut down while the 101 was being written: close without ever joining the router.
     start_close(ws::close_code::going_away);
   } else {
     JLOG(debug, "transport") << description_ << " connected (" << codec_.subprotocol()
-                             << (deflate_ ? ", permessage-deflate" : "") << ")";
+                             << (compression_ ? ", permessage-deflate" : "") << ")";
     try {
-      connection_ = router_.connect(*this);
+      connection_ = context_->router.connect(*this);
     } catch (const std::exception& e) {
       JLOG(error, "transport") << description_ << ": router refused the connection: " << e.what();
       abort("router refused the connection");
@@ -257,7 +259,6 @@ void WebSocketSession<Stream>::on_tls_read(error_code ec, std::size_t bytes) {
 
 template <class Stream>
 void WebSocketSession<Stream>::on_read_error(error_code ec) {
-  if (!abort_reason_.empty()) return finish(abort_reason_);
   if (ec == asio::error::eof) {
     return finish(close_sent_ ? "closed (peer closed TCP without answering our close frame)"
                               : "peer closed the TCP connection without a close handshake");
@@ -279,7 +280,7 @@ std::size_t WebSocketSession<Stream>::process(char* data, std::size_t size) {
     }
     if (desynced_) return size;
     const auto parsed =
-        ws::parse_frame_header(std::string_view(data + used, size - used), deflate_.has_value());
+        ws::parse_frame_header(std::string_view(data + used, size - used), compression_ != nullptr);
     if (parsed.status == ws::ParseStatus::need_more) break;
     if (parsed.status == ws::ParseStatus::error) {
       // No way to find the next frame boundary: everything from here on is dropped.
@@ -290,9 +291,10 @@ std::size_t WebSocketSession<Stream>::process(char* data, std::size_t size) {
     const ws::FrameHeader& header = parsed.header;
     if (!failed_) {
       const bool data_frame = !ws::is_control(header.opcode);
-      const std::size_t so_far = header.opcode == ws::Opcode::continuation
-                                     ? std::min(message_.size(), max_message_size())
-                                     : 0;
+      const std::size_t so_far =
+          header.opcode == ws::Opcode::continuation
+              ? std::min(assembly_ ? assembly_->message.size() : 0, max_message_size())
+              : 0;
       if (!header.masked) {
         fail(ws::close_code::protocol_error, "client frame not masked");
       } else if (header.opcode == ws::Opcode::continuation && !in_message_) {
@@ -345,28 +347,24 @@ void WebSocketSession<Stream>::handle_frame(const ws::FrameHeader& header, char*
       if (header.fin && !header.rsv1) {
         handle_message(bytes, header.opcode == ws::Opcode::text, false);
       } else {
-        message_.assign(bytes);
+        auto& message = assembly().message;
+        message.assign(bytes);
         message_text_ = header.opcode == ws::Opcode::text;
         message_compressed_ = header.rsv1;
         in_message_ = !header.fin;
-        if (header.fin) handle_message(message_, message_text_, message_compressed_);
+        if (header.fin) handle_message(message, message_text_, message_compressed_);
       }
       break;
     case ws::Opcode::continuation:
-      message_.append(bytes);
+      assembly().message.append(bytes);
       if (header.fin) {
         in_message_ = false;
-        handle_message(message_, message_text_, message_compressed_);
+        handle_message(assembly_->message, message_text_, message_compressed_);
       }
       break;
   }
-  if (!in_message_) {
-    if (message_.capacity() > kBufferKeep) {
-      std::string().swap(message_);
-    } else {
-      message_.clear();
-    }
-  }
+  // Only sessions that are putting a message together keep the buffers for it.
+  if (!in_message_ && assembly_) assembly_.reset();
 }
 
 template <class Stream>
@@ -382,12 +380,13 @@ void WebSocketSession<Stream>::handle_message(std::string_view bytes, bool text,
   if (compressed) {
     std::string error;
     bool too_big = false;
-    if (!inflater_->decompress(bytes, inflated_, max_message_size(), error, too_big)) {
+    auto& inflated = assembly().inflated;
+    if (!compression_->inflater.decompress(bytes, inflated, max_message_size(), error, too_big)) {
       fail(too_big ? ws::close_code::too_big : ws::close_code::invalid_payload,
            "permessage-deflate: " + error);
       return;
     }
-    bytes = inflated_;
+    bytes = inflated;
   }
   if (text) {
     ws::Utf8Validator utf8;
@@ -397,7 +396,6 @@ void WebSocketSession<Stream>::handle_message(std::string_view bytes, bool text,
     }
   }
   deliver(bytes);
-  if (inflated_.capacity() > kBufferKeep) std::string().swap(inflated_);
 }
 
 template <class Stream>
@@ -408,21 +406,28 @@ void WebSocketSession<Stream>::deliver(std::string_view bytes) {
 }
 
 template <class Stream>
+typename WebSocketSession<Stream>::Assembly& WebSocketSession<Stream>::assembly() {
+  if (!assembly_) assembly_ = std::make_unique<Assembly>();
+  return *assembly_;
+}
+
+template <class Stream>
 void WebSocketSession<Stream>::handle_close_frame(std::string_view payload) {
   close_received_ = true;
   const auto close = ws::parse_close_payload(payload);
   std::uint16_t reply = ws::close_code::normal;
   if (!close) {
-    close_reason_ = "closed by peer with an invalid close frame";
+    if (end_reason_.empty()) end_reason_ = "closed by peer with an invalid close frame";
     reply = ws::close_code::protocol_error;
   } else {
-    close_reason_ =
-        "closed by peer (code " + std::to_string(close->code) + quoted_reason(close->reason) + ")";
+    if (end_reason_.empty())
+      end_reason_ = "closed by peer (code " + std::to_string(close->code) +
+                    quoted_reason(close->reason) + ")";
     if (close->code != ws::close_code::no_status) reply = close->code;
   }
   if (close_sent_) {
     // The answer to our own close frame: the closing handshake is complete.
-    return finish(close_reason_);
+    return finish("closed");
   }
   // The peer is leaving: the router hears it now; our answer goes out after what is queued,
   // then the socket is closed (written()).
@@ -435,8 +440,8 @@ void WebSocketSession<Stream>::fail(std::uint16_t code, const std::string& why) 
   JLOG(info, "transport") << description_ << ": " << why << "; closing with " << code;
   failed_ = true;
   in_message_ = false;
-  message_.clear();
-  if (close_reason_.empty()) close_reason_ = why;
+  assembly_.reset();
+  if (end_reason_.empty()) end_reason_ = why;
   // Nothing queued goes out any more but the close frame (the batch in flight finishes).
   for (const OutFrame& frame : queue_)
     queued_bytes_ -= frame.header_size + (frame.payload ? frame.payload->size() : 0);
@@ -453,9 +458,9 @@ void WebSocketSession<Stream>::send(wamp::OutboundPtr message) {
   std::shared_ptr<const std::string> payload;
   try {
     payload = message->encoded(codec_);
-    if (payload && deflater_) {
+    if (payload && compression_) {
       auto compressed = std::make_shared<std::string>();
-      deflater_->compress(*payload, *compressed);
+      compression_->deflater.compress(*payload, *compressed);
       payload = std::move(compressed);
     }
   } catch (const std::exception& e) {
@@ -470,7 +475,7 @@ void WebSocketSession<Stream>::send(wamp::OutboundPtr message) {
   OutFrame frame;
   frame.header_size = static_cast<std::uint8_t>(ws::write_frame_header(
       frame.header, codec_.binary_frames() ? ws::Opcode::binary : ws::Opcode::text, payload->size(),
-      true, deflater_ != nullptr));
+      true, compression_ != nullptr));
   frame.payload = std::move(payload);
   queue_frame(std::move(frame));
 }
@@ -577,7 +582,7 @@ void WebSocketSession<Stream>::on_write(error_code ec, std::size_t) {
     }
     batch_.clear();
     gather_.clear();
-    return finish(abort_reason_.empty() ? "write failed: " + ec.message() : abort_reason_);
+    return finish("write failed: " + ec.message());
   }
   written();
 }
@@ -594,7 +599,7 @@ void WebSocketSession<Stream>::written() {
     if (finished_) return;
   }
   if (!queue_.empty()) return do_write();
-  if (close_sent_ && close_received_) finish(close_reason_);  // our answer to the peer's close
+  if (close_sent_ && close_received_) finish("closed");  // our answer to the peer's close
 }
 
 template <class Stream>
@@ -657,9 +662,7 @@ void WebSocketSession<Stream>::on_timer() {
   }
   if (close_sent_) {
     if (now < deadline_) return arm_timer(deadline_);
-    return finish(close_reason_.empty() ? "closed (no close frame from the peer within "
-                                          "close_handshake_timeout)"
-                                        : close_reason_);
+    return finish("closed (no close frame from the peer within close_handshake_timeout)");
   }
   const auto schedule = ping_schedule(options_);
   if (ping_unanswered_ && last_heard_ >= ping_sent_) ping_unanswered_ = false;
@@ -693,7 +696,7 @@ void WebSocketSession<Stream>::finish(std::string_view why) {
   finished_ = true;
   if (open_) {
     JLOG(debug, "transport") << description_ << " disconnected: "
-                             << (abort_reason_.empty() ? why : std::string_view(abort_reason_));
+                             << (end_reason_.empty() ? why : std::string_view(end_reason_));
   }
   ++timer_generation_;
   timer_.cancel();
@@ -711,12 +714,12 @@ void WebSocketSession<Stream>::force_close() {
 
 template <class Stream>
 void WebSocketSession<Stream>::abort(std::string reason) {
-  if (abort_reason_.empty()) abort_reason_ = std::move(reason);
+  if (end_reason_.empty()) end_reason_ = std::move(reason);
   close_socket();
   // Not finish() here: abort() may run inside the router (a send() during a fan-out), which
   // must not be re-entered; the router hears of it right after.
   asio::post(stream_.get_executor(),
-             [self = this->shared_from_this()] { self->finish(self->abort_reason_); });
+             [self = this->shared_from_this()] { self->finish("aborted"); });
 }
 
 template <class Stream>

@@ -26,6 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "router/router.hpp"
+#include "transport/listener.hpp"
 #include "transport/net.hpp"
 #include "transport/server.hpp"
 #include "transport/session_registry.hpp"
@@ -56,9 +57,9 @@ class WebSocketSession : public LiveSession,
                          public router::Peer,
                          public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
+  // `options` belong to `context` (one of its path services).
   WebSocketSession(Stream&& stream, std::string description, WebSocketUpgrade upgrade,
-                   const WebSocketOptions& options, router::Router& router,
-                   std::shared_ptr<SessionRegistry> registry);
+                   std::shared_ptr<const ListenerContext> context, const WebSocketOptions& options);
   ~WebSocketSession() override;
 
   // Writes the 101 response and starts the session.
@@ -69,7 +70,9 @@ class WebSocketSession : public LiveSession,
   void send(wamp::OutboundPtr message) override;
   void close() override;
   std::string describe() const override { return description_; }
-  router::TransportInfo transport_info() const override { return transport_info_; }
+  router::TransportInfo transport_info() const override {
+    return tls_info_ ? *tls_info_ : router::TransportInfo{};
+  }
 
   // LiveSession
   void shutdown() override { close(); }
@@ -126,15 +129,17 @@ class WebSocketSession : public LiveSession,
   void abort(std::string reason);
   std::size_t max_message_size() const;
 
+  // Kept small on purpose: an idle session should cost about 2 KB in all (docs/performance.md).
+  // Options, router and registry are the listener's; what only some sessions need (TLS
+  // certificate details, message reassembly, compression) is allocated only for them.
   Stream stream_;
-  WebSocketOptions options_;
-  router::Router& router_;
-  std::shared_ptr<SessionRegistry> registry_;
+  std::shared_ptr<const ListenerContext> context_;
+  const WebSocketOptions& options_;
   std::string description_;
-  router::TransportInfo transport_info_;
+  std::unique_ptr<const router::TransportInfo> tls_info_;
   const wamp::Codec& codec_;
-  std::string abort_reason_;
   std::unique_ptr<router::Connection> connection_;
+  std::string end_reason_;  // why the connection ends, for the disconnect log line
 
   // Input not yet parsed: an incomplete frame (plain TCP), or the TLS read buffer. Freed when
   // empty on plain TCP, so an idle session holds none.
@@ -150,16 +155,25 @@ class WebSocketSession : public LiveSession,
   std::size_t frame_wanted_ = 0;  // size of the incomplete frame at the start of input_, if known
   std::uint64_t skip_ = 0;        // bytes of a refused frame still to drop
   bool desynced_ = false;         // a bad frame header: no frame boundary can be found any more
-  // A fragmented (or compressed) message being put together.
-  std::string message_;
+  // A fragmented message being put together, and decompressed messages.
+  struct Assembly {
+    std::string message;
+    std::string inflated;
+  };
+  Assembly& assembly();
+  std::unique_ptr<Assembly> assembly_;
   bool in_message_ = false;
   bool message_text_ = false;
   bool message_compressed_ = false;
-  std::string inflated_;
 
-  std::optional<websocket::DeflateAgreement> deflate_;
-  std::unique_ptr<websocket::Deflater> deflater_;
-  std::unique_ptr<websocket::Inflater> inflater_;
+  // permessage-deflate, when negotiated.
+  struct Compression {
+    Compression(const websocket::DeflateAgreement& agreement,
+                const websocket::DeflateConfig& config);
+    websocket::Deflater deflater;
+    websocket::Inflater inflater;
+  };
+  std::unique_ptr<Compression> compression_;
 
   // Frames queued since the last write, and the batch being written (kept alive, unchanged,
   // until the write ends: the gather list points into both).
@@ -178,8 +192,6 @@ class WebSocketSession : public LiveSession,
   clock::time_point last_heard_{};
   clock::time_point ping_sent_{};
   bool ping_unanswered_ = false;
-
-  std::string close_reason_;  // why the connection is closing, for the disconnect log line
 
   bool reading_ = false;          // a TLS read is in flight
   bool open_ = false;             // the 101 response is written
