@@ -38,13 +38,17 @@ bench: build
 # Long fuzzing runs with libFuzzer (clang): FUZZ_SECONDS per target, corpus grows in build-fuzz/.
 FUZZ_SECONDS ?= 300
 FUZZ_CODECS ?= json msgpack cbor ubjson
+# Targets named fuzz_<name> with seeds in tests/fuzz/corpus/<name>.
+FUZZ_OTHER ?= websocket
+FUZZ_NAMES = $(addsuffix _codec,$(FUZZ_CODECS)) $(FUZZ_OTHER)
 fuzz: deps
 	CXX=clang++ cmake -S . -B build-fuzz $(call GEN,build-fuzz) -DCMAKE_BUILD_TYPE=Debug \
 	  -DJUNCTION_SANITIZE=ON -DJUNCTION_LIBFUZZER=ON
-	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(addsuffix _codec,$(FUZZ_CODECS)))
-	set -e; for c in $(FUZZ_CODECS); do \
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_NAMES))
+	set -e; for t in $(FUZZ_NAMES); do \
+	  c=$${t%_codec}; \
 	  mkdir -p build-fuzz/corpus-$$c && cp -n tests/fuzz/corpus/$$c/* build-fuzz/corpus-$$c/; \
-	  build-fuzz/tests/fuzz/fuzz_$${c}_codec build-fuzz/corpus-$$c -max_total_time=$(FUZZ_SECONDS) -max_len=65536; \
+	  build-fuzz/tests/fuzz/fuzz_$$t build-fuzz/corpus-$$c -max_total_time=$(FUZZ_SECONDS) -max_len=65536; \
 	done
 
 format:
