@@ -160,7 +160,7 @@ std::optional<DeflateNegotiation> accept_offer(const Extension& offer,
   if (offer.malformed) return std::nullopt;
   bool server_nct = false, client_nct = false;
   bool has_server_bits = false, has_client_bits = false;
-  int server_bits = 15, client_bits = 15;
+  int server_bits = 15;
   for (const Param& p : offer.params) {
     if (iequals(p.name, "server_no_context_takeover")) {
       if (server_nct || p.has_value) return std::nullopt;
@@ -177,11 +177,7 @@ std::optional<DeflateNegotiation> accept_offer(const Extension& offer,
     } else if (iequals(p.name, "client_max_window_bits")) {
       if (has_client_bits) return std::nullopt;
       has_client_bits = true;
-      if (p.has_value) {
-        const auto bits = parse_window_bits(p.value);
-        if (!bits) return std::nullopt;
-        client_bits = *bits;
-      }
+      if (p.has_value && !parse_window_bits(p.value)) return std::nullopt;
     } else {
       return std::nullopt;  // RFC 7692 §7.1: unknown parameter -> decline this offer
     }
@@ -197,10 +193,10 @@ std::optional<DeflateNegotiation> accept_offer(const Extension& offer,
   a.server_no_context_takeover = server_nct || config.no_context_takeover;
   a.client_no_context_takeover = client_nct;
   a.server_max_window_bits = std::min(server_bits, our_bits);
-  // We always inflate with a window large enough for what the client announced, so there is no
-  // reason to restrict the client: client_max_window_bits is noted, never answered (§7.1.2.2
-  // makes the answer optional).
-  a.client_max_window_bits = client_bits;
+  // client_max_window_bits is never answered (§7.1.2.2 makes that optional). Without an answer
+  // the client may use a window of up to 15 bits whatever it offered, so that is what we agree to
+  // inflate with; it also covers zlib-based clients whose "8" really is 9.
+  a.client_max_window_bits = 15;
 
   result.response = "permessage-deflate";
   if (a.server_no_context_takeover) result.response += "; server_no_context_takeover";

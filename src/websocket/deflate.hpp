@@ -24,7 +24,7 @@ struct DeflateAgreement {
   bool server_no_context_takeover = false;
   bool client_no_context_takeover = false;
   int server_max_window_bits = 15;  // 9..15 (offers demanding 8 are declined: zlib cannot do 8)
-  int client_max_window_bits = 15;  // 8..15; inflating with 15 is always safe
+  int client_max_window_bits = 15;  // 15: never restricted (inflating with 15 is always safe)
 };
 
 struct DeflateNegotiation {

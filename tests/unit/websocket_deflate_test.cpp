@@ -79,10 +79,11 @@ TEST(WebSocketDeflateNegotiation, WindowBits) {
   ASSERT_TRUE(quoted);
   EXPECT_EQ(quoted->agreement.server_max_window_bits, 12);
 
+  // client_max_window_bits is not answered, so the client may use any window: we inflate with 15.
   const auto client = negotiate("permessage-deflate; client_max_window_bits=10");
   ASSERT_TRUE(client);
-  EXPECT_EQ(client->agreement.client_max_window_bits, 10);
-  EXPECT_EQ(client->response, "permessage-deflate");  // nothing to restrict: we inflate with any
+  EXPECT_EQ(client->agreement.client_max_window_bits, 15);
+  EXPECT_EQ(client->response, "permessage-deflate");
 }
 
 TEST(WebSocketDeflateNegotiation, ServerWindowOf8IsDeclined) {
@@ -93,10 +94,10 @@ TEST(WebSocketDeflateNegotiation, ServerWindowOf8IsDeclined) {
       "server_max_window_bits=9");
   ASSERT_TRUE(n);
   EXPECT_EQ(n->agreement.server_max_window_bits, 9);
-  // The client's own window may be 8: only our inflater is concerned, and it copes.
+  // The client's own window may be 8: only our inflater is concerned, and it uses 15.
   const auto client8 = negotiate("permessage-deflate; client_max_window_bits=8");
   ASSERT_TRUE(client8);
-  EXPECT_EQ(client8->agreement.client_max_window_bits, 8);
+  EXPECT_EQ(client8->agreement.client_max_window_bits, 15);
 }
 
 TEST(WebSocketDeflateNegotiation, BadParametersDeclineTheOffer) {
