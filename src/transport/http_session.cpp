@@ -293,7 +293,7 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
     session = std::make_shared<WebSocketSession<TlsStream>>(
         std::move(stream_), std::move(description), std::move(upgrade), context_, options);
   } else {
-    session = std::make_shared<WebSocketSession<tcp::socket>>(
+    session = std::make_shared<WebSocketSession<TcpSocket>>(
         stream_.release_socket(), std::move(description), std::move(upgrade), context_, options);
   }
   session->run();
@@ -425,7 +425,7 @@ void HttpSession<Stream>::force_close() {
   beast::get_lowest_layer(stream_).close();
 }
 
-template class HttpSession<beast::tcp_stream>;
+template class HttpSession<TcpStream>;
 template class HttpSession<TlsStream>;
 
 }  // namespace junction::transport

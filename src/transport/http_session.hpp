@@ -3,7 +3,7 @@
 // (welcome page, WebSocket status page, 404, 405, 426, refused upgrades — wrong subprotocol,
 // disallowed Origin), keeps the connection alive between requests, bounds the wait for the first
 // request by the WebSocket open_handshake_timeout, and hands the socket to a WebSocketSession
-// when an upgrade is negotiated. One template for plain TCP (beast::tcp_stream) and TLS
+// when an upgrade is negotiated. One template for plain TCP (TcpStream) and TLS
 // (TlsStream, handshake already done), like Beast's advanced "flex" server.
 #pragma once
 
@@ -27,7 +27,7 @@
 
 namespace junction::transport {
 
-// Explicitly instantiated in http_session.cpp for beast::tcp_stream and TlsStream.
+// Explicitly instantiated in http_session.cpp for TcpStream and TlsStream.
 template <class Stream>
 class HttpSession : public LiveSession, public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
@@ -65,7 +65,7 @@ class HttpSession : public LiveSession, public std::enable_shared_from_this<Http
   void do_write();
   void on_write(error_code ec, std::size_t bytes);
   void do_close();
-  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+  TcpSocket& socket() { return beast::get_lowest_layer(stream_).socket(); }
 
   Stream stream_;
   std::shared_ptr<const ListenerContext> context_;

@@ -35,9 +35,9 @@ constexpr std::size_t kDetectRead = 4096;
 template <class Socket>
 void start_http(Socket socket, const std::shared_ptr<const ListenerContext>& context,
                 beast::flat_buffer initial) {
-  if constexpr (std::is_same_v<Socket, tcp::socket>) {
-    std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), context,
-                                                     std::move(initial))
+  if constexpr (std::is_same_v<Socket, TcpSocket>) {
+    std::make_shared<HttpSession<TcpStream>>(TcpStream(std::move(socket)), context,
+                                             std::move(initial))
         ->run();
   } else if constexpr (kIsTlsStream<Socket>) {
     std::make_shared<HttpSession<TlsStream>>(std::move(socket), context, std::move(initial))->run();
@@ -111,7 +111,7 @@ class ProtocolDetector : public LiveSession,
   Socket socket_;
   std::shared_ptr<const ListenerContext> context_;
   std::string peer_;
-  asio::steady_timer timer_;
+  Timer timer_;
   beast::flat_buffer buffer_;
   bool done_ = false;  // handed over (or failed): the socket is no longer ours
 };
@@ -134,8 +134,8 @@ void start_connection(Socket socket, const std::shared_ptr<const ListenerContext
 // unknown CA, no client certificate where one is required) is logged at info with the peer.
 class TlsHandshake : public LiveSession, public std::enable_shared_from_this<TlsHandshake> {
  public:
-  TlsHandshake(tcp::socket socket, std::shared_ptr<const ListenerContext> context, std::string peer)
-      : stream_(beast::tcp_stream(std::move(socket)), *context->tls),
+  TlsHandshake(TcpSocket socket, std::shared_ptr<const ListenerContext> context, std::string peer)
+      : stream_(TcpStream(std::move(socket)), *context->tls),
         context_(std::move(context)),
         peer_(std::move(peer)) {}
   ~TlsHandshake() override { context_->registry->remove(this); }
@@ -198,8 +198,8 @@ template <class Protocol>
 class BasicListener : public Listener,
                       public std::enable_shared_from_this<BasicListener<Protocol>> {
  public:
-  using Acceptor = typename Protocol::acceptor;
-  using Socket = typename Protocol::socket;
+  using Acceptor = asio::basic_socket_acceptor<Protocol, Executor>;
+  using Socket = asio::basic_stream_socket<Protocol, Executor>;
   static constexpr bool kUnix = std::is_same_v<Protocol, unix_socket>;
 
   BasicListener(asio::io_context& io, std::shared_ptr<const ListenerContext> context)
@@ -354,7 +354,7 @@ class BasicListener : public Listener,
   asio::io_context& io_;
   std::shared_ptr<const ListenerContext> context_;
   Acceptor acceptor_;
-  asio::steady_timer retry_timer_;
+  Timer retry_timer_;
   std::string bound_;
   bool stopped_ = false;
   bool created_file_ = false;  // our bind() created the socket file; stop() removes it

@@ -12,8 +12,12 @@
 #include <cstddef>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 namespace junction::transport {
 
@@ -21,6 +25,16 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
+
+// Every socket, stream and timer is bound to the io_context's own executor type rather than
+// Asio's type-erased any_io_executor: 48 bytes less per socket and per timer, and completion
+// handlers dispatched without the type-erased indirection (docs/performance.md).
+using Executor = asio::io_context::executor_type;
+using TcpSocket = asio::basic_stream_socket<tcp, Executor>;
+using UnixSocket = asio::basic_stream_socket<asio::local::stream_protocol, Executor>;
+using TcpStream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
 
 // Time allowed to receive one whole HTTP request (header and body).
 inline constexpr std::chrono::seconds kHttpReadTimeout{30};

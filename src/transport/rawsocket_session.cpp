@@ -477,8 +477,8 @@ void RawSocketSession<Stream>::close_socket() {
   lowest_socket(stream_).close(ignored);
 }
 
-template class RawSocketSession<tcp::socket>;
-template class RawSocketSession<asio::local::stream_protocol::socket>;
+template class RawSocketSession<TcpSocket>;
+template class RawSocketSession<UnixSocket>;
 template class RawSocketSession<TlsStream>;
 
 }  // namespace junction::transport

@@ -35,8 +35,8 @@ inline constexpr std::chrono::seconds kRawSocketHandshakeTimeout{10};
 // destroy the reply before the peer reads it.
 inline constexpr std::chrono::seconds kRawSocketLingerTimeout{2};
 
-// Explicitly instantiated in rawsocket_session.cpp for tcp::socket,
-// asio::local::stream_protocol::socket and TlsStream (handshake already done).
+// Explicitly instantiated in rawsocket_session.cpp for TcpSocket,
+// UnixSocket and TlsStream (handshake already done).
 template <class Stream>
 class RawSocketSession : public LiveSession,
                          public router::Peer,
@@ -99,7 +99,7 @@ class RawSocketSession : public LiveSession,
   router::TransportInfo transport_info_;
   std::string abort_reason_;
   beast::flat_buffer read_buffer_;
-  asio::steady_timer timer_;
+  Timer timer_;
   std::uint64_t timer_generation_ = 0;
 
   const wamp::Codec* codec_ = nullptr;

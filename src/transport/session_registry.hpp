@@ -50,7 +50,7 @@ class SessionRegistry : public std::enable_shared_from_this<SessionRegistry> {
   std::vector<std::shared_ptr<LiveSession>> snapshot() const;
 
   std::unordered_map<LiveSession*, std::weak_ptr<LiveSession>> sessions_;
-  asio::steady_timer grace_timer_;
+  Timer grace_timer_;
   bool grace_armed_ = false;
   bool stopping_ = false;
   bool detached_ = false;

@@ -24,7 +24,7 @@ namespace junction::transport {
 
 // Every TLS connection, whatever it serves (HTTP, WebSocket, RawSocket): Beast's SSL stream over
 // a tcp_stream (whose timeouts bound the TLS handshake).
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using TlsStream = beast::ssl_stream<TcpStream>;
 
 template <class Stream>
 inline constexpr bool kIsTlsStream = std::is_same_v<Stream, TlsStream>;
@@ -63,7 +63,7 @@ router::TransportInfo transport_info_of(Stream& stream) {
   return info;
 }
 
-// The OS socket under any stream we use (tcp::socket, a Unix socket, tcp_stream, TlsStream).
+// The OS socket under any stream we use (TcpSocket, a Unix socket, tcp_stream, TlsStream).
 template <class Stream>
 auto& lowest_socket(Stream& stream) {
   auto& lowest = beast::get_lowest_layer(stream);

@@ -741,7 +741,7 @@ void WebSocketSession<Stream>::close_socket() {
   }
 }
 
-template class WebSocketSession<tcp::socket>;
+template class WebSocketSession<TcpSocket>;
 template class WebSocketSession<TlsStream>;
 
 }  // namespace junction::transport

@@ -40,7 +40,7 @@ namespace junction::transport {
 // The stream a WebSocket session runs on, given the HTTP session's: a plain socket (the
 // tcp_stream's timeouts are not needed any more) or the same TLS stream.
 template <class HttpStream>
-using WebSocketStreamFor = std::conditional_t<kIsTlsStream<HttpStream>, TlsStream, tcp::socket>;
+using WebSocketStreamFor = std::conditional_t<kIsTlsStream<HttpStream>, TlsStream, TcpSocket>;
 
 // What the HTTP session negotiated, handed to the WebSocket session with the socket.
 struct WebSocketUpgrade {
@@ -51,7 +51,7 @@ struct WebSocketUpgrade {
   std::chrono::steady_clock::time_point deadline;  // for writing the 101 (open_handshake_timeout)
 };
 
-// Explicitly instantiated in websocket_session.cpp for tcp::socket and TlsStream.
+// Explicitly instantiated in websocket_session.cpp for TcpSocket and TlsStream.
 template <class Stream>
 class WebSocketSession : public LiveSession,
                          public router::Peer,
@@ -185,7 +185,7 @@ class WebSocketSession : public LiveSession,
   bool writing_ = false;          // an asynchronous write is in flight
   bool write_scheduled_ = false;
 
-  asio::steady_timer timer_;
+  Timer timer_;
   std::uint64_t timer_generation_ = 0;
   using clock = std::chrono::steady_clock;
   clock::time_point deadline_{};  // 101 write or close handshake deadline, when set
