@@ -78,13 +78,12 @@ std::string join(const std::vector<std::string>& items) {
 
 template <class Stream>
 HttpSession<Stream>::HttpSession(Stream stream, std::shared_ptr<const ListenerContext> context,
-                                 beast::flat_buffer initial)
-    : stream_(std::move(stream)), context_(std::move(context)), buffer_(std::move(initial)) {
-  error_code ec;
-  const auto remote = socket().remote_endpoint(ec);
-  description_ = std::string(kIsTlsStream<Stream> ? "https " : "http ") +
-                 (ec ? std::string("(unknown peer)") : format_endpoint(remote));
-}
+                                 std::string peer, beast::flat_buffer initial)
+    : stream_(std::move(stream)),
+      context_(std::move(context)),
+      peer_(std::move(peer)),
+      description_(std::string(kIsTlsStream<Stream> ? "https " : "http ") + peer_),
+      buffer_(std::move(initial)) {}
 
 template <class Stream>
 HttpSession<Stream>::~HttpSession() {
@@ -284,10 +283,8 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
   // The socket is the WebSocket session's from here on: no HTTP deadline follows it.
   upgraded_ = true;
   beast::get_lowest_layer(stream_).expires_never();
-  error_code ec;
-  const auto remote = socket().remote_endpoint(ec);
-  std::string description = std::string(kIsTlsStream<Stream> ? "websocket (TLS) " : "websocket ") +
-                            (ec ? std::string("(unknown peer)") : format_endpoint(remote));
+  std::string description =
+      std::string(kIsTlsStream<Stream> ? "websocket (TLS) " : "websocket ") + peer_;
   std::shared_ptr<WebSocketSession<WebSocketStreamFor<Stream>>> session;
   if constexpr (kIsTlsStream<Stream>) {
     session = std::make_shared<WebSocketSession<TlsStream>>(

@@ -31,8 +31,9 @@ namespace junction::transport {
 template <class Stream>
 class HttpSession : public LiveSession, public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  // `initial`: bytes already read from the socket (a universal listener's protocol detection).
-  HttpSession(Stream stream, std::shared_ptr<const ListenerContext> context,
+  // `peer`: the remote address as the listener wrote it. `initial`: bytes already read from the
+  // socket (a universal listener's protocol detection).
+  HttpSession(Stream stream, std::shared_ptr<const ListenerContext> context, std::string peer,
               beast::flat_buffer initial = {});
   ~HttpSession() override;
 
@@ -69,6 +70,7 @@ class HttpSession : public LiveSession, public std::enable_shared_from_this<Http
 
   Stream stream_;
   std::shared_ptr<const ListenerContext> context_;
+  std::string peer_;         // "127.0.0.1:50122"
   std::string description_;  // "http 127.0.0.1:50122"
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;

@@ -34,13 +34,15 @@ constexpr std::size_t kDetectRead = 4096;
 
 template <class Socket>
 void start_http(Socket socket, const std::shared_ptr<const ListenerContext>& context,
-                beast::flat_buffer initial) {
+                std::string peer, beast::flat_buffer initial) {
   if constexpr (std::is_same_v<Socket, TcpSocket>) {
-    std::make_shared<HttpSession<TcpStream>>(TcpStream(std::move(socket)), context,
+    std::make_shared<HttpSession<TcpStream>>(TcpStream(std::move(socket)), context, std::move(peer),
                                              std::move(initial))
         ->run();
   } else if constexpr (kIsTlsStream<Socket>) {
-    std::make_shared<HttpSession<TlsStream>>(std::move(socket), context, std::move(initial))->run();
+    std::make_shared<HttpSession<TlsStream>>(std::move(socket), context, std::move(peer),
+                                             std::move(initial))
+        ->run();
   } else {
     // Listener::start() refuses HTTP on anything but TCP; never reached.
     JLOG(error, "transport") << context->config.name << ": HTTP is only served over TCP";
@@ -101,7 +103,7 @@ class ProtocolDetector : public LiveSession,
                                                    std::move(buffer_))
             ->run();
       } else {
-        start_http(std::move(socket_), context_, std::move(buffer_));
+        start_http(std::move(socket_), context_, std::move(peer_), std::move(buffer_));
       }
     } catch (const std::exception& e) {
       JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
@@ -125,7 +127,7 @@ void start_connection(Socket socket, const std::shared_ptr<const ListenerContext
   } else if (context->serves_rawsocket()) {
     std::make_shared<RawSocketSession<Socket>>(std::move(socket), context, std::move(peer))->run();
   } else {
-    start_http(std::move(socket), context, {});
+    start_http(std::move(socket), context, std::move(peer), {});
   }
 }
 

@@ -9,6 +9,7 @@
 #include "transport/websocket_session.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <exception>
 #include <limits>
@@ -16,6 +17,9 @@
 #include <span>
 #include <string_view>
 #include <utility>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -51,6 +55,47 @@ std::string random_ping_payload(std::size_t size) {
   for (auto& c : payload)
     c = static_cast<char>(byte(engine));
   return payload;
+}
+
+// The plain-TCP hot path talks to the socket directly: a non-blocking recv/sendmsg without
+// Asio's blocking-mode bookkeeping (which would cost an extra ioctl per connection).
+std::size_t receive_now(int fd, char* buffer, std::size_t size, error_code& ec) {
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer, size, MSG_DONTWAIT);
+    if (n > 0) return static_cast<std::size_t>(n);
+    if (n == 0) {
+      ec = asio::error::eof;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      ec = asio::error::would_block;
+    } else {
+      ec = error_code(errno, boost::system::system_category());
+    }
+    return 0;
+  }
+}
+
+std::size_t send_now(int fd, const asio::const_buffer* buffers, std::size_t count, error_code& ec) {
+  constexpr std::size_t kMaxIov = 256;  // well below IOV_MAX
+  iovec iov[kMaxIov];
+  const std::size_t n_iov = std::min(count, kMaxIov);
+  for (std::size_t i = 0; i < n_iov; ++i) {
+    iov[i].iov_base = const_cast<void*>(buffers[i].data());
+    iov[i].iov_len = buffers[i].size();
+  }
+  msghdr message{};
+  message.msg_iov = iov;
+  message.msg_iovlen = n_iov;
+  for (;;) {
+    const ssize_t n = ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    ec = errno == EAGAIN || errno == EWOULDBLOCK
+             ? error_code(asio::error::would_block)
+             : error_code(errno, boost::system::system_category());
+    return 0;
+  }
 }
 
 std::string quoted_reason(std::string_view reason) {
@@ -133,11 +178,6 @@ WebSocketSession<Stream>::~WebSocketSession() {
 template <class Stream>
 void WebSocketSession<Stream>::run() {
   context_->registry->add(this->shared_from_this());
-  if constexpr (!kIsTlsStream<Stream>) {
-    // Reads and direct writes below must return would_block instead of waiting.
-    error_code ignored;
-    stream_.non_blocking(true, ignored);
-  }
   if (options_.open_handshake_timeout.count() > 0) arm_timer(deadline_);
   schedule_write();  // the 101 response
 }
@@ -194,7 +234,7 @@ void WebSocketSession<Stream>::on_readable(error_code ec) {
     if (input_.size == 0) {
       char* buffer = shared_read_buffer();
       asked = kSharedReadSize;
-      got = stream_.read_some(asio::buffer(buffer, asked), ec);
+      got = receive_now(stream_.native_handle(), buffer, asked, ec);
       if (!ec) {
         last_heard_ = clock::now();
         const std::size_t used = process(buffer, got);
@@ -209,7 +249,7 @@ void WebSocketSession<Stream>::on_readable(error_code ec) {
       asked = std::max(kOwnReadSize, frame_wanted_ > input_.size ? frame_wanted_ - input_.size : 0);
       input_.reserve_more(asked);
       asked = input_.capacity - input_.size;
-      got = stream_.read_some(asio::buffer(input_.data.get() + input_.size, asked), ec);
+      got = receive_now(stream_.native_handle(), input_.data.get() + input_.size, asked, ec);
       if (!ec) {
         last_heard_ = clock::now();
         input_.size += got;
@@ -218,7 +258,7 @@ void WebSocketSession<Stream>::on_readable(error_code ec) {
         if (input_.size == 0) input_.release();
       }
     }
-    if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_readable();
+    if (ec == asio::error::would_block) return wait_readable();
     if (ec) return on_read_error(ec);
     if (got == asked) {
       // Maybe more is waiting: read again after the other ready handlers had their turn.
@@ -544,9 +584,8 @@ void WebSocketSession<Stream>::write_plain() {
   // only for what it does not take.
   error_code ec;
   while (gather_first_ < gather_.size()) {
-    const std::span<const asio::const_buffer> rest(gather_.data() + gather_first_,
-                                                   gather_.size() - gather_first_);
-    std::size_t n = stream_.write_some(rest, ec);
+    std::size_t n = send_now(lowest_socket(stream_).native_handle(), gather_.data() + gather_first_,
+                             gather_.size() - gather_first_, ec);
     if (ec) break;
     while (n != 0 && gather_first_ < gather_.size()) {
       auto& buffer = gather_[gather_first_];
@@ -560,7 +599,7 @@ void WebSocketSession<Stream>::write_plain() {
     }
   }
   if (!ec) return written();
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+  if (ec == asio::error::would_block) {
     writing_ = true;
     asio::async_write(stream_,
                       std::span<const asio::const_buffer>(gather_.data() + gather_first_,
@@ -730,15 +769,13 @@ void WebSocketSession<Stream>::detach() {
 template <class Stream>
 void WebSocketSession<Stream>::close_socket() {
   // Cancels every pending operation on the stream; their handlers run with errors. After a
-  // completed close handshake the server closes TCP first (RFC 6455 §7.1.1).
+  // completed close handshake the server closes TCP first (RFC 6455 §7.1.1); close() sends the
+  // FIN, a shutdown() before it would only cost a system call.
   ++timer_generation_;
   timer_.cancel();
   error_code ignored;
   auto& socket = lowest_socket(stream_);
-  if (socket.is_open()) {
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
-    socket.close(ignored);
-  }
+  if (socket.is_open()) socket.close(ignored);
 }
 
 template class WebSocketSession<TcpSocket>;
