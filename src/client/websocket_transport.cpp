@@ -1,6 +1,8 @@
 // client/websocket_transport: the client side of RFC 6455 for WAMP: HTTP upgrade with
 // subprotocol negotiation, masked frame writer with batched writes, frame parser, ping/pong and
-// the close handshake.
+// the close handshake. Frame headers, masking, close payloads and the accept key are
+// src/websocket's (shared with the router); this file keeps the client's own rules: message
+// sequencing, the size limit, and what to do with each frame.
 #include "client/websocket_transport.hpp"
 
 #include <cstring>
@@ -10,22 +12,26 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/detail/base64.hpp>
-#include <boost/beast/core/detail/sha1.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
 #include "client/error.hpp"
+#include "websocket/frame.hpp"
 
 namespace junction::client {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+namespace ws = junction::websocket;
+using ws::Opcode;
 
 namespace {
 
-constexpr unsigned kContinuation = 0x0, kText = 0x1, kBinary = 0x2, kClose = 0x8, kPing = 0x9,
-                   kPong = 0xA;
+constexpr unsigned op(Opcode opcode) {
+  return static_cast<unsigned>(opcode);
+}
+
 // The read buffer starts small (many idle sessions stay cheap) and doubles, up to kMaxReadChunk,
 // whenever a read fills it (busy sessions then read in big batches).
 constexpr std::size_t kReadChunk = 8 * 1024;
@@ -38,56 +44,11 @@ std::string base64(const void* data, std::size_t size) {
   return out;
 }
 
-std::string accept_key(const std::string& key) {
-  namespace sha = boost::beast::detail;
-  sha::sha1_context ctx;
-  sha::init(ctx);
-  const std::string input = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  sha::update(ctx, input.data(), input.size());
-  unsigned char digest[sha::sha1_context::digest_size];
-  sha::finish(ctx, digest);
-  return base64(digest, sizeof digest);
-}
-
-bool header_has_token(std::string_view value, std::string_view token) {
-  std::size_t pos = 0;
-  while (pos <= value.size()) {
-    std::size_t end = value.find(',', pos);
-    if (end == std::string_view::npos) end = value.size();
-    std::string_view item = value.substr(pos, end - pos);
-    while (!item.empty() && item.front() == ' ')
-      item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ')
-      item.remove_suffix(1);
-    if (item.size() == token.size() &&
-        std::equal(item.begin(), item.end(), token.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-      return true;
-    pos = end + 1;
-  }
-  return false;
-}
-
 std::uint64_t next_random(std::uint64_t& state) {  // xorshift64*
   state ^= state >> 12;
   state ^= state << 25;
   state ^= state >> 27;
   return state * 0x2545F4914F6CDD1DULL;
-}
-
-// XORs `size` bytes at `data` with the 4-byte `key`, eight bytes at a time where possible.
-void apply_mask(char* data, std::size_t size, std::uint32_t key) {
-  const std::uint64_t key8 = (std::uint64_t{key} << 32) | key;
-  std::size_t i = 0;
-  for (; i + 8 <= size; i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, data + i, 8);
-    word ^= key8;
-    std::memcpy(data + i, &word, 8);
-  }
-  const auto* k = reinterpret_cast<const unsigned char*>(&key);
-  for (; i < size; ++i)
-    data[i] = static_cast<char>(data[i] ^ k[i % 4]);
 }
 
 [[noreturn]] void fail_connect(std::string why) {
@@ -140,8 +101,8 @@ asio::awaitable<std::shared_ptr<Transport>> WebSocketTransport::connect(
       fail_connect("WebSocket upgrade to " + where + url.target + " refused: HTTP " +
                    std::to_string(res.result_int()) + " " + std::string(res.reason()));
     }
-    if (!header_has_token(res[http::field::upgrade], "websocket") ||
-        res[http::field::sec_websocket_accept] != accept_key(key)) {
+    if (!ws::header_has_token(res[http::field::upgrade], "websocket") ||
+        res[http::field::sec_websocket_accept] != ws::accept_key(key)) {
       fail_connect("bad WebSocket upgrade response from " + where);
     }
     if (res[http::field::sec_websocket_protocol] != codec.subprotocol()) {
@@ -227,42 +188,29 @@ bool WebSocketTransport::parse_frames() {
   } release{active_handler_};
 
   while (!finished_) {
-    const auto* p = reinterpret_cast<const unsigned char*>(in_.get() + in_begin_);
     const std::size_t avail = in_end_ - in_begin_;
-    if (avail < 2) break;
-    const bool fin = p[0] & 0x80;
-    const unsigned opcode = p[0] & 0x0F;
-    const bool masked = p[1] & 0x80;
-    std::uint64_t len = p[1] & 0x7F;
-    std::size_t header = 2;
-    if (len == 126) {
-      if (avail < 4) break;
-      len = (std::uint64_t{p[2]} << 8) | p[3];
-      header = 4;
-    } else if (len == 127) {
-      if (avail < 10) break;
-      len = 0;
-      for (int i = 0; i < 8; ++i)
-        len = (len << 8) | p[2 + i];
-      header = 10;
-    }
-    if (masked) header += 4;
-    if ((p[0] & 0x70) != 0) {
-      queue_close(1002, "reserved bits set");
-      finish("protocol error from the router: reserved bits set");
+    // RSV1 is never allowed: we offer no extensions.
+    const ws::HeaderParse parsed =
+        ws::parse_frame_header(std::string_view(in_.get() + in_begin_, avail), false);
+    if (parsed.status == ws::ParseStatus::need_more) break;
+    if (parsed.status == ws::ParseStatus::error) {
+      queue_close(ws::close_code::protocol_error, parsed.error);
+      finish("protocol error from the router: " + std::string(parsed.error));
       return false;
     }
-    const bool control = opcode >= 0x8;
-    if ((control && (len > 125 || !fin)) ||
-        (opcode != kContinuation && opcode != kText && opcode != kBinary && !control) ||
-        (opcode == kContinuation && !fragmented_) ||
-        ((opcode == kText || opcode == kBinary) && fragmented_)) {
-      queue_close(1002, "bad frame");
+    const ws::FrameHeader& frame = parsed.header;
+    const Opcode opcode = frame.opcode;
+    const std::uint64_t len = frame.payload_length;
+    const std::size_t header = frame.header_size;
+    if ((opcode == Opcode::continuation && !fragmented_) ||
+        ((opcode == Opcode::text || opcode == Opcode::binary) && fragmented_)) {
+      queue_close(ws::close_code::protocol_error, "bad frame");
       finish("protocol error from the router: bad WebSocket frame");
       return false;
     }
-    if (!control && len + (opcode == kContinuation ? fragments_.size() : 0) > max_message_size_) {
-      queue_close(1009, "message too big");
+    if (!ws::is_control(opcode) &&
+        len + (opcode == Opcode::continuation ? fragments_.size() : 0) > max_message_size_) {
+      queue_close(ws::close_code::too_big, "message too big");
       finish("router sent a message larger than max_message_size");
       return false;
     }
@@ -277,28 +225,35 @@ bool WebSocketTransport::parse_frames() {
       break;
     }
     char* payload = in_.get() + in_begin_ + header;
-    if (masked) {
-      std::uint32_t key;
-      std::memcpy(&key, payload - 4, 4);
-      apply_mask(payload, len, key);
-    }
+    // Servers must not mask; a router that does anyway is still understood.
+    if (frame.masked) ws::apply_mask(payload, len, frame.mask_key);
     const std::string_view data(payload, len);
     in_begin_ += header + len;
+    const bool fin = frame.fin;
 
     switch (opcode) {
-      case kPing:
-        queue_frame(kPong, data);
+      case Opcode::ping:
+        queue_frame(op(Opcode::pong), data);
         break;
-      case kPong:
+      case Opcode::pong:
         break;
-      case kClose: {
+      case Opcode::close: {
         close_received_ = true;
-        unsigned code = data.size() >= 2 ? (static_cast<unsigned char>(data[0]) << 8) |
-                                               static_cast<unsigned char>(data[1])
-                                         : 1005;
-        close_reason_ = "closed by the router (" + std::to_string(code) +
-                        (data.size() > 2 ? " " + std::string(data.substr(2)) : "") + ")";
-        if (!close_sent_) queue_close(code == 1005 ? 1000 : code, {});
+        const auto close = ws::parse_close_payload(data);
+        if (!close) {
+          // A code that may not be sent, a 1-byte body or a reason that is not UTF-8.
+          close_reason_ = "closed by the router (invalid close frame)";
+          if (!close_sent_) queue_close(ws::close_code::protocol_error, {});
+        } else {
+          close_reason_ = "closed by the router (" + std::to_string(close->code) +
+                          (close->reason.empty() ? "" : " " + std::string(close->reason)) + ")";
+          // Echo the router's code; "no code" is answered with a normal close.
+          if (!close_sent_) {
+            queue_close(
+                close->code == ws::close_code::no_status ? ws::close_code::normal : close->code,
+                {});
+          }
+        }
         if (!write_in_flight_) {
           boost::system::error_code ignored;
           socket_.shutdown(tcp::socket::shutdown_send, ignored);
@@ -307,12 +262,12 @@ bool WebSocketTransport::parse_frames() {
       }
       default:
         if (!fin) {
-          if (opcode != kContinuation) {
+          if (opcode != Opcode::continuation) {
             fragmented_ = true;
             fragments_.clear();
           }
           fragments_.append(data);
-        } else if (opcode == kContinuation) {
+        } else if (opcode == Opcode::continuation) {
           fragments_.append(data);
           fragmented_ = false;
           if (active_handler_ && !close_received_) active_handler_->on_message(fragments_);
@@ -326,42 +281,24 @@ bool WebSocketTransport::parse_frames() {
 
 void WebSocketTransport::queue_frame(unsigned opcode, std::string_view payload) {
   if (finished_ || close_sent_) return;
-  const std::size_t len = payload.size();
-  unsigned char header[14];
-  std::size_t n = 0;
-  header[n++] = static_cast<unsigned char>(0x80 | opcode);
-  if (len < 126) {
-    header[n++] = static_cast<unsigned char>(0x80 | len);
-  } else if (len <= 0xFFFF) {
-    header[n++] = 0x80 | 126;
-    header[n++] = static_cast<unsigned char>(len >> 8);
-    header[n++] = static_cast<unsigned char>(len);
-  } else {
-    header[n++] = 0x80 | 127;
-    for (int i = 7; i >= 0; --i)
-      header[n++] = static_cast<unsigned char>(len >> (8 * i));
-  }
   const auto key = static_cast<std::uint32_t>(next_random(mask_state_));
-  std::memcpy(header + n, &key, 4);
-  n += 4;
-  pending_.append(reinterpret_cast<const char*>(header), n);
+  std::array<std::uint8_t, ws::kMaxHeaderSize> header;
+  const std::size_t n =
+      ws::write_frame_header(header, static_cast<Opcode>(opcode), payload.size(), true, false, key);
+  pending_.append(reinterpret_cast<const char*>(header.data()), n);
   const std::size_t at = pending_.size();
   pending_.append(payload);
-  apply_mask(pending_.data() + at, len, key);
+  ws::apply_mask(pending_.data() + at, payload.size(), key);
   if (!write_in_flight_) flush();
 }
 
 void WebSocketTransport::send(std::string_view message) {
-  queue_frame(codec_.binary_frames() ? kBinary : kText, message);
+  queue_frame(op(codec_.binary_frames() ? Opcode::binary : Opcode::text), message);
 }
 
 void WebSocketTransport::queue_close(unsigned code, std::string_view reason) {
   if (close_sent_ || finished_) return;
-  std::string body;
-  body.push_back(static_cast<char>(code >> 8));
-  body.push_back(static_cast<char>(code & 0xFF));
-  body.append(reason.substr(0, 123));
-  queue_frame(kClose, body);
+  queue_frame(op(Opcode::close), ws::make_close_payload(static_cast<std::uint16_t>(code), reason));
   close_sent_ = true;
 }
 
@@ -389,7 +326,7 @@ void WebSocketTransport::flush() {
 
 void WebSocketTransport::close() {
   if (finished_ || close_sent_) return;
-  queue_close(1000, {});
+  queue_close(ws::close_code::normal, {});
   close_timer_.expires_after(kCloseTimeout);
   close_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->finish("closed (the router did not answer the close handshake)");

@@ -1,8 +1,9 @@
 // client/websocket_transport: WAMP over WebSocket, client side. The HTTP upgrade is done with
-// Beast's HTTP parser; the frames are our own (RFC 6455): every queued message is masked straight
-// into one outgoing buffer, and everything queued while a write is in flight leaves in the next
-// single write — many WAMP messages per system call. Reads parse every complete frame in the
-// buffer before reading again; unfragmented messages are handed over without a copy.
+// Beast's HTTP parser; the frames are our own (RFC 6455, src/websocket, shared with the router):
+// every queued message is masked straight into one outgoing buffer, and everything queued while a
+// write is in flight leaves in the next single write — many WAMP messages per system call. Reads
+// parse every complete frame in the buffer before reading again; unfragmented messages are handed
+// over without a copy.
 #pragma once
 
 #include <chrono>
