@@ -1,7 +1,9 @@
 """Harness for Junction's end-to-end tests with Autobahn|Python (run with /usr/bin/python3).
 
 Starts a live `junction` on 127.0.0.1 with a port picked at run time, from a Crossbar-format
-config written into a temporary directory, and connects Autobahn|Python sessions to it.
+config written into a temporary directory, and connects Autobahn|Python sessions to it. For raw
+WebSocket work, RawWebSocket is a client on a bare socket that sends exactly the bytes it is
+given (ws_frame() builds any client frame, every bit chosen by the caller).
 
 Usage in a test module:
 
@@ -16,12 +18,16 @@ after a failure); every wait has a timeout; on failure the router's stderr is pr
 
 import asyncio
 import atexit
+import base64
 import collections
+import hashlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -234,6 +240,187 @@ class RouterProcess:
 def _kill_all():
     for r in _all_routers:
         r.kill()
+
+
+# -- raw WebSocket (RFC 6455) on a bare socket -------------------------------------------------
+
+WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # the sample nonce of RFC 6455 §1.3
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+RSV1, RSV2, RSV3 = 4, 2, 1  # the `rsv` bits of ws_frame()
+RAW_WS_TIMEOUT = 8.0
+
+
+def ws_accept(key):
+    """Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 §4.2.2)."""
+    return base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+
+
+def ws_mask(data, key):
+    """`data` XOR the 4-byte masking `key` repeated (RFC 6455 §5.3); fast for megabytes."""
+    n = len(data)
+    if n == 0:
+        return b""
+    keys = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(keys, "big")).to_bytes(n, "big")
+
+
+def ws_frame(opcode, payload=b"", fin=True, rsv=0, mask=True, mask_key=None, length=None,
+             length_bytes=None):
+    """One client frame with every bit as given (RFC 6455 §5.2): `rsv` the reserved bits (RSV1 |
+    RSV2 | RSV3), `mask` False for an unmasked frame, `length` a payload length to announce
+    instead of len(payload), `length_bytes` 0, 2 or 8 to force that length encoding (a
+    non-minimal one included)."""
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    n = len(payload) if length is None else length
+    if length_bytes is None:
+        length_bytes = 0 if n < 126 else 2 if n < 65536 else 8
+    head = bytes([(0x80 if fin else 0) | (rsv & 7) << 4 | (opcode & 0x0F)])
+    m = 0x80 if mask else 0
+    if length_bytes == 0:
+        head += bytes([m | n])
+    elif length_bytes == 2:
+        head += bytes([m | 126]) + struct.pack("!H", n)
+    else:
+        head += bytes([m | 127]) + struct.pack("!Q", n)
+    if not mask:
+        return head + payload
+    key = mask_key if mask_key is not None else os.urandom(4)
+    return head + key + ws_mask(payload, key)
+
+
+ServerFrame = collections.namedtuple("ServerFrame", "fin rsv opcode payload")
+
+
+def close_code_of(frame):
+    """The status code of a close frame (None when its payload is empty)."""
+    return struct.unpack("!H", frame.payload[:2])[0] if len(frame.payload) >= 2 else None
+
+
+class RawWebSocket:
+    """A WebSocket client on a bare socket that sends exactly what it is told: the upgrade
+    request (its key, version, subprotocol and extra headers as given; `after` is sent in the same
+    write, right behind the request) and then frames built by ws_frame() or raw bytes. It reads the
+    response head (and the body of a refusal) and then server frames, never answering pings on
+    its own. `status`, `reason`, `headers` (lower-case names) and `body` describe the response."""
+
+    def __init__(self, host, port, path="/ws", headers=(), protocol="wamp.2.json", key=WS_KEY,
+                 version="13", after=b"", timeout=RAW_WS_TIMEOUT, rcvbuf=None):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            if rcvbuf:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            self.sock.settimeout(timeout)
+            self.sock.connect((host, port))
+            req = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (host, port), "Upgrade: websocket",
+                   "Connection: Upgrade"]
+            if key is not None:
+                req.append("Sec-WebSocket-Key: " + key)
+            if version is not None:
+                req.append("Sec-WebSocket-Version: " + version)
+            if protocol:
+                req.append("Sec-WebSocket-Protocol: " + protocol)
+            req.extend(headers)
+            self.sock.sendall(("\r\n".join(req) + "\r\n\r\n").encode() + after)
+            self.buf = b""
+            while b"\r\n\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed before the response head: %r" % self.buf)
+                self.buf += chunk
+            head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            parts = lines[0].split(" ", 2)
+            self.status = int(parts[1])
+            self.reason = parts[2] if len(parts) > 2 else ""
+            self.headers = {}
+            for line in lines[1:]:
+                k, _, v = line.partition(":")
+                k, v = k.strip().lower(), v.strip()
+                self.headers[k] = self.headers[k] + ", " + v if k in self.headers else v
+            self.body = b""
+            if self.status != 101 and "content-length" in self.headers:
+                self.body = self._need(int(self.headers["content-length"]))
+        except BaseException:
+            self.sock.close()
+            raise
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(max(65536, n - len(self.buf)))
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def send(self, data):
+        """Raw bytes, as they are."""
+        self.sock.sendall(data)
+
+    def send_frame(self, opcode, payload=b"", **kwargs):
+        """One frame: ws_frame(opcode, payload, **kwargs)."""
+        self.sock.sendall(ws_frame(opcode, payload, **kwargs))
+
+    def read_frame(self):
+        """The next server frame as a ServerFrame; EOFError when the server closed TCP (a reset
+        is a ConnectionError). Server frames must not be masked (RFC 6455 §5.1)."""
+        b0, b1 = self._need(2)
+        if b1 & 0x80:
+            raise AssertionError("the server sent a masked frame (RFC 6455 §5.1)")
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self._need(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self._need(8))[0]
+        return ServerFrame(bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0x0F, self._need(n))
+
+    def read_until_close(self):
+        """Every frame up to the server's close frame: (frames before it, the close frame), the
+        close frame None when TCP ended without one."""
+        frames = []
+        while True:
+            try:
+                frame = self.read_frame()
+            except (EOFError, ConnectionError):
+                return frames, None
+            if frame.opcode == OP_CLOSE:
+                return frames, frame
+            frames.append(frame)
+
+    def wait_closed(self, timeout):
+        """Seconds until the server closes TCP (what it still sends is read and dropped), or
+        None when it is still open after `timeout` seconds."""
+        return wait_closed(self.sock, timeout)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def wait_closed(sock, timeout):
+    """Seconds until the peer closes `sock` (reading and discarding), or None on timeout."""
+    start = time.monotonic()
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(65536):
+            if time.monotonic() - start > timeout:
+                return None
+    except socket.timeout:
+        return None
+    except ConnectionError:
+        pass
+    return time.monotonic() - start
 
 
 # -- Autobahn|Python sessions ------------------------------------------------------------------

@@ -6,7 +6,6 @@ import asyncio
 import http.client
 import json
 import os
-import socket
 import struct
 import sys
 
@@ -14,7 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import websocket  # noqa: E402  (Debian python3-websocket)
 
-from junction_harness import MAX_MESSAGE_SIZE, JunctionTestCase, main, within  # noqa: E402
+from junction_harness import (  # noqa: E402
+    MAX_MESSAGE_SIZE, JunctionTestCase, RawWebSocket, main, within)
 
 RAW_TIMEOUT = 5.0
 HELLO = [1, "realm1", {"roles": {"caller": {}, "callee": {}, "publisher": {}, "subscriber": {}}}]
@@ -86,26 +86,8 @@ class RawWamp:
 
 def http_upgrade_status(host, port, path="/ws", protocols=None):
     """Sends a WebSocket upgrade request on a raw socket; returns (status, headers dict)."""
-    req = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (host, port), "Upgrade: websocket",
-           "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-           "Sec-WebSocket-Version: 13"]
-    if protocols is not None:
-        req.append("Sec-WebSocket-Protocol: %s" % protocols)
-    with socket.create_connection((host, port), timeout=RAW_TIMEOUT) as s:
-        s.sendall(("\r\n".join(req) + "\r\n\r\n").encode())
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            buf += chunk
-    head = buf.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-    status = int(head[0].split()[1])
-    headers = {}
-    for line in head[1:]:
-        k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    return status, headers
+    with RawWebSocket(host, port, path, protocol=protocols, timeout=RAW_TIMEOUT) as ws:
+        return ws.status, ws.headers
 
 
 class RobustnessTest(JunctionTestCase):

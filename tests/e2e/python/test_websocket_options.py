@@ -8,7 +8,6 @@ import asyncio
 import http.client
 import os
 import socket
-import struct
 import sys
 import time
 
@@ -23,11 +22,11 @@ from autobahn.wamp.types import ComponentConfig  # noqa: E402
 from autobahn.websocket.compress import (  # noqa: E402
     PerMessageDeflateOffer, PerMessageDeflateResponse, PerMessageDeflateResponseAccept)
 
-from junction_harness import REALM, Client, JunctionTestCase, default_config, main, within  # noqa: E402
+from junction_harness import (  # noqa: E402
+    OP_CLOSE, OP_PING, OP_PONG, REALM, Client, JunctionTestCase, RawWebSocket, default_config, main,
+    wait_closed, within)
 
 RAW_TIMEOUT = 8.0
-KEY = "dGhlIHNhbXBsZSBub25jZQ=="
-OP_PING, OP_PONG, OP_CLOSE = 0x9, 0xA, 0x8
 
 
 def web_config(paths):
@@ -51,77 +50,6 @@ def websocket_transport_config(options):
 
 def ws_path(options):
     return {"type": "websocket", "serializers": ["json"], "options": options}
-
-
-class RawWs:
-    """A WebSocket client on a bare socket: sends the upgrade request it is told to, reads the
-    response head, then reads server frames (never answering pings unless asked)."""
-
-    def __init__(self, host, port, path="/ws", headers=(), protocol="wamp.2.json"):
-        self.sock = socket.create_connection((host, port), timeout=RAW_TIMEOUT)
-        req = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (host, port), "Upgrade: websocket",
-               "Connection: Upgrade", "Sec-WebSocket-Key: " + KEY, "Sec-WebSocket-Version: 13"]
-        if protocol:
-            req.append("Sec-WebSocket-Protocol: " + protocol)
-        req.extend(headers)
-        self.sock.sendall(("\r\n".join(req) + "\r\n\r\n").encode())
-        self.buf = b""
-        while b"\r\n\r\n" not in self.buf:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("closed before the response head: %r" % self.buf)
-            self.buf += chunk
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
-        self.status = int(lines[0].split()[1])
-        self.headers = {}
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            self.headers[k.strip().lower()] = v.strip()
-
-    def _need(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("connection closed")
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def read_frame(self):
-        """(opcode, payload) of the next server frame; EOFError when the server closed TCP."""
-        b0, b1 = self._need(2)
-        n = b1 & 0x7F
-        if n == 126:
-            n = struct.unpack("!H", self._need(2))[0]
-        elif n == 127:
-            n = struct.unpack("!Q", self._need(8))[0]
-        return b0 & 0x0F, self._need(n)
-
-    def send_frame(self, opcode, payload=b""):
-        mask = os.urandom(4)
-        head = bytes([0x80 | opcode, 0x80 | len(payload)])  # small payloads only
-        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-
-def wait_closed(sock, timeout):
-    """Seconds until the peer closes `sock` (reading and discarding), or None on timeout."""
-    start = time.monotonic()
-    sock.settimeout(timeout)
-    try:
-        while sock.recv(4096):
-            pass
-    except socket.timeout:
-        return None
-    except ConnectionError:
-        pass
-    return time.monotonic() - start
 
 
 def http_get(host, port, path, headers=None):
@@ -179,7 +107,7 @@ class CompressionTests(JunctionTestCase):
 
     async def test_negotiated_when_on(self):
         def handshake():
-            ws = RawWs(self.router.host, self.router.port, "/ws",
+            ws = RawWebSocket(self.router.host, self.router.port, "/ws",
                        ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
             ws.close()
             return ws.status, ws.headers
@@ -191,7 +119,7 @@ class CompressionTests(JunctionTestCase):
 
     async def test_not_negotiated_when_off(self):
         def handshake():
-            ws = RawWs(self.router.host, self.router.port, "/plain",
+            ws = RawWebSocket(self.router.host, self.router.port, "/plain",
                        ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
             ws.close()
             return ws.status, ws.headers
@@ -233,13 +161,13 @@ class AutoPingTests(JunctionTestCase):
         router = self.router
 
         def dead_peer():
-            ws = RawWs(router.host, router.port, "/ws")
+            ws = RawWebSocket(router.host, router.port, "/ws")
             assert ws.status == 101, ws.status
             opened = time.monotonic()
             pings = []
             try:
                 while True:
-                    op, data = ws.read_frame()  # never answered
+                    _, _, op, data = ws.read_frame()  # never answered
                     if op == OP_PING:
                         pings.append((time.monotonic() - opened, len(data)))
             except (EOFError, ConnectionError):
@@ -266,12 +194,12 @@ class AutoPingTests(JunctionTestCase):
         router = self.router
 
         def polite_peer():
-            ws = RawWs(router.host, router.port, "/ws")
+            ws = RawWebSocket(router.host, router.port, "/ws")
             assert ws.status == 101, ws.status
             opened = time.monotonic()
             pings = 0
             while time.monotonic() - opened < 3.5:
-                op, data = ws.read_frame()
+                _, _, op, data = ws.read_frame()
                 if op == OP_PING:
                     pings += 1
                     ws.send_frame(OP_PONG, data)
@@ -295,7 +223,7 @@ class OriginTests(JunctionTestCase):
         headers = ["Origin: " + origin] if origin is not None else []
 
         def run():
-            ws = RawWs(self.router.host, self.router.port, path, headers)
+            ws = RawWebSocket(self.router.host, self.router.port, path, headers)
             ws.close()
             return ws.status
 
