@@ -54,6 +54,11 @@ inline constexpr std::chrono::seconds kShutdownGrace{3};
 // Pause before accepting again after an accept error such as EMFILE, instead of spinning.
 inline constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
+// A plain socket's non-blocking recv: bytes read, or 0 with `ec` set (asio::error::eof at the end
+// of the stream, asio::error::would_block when nothing is waiting). The hot paths call the
+// socket directly: no Asio bookkeeping, and no ioctl to switch the socket to non-blocking mode.
+std::size_t receive_now(int fd, char* buffer, std::size_t size, error_code& ec);
+
 // "127.0.0.1:8080" or "[::1]:8080".
 std::string format_endpoint(const tcp::endpoint& endpoint);
 

@@ -1,6 +1,6 @@
 // transport/rawsocket_session: see the header. The chains are
 //   run -> process_input (handshake, then frames) -> do_read -> on_read -> process_input ...
-//   send/pong/reply -> enqueue -> (posted) do_write -> on_write -> do_write ...
+//   send/pong/reply -> enqueue -> (posted) do_write -> FrameWriter -> on_write -> do_write ...
 //     -> (close requested, queue empty) -> start_linger -> (EOF or timer) -> finish
 // One read and at most one (gather) write are outstanding at any time; one timer serves the
 // handshake deadline, auto-ping and the linger after our last bytes.
@@ -180,7 +180,7 @@ void RawSocketSession<Stream>::on_handshake() {
   handshake_done_ = true;
   counted_ = true;
   ++context_->rawsocket_sessions;
-  enqueue(Frame{rawsocket::make_handshake_reply(request.serializer_id, exponent), nullptr});
+  enqueue(rawsocket::make_handshake_reply(request.serializer_id, exponent));
 
   // From now on the timer is the auto-ping timer (or idle).
   last_received_ = std::chrono::steady_clock::now();
@@ -209,7 +209,7 @@ void RawSocketSession<Stream>::refuse(rawsocket::HandshakeError error, const std
                           << "): " << why;
   failed_ = true;
   close_requested_ = true;
-  enqueue(Frame{rawsocket::make_handshake_error(error), nullptr});
+  enqueue(rawsocket::make_handshake_error(error));
 }
 
 template <class Stream>
@@ -238,8 +238,8 @@ void RawSocketSession<Stream>::process_frames() {
         break;
       case rawsocket::FrameType::ping:
         // The spec: answer every PING with exactly one PONG echoing its payload.
-        enqueue(Frame{rawsocket::make_frame_header(rawsocket::FrameType::pong, payload.size()),
-                      std::make_shared<const std::string>(payload)});
+        enqueue(rawsocket::make_frame_header(rawsocket::FrameType::pong, payload.size()),
+                std::make_shared<const std::string>(payload));
         break;
       case rawsocket::FrameType::pong:
         ping_outstanding_ = false;
@@ -281,23 +281,27 @@ void RawSocketSession<Stream>::send(wamp::OutboundPtr message) {
     abort("outgoing message larger than the client accepts");
     return;
   }
-  enqueue(Frame{rawsocket::make_frame_header(rawsocket::FrameType::message, payload->size()),
-                std::move(payload)});
+  const auto header = rawsocket::make_frame_header(rawsocket::FrameType::message, payload->size());
+  enqueue(header, std::move(payload));
 }
 
 template <class Stream>
-void RawSocketSession<Stream>::enqueue(Frame frame) {
+void RawSocketSession<Stream>::enqueue(const rawsocket::Bytes4& header,
+                                       std::shared_ptr<const std::string> payload) {
   if (finished_) return;
-  const std::size_t size = frame.header.size() + (frame.payload ? frame.payload->size() : 0);
-  if (queued_bytes_ != 0 && queued_bytes_ + size > kMaxQueuedBytes) {
-    JLOG(warn, "transport") << description_ << ": peer is not reading, " << (queued_bytes_ + size)
-                            << " bytes queued (limit " << kMaxQueuedBytes << "); disconnecting";
+  OutFrame frame;
+  std::copy(header.begin(), header.end(), frame.header.begin());
+  frame.header_size = static_cast<std::uint8_t>(header.size());
+  frame.payload = std::move(payload);
+  const std::size_t size = frame.size();
+  if (!writer_.push(std::move(frame))) {
+    JLOG(warn, "transport") << description_ << ": peer is not reading, "
+                            << (writer_.queued_bytes() + size) << " bytes queued (limit "
+                            << kMaxQueuedBytes << "); disconnecting";
     abort("outbound queue over its limit");
     return;
   }
-  queued_bytes_ += size;
-  queue_.push_back(std::move(frame));
-  if (!writing_ && !write_posted_) {
+  if (!writer_.writing() && !write_posted_) {
     // Write after the current handler: whatever else it queues (a fan-out, the answers to every
     // frame of one read) goes out in the same gather write.
     write_posted_ = true;
@@ -310,40 +314,23 @@ void RawSocketSession<Stream>::enqueue(Frame frame) {
 
 template <class Stream>
 void RawSocketSession<Stream>::do_write() {
-  if (writing_ || queue_.empty() || finished_) return;
-  writing_ = true;
-  writing_batch_.swap(queue_);
-  gather_.clear();
-  gather_.reserve(writing_batch_.size() * 2);
-  for (const Frame& frame : writing_batch_) {
-    gather_.push_back(asio::buffer(frame.header));
-    if (frame.payload && !frame.payload->empty()) gather_.push_back(asio::buffer(*frame.payload));
-  }
-  asio::async_write(stream_, gather_,
-                    [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
-                      self->on_write(ec, bytes);
-                    });
+  if (finished_) return;
+  writer_.write(stream_, this->shared_from_this(), [this](error_code ec) { on_write(ec); });
 }
 
 template <class Stream>
-void RawSocketSession<Stream>::on_write(error_code ec, std::size_t) {
-  writing_ = false;
-  for (const Frame& frame : writing_batch_)
-    queued_bytes_ -= frame.header.size() + (frame.payload ? frame.payload->size() : 0);
-  writing_batch_.clear();
-  gather_.clear();
+void RawSocketSession<Stream>::on_write(error_code ec) {
   if (ec) {
     // The read side sees the same failure and calls finish(); make sure it does.
     if (!finished_) {
       JLOG(debug, "transport") << description_ << ": write failed: " << ec.message();
     }
-    queue_.clear();
-    queued_bytes_ = 0;
+    writer_.drop_queued();
     close_socket();
     return;
   }
   if (finished_) return;
-  if (!queue_.empty()) {
+  if (writer_.has_queued()) {
     do_write();
   } else if (close_requested_) {
     start_linger();
@@ -354,7 +341,7 @@ template <class Stream>
 void RawSocketSession<Stream>::close() {
   if (close_requested_) return;
   close_requested_ = true;
-  if (!finished_ && !writing_ && !write_posted_ && queue_.empty()) start_linger();
+  if (!finished_ && !writer_.writing() && !write_posted_ && !writer_.has_queued()) start_linger();
 }
 
 template <class Stream>
@@ -418,8 +405,8 @@ void RawSocketSession<Stream>::send_ping() {
   auto payload = std::make_shared<std::string>("junction-ping-" + std::to_string(++ping_counter_));
   ping_outstanding_ = true;
   ping_sent_at_ = std::chrono::steady_clock::now();
-  enqueue(Frame{rawsocket::make_frame_header(rawsocket::FrameType::ping, payload->size()),
-                std::move(payload)});
+  const auto header = rawsocket::make_frame_header(rawsocket::FrameType::ping, payload->size());
+  enqueue(header, std::move(payload));
 }
 
 template <class Stream>
@@ -446,10 +433,8 @@ void RawSocketSession<Stream>::finish(std::string_view why) {
   }
   ++timer_generation_;
   timer_.cancel();
-  // writing_batch_ stays until on_write: the write in flight points into it.
-  for (const Frame& frame : queue_)
-    queued_bytes_ -= frame.header.size() + (frame.payload ? frame.payload->size() : 0);
-  queue_.clear();
+  // The batch in flight stays until its write completes; the rest goes.
+  writer_.drop_queued();
   close_socket();
   release_connection(connection_, description_);
 }

@@ -4,8 +4,8 @@
 // into router messages and router messages into frames, answers PING with PONG, sends its own
 // PINGs on silence when configured, and writes through a bounded per-connection queue: every
 // message queued since the last write goes out in one gather write, each frame as a 4-byte header
-// plus the payload buffer shared with the other recipients (never copied). Implements
-// router::Peer for its Connection.
+// plus the payload buffer shared with the other recipients (never copied; frame_writer.hpp).
+// Implements router::Peer for its Connection.
 #pragma once
 
 #include <chrono>
@@ -19,6 +19,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "router/router.hpp"
+#include "transport/frame_writer.hpp"
 #include "transport/listener.hpp"
 #include "transport/net.hpp"
 #include "transport/rawsocket_protocol.hpp"
@@ -64,11 +65,6 @@ class RawSocketSession : public LiveSession,
   void detach() override;
 
  private:
-  struct Frame {
-    rawsocket::Bytes4 header;                    // frame header, or the handshake reply
-    std::shared_ptr<const std::string> payload;  // null for the handshake reply
-  };
-
   void do_read();
   void on_read(error_code ec, std::size_t bytes);
   // Handles what the read buffer holds (handshake, then every complete frame), then reads on.
@@ -77,9 +73,9 @@ class RawSocketSession : public LiveSession,
   void refuse(rawsocket::HandshakeError error, const std::string& why);
   void process_frames();
   void deliver(std::string_view bytes);
-  void enqueue(Frame frame);
+  void enqueue(const rawsocket::Bytes4& header, std::shared_ptr<const std::string> payload = {});
   void do_write();
-  void on_write(error_code ec, std::size_t bytes);
+  void on_write(error_code ec);
   void start_linger();
   void on_timer();
   void arm_timer(std::chrono::steady_clock::duration after);
@@ -107,13 +103,7 @@ class RawSocketSession : public LiveSession,
   std::size_t max_out_ = 0;  // largest frame the client accepts (what it announced)
   std::unique_ptr<router::Connection> connection_;
 
-  // Frames waiting for the next write, and the batch being written (kept alive, unchanged,
-  // until on_write: the gather write points into both the headers and the shared payloads).
-  std::vector<Frame> queue_;
-  std::vector<Frame> writing_batch_;
-  std::vector<asio::const_buffer> gather_;
-  std::size_t queued_bytes_ = 0;  // queue_ and writing_batch_ together
-  bool writing_ = false;
+  FrameWriter<Stream> writer_;
   bool write_posted_ = false;  // a do_write() is posted and will pick up the queue
 
   // Auto-ping state.

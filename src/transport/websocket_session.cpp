@@ -1,8 +1,8 @@
 // transport/websocket_session: see the header. The chains are
 //   run -> (101 written) on_open -> wait_readable -> on_readable -> process -> (router) ...
 //                                   (TLS: read_tls -> on_tls_read -> process -> read_tls ...)
-//   send/control frames -> queue_frame -> (posted) do_write -> [direct write | async write]
-//     -> written -> do_write ...
+//   send/control frames -> queue_frame -> (posted) do_write -> FrameWriter (direct or async)
+//     -> on_write -> do_write ...
 //   close/fail -> start_close (close frame queued last) -> peer's close frame -> finish
 // At most one read (or readability wait) and one write are outstanding; one timer serves the
 // opening deadline, the auto-ping schedule and the closing handshake timeout.
@@ -17,9 +17,6 @@
 #include <span>
 #include <string_view>
 #include <utility>
-
-#include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -55,47 +52,6 @@ std::string random_ping_payload(std::size_t size) {
   for (auto& c : payload)
     c = static_cast<char>(byte(engine));
   return payload;
-}
-
-// The plain-TCP hot path talks to the socket directly: a non-blocking recv/sendmsg without
-// Asio's blocking-mode bookkeeping (which would cost an extra ioctl per connection).
-std::size_t receive_now(int fd, char* buffer, std::size_t size, error_code& ec) {
-  for (;;) {
-    const ssize_t n = ::recv(fd, buffer, size, MSG_DONTWAIT);
-    if (n > 0) return static_cast<std::size_t>(n);
-    if (n == 0) {
-      ec = asio::error::eof;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      ec = asio::error::would_block;
-    } else {
-      ec = error_code(errno, boost::system::system_category());
-    }
-    return 0;
-  }
-}
-
-std::size_t send_now(int fd, const asio::const_buffer* buffers, std::size_t count, error_code& ec) {
-  constexpr std::size_t kMaxIov = 256;  // well below IOV_MAX
-  iovec iov[kMaxIov];
-  const std::size_t n_iov = std::min(count, kMaxIov);
-  for (std::size_t i = 0; i < n_iov; ++i) {
-    iov[i].iov_base = const_cast<void*>(buffers[i].data());
-    iov[i].iov_len = buffers[i].size();
-  }
-  msghdr message{};
-  message.msg_iov = iov;
-  message.msg_iovlen = n_iov;
-  for (;;) {
-    const ssize_t n = ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EINTR) continue;
-    ec = errno == EAGAIN || errno == EWOULDBLOCK
-             ? error_code(asio::error::would_block)
-             : error_code(errno, boost::system::system_category());
-    return 0;
-  }
 }
 
 std::string quoted_reason(std::string_view reason) {
@@ -158,9 +114,7 @@ WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string descript
   }
   deadline_ = upgrade.deadline;
   // The 101 response leaves first; run() schedules the write.
-  queued_bytes_ = upgrade.response.size();
-  queue_.push_back(
-      OutFrame{{}, 0, std::make_shared<const std::string>(std::move(upgrade.response))});
+  writer_.push(OutFrame{{}, 0, std::make_shared<const std::string>(std::move(upgrade.response))});
 }
 
 template <class Stream>
@@ -470,7 +424,7 @@ void WebSocketSession<Stream>::handle_close_frame(std::string_view payload) {
     return finish("closed");
   }
   // The peer is leaving: the router hears it now; our answer goes out after what is queued,
-  // then the socket is closed (written()).
+  // then the socket is closed (on_write()).
   release_connection(connection_, description_);
   start_close(reply);
 }
@@ -483,9 +437,7 @@ void WebSocketSession<Stream>::fail(std::uint16_t code, const std::string& why) 
   assembly_.reset();
   if (end_reason_.empty()) end_reason_ = why;
   // Nothing queued goes out any more but the close frame (the batch in flight finishes).
-  for (const OutFrame& frame : queue_)
-    queued_bytes_ -= frame.header_size + (frame.payload ? frame.payload->size() : 0);
-  queue_.clear();
+  writer_.drop_queued();
   start_close(code, code == ws::close_code::too_big ? "message too big" : "");
 }
 
@@ -532,21 +484,20 @@ void WebSocketSession<Stream>::queue_control(ws::Opcode opcode, std::string_view
 template <class Stream>
 void WebSocketSession<Stream>::queue_frame(OutFrame frame) {
   if (finished_ || close_sent_) return;
-  const std::size_t size = frame.header_size + (frame.payload ? frame.payload->size() : 0);
-  if (queued_bytes_ != 0 && queued_bytes_ + size > kMaxQueuedBytes) {
-    JLOG(warn, "transport") << description_ << ": peer is not reading, " << (queued_bytes_ + size)
-                            << " bytes queued (limit " << kMaxQueuedBytes << "); disconnecting";
+  const std::size_t size = frame.size();
+  if (!writer_.push(std::move(frame))) {
+    JLOG(warn, "transport") << description_ << ": peer is not reading, "
+                            << (writer_.queued_bytes() + size) << " bytes queued (limit "
+                            << kMaxQueuedBytes << "); disconnecting";
     abort("outbound queue over its limit");
     return;
   }
-  queued_bytes_ += size;
-  queue_.push_back(std::move(frame));
   schedule_write();
 }
 
 template <class Stream>
 void WebSocketSession<Stream>::schedule_write() {
-  if (writing_ || write_scheduled_ || queue_.empty() || finished_) return;
+  if (writer_.writing() || write_scheduled_ || !writer_.has_queued() || finished_) return;
   // Write after the current handler: whatever else it queues (a fan-out, the answers to every
   // frame of one read) goes out in the same gather write.
   write_scheduled_ = true;
@@ -558,86 +509,24 @@ void WebSocketSession<Stream>::schedule_write() {
 
 template <class Stream>
 void WebSocketSession<Stream>::do_write() {
-  if (writing_ || queue_.empty() || finished_) return;
-  batch_.swap(queue_);
-  gather_.clear();
-  gather_.reserve(batch_.size() * 2);
-  for (const OutFrame& frame : batch_) {
-    if (frame.header_size != 0) gather_.push_back(asio::buffer(frame.header, frame.header_size));
-    if (frame.payload && !frame.payload->empty()) gather_.push_back(asio::buffer(*frame.payload));
-  }
-  gather_first_ = 0;
-  if constexpr (kIsTlsStream<Stream>) {
-    writing_ = true;
-    asio::async_write(stream_, gather_,
-                      [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
-                        self->on_write(ec, bytes);
-                      });
-  } else {
-    write_plain();
-  }
+  if (finished_) return;
+  writer_.write(stream_, this->shared_from_this(), [this](error_code ec) { on_write(ec); });
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::write_plain() {
-  // Try the socket at once (most writes complete here, with no handler); wait for writability
-  // only for what it does not take.
-  error_code ec;
-  while (gather_first_ < gather_.size()) {
-    std::size_t n = send_now(lowest_socket(stream_).native_handle(), gather_.data() + gather_first_,
-                             gather_.size() - gather_first_, ec);
-    if (ec) break;
-    while (n != 0 && gather_first_ < gather_.size()) {
-      auto& buffer = gather_[gather_first_];
-      if (n >= buffer.size()) {
-        n -= buffer.size();
-        ++gather_first_;
-      } else {
-        buffer += n;
-        n = 0;
-      }
-    }
-  }
-  if (!ec) return written();
-  if (ec == asio::error::would_block) {
-    writing_ = true;
-    asio::async_write(stream_,
-                      std::span<const asio::const_buffer>(gather_.data() + gather_first_,
-                                                          gather_.size() - gather_first_),
-                      [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
-                        self->on_write(ec, bytes);
-                      });
-    return;
-  }
-  on_write(ec, 0);
-}
-
-template <class Stream>
-void WebSocketSession<Stream>::on_write(error_code ec, std::size_t) {
-  writing_ = false;
+void WebSocketSession<Stream>::on_write(error_code ec) {
   if (ec) {
     if (!finished_) {
       JLOG(debug, "transport") << description_ << ": write failed: " << ec.message();
     }
-    batch_.clear();
-    gather_.clear();
     return finish("write failed: " + ec.message());
   }
-  written();
-}
-
-template <class Stream>
-void WebSocketSession<Stream>::written() {
-  for (const OutFrame& frame : batch_)
-    queued_bytes_ -= frame.header_size + (frame.payload ? frame.payload->size() : 0);
-  batch_.clear();
-  gather_.clear();
   if (finished_) return;
   if (!open_) {
     on_open();
     if (finished_) return;
   }
-  if (!queue_.empty()) return do_write();
+  if (writer_.has_queued()) return do_write();
   if (close_sent_ && close_received_) finish("closed");  // our answer to the peer's close
 }
 
@@ -740,7 +629,7 @@ void WebSocketSession<Stream>::finish(std::string_view why) {
   ++timer_generation_;
   timer_.cancel();
   // The batch in flight stays until its write completes; the rest goes.
-  queue_.clear();
+  writer_.drop_queued();
   input_.release();
   close_socket();
   release_connection(connection_, description_);

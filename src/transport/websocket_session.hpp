@@ -26,6 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "router/router.hpp"
+#include "transport/frame_writer.hpp"
 #include "transport/listener.hpp"
 #include "transport/net.hpp"
 #include "transport/server.hpp"
@@ -80,14 +81,6 @@ class WebSocketSession : public LiveSession,
   void detach() override;
 
  private:
-  // One frame waiting to be written: its header, and either a payload shared with other
-  // recipients or (control frames, the 101 response) bytes of its own.
-  struct OutFrame {
-    std::array<std::uint8_t, websocket::kMaxHeaderSize> header;
-    std::uint8_t header_size = 0;
-    std::shared_ptr<const std::string> payload;
-  };
-
   // --- reading
   void wait_readable();  // plain TCP
   void on_readable(error_code ec);
@@ -110,9 +103,7 @@ class WebSocketSession : public LiveSession,
   void queue_control(websocket::Opcode opcode, std::string_view payload);
   void schedule_write();
   void do_write();
-  void write_plain();
-  void on_write(error_code ec, std::size_t bytes);
-  void written();  // the batch in flight left completely
+  void on_write(error_code ec);
   // Sends our close frame after what is queued; the connection is closed once the peer's close
   // frame arrives (or close_handshake_timeout passes).
   void start_close(std::uint16_t code, std::string_view reason = {});
@@ -175,15 +166,8 @@ class WebSocketSession : public LiveSession,
   };
   std::unique_ptr<Compression> compression_;
 
-  // Frames queued since the last write, and the batch being written (kept alive, unchanged,
-  // until the write ends: the gather list points into both).
-  std::vector<OutFrame> queue_;
-  std::vector<OutFrame> batch_;
-  std::vector<asio::const_buffer> gather_;
-  std::size_t queued_bytes_ = 0;
-  std::size_t gather_first_ = 0;  // first buffer of gather_ not completely written
-  bool writing_ = false;          // an asynchronous write is in flight
-  bool write_scheduled_ = false;
+  FrameWriter<Stream> writer_;
+  bool write_scheduled_ = false;  // a do_write() is posted
 
   Timer timer_;
   std::uint64_t timer_generation_ = 0;
