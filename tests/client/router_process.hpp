@@ -17,6 +17,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <stdexcept>
@@ -26,9 +27,13 @@
 
 namespace junction::test {
 
-// The Python harness's default config: anonymous may do everything on realm1, WebSocket at /ws.
+// The Python harness's default config: anonymous may do everything on realm1, WebSocket at /ws;
+// plus RawSocket on TCP (transport id "rawsocket_tcp") and on the Unix socket router.sock in the node
+// directory (id "rawsocket_unix", which pings every second: an idle client must answer with PONGs).
+// `rawsocket_serializers` is what both RawSocket listeners offer.
 inline std::string default_router_config(
-    const std::string& serializers = R"(["json", "msgpack", "cbor", "ubjson"])") {
+    const std::string& serializers = R"(["json", "msgpack", "cbor", "ubjson"])",
+    const std::string& rawsocket_serializers = R"(["json", "msgpack", "cbor", "ubjson"])") {
   return R"({
   "version": 2,
   "workers": [{
@@ -43,6 +48,17 @@ inline std::string default_router_config(
       "paths": {"/": {"type": "nodeinfo"},
                 "ws": {"type": "websocket", "serializers": )" +
          serializers + R"(, "options": {"max_message_size": 1048576}}}
+    }, {
+      "type": "rawsocket", "id": "rawsocket_tcp",
+      "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
+      "serializers": )" +
+         rawsocket_serializers + R"(, "max_message_size": 1048576
+    }, {
+      "type": "rawsocket", "id": "rawsocket_unix",
+      "endpoint": {"type": "unix", "path": "router.sock"},
+      "serializers": )" +
+         rawsocket_serializers + R"(, "max_message_size": 1048576,
+      "options": {"auto_ping_interval": 1000, "auto_ping_timeout": 3000}
     }]
   }]
 })";
@@ -126,6 +142,22 @@ class RouterProcess {
   int port() const { return port_; }
   std::string url() const { return "ws://127.0.0.1:" + std::to_string(port_) + "/ws"; }
 
+  // Where the transport with config id `id` listens ("127.0.0.1:PORT" or "unix:/path"), from its
+  // "transport '<id>' listening on ..." line; waits up to `timeout` for it. Empty if none came.
+  std::string listener(const std::string& id,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) const {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, timeout, [&] { return listeners_.count(id) != 0 || eof_; });
+    const auto it = listeners_.find(id);
+    return it == listeners_.end() ? std::string() : it->second;
+  }
+  // RawSocket over TCP and over the Unix socket of default_router_config().
+  std::string rs_url() const { return "rs://" + listener("rawsocket_tcp"); }
+  std::string unix_url() const {
+    const std::string where = listener("rawsocket_unix");
+    return "unix://" + (where.rfind("unix:", 0) == 0 ? where.substr(5) : where);
+  }
+
   std::string log_tail() const {
     std::lock_guard lock(mutex_);
     std::string out;
@@ -137,6 +169,7 @@ class RouterProcess {
  private:
   void read_output(int fd) {
     static const std::regex listening(R"(listening on ([0-9.]+):(\d+))");
+    static const std::regex named(R"(transport '([a-z0-9_]+)' listening on (\S+))");
     std::string partial;
     char buf[4096];
     for (;;) {
@@ -151,6 +184,10 @@ class RouterProcess {
         std::lock_guard lock(mutex_);
         if (port_ == 0 && std::regex_search(line, m, listening)) {
           port_ = std::stoi(m[2]);
+          cv_.notify_all();
+        }
+        if (std::regex_search(line, m, named)) {
+          listeners_[m[1]] = m[2];
           cv_.notify_all();
         }
         lines_.push_back(std::move(line));
@@ -169,8 +206,9 @@ class RouterProcess {
   pid_t pid_ = -1;
   std::thread reader_;
   mutable std::mutex mutex_;
-  std::condition_variable cv_;
+  mutable std::condition_variable cv_;
   std::deque<std::string> lines_;
+  std::map<std::string, std::string> listeners_;  // config id -> "host:port" or "unix:/path"
   int port_ = 0;
   bool eof_ = false;
 };
