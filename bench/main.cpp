@@ -17,9 +17,10 @@ using namespace junction::bench;
 
 namespace {
 
-const char* kUsage = R"(junction-bench: load generator for any WAMP router (WebSocket)
+const char* kUsage = R"(junction-bench: load generator for any WAMP router (WebSocket or RawSocket)
 
-  --url URL            router URL (default ws://127.0.0.1:8080/ws)
+  --url URL            router URL: ws://host:port/path, rs://host:port (RawSocket over TCP) or
+                       unix:///path/to.sock (RawSocket, Unix socket); default ws://127.0.0.1:8080/ws
   --realm REALM        realm (default realm1)
   --serializer NAME    json | msgpack | cbor | ubjson (default json)
   --scenario NAME      rpc | fanout | connections | echo | all (default all); may repeat
