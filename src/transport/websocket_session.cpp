@@ -36,6 +36,9 @@ namespace {
 constexpr std::size_t kSharedReadSize = 64 * 1024;
 // Smallest read into a session's own buffer (TLS, or the rest of an incomplete frame).
 constexpr std::size_t kOwnReadSize = 4 * 1024;
+// After failing a connection: how long input is drained, waiting for the peer to close, once our
+// close frame is out.
+constexpr std::chrono::seconds kFailLinger{2};
 // A session's own buffers are given back above this size once empty.
 constexpr std::size_t kBufferKeep = 64 * 1024;
 
@@ -265,60 +268,42 @@ std::size_t WebSocketSession<Stream>::process(char* data, std::size_t size) {
   std::size_t used = 0;
   frame_wanted_ = 0;
   while (!finished_ && !close_received_ && used < size) {
-    if (skip_ != 0) {
-      // The rest of a frame we refused: dropped as it streams in, never buffered.
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, size - used));
-      used += n;
-      skip_ -= n;
-      continue;
-    }
-    if (desynced_) return size;
+    // A failed connection processes nothing more, not even a close frame (RFC 6455 §7.1.7):
+    // input is only drained until the peer closes.
+    if (failed_) return size;
     const auto parsed =
         ws::parse_frame_header(std::string_view(data + used, size - used), compression_ != nullptr);
     if (parsed.status == ws::ParseStatus::need_more) break;
     if (parsed.status == ws::ParseStatus::error) {
-      // No way to find the next frame boundary: everything from here on is dropped.
-      if (!failed_) fail(ws::close_code::protocol_error, std::string(parsed.error));
-      desynced_ = true;
+      fail(ws::close_code::protocol_error, std::string(parsed.error));
       return size;
     }
     const ws::FrameHeader& header = parsed.header;
-    if (!failed_) {
-      const bool data_frame = !ws::is_control(header.opcode);
-      const std::size_t so_far =
-          header.opcode == ws::Opcode::continuation
-              ? std::min(assembly_ ? assembly_->message.size() : 0, max_message_size())
-              : 0;
-      if (!header.masked) {
-        fail(ws::close_code::protocol_error, "client frame not masked");
-      } else if (header.opcode == ws::Opcode::continuation && !in_message_) {
-        fail(ws::close_code::protocol_error, "continuation frame without a message to continue");
-      } else if ((header.opcode == ws::Opcode::text || header.opcode == ws::Opcode::binary) &&
-                 in_message_) {
-        fail(ws::close_code::protocol_error, "new message before the last one was finished");
-      } else if (data_frame && header.payload_length > max_message_size() - so_far) {
-        fail(ws::close_code::too_big,
-             "message larger than " + std::to_string(max_message_size()) + " bytes");
-      }
+    const std::size_t so_far =
+        header.opcode == ws::Opcode::continuation
+            ? std::min(assembly_ ? assembly_->message.size() : 0, max_message_size())
+            : 0;
+    if (!header.masked) {
+      fail(ws::close_code::protocol_error, "client frame not masked");
+    } else if (header.opcode == ws::Opcode::continuation && !in_message_) {
+      fail(ws::close_code::protocol_error, "continuation frame without a message to continue");
+    } else if ((header.opcode == ws::Opcode::text || header.opcode == ws::Opcode::binary) &&
+               in_message_) {
+      fail(ws::close_code::protocol_error, "new message before the last one was finished");
+    } else if (!ws::is_control(header.opcode) &&
+               header.payload_length > max_message_size() - so_far) {
+      fail(ws::close_code::too_big,
+           "message larger than " + std::to_string(max_message_size()) + " bytes");
     }
+    if (failed_) return size;
     const std::uint64_t total = header.header_size + header.payload_length;
-    if (failed_ && header.opcode != ws::Opcode::close) {
-      // After a failure only the peer's close frame matters.
-      if (size - used >= total) {
-        used += static_cast<std::size_t>(total);
-      } else {
-        skip_ = total - (size - used);
-        used = size;
-      }
-      continue;
-    }
     if (size - used < total) {
       frame_wanted_ = static_cast<std::size_t>(total);  // bounded by the checks above
       break;
     }
     char* payload = data + used + header.header_size;
     used += static_cast<std::size_t>(total);
-    if (header.masked) ws::apply_mask(payload, header.payload_length, header.mask_key);
+    ws::apply_mask(payload, header.payload_length, header.mask_key);
     handle_frame(header, payload);
     if (!lowest_socket(stream_).is_open()) return size;
   }
@@ -420,8 +405,10 @@ void WebSocketSession<Stream>::handle_close_frame(std::string_view payload) {
     if (close->code != ws::close_code::no_status) reply = close->code;
   }
   if (close_sent_) {
-    // The answer to our own close frame: the closing handshake is complete.
-    return finish("closed");
+    // The answer to our own close frame: the closing handshake is complete once ours is on the
+    // wire too (on_write finishes when it is still queued).
+    if (!writer_.writing() && !writer_.has_queued()) finish("closed");
+    return;
   }
   // The peer is leaving: the router hears it now; our answer goes out after what is queued,
   // then the socket is closed (on_write()).
@@ -439,6 +426,11 @@ void WebSocketSession<Stream>::fail(std::uint16_t code, const std::string& why) 
   // Nothing queued goes out any more but the close frame (the batch in flight finishes).
   writer_.drop_queued();
   start_close(code, code == ws::close_code::too_big ? "message too big" : "");
+  // Once the close frame is written the send side is shut down (on_write) and input is drained
+  // until the peer closes; closing with unread input would reset the connection and could destroy
+  // the close frame before the peer reads it. This bounds the wait when the peer never closes.
+  deadline_ = clock::now() + kFailLinger;
+  arm_timer(deadline_);
 }
 
 // --- writing ----------------------------------------------------------------------------------
@@ -527,7 +519,11 @@ void WebSocketSession<Stream>::on_write(error_code ec) {
     if (finished_) return;
   }
   if (writer_.has_queued()) return do_write();
-  if (close_sent_ && close_received_) finish("closed");  // our answer to the peer's close
+  if (close_sent_ && close_received_) return finish("closed");  // the handshake is complete
+  if (failed_ && close_sent_) {
+    error_code ignored;
+    lowest_socket(stream_).shutdown(TcpSocket::shutdown_send, ignored);
+  }
 }
 
 template <class Stream>

@@ -144,8 +144,6 @@ class WebSocketSession : public LiveSession,
   };
   InputBuffer input_;
   std::size_t frame_wanted_ = 0;  // size of the incomplete frame at the start of input_, if known
-  std::uint64_t skip_ = 0;        // bytes of a refused frame still to drop
-  bool desynced_ = false;         // a bad frame header: no frame boundary can be found any more
   // A fragmented message being put together, and decompressed messages.
   struct Assembly {
     std::string message;

@@ -14,8 +14,6 @@ the WAMP serializer (binary on JSON, text on msgpack); 1 MB messages in one fram
 fragments and in odd TCP pieces through an Autobahn|Python callee; a subscriber that never reads;
 permessage-deflate (negotiation, declined offers, context takeover, window bits, fragments,
 corrupt data, a compression bomb).
-
-Known router deviations are marked unittest.expectedFailure with a "router bug:" comment.
 """
 
 import asyncio
@@ -555,12 +553,6 @@ class FramingTest(FrameTestCase):
                 else:
                     self.assertLess(closed_after, PROMPT)
 
-    # router bug: the same as ProtocolErrorTest.test_close_frame_sent_when_ours_follows_at_once
-    # when the router ends the session: if our close frame is read together with the message
-    # that makes the router close, the server closes TCP without sending what it had queued —
-    # neither the WAMP ABORT nor its close frame. RFC 6455 §5.5.1: an endpoint that receives a
-    # close frame and did not send one MUST send one in response.
-    @unittest.expectedFailure
     async def test_router_close_crossing_ours(self):
         close = ws_frame(OP_CLOSE, close_payload(1000))
         cases = {
@@ -801,13 +793,6 @@ class ProtocolErrorTest(FrameTestCase):
             "continuation": [ws_frame(OP_CONT, wamp_json(HELLO))],
         }, 1002, hello=False)
 
-    # router bug: when the client's close frame is read together with the frame that failed
-    # the connection (or is the bad frame itself: unmasked), the server takes it for the answer to
-    # its own close frame, which is only queued, and closes TCP at once: its close frame never
-    # leaves. RFC 6455 §7.1.7: it SHOULD send the close frame when failing; §5.5.1: an endpoint
-    # that receives a close frame MUST answer with one if it did not send one. (The close frame is
-    # there when our close frame comes in a later read: test_client_close_is_answered.)
-    @unittest.expectedFailure
     async def test_close_frame_sent_when_ours_follows_at_once(self):
         close = ws_frame(OP_CLOSE, close_payload(1000))
         cases = {
@@ -822,12 +807,6 @@ class ProtocolErrorTest(FrameTestCase):
             with self.subTest(case=name):
                 self.assertFailed(failure, cases[name][0], name)
 
-    # router bug: after failing the connection the server waits for the client's close frame
-    # (up to close_handshake_timeout) instead of closing TCP; RFC 6455 §7.1.7 says it MUST NOT
-    # process data, "including a responding Close frame", after failing, and proceeds to
-    # _Close the WebSocket Connection_ (§7.1.1). After a frame header error it even ignores
-    # that close frame, so TCP ends only at the timeout.
-    @unittest.expectedFailure
     async def test_failing_closes_tcp_at_once(self):
         results = await self.failures({
             "invalid UTF-8, no close frame from us": [ws_frame(OP_TEXT, b'["\xff"]')],
