@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "transport/frame_writer.hpp"
+#include "transport/input_reader.hpp"
 
 namespace junction::transport {
 
@@ -17,6 +18,11 @@ std::string format_endpoint(const tcp::endpoint& endpoint) {
   out += ':';
   out += std::to_string(endpoint.port());
   return out;
+}
+
+char* shared_read_buffer() {
+  thread_local std::unique_ptr<char[]> buffer(new char[kSharedReadSize]);
+  return buffer.get();
 }
 
 std::size_t receive_now(int fd, char* buffer, std::size_t size, error_code& ec) {

@@ -1,5 +1,5 @@
 // transport/rawsocket_session: see the header. The chains are
-//   run -> process_input (handshake, then frames) -> do_read -> on_read -> process_input ...
+//   run -> do_read -> InputReader -> process (handshake, then frames) -> do_read ...
 //   send/pong/reply -> enqueue -> (posted) do_write -> FrameWriter -> on_write -> do_write ...
 //     -> (close requested, queue empty) -> start_linger -> (EOF or timer) -> finish
 // One read and at most one (gather) write are outstanding at any time; one timer serves the
@@ -26,14 +26,8 @@ namespace junction::transport {
 
 namespace {
 
-// Bytes asked from the socket per read when no larger frame is pending.
-constexpr std::size_t kReadChunk = 64 * 1024;
-// A flat_buffer keeps its largest size; give memory back after an unusually large frame.
-constexpr std::size_t kReadBufferKeep = 1024 * 1024;
-
-std::span<const std::uint8_t, 4> first4(const beast::flat_buffer& buffer) {
-  return std::span<const std::uint8_t, 4>(static_cast<const std::uint8_t*>(buffer.data().data()),
-                                          4);
+std::span<const std::uint8_t, 4> first4(const char* data) {
+  return std::span<const std::uint8_t, 4>(reinterpret_cast<const std::uint8_t*>(data), 4);
 }
 
 std::string hex_byte(std::uint8_t byte) {
@@ -52,8 +46,10 @@ RawSocketSession<Stream>::RawSocketSession(Stream stream,
       options_(*context_->config.rawsocket),
       description_((kIsTlsStream<Stream> ? "rawsocket (TLS) " : "rawsocket ") + peer),
       transport_info_(transport_info_of(stream_)),
-      read_buffer_(std::move(initial)),
-      timer_(stream_.get_executor()) {}
+      timer_(stream_.get_executor()) {
+  const auto bytes = initial.cdata();
+  reader_.prime(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
+}
 
 template <class Stream>
 RawSocketSession<Stream>::~RawSocketSession() {
@@ -72,82 +68,64 @@ template <class Stream>
 void RawSocketSession<Stream>::run() {
   context_->registry->add(this->shared_from_this());
   arm_timer(kRawSocketHandshakeTimeout);
-  process_input();
+  reader_.process_buffered([this](char* data, std::size_t size) { return process(data, size); });
+  do_read();
 }
 
 template <class Stream>
 void RawSocketSession<Stream>::do_read() {
   if (finished_) return;
-  std::size_t want = kReadChunk;
-  // A frame bigger than a chunk is read in one go once its header is known.
-  if (handshake_done_ && !failed_ && read_buffer_.size() >= rawsocket::kHeaderSize) {
-    const auto parsed = rawsocket::parse_frame_header(first4(read_buffer_));
-    if (const auto* header = std::get_if<rawsocket::FrameHeader>(&parsed)) {
-      const std::size_t total = rawsocket::kHeaderSize + header->length;
-      if (total > read_buffer_.size()) want = std::max(want, total - read_buffer_.size());
-    }
-  }
-  stream_.async_read_some(read_buffer_.prepare(want),
-                          [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
-                            self->on_read(ec, bytes);
-                          });
+  reader_.read(
+      stream_, this->shared_from_this(),
+      [this](char* data, std::size_t size) {
+        last_received_ = std::chrono::steady_clock::now();
+        return process(data, size);
+      },
+      [this](error_code ec) {
+        if (finished_) return;
+        if (ec) return on_read_error(ec);
+        do_read();
+      });
 }
 
 template <class Stream>
-void RawSocketSession<Stream>::on_read(error_code ec, std::size_t bytes) {
-  if (ec) {
-    if (finished_) return;
-    if (!abort_reason_.empty()) {
-      finish(abort_reason_);
-    } else if (ec == asio::error::eof) {
-      finish(lingering_ ? "closed" : "peer closed the connection");
-    } else {
-      finish(ec.message());
-    }
-    return;
+void RawSocketSession<Stream>::on_read_error(error_code ec) {
+  if (!abort_reason_.empty()) {
+    finish(abort_reason_);
+  } else if (ec == asio::error::eof) {
+    finish(lingering_ ? "closed" : "peer closed the connection");
+  } else {
+    finish(ec.message());
   }
-  read_buffer_.commit(bytes);
-  last_received_ = std::chrono::steady_clock::now();
-  process_input();
 }
 
 template <class Stream>
-void RawSocketSession<Stream>::process_input() {
-  if (finished_) return;
-  if (failed_ || lingering_) {
-    // Nothing read from here on matters; keep reading only to notice the peer's EOF.
-    read_buffer_.consume(read_buffer_.size());
-    return do_read();
-  }
+std::size_t RawSocketSession<Stream>::process(const char* data, std::size_t size) {
+  // After a failure or our last bytes, input is only read to notice the peer's EOF.
+  if (finished_ || failed_ || lingering_) return size;
+  std::size_t used = 0;
   if (!handshake_done_) {
-    const auto data = read_buffer_.data();
-    if (data.size() >= 1 && *static_cast<const std::uint8_t*>(data.data()) != rawsocket::kMagic) {
-      const auto first = *static_cast<const std::uint8_t*>(data.data());
+    const auto first = static_cast<std::uint8_t>(data[0]);
+    if (first != rawsocket::kMagic) {
       JLOG(info, "transport") << description_ << ": not a RawSocket client (first byte "
                               << hex_byte(first)
                               << (first >= 'A' && first <= 'Z' ? ", looks like HTTP" : "")
                               << "); closing";
-      return finish("not a RawSocket client");
+      finish("not a RawSocket client");
+      return size;
     }
-    if (data.size() < rawsocket::kHandshakeSize) return do_read();
-    on_handshake();
-    if (finished_) return;
-    if (!handshake_done_) {
-      read_buffer_.consume(read_buffer_.size());
-      return do_read();
-    }
+    if (size < rawsocket::kHandshakeSize) return 0;
+    on_handshake(first4(data));
+    used = rawsocket::kHandshakeSize;
+    if (finished_ || !handshake_done_) return size;
   }
-  process_frames();
-  if (read_buffer_.size() == 0 && read_buffer_.capacity() > kReadBufferKeep) {
-    read_buffer_.shrink_to_fit();
-  }
-  do_read();
+  used += process_frames(data + used, size - used);
+  return failed_ ? size : used;
 }
 
 template <class Stream>
-void RawSocketSession<Stream>::on_handshake() {
-  const auto parsed = rawsocket::parse_handshake_request(first4(read_buffer_));
-  read_buffer_.consume(rawsocket::kHandshakeSize);
+void RawSocketSession<Stream>::on_handshake(std::span<const std::uint8_t, 4> request_bytes) {
+  const auto parsed = rawsocket::parse_handshake_request(request_bytes);
   if (std::holds_alternative<rawsocket::RequestProblem>(parsed)) {
     // not_rawsocket was caught on the first byte already.
     return refuse(rawsocket::HandshakeError::reserved_bits_used,
@@ -213,25 +191,31 @@ void RawSocketSession<Stream>::refuse(rawsocket::HandshakeError error, const std
 }
 
 template <class Stream>
-void RawSocketSession<Stream>::process_frames() {
-  while (!failed_ && !finished_ && read_buffer_.size() >= rawsocket::kHeaderSize) {
-    const auto parsed = rawsocket::parse_frame_header(first4(read_buffer_));
+std::size_t RawSocketSession<Stream>::process_frames(const char* data, std::size_t size) {
+  std::size_t used = 0;
+  while (!failed_ && !finished_ && size - used >= rawsocket::kHeaderSize) {
+    const auto header_bytes = first4(data + used);
+    const auto parsed = rawsocket::parse_frame_header(header_bytes);
     if (const auto* problem = std::get_if<rawsocket::HeaderProblem>(&parsed)) {
-      return fail(*problem == rawsocket::HeaderProblem::reserved_bits
-                      ? "frame header with reserved bits set (first octet " +
-                            hex_byte(first4(read_buffer_)[0]) + ")"
-                      : "frame of unknown type " + std::to_string(first4(read_buffer_)[0] & 7));
+      fail(*problem == rawsocket::HeaderProblem::reserved_bits
+               ? "frame header with reserved bits set (first octet " + hex_byte(header_bytes[0]) +
+                     ")"
+               : "frame of unknown type " + std::to_string(header_bytes[0] & 7));
+      break;
     }
     const auto header = std::get<rawsocket::FrameHeader>(parsed);
     if (header.length > max_in_) {
-      return fail("frame of " + std::to_string(header.length) +
-                  " bytes is larger than the limit we announced (" + std::to_string(max_in_) +
-                  " bytes)");
+      fail("frame of " + std::to_string(header.length) +
+           " bytes is larger than the limit we announced (" + std::to_string(max_in_) + " bytes)");
+      break;
     }
-    if (read_buffer_.size() < rawsocket::kHeaderSize + header.length) return;
-    const std::string_view payload(
-        static_cast<const char*>(read_buffer_.data().data()) + rawsocket::kHeaderSize,
-        header.length);
+    const std::size_t total = rawsocket::kHeaderSize + header.length;
+    if (size - used < total) {
+      reader_.expect(total);  // at most max_in_ + 4 bytes
+      break;
+    }
+    const std::string_view payload(data + used + rawsocket::kHeaderSize, header.length);
+    used += total;
     switch (header.type) {
       case rawsocket::FrameType::message:
         if (!close_requested_) deliver(payload);
@@ -245,8 +229,8 @@ void RawSocketSession<Stream>::process_frames() {
         ping_outstanding_ = false;
         break;
     }
-    read_buffer_.consume(rawsocket::kHeaderSize + header.length);
   }
+  return used;
 }
 
 template <class Stream>

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 
 #include "router/router.hpp"
 #include "transport/frame_writer.hpp"
+#include "transport/input_reader.hpp"
 #include "transport/listener.hpp"
 #include "transport/net.hpp"
 #include "transport/rawsocket_protocol.hpp"
@@ -66,12 +68,12 @@ class RawSocketSession : public LiveSession,
 
  private:
   void do_read();
-  void on_read(error_code ec, std::size_t bytes);
-  // Handles what the read buffer holds (handshake, then every complete frame), then reads on.
-  void process_input();
-  void on_handshake();
+  void on_read_error(error_code ec);
+  // Handles what was read (handshake, then every complete frame); returns the bytes consumed.
+  std::size_t process(const char* data, std::size_t size);
+  void on_handshake(std::span<const std::uint8_t, 4> request);
   void refuse(rawsocket::HandshakeError error, const std::string& why);
-  void process_frames();
+  std::size_t process_frames(const char* data, std::size_t size);
   void deliver(std::string_view bytes);
   void enqueue(const rawsocket::Bytes4& header, std::shared_ptr<const std::string> payload = {});
   void do_write();
@@ -94,7 +96,7 @@ class RawSocketSession : public LiveSession,
   std::string description_;
   router::TransportInfo transport_info_;
   std::string abort_reason_;
-  beast::flat_buffer read_buffer_;
+  InputReader<Stream> reader_;
   Timer timer_;
   std::uint64_t timer_generation_ = 0;
 

@@ -1,6 +1,5 @@
 // transport/websocket_session: see the header. The chains are
-//   run -> (101 written) on_open -> wait_readable -> on_readable -> process -> (router) ...
-//                                   (TLS: read_tls -> on_tls_read -> process -> read_tls ...)
+//   run -> (101 written) on_open -> do_read -> InputReader -> process -> (router) -> do_read ...
 //   send/control frames -> queue_frame -> (posted) do_write -> FrameWriter (direct or async)
 //     -> on_write -> do_write ...
 //   close/fail -> start_close (close frame queued last) -> peer's close frame -> finish
@@ -31,22 +30,9 @@ namespace ws = junction::websocket;
 
 namespace {
 
-// Plain TCP reads go into one buffer per thread, shared by every session: whole frames are
-// handled in place, only an incomplete frame is copied into the session.
-constexpr std::size_t kSharedReadSize = 64 * 1024;
-// Smallest read into a session's own buffer (TLS, or the rest of an incomplete frame).
-constexpr std::size_t kOwnReadSize = 4 * 1024;
 // After failing a connection: how long input is drained, waiting for the peer to close, once our
 // close frame is out.
 constexpr std::chrono::seconds kFailLinger{2};
-// A session's own buffers are given back above this size once empty.
-constexpr std::size_t kBufferKeep = 64 * 1024;
-
-char* shared_read_buffer() {
-  thread_local std::unique_ptr<char[]> buffer(new char[kSharedReadSize]);
-  return buffer.get();
-}
-
 // Random bytes for ping payloads; unpredictable enough that a peer cannot pong in advance.
 std::string random_ping_payload(std::size_t size) {
   thread_local std::mt19937 engine{std::random_device{}()};
@@ -62,29 +48,6 @@ std::string quoted_reason(std::string_view reason) {
 }
 
 }  // namespace
-
-template <class Stream>
-void WebSocketSession<Stream>::InputBuffer::reserve_more(std::size_t more) {
-  if (capacity - size >= more) return;
-  const std::size_t grown = std::max(size + more, capacity * 2);
-  auto bigger = std::unique_ptr<char[]>(new char[grown]);
-  if (size != 0) std::memcpy(bigger.get(), data.get(), size);
-  data = std::move(bigger);
-  capacity = grown;
-}
-
-template <class Stream>
-void WebSocketSession<Stream>::InputBuffer::consume(std::size_t bytes) {
-  if (bytes == 0) return;
-  size -= bytes;
-  if (size != 0) std::memmove(data.get(), data.get() + bytes, size);
-}
-
-template <class Stream>
-void WebSocketSession<Stream>::InputBuffer::release() {
-  data.reset();
-  size = capacity = 0;
-}
 
 template <class Stream>
 WebSocketSession<Stream>::Compression::Compression(const ws::DeflateAgreement& agreement,
@@ -110,11 +73,7 @@ WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string descript
   if (upgrade.deflate) {
     compression_ = std::make_unique<Compression>(*upgrade.deflate, deflate_config(options_));
   }
-  if (!upgrade.initial.empty()) {
-    input_.reserve_more(upgrade.initial.size());
-    std::memcpy(input_.data.get(), upgrade.initial.data(), upgrade.initial.size());
-    input_.size = upgrade.initial.size();
-  }
+  reader_.prime(upgrade.initial);
   deadline_ = upgrade.deadline;
   // The 101 response leaves first; run() schedules the write.
   writer_.push(OutFrame{{}, 0, std::make_shared<const std::string>(std::move(upgrade.response))});
@@ -159,99 +118,26 @@ void WebSocketSession<Stream>::on_open() {
     arm_ping();
   }
   // Frames the client sent right behind its upgrade request.
-  if (input_.size != 0) {
-    input_.consume(process(input_.data.get(), input_.size));
-    if (finished_ || close_received_) return;
-  }
-  if constexpr (kIsTlsStream<Stream>) {
-    read_tls();
-  } else {
-    wait_readable();
-  }
+  reader_.process_buffered([this](char* data, std::size_t size) { return process(data, size); });
+  do_read();
 }
 
 // --- reading ----------------------------------------------------------------------------------
 
 template <class Stream>
-void WebSocketSession<Stream>::wait_readable() {
-  if constexpr (!kIsTlsStream<Stream>) {
-    stream_.async_wait(tcp::socket::wait_read,
-                       [self = this->shared_from_this()](error_code ec) { self->on_readable(ec); });
-  }
-}
-
-template <class Stream>
-void WebSocketSession<Stream>::on_readable(error_code ec) {
-  if (finished_) return;
-  if (ec) return on_read_error(ec);
-  if constexpr (!kIsTlsStream<Stream>) {
-    // Whole frames are parsed where they were read; what is left of an incomplete frame moves
-    // into the session's own buffer, and the next read appends to it.
-    std::size_t asked = 0, got = 0;
-    if (input_.size == 0) {
-      char* buffer = shared_read_buffer();
-      asked = kSharedReadSize;
-      got = receive_now(stream_.native_handle(), buffer, asked, ec);
-      if (!ec) {
-        last_heard_ = clock::now();
-        const std::size_t used = process(buffer, got);
-        if (finished_ || close_received_) return;
-        if (used < got) {
-          input_.reserve_more(std::max(got - used, frame_wanted_));
-          std::memcpy(input_.data.get(), buffer + used, got - used);
-          input_.size = got - used;
-        }
-      }
-    } else {
-      asked = std::max(kOwnReadSize, frame_wanted_ > input_.size ? frame_wanted_ - input_.size : 0);
-      input_.reserve_more(asked);
-      asked = input_.capacity - input_.size;
-      got = receive_now(stream_.native_handle(), input_.data.get() + input_.size, asked, ec);
-      if (!ec) {
-        last_heard_ = clock::now();
-        input_.size += got;
-        input_.consume(process(input_.data.get(), input_.size));
-        if (finished_ || close_received_) return;
-        if (input_.size == 0) input_.release();
-      }
-    }
-    if (ec == asio::error::would_block) return wait_readable();
-    if (ec) return on_read_error(ec);
-    if (got == asked) {
-      // Maybe more is waiting: read again after the other ready handlers had their turn.
-      asio::post(stream_.get_executor(),
-                 [self = this->shared_from_this()] { self->on_readable(error_code{}); });
-    } else {
-      wait_readable();  // a short read drained the socket
-    }
-  }
-}
-
-template <class Stream>
-void WebSocketSession<Stream>::read_tls() {
-  if (finished_ || reading_) return;
-  const std::size_t want =
-      std::max(kOwnReadSize, frame_wanted_ > input_.size ? frame_wanted_ - input_.size : 0);
-  input_.reserve_more(want);
-  reading_ = true;
-  stream_.async_read_some(
-      asio::buffer(input_.data.get() + input_.size, input_.capacity - input_.size),
-      [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
-        self->on_tls_read(ec, bytes);
-      });
-}
-
-template <class Stream>
-void WebSocketSession<Stream>::on_tls_read(error_code ec, std::size_t bytes) {
-  reading_ = false;
-  if (finished_) return;
-  if (ec) return on_read_error(ec);
-  last_heard_ = clock::now();
-  input_.size += bytes;
-  input_.consume(process(input_.data.get(), input_.size));
+void WebSocketSession<Stream>::do_read() {
   if (finished_ || close_received_) return;
-  if (input_.size == 0 && input_.capacity > kBufferKeep) input_.release();
-  read_tls();
+  reader_.read(
+      stream_, this->shared_from_this(),
+      [this](char* data, std::size_t size) {
+        last_heard_ = clock::now();
+        return process(data, size);
+      },
+      [this](error_code ec) {
+        if (finished_) return;
+        if (ec) return on_read_error(ec);
+        do_read();
+      });
 }
 
 template <class Stream>
@@ -266,7 +152,6 @@ void WebSocketSession<Stream>::on_read_error(error_code ec) {
 template <class Stream>
 std::size_t WebSocketSession<Stream>::process(char* data, std::size_t size) {
   std::size_t used = 0;
-  frame_wanted_ = 0;
   while (!finished_ && !close_received_ && used < size) {
     // A failed connection processes nothing more, not even a close frame (RFC 6455 §7.1.7):
     // input is only drained until the peer closes.
@@ -298,7 +183,7 @@ std::size_t WebSocketSession<Stream>::process(char* data, std::size_t size) {
     if (failed_) return size;
     const std::uint64_t total = header.header_size + header.payload_length;
     if (size - used < total) {
-      frame_wanted_ = static_cast<std::size_t>(total);  // bounded by the checks above
+      reader_.expect(static_cast<std::size_t>(total));  // bounded by the checks above
       break;
     }
     char* payload = data + used + header.header_size;
@@ -626,7 +511,6 @@ void WebSocketSession<Stream>::finish(std::string_view why) {
   timer_.cancel();
   // The batch in flight stays until its write completes; the rest goes.
   writer_.drop_queued();
-  input_.release();
   close_socket();
   release_connection(connection_, description_);
 }

@@ -27,6 +27,7 @@
 
 #include "router/router.hpp"
 #include "transport/frame_writer.hpp"
+#include "transport/input_reader.hpp"
 #include "transport/listener.hpp"
 #include "transport/net.hpp"
 #include "transport/server.hpp"
@@ -82,10 +83,7 @@ class WebSocketSession : public LiveSession,
 
  private:
   // --- reading
-  void wait_readable();  // plain TCP
-  void on_readable(error_code ec);
-  void read_tls();  // TLS
-  void on_tls_read(error_code ec, std::size_t bytes);
+  void do_read();
   void on_read_error(error_code ec);
   void on_open();
   // Handles every whole frame at the start of `data` (writable: payloads are unmasked in place);
@@ -132,18 +130,8 @@ class WebSocketSession : public LiveSession,
   std::unique_ptr<router::Connection> connection_;
   std::string end_reason_;  // why the connection ends, for the disconnect log line
 
-  // Input not yet parsed: an incomplete frame (plain TCP), or the TLS read buffer. Freed when
-  // empty on plain TCP, so an idle session holds none.
-  struct InputBuffer {
-    std::unique_ptr<char[]> data;
-    std::size_t size = 0, capacity = 0;
-    // Room for at least `more` bytes after `size`.
-    void reserve_more(std::size_t more);
-    void consume(std::size_t bytes);
-    void release();
-  };
-  InputBuffer input_;
-  std::size_t frame_wanted_ = 0;  // size of the incomplete frame at the start of input_, if known
+  InputReader<Stream> reader_;
+
   // A fragmented message being put together, and decompressed messages.
   struct Assembly {
     std::string message;
@@ -175,7 +163,6 @@ class WebSocketSession : public LiveSession,
   clock::time_point ping_sent_{};
   bool ping_unanswered_ = false;
 
-  bool reading_ = false;          // a TLS read is in flight
   bool open_ = false;             // the 101 response is written
   bool close_requested_ = false;  // Peer::close(): close once the queue is flushed
   bool close_sent_ = false;       // our close frame is queued; nothing more goes out
