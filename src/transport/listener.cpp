@@ -365,8 +365,12 @@ class BasicListener : public Listener,
 }  // namespace
 
 ListenerContext::ListenerContext(ListenerConfig config_in, router::Router& router_in,
-                                 std::shared_ptr<SessionRegistry> registry_in)
-    : config(std::move(config_in)), router(router_in), registry(std::move(registry_in)) {
+                                 std::shared_ptr<SessionRegistry> registry_in,
+                                 std::shared_ptr<TimerWheel> timers_in)
+    : config(std::move(config_in)),
+      router(router_in),
+      registry(std::move(registry_in)),
+      timers(std::move(timers_in)) {
   if (config.tls) tls = make_tls_context(*config.tls, config.name);
   if (config.websocket_on_any_path) {
     any_path.emplace();

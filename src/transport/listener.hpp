@@ -19,6 +19,7 @@
 #include "transport/node_info.hpp"
 #include "transport/server.hpp"
 #include "transport/session_registry.hpp"
+#include "transport/timer_wheel.hpp"
 
 namespace junction::transport {
 
@@ -28,7 +29,7 @@ struct ListenerContext {
   // Builds the TLS context when config.tls is set; throws std::runtime_error naming the file
   // at fault (see make_tls_context).
   ListenerContext(ListenerConfig config, router::Router& router,
-                  std::shared_ptr<SessionRegistry> registry);
+                  std::shared_ptr<SessionRegistry> registry, std::shared_ptr<TimerWheel> timers);
 
   // The service for a request path (query string already removed), or null for 404.
   const PathService* route(std::string_view path) const;
@@ -40,7 +41,8 @@ struct ListenerContext {
   ListenerConfig config;
   router::Router& router;
   std::shared_ptr<SessionRegistry> registry;
-  std::optional<PathService> any_path;            // from config.websocket_on_any_path
+  std::shared_ptr<TimerWheel> timers;   // session deadlines (auto-ping, handshakes, linger)
+  std::optional<PathService> any_path;  // from config.websocket_on_any_path
   std::vector<NodeInfoEndpoint> websocket_paths;  // listed on the nodeinfo page
   std::shared_ptr<asio::ssl::context> tls;        // from config.tls; null: plain
   // RawSocket sessions past their handshake, for RawSocketOptions::max_connections.

@@ -45,8 +45,7 @@ RawSocketSession<Stream>::RawSocketSession(Stream stream,
       context_(std::move(context)),
       options_(*context_->config.rawsocket),
       description_((kIsTlsStream<Stream> ? "rawsocket (TLS) " : "rawsocket ") + peer),
-      transport_info_(transport_info_of(stream_)),
-      timer_(stream_.get_executor()) {
+      transport_info_(transport_info_of(stream_)) {
   const auto bytes = initial.cdata();
   reader_.prime(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
 }
@@ -165,8 +164,7 @@ void RawSocketSession<Stream>::on_handshake(std::span<const std::uint8_t, 4> req
   if (options_.auto_ping_interval.count() > 0) {
     arm_timer(options_.auto_ping_interval);
   } else {
-    ++timer_generation_;
-    timer_.cancel();
+    TimerWheel::cancel(*this);
   }
 
   JLOG(debug, "transport") << description_ << " connected (" << codec_->subprotocol()
@@ -341,14 +339,13 @@ void RawSocketSession<Stream>::start_linger() {
 
 template <class Stream>
 void RawSocketSession<Stream>::arm_timer(std::chrono::steady_clock::duration after) {
-  // A generation guards against a wait that already completed (and cannot be cancelled any
-  // more) running after the timer was re-armed.
-  const std::uint64_t generation = ++timer_generation_;
-  timer_.expires_after(after);
-  timer_.async_wait([self = this->shared_from_this(), generation](error_code ec) {
-    if (ec || generation != self->timer_generation_) return;
-    self->on_timer();
-  });
+  context_->timers->schedule(*this, std::chrono::steady_clock::now() + after);
+}
+
+template <class Stream>
+void RawSocketSession<Stream>::on_deadline() {
+  const auto self = this->shared_from_this();  // alive until the handler is done, whatever it does
+  on_timer();
 }
 
 template <class Stream>
@@ -415,8 +412,7 @@ void RawSocketSession<Stream>::finish(std::string_view why) {
     JLOG(debug, "transport") << description_ << " disconnected: "
                              << (abort_reason_.empty() ? why : std::string_view(abort_reason_));
   }
-  ++timer_generation_;
-  timer_.cancel();
+  TimerWheel::cancel(*this);
   // The batch in flight stays until its write completes; the rest goes.
   writer_.drop_queued();
   close_socket();

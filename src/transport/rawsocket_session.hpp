@@ -43,6 +43,7 @@ inline constexpr std::chrono::seconds kRawSocketLingerTimeout{2};
 template <class Stream>
 class RawSocketSession : public LiveSession,
                          public router::Peer,
+                         public TimerWheel::Client,
                          public std::enable_shared_from_this<RawSocketSession<Stream>> {
  public:
   // `peer` names the remote end in logs ("127.0.0.1:50122", "unix:/run/junction.sock").
@@ -80,6 +81,7 @@ class RawSocketSession : public LiveSession,
   void on_write(error_code ec);
   void start_linger();
   void on_timer();
+  void on_deadline() override;
   void arm_timer(std::chrono::steady_clock::duration after);
   void send_ping();
   // The socket is finished: tell the router exactly once and drop the Connection.
@@ -97,8 +99,6 @@ class RawSocketSession : public LiveSession,
   router::TransportInfo transport_info_;
   std::string abort_reason_;
   InputReader<Stream> reader_;
-  Timer timer_;
-  std::uint64_t timer_generation_ = 0;
 
   const wamp::Codec* codec_ = nullptr;
   std::size_t max_in_ = 0;   // largest frame we accept (what we announced)

@@ -10,6 +10,7 @@
 
 #include "transport/listener.hpp"
 #include "transport/session_registry.hpp"
+#include "transport/timer_wheel.hpp"
 
 namespace junction::transport {
 
@@ -18,12 +19,14 @@ struct Server::Impl {
       : io(io_in),
         router(router_in),
         configs(std::move(configs_in)),
-        registry(std::make_shared<SessionRegistry>(io_in)) {}
+        registry(std::make_shared<SessionRegistry>(io_in)),
+        timers(std::make_shared<TimerWheel>(io_in)) {}
 
   asio::io_context& io;
   router::Router& router;
   std::vector<ListenerConfig> configs;
   std::shared_ptr<SessionRegistry> registry;
+  std::shared_ptr<TimerWheel> timers;
   std::vector<std::shared_ptr<Listener>> listeners;
 };
 
@@ -41,8 +44,8 @@ Server::~Server() {
 void Server::start() {
   try {
     for (const auto& config : impl_->configs) {
-      auto context =
-          std::make_shared<const ListenerContext>(config, impl_->router, impl_->registry);
+      auto context = std::make_shared<const ListenerContext>(config, impl_->router, impl_->registry,
+                                                             impl_->timers);
       auto listener = make_listener(impl_->io, std::move(context));
       listener->start();
       impl_->listeners.push_back(std::move(listener));

@@ -65,8 +65,7 @@ WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string descript
       context_(std::move(context)),
       options_(options),
       description_(std::move(description)),
-      codec_(*upgrade.codec),
-      timer_(stream_.get_executor()) {
+      codec_(*upgrade.codec) {
   if constexpr (kIsTlsStream<Stream>) {
     tls_info_ = std::make_unique<const router::TransportInfo>(transport_info_of(stream_));
   }
@@ -429,8 +428,7 @@ void WebSocketSession<Stream>::start_close(std::uint16_t code, std::string_view 
     deadline_ = clock::now() + options_.close_handshake_timeout;
     arm_timer(deadline_);
   } else {
-    ++timer_generation_;
-    timer_.cancel();
+    TimerWheel::cancel(*this);
   }
 }
 
@@ -438,14 +436,13 @@ void WebSocketSession<Stream>::start_close(std::uint16_t code, std::string_view 
 
 template <class Stream>
 void WebSocketSession<Stream>::arm_timer(clock::time_point at) {
-  // A generation guards against a wait that already completed (and cannot be cancelled any more)
-  // running after the timer was re-armed.
-  const std::uint64_t generation = ++timer_generation_;
-  timer_.expires_at(at);
-  timer_.async_wait([self = this->shared_from_this(), generation](error_code ec) {
-    if (ec || generation != self->timer_generation_) return;
-    self->on_timer();
-  });
+  context_->timers->schedule(*this, at);
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::on_deadline() {
+  const auto self = this->shared_from_this();  // alive until the handler is done, whatever it does
+  on_timer();
 }
 
 template <class Stream>
@@ -507,8 +504,7 @@ void WebSocketSession<Stream>::finish(std::string_view why) {
     JLOG(debug, "transport") << description_ << " disconnected: "
                              << (end_reason_.empty() ? why : std::string_view(end_reason_));
   }
-  ++timer_generation_;
-  timer_.cancel();
+  TimerWheel::cancel(*this);
   // The batch in flight stays until its write completes; the rest goes.
   writer_.drop_queued();
   close_socket();
@@ -540,8 +536,7 @@ void WebSocketSession<Stream>::close_socket() {
   // Cancels every pending operation on the stream; their handlers run with errors. After a
   // completed close handshake the server closes TCP first (RFC 6455 §7.1.1); close() sends the
   // FIN, a shutdown() before it would only cost a system call.
-  ++timer_generation_;
-  timer_.cancel();
+  TimerWheel::cancel(*this);
   error_code ignored;
   auto& socket = lowest_socket(stream_);
   if (socket.is_open()) socket.close(ignored);

@@ -57,6 +57,7 @@ struct WebSocketUpgrade {
 template <class Stream>
 class WebSocketSession : public LiveSession,
                          public router::Peer,
+                         public TimerWheel::Client,
                          public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
   // `options` belong to `context` (one of its path services).
@@ -106,8 +107,9 @@ class WebSocketSession : public LiveSession,
   // frame arrives (or close_handshake_timeout passes).
   void start_close(std::uint16_t code, std::string_view reason = {});
 
-  // --- timers: one timer for the 101 deadline, auto-ping and the close handshake timeout.
+  // --- one deadline (the server's TimerWheel) for the 101, auto-ping and the closing handshake.
   void arm_timer(std::chrono::steady_clock::time_point at);
+  void on_deadline() override;
   void on_timer();
   void arm_ping();
 
@@ -155,8 +157,6 @@ class WebSocketSession : public LiveSession,
   FrameWriter<Stream> writer_;
   bool write_scheduled_ = false;  // a do_write() is posted
 
-  Timer timer_;
-  std::uint64_t timer_generation_ = 0;
   using clock = std::chrono::steady_clock;
   clock::time_point deadline_{};  // 101 write or close handshake deadline, when set
   clock::time_point last_heard_{};
