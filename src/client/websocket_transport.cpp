@@ -310,6 +310,7 @@ void WebSocketTransport::flush() {
   asio::async_write(socket_, asio::buffer(writing_),
                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                       self->write_in_flight_ = false;
+                      self->writing_.clear();  // written: no longer counted in queued_bytes()
                       if (self->finished_) return;
                       if (ec) {
                         self->finish("connection lost while writing: " + ec.message());
