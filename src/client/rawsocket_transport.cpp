@@ -180,15 +180,14 @@ asio::awaitable<std::shared_ptr<Transport>> RawSocketTransport::connect(
           Socket::endpoint_type(asio::local::stream_protocol::endpoint(url.path)),
           asio::use_awaitable);
     } else {
-      tcp::resolver resolver(executor);
-      auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
-      // asio::async_connect cannot convert resolver entries to generic endpoints: try each here.
+      const auto endpoints = co_await resolve_tcp(executor, url.host, url.port);
+      // asio::async_connect cannot convert TCP endpoints to generic ones: try each here.
       boost::system::error_code ec = asio::error::host_not_found;
-      for (const auto& entry : endpoints) {
+      for (const auto& endpoint : endpoints) {
         if (*timed_out) break;
         boost::system::error_code ignored;
         socket->close(ignored);
-        co_await socket->async_connect(Socket::endpoint_type(entry.endpoint()),
+        co_await socket->async_connect(Socket::endpoint_type(endpoint),
                                        asio::redirect_error(asio::use_awaitable, ec));
         if (!ec) break;
       }

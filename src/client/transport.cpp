@@ -1,6 +1,8 @@
 // client/transport: opening a transport by URL scheme, and serializer names.
 #include "client/transport.hpp"
 
+#include <boost/asio/use_awaitable.hpp>
+
 #include "client/error.hpp"
 #include "client/rawsocket_transport.hpp"
 #include "client/url.hpp"
@@ -28,6 +30,25 @@ std::string_view serializer_name(wamp::Serializer serializer) {
       return "ubjson";
   }
   return "?";
+}
+
+boost::asio::awaitable<std::vector<boost::asio::ip::tcp::endpoint>> resolve_tcp(
+    boost::asio::any_io_executor executor, const std::string& host, const std::string& port) {
+  using boost::asio::ip::tcp;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  const bool numeric_port = !port.empty() && port.size() <= 5 &&
+                            port.find_first_not_of("0123456789") == std::string::npos;
+  if (!ec && numeric_port && std::stoul(port) <= 65535) {
+    co_return std::vector<tcp::endpoint>{
+        tcp::endpoint(address, static_cast<unsigned short>(std::stoul(port)))};
+  }
+  tcp::resolver resolver(executor);
+  const auto results = co_await resolver.async_resolve(host, port, boost::asio::use_awaitable);
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& entry : results)
+    endpoints.push_back(entry.endpoint());
+  co_return endpoints;
 }
 
 boost::asio::awaitable<std::shared_ptr<Transport>> connect_transport(

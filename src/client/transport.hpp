@@ -12,9 +12,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "wamp/codec.hpp"
 
@@ -69,6 +71,11 @@ struct TransportOptions {
 // (errors::disconnected) when the URL is not one of these or the connection or handshake fails.
 boost::asio::awaitable<std::shared_ptr<Transport>> connect_transport(
     boost::asio::any_io_executor executor, std::string_view url, const TransportOptions& options);
+
+// The TCP endpoints of host:port. An IP address literal is used as it is: Asio's resolver runs
+// getaddrinfo on a thread of its own, a hop that costs more than a whole loopback connection.
+boost::asio::awaitable<std::vector<boost::asio::ip::tcp::endpoint>> resolve_tcp(
+    boost::asio::any_io_executor executor, const std::string& host, const std::string& port);
 
 // The codec for a serializer name ("json", "msgpack", "cbor", "ubjson"), or null.
 const wamp::Codec* codec_by_name(std::string_view name);

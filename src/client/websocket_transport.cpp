@@ -74,8 +74,7 @@ asio::awaitable<std::shared_ptr<Transport>> WebSocketTransport::connect(
   const std::string where = url.host + ":" + url.port;
   std::string leftover;
   try {
-    tcp::resolver resolver(executor);
-    auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
+    const auto endpoints = co_await resolve_tcp(executor, url.host, url.port);
     co_await asio::async_connect(*socket, endpoints, asio::use_awaitable);
     if (options.tcp_nodelay) socket->set_option(tcp::no_delay(true));
 
