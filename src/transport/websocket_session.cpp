@@ -507,6 +507,17 @@ void WebSocketSession<Stream>::finish(std::string_view why) {
   TimerWheel::cancel(*this);
   // The batch in flight stays until its write completes; the rest goes.
   writer_.drop_queued();
+  if constexpr (kIsTlsStream<Stream>) {
+    if (close_sent_ && close_received_ && !writer_.writing()) {
+      // The closing handshake is complete and nothing is being read or written: end TLS with
+      // close_notify as well (bounded by kTlsShutdownTimeout), then close the socket.
+      release_connection(connection_, description_);
+      beast::get_lowest_layer(stream_).expires_after(kTlsShutdownTimeout);
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](error_code) { self->close_socket(); });
+      return;
+    }
+  }
   close_socket();
   release_connection(connection_, description_);
 }

@@ -299,20 +299,24 @@ def close_code_of(frame):
 
 
 class RawWebSocket:
-    """A WebSocket client on a bare socket that sends exactly what it is told: the upgrade
+    """A WebSocket client on a bare socket (optionally TLS) that sends exactly what it is told: the upgrade
     request (its key, version, subprotocol and extra headers as given; `after` is sent in the same
     write, right behind the request) and then frames built by ws_frame() or raw bytes. It reads the
     response head (and the body of a refusal) and then server frames, never answering pings on
     its own. `status`, `reason`, `headers` (lower-case names) and `body` describe the response."""
 
     def __init__(self, host, port, path="/ws", headers=(), protocol="wamp.2.json", key=WS_KEY,
-                 version="13", after=b"", timeout=RAW_WS_TIMEOUT, rcvbuf=None):
+                 version="13", after=b"", timeout=RAW_WS_TIMEOUT, rcvbuf=None, ssl_context=None):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             if rcvbuf:
                 self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
             self.sock.settimeout(timeout)
             self.sock.connect((host, port))
+            if ssl_context is not None:
+                # wss://: a TCP end without TLS close_notify raises ssl.SSLEOFError on read.
+                self.sock = ssl_context.wrap_socket(self.sock, server_hostname=host,
+                                                    suppress_ragged_eofs=False)
             req = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (host, port), "Upgrade: websocket",
                    "Connection: Upgrade"]
             if key is not None:

@@ -198,6 +198,24 @@ class TlsTest(rs.RawSocketTestCase):
         self.assertEqual(await h.within(got), (ARGS, KWARGS))
         self.assert_logged("websocket (TLS) 127.0.0.1:")
 
+    async def test_wss_close_handshake_ends_tls_with_close_notify(self):
+        host, port = self.ep["web_tls"].rsplit(":", 1)
+
+        def exchange():
+            context = client_context()
+            # Python sets this by default (OpenSSL 1.1 behaviour); without it a bare TCP end
+            # after the close frame raises SSLEOFError instead of reading as a clean b"".
+            context.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF
+            with h.RawWebSocket("localhost", int(port), ssl_context=context) as ws:
+                self.assertEqual(ws.status, 101)
+                ws.send_frame(h.OP_CLOSE, (1000).to_bytes(2, "big") + b"bye")
+                frame = ws.read_frame()
+                self.assertEqual(frame.opcode, h.OP_CLOSE)
+                self.assertEqual(frame.payload[:2], b"\x03\xe8")
+                # Then TLS ends cleanly: close_notify reads as b"".
+                return ws.sock.recv(1)
+        self.assertEqual(await asyncio.to_thread(exchange), b"")
+
     async def test_https_status_page_shows_wss_url(self):
         def get():
             with urllib.request.urlopen(self.url("web_tls", "https", "/"), timeout=5,
