@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <variant>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -30,8 +31,6 @@ constexpr std::size_t kReadChunk = 8 * 1024;
 constexpr std::size_t kMaxReadChunk = 256 * 1024;
 // How long close() waits for the router's EOF after shutting down our send side.
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
-// The 24-bit length field's largest value.
-constexpr std::size_t kMaxFrameLength = (std::size_t{1} << 24) - 1;
 
 [[noreturn]] void fail_connect(std::string why) {
   throw Error(std::string(errors::disconnected), wamp::Array{wamp::Value(std::move(why))});
@@ -45,61 +44,14 @@ std::string hex(unsigned char byte) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// Wire helpers
+// The handshake reply, with the reasons a user can act on
 
-namespace rawsocket {
-
-std::uint8_t serializer_id(wamp::Serializer serializer) {
-  switch (serializer) {
-    case wamp::Serializer::json:
-      return 1;
-    case wamp::Serializer::msgpack:
-      return 2;
-    case wamp::Serializer::cbor:
-      return 3;
-    case wamp::Serializer::ubjson:
-      return 4;
-  }
-  return 0;
-}
-
-std::size_t max_length(std::uint8_t exponent) {
-  return std::min(std::size_t{1} << (9 + std::min<unsigned>(exponent, 15)), kMaxFrameLength);
-}
-
-std::uint8_t exponent_for(std::size_t max_message_size) {
-  std::uint8_t exponent = 0;
-  while (exponent < 15 && max_length(exponent + 1) <= max_message_size)
-    ++exponent;
-  return exponent;
-}
-
-std::array<unsigned char, 4> handshake_request(std::uint8_t serializer_id, std::uint8_t exponent) {
-  return {kMagic, static_cast<unsigned char>((exponent << 4) | (serializer_id & 0x0F)), 0, 0};
-}
-
-std::string describe_handshake_error(unsigned code) {
-  switch (code) {
-    case 0:
-      return "error code 0 (illegal: the spec does not define it)";
-    case 1:
-      return "serializer unsupported";
-    case 2:
-      return "maximum message length unacceptable";
-    case 3:
-      return "use of reserved bits (unsupported feature)";
-    case 4:
-      return "maximum connection count reached";
-    default:
-      return "error code " + std::to_string(code) + " (not defined by the spec)";
-  }
-}
-
-HandshakeReply check_handshake_reply(std::span<const unsigned char, 4> reply,
-                                     wamp::Serializer asked, std::uint8_t our_exponent) {
-  HandshakeReply result;
+RawSocketReply check_rawsocket_reply(std::span<const std::uint8_t, 4> reply, wamp::Serializer asked,
+                                     std::uint8_t our_exponent) {
+  RawSocketReply result;
   const std::string name(serializer_name(asked));
-  if (reply[0] != kMagic) {
+  const auto parsed = rawsocket::parse_handshake_reply(reply);
+  if (reply[0] != rawsocket::kMagic) {
     const bool text = std::all_of(reply.begin(), reply.end(),
                                   [](unsigned char c) { return c >= 0x20 && c < 0x7F; });
     result.error = "did not answer the RawSocket handshake (reply starts with " + hex(reply[0]) +
@@ -107,13 +59,13 @@ HandshakeReply check_handshake_reply(std::span<const unsigned char, 4> reply,
                    "): not a RawSocket endpoint?";
     return result;
   }
-  const unsigned serializer = reply[1] & 0x0F;
-  if (serializer == 0) {
-    const unsigned code = reply[1] >> 4;
-    result.error = "refused the RawSocket handshake: " + describe_handshake_error(code);
-    if (code == 1) result.error += " (we asked for " + name + ")";
-    if (code == 2) {
-      result.error += " (we announced " + std::to_string(max_length(our_exponent)) + " bytes)";
+  if (!parsed.ok) {
+    result.error =
+        "refused the RawSocket handshake: " + rawsocket::describe_handshake_error(parsed.error);
+    if (parsed.error == 1) result.error += " (we asked for " + name + ")";
+    if (parsed.error == 2) {
+      result.error += " (we announced " +
+                      std::to_string(rawsocket::max_length_for_exponent(our_exponent)) + " bytes)";
     }
     return result;
   }
@@ -121,34 +73,17 @@ HandshakeReply check_handshake_reply(std::span<const unsigned char, 4> reply,
     result.error = "answered the RawSocket handshake with reserved octets set";
     return result;
   }
-  if (serializer != serializer_id(asked)) {
+  const auto expected = rawsocket::serializer_id(asked);
+  if (parsed.serializer_id != expected) {
     result.error = "answered the RawSocket handshake with serializer id " +
-                   std::to_string(serializer) + " (we asked for " + name + ", id " +
-                   std::to_string(serializer_id(asked)) + ")";
+                   std::to_string(parsed.serializer_id) + " (we asked for " + name + ", id " +
+                   std::to_string(expected) + ")";
     return result;
   }
   result.ok = true;
-  result.router_exponent = static_cast<std::uint8_t>(reply[1] >> 4);
+  result.router_exponent = parsed.max_length_exponent;
   return result;
 }
-
-FrameHeader parse_frame_header(const unsigned char* bytes) {
-  FrameHeader header;
-  header.reserved_bits = (bytes[0] & 0xF8) != 0;
-  header.type = bytes[0] & 0x07;
-  header.length =
-      (std::size_t{bytes[1]} << 16) | (std::size_t{bytes[2]} << 8) | std::size_t{bytes[3]};
-  return header;
-}
-
-void append_frame_header(std::string& out, FrameType type, std::size_t length) {
-  const char header[4] = {static_cast<char>(type), static_cast<char>((length >> 16) & 0xFF),
-                          static_cast<char>((length >> 8) & 0xFF),
-                          static_cast<char>(length & 0xFF)};
-  out.append(header, 4);
-}
-
-}  // namespace rawsocket
 
 // ---------------------------------------------------------------------------------------------
 // Connecting
@@ -171,7 +106,7 @@ asio::awaitable<std::shared_ptr<Transport>> RawSocketTransport::connect(
                             : url.host.find(':') != std::string::npos
                                 ? "[" + url.host + "]:" + url.port
                                 : url.host + ":" + url.port;
-  const std::uint8_t our_exponent = rawsocket::exponent_for(options.max_message_size);
+  const std::uint8_t our_exponent = rawsocket::exponent_for_limit(options.max_message_size);
   std::array<unsigned char, 4> reply{};
   bool handshaking = false;
   try {
@@ -196,8 +131,8 @@ asio::awaitable<std::shared_ptr<Transport>> RawSocketTransport::connect(
       if (options.tcp_nodelay) socket->set_option(tcp::no_delay(true));
     }
     handshaking = true;
-    const auto request =
-        rawsocket::handshake_request(rawsocket::serializer_id(codec.serializer()), our_exponent);
+    const auto request = rawsocket::make_handshake_request(
+        rawsocket::serializer_id(codec.serializer()), our_exponent);
     co_await asio::async_write(*socket, asio::buffer(request), asio::use_awaitable);
     co_await asio::async_read(*socket, asio::buffer(reply), asio::use_awaitable);
   } catch (const boost::system::system_error& e) {
@@ -211,11 +146,11 @@ asio::awaitable<std::shared_ptr<Transport>> RawSocketTransport::connect(
     fail_connect("cannot connect to " + where + ": " + e.code().message());
   }
   deadline.cancel();
-  const auto checked = rawsocket::check_handshake_reply(reply, codec.serializer(), our_exponent);
+  const auto checked = check_rawsocket_reply(reply, codec.serializer(), our_exponent);
   if (!checked.ok) fail_connect("router at " + where + " " + checked.error);
-  co_return std::make_shared<RawSocketTransport>(std::move(*socket), codec,
-                                                 rawsocket::max_length(our_exponent),
-                                                 rawsocket::max_length(checked.router_exponent));
+  co_return std::make_shared<RawSocketTransport>(
+      std::move(*socket), codec, rawsocket::max_length_for_exponent(our_exponent),
+      rawsocket::max_length_for_exponent(checked.router_exponent));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,14 +225,16 @@ bool RawSocketTransport::parse_frames() {
   } release{active_handler_};
 
   while (!finished_ && in_end_ - in_begin_ >= rawsocket::kHeaderSize) {
-    const auto* p = reinterpret_cast<const unsigned char*>(in_.get() + in_begin_);
-    const auto header = rawsocket::parse_frame_header(p);
-    if (header.reserved_bits || header.type > 2) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(in_.get() + in_begin_);
+    const auto parsed = rawsocket::parse_frame_header(std::span<const std::uint8_t, 4>(p, 4));
+    if (const auto* problem = std::get_if<rawsocket::HeaderProblem>(&parsed)) {
       finish("protocol error from the router: RawSocket frame header " + hex(p[0]) +
-             (header.reserved_bits ? " has reserved bits set"
-                                   : " has unknown frame type " + std::to_string(header.type)));
+             (*problem == rawsocket::HeaderProblem::reserved_bits
+                  ? " has reserved bits set"
+                  : " has unknown frame type " + std::to_string(p[0] & 7)));
       return false;
     }
+    const auto header = std::get<rawsocket::FrameHeader>(parsed);
     if (header.length > max_in_) {
       finish("router sent a RawSocket frame of " + std::to_string(header.length) +
              " bytes, more than the " + std::to_string(max_in_) +
@@ -318,7 +255,7 @@ bool RawSocketTransport::parse_frames() {
     }
     const std::string_view payload(in_.get() + in_begin_ + rawsocket::kHeaderSize, header.length);
     in_begin_ += total;
-    switch (static_cast<rawsocket::FrameType>(header.type)) {
+    switch (header.type) {
       case rawsocket::FrameType::message:
         if (active_handler_ && !closing_) active_handler_->on_message(payload);
         break;
@@ -338,7 +275,8 @@ bool RawSocketTransport::parse_frames() {
 
 void RawSocketTransport::queue_frame(rawsocket::FrameType type, std::string_view payload) {
   if (finished_ || lingering_) return;
-  rawsocket::append_frame_header(pending_, type, payload.size());
+  const auto header = rawsocket::make_frame_header(type, payload.size());
+  pending_.append(reinterpret_cast<const char*>(header.data()), header.size());
   pending_.append(payload);
   if (!write_in_flight_) flush();
 }

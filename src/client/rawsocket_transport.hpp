@@ -11,9 +11,8 @@
 // close handshake: close() flushes, shuts down the send side and waits briefly for the router's
 // EOF.
 //
-// The wire helpers below are the client's own small copy of what the router has in
-// src/transport/rawsocket_protocol.hpp: sharing that file would make the installed client depend
-// on the router's transport library.
+// The wire format itself (handshake octets, frame headers, length exponents) is src/rawsocket,
+// shared with the router.
 #pragma once
 
 #include <array>
@@ -31,49 +30,20 @@
 
 #include "client/transport.hpp"
 #include "client/url.hpp"
+#include "rawsocket/protocol.hpp"
 
 namespace junction::client {
 
-namespace rawsocket {
-
-inline constexpr unsigned char kMagic = 0x7F;
-inline constexpr std::size_t kHeaderSize = 4;
-
-enum class FrameType : std::uint8_t { message = 0, ping = 1, pong = 2 };
-
-// The RawSocket serializer id: 1 JSON, 2 MessagePack, 3 CBOR, 4 UBJSON.
-std::uint8_t serializer_id(wamp::Serializer serializer);
-// Bytes a length exponent (0..15) stands for: 2^(9 + exponent), capped at the 2^24 - 1 a frame
-// header can carry.
-std::size_t max_length(std::uint8_t exponent);
-// The exponent we announce for `max_message_size`: the largest whose length does not exceed it
-// (so what we enforce is what we said), at least 0 (512 bytes), at most 15 (2^24 - 1 bytes).
-std::uint8_t exponent_for(std::size_t max_message_size);
-
-std::array<unsigned char, 4> handshake_request(std::uint8_t serializer_id, std::uint8_t exponent);
-
-// The router's 4-byte answer to our handshake, checked: ok with the router's exponent, or the
-// reason the connection cannot go on ("refused the RawSocket handshake: serializer unsupported
-// ...", to follow "router at HOST:PORT ").
-struct HandshakeReply {
+// The router's 4-byte answer to our RawSocket handshake, checked: ok with the router's length
+// exponent, or the reason the connection cannot go on ("refused the RawSocket handshake:
+// serializer unsupported ...", to follow "router at HOST:PORT ").
+struct RawSocketReply {
   bool ok = false;
   std::uint8_t router_exponent = 0;
   std::string error;
 };
-HandshakeReply check_handshake_reply(std::span<const unsigned char, 4> reply,
-                                     wamp::Serializer asked, std::uint8_t our_exponent);
-// The text of a handshake error code (1..4 are the spec's; 0 and 5..15 are not defined).
-std::string describe_handshake_error(unsigned code);
-
-struct FrameHeader {
-  unsigned type = 0;  // 0..7; only 0..2 are defined
-  std::size_t length = 0;
-  bool reserved_bits = false;  // one of the five high bits of the first octet is set
-};
-FrameHeader parse_frame_header(const unsigned char* bytes);
-void append_frame_header(std::string& out, FrameType type, std::size_t length);
-
-}  // namespace rawsocket
+RawSocketReply check_rawsocket_reply(std::span<const std::uint8_t, 4> reply, wamp::Serializer asked,
+                                     std::uint8_t our_exponent);
 
 class RawSocketTransport final : public Transport,
                                  public std::enable_shared_from_this<RawSocketTransport> {

@@ -17,8 +17,8 @@
 #include <boost/beast/core/stream_traits.hpp>
 
 #include "base/log.hpp"
+#include "rawsocket/protocol.hpp"
 #include "transport/http_session.hpp"
-#include "transport/rawsocket_protocol.hpp"
 #include "transport/rawsocket_session.hpp"
 #include "transport/subprotocol.hpp"
 #include "transport/tls_context.hpp"

@@ -181,7 +181,8 @@ void RawSocketSession<Stream>::on_handshake(std::span<const std::uint8_t, 4> req
 template <class Stream>
 void RawSocketSession<Stream>::refuse(rawsocket::HandshakeError error, const std::string& why) {
   JLOG(info, "transport") << description_ << ": RawSocket handshake refused with error "
-                          << static_cast<int>(error) << " (" << rawsocket::describe(error)
+                          << static_cast<int>(error) << " ("
+                          << rawsocket::describe_handshake_error(static_cast<unsigned>(error))
                           << "): " << why;
   failed_ = true;
   close_requested_ = true;

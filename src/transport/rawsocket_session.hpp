@@ -19,12 +19,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include "rawsocket/protocol.hpp"
 #include "router/router.hpp"
 #include "transport/frame_writer.hpp"
 #include "transport/input_reader.hpp"
 #include "transport/listener.hpp"
 #include "transport/net.hpp"
-#include "transport/rawsocket_protocol.hpp"
 #include "transport/session_registry.hpp"
 #include "wamp/codec.hpp"
 

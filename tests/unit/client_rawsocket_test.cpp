@@ -1,5 +1,5 @@
 // tests/unit/client_rawsocket_test: the client's RawSocket transport without a router: URL forms,
-// the wire helpers (handshake request/reply, length exponents, frame headers), the transport on
+// the handshake reply checks (the wire format itself is tested in rawsocket_tests), the transport on
 // one end of an in-process Unix socket pair (framing in both directions, partial and large
 // frames, PING/PONG, limits in both directions, close), and connect() against a fake router on a
 // Unix socket or loopback TCP (every handshake error reply, a non-RawSocket peer, timeouts).
@@ -34,11 +34,12 @@ using namespace junction;
 using namespace std::chrono_literals;
 using client::RawSocketTransport;
 using local = asio::local::stream_protocol;
-namespace rs = client::rawsocket;
+namespace rs = junction::rawsocket;
 
 std::string frame(rs::FrameType type, std::string_view payload) {
   std::string out;
-  rs::append_frame_header(out, type, payload.size());
+  const auto header = rs::make_frame_header(type, payload.size());
+  out.append(reinterpret_cast<const char*>(header.data()), header.size());
   out.append(payload);
   return out;
 }
@@ -134,35 +135,16 @@ TEST(ClientRawSocketUrl, ConnectTransportRefusesWhatItCannotSpeak) {
 // ---------------------------------------------------------------------------------------------
 // Wire helpers
 
-TEST(ClientRawSocketWire, SerializerIdsAndExponents) {
-  EXPECT_EQ(rs::serializer_id(wamp::Serializer::json), 1);
-  EXPECT_EQ(rs::serializer_id(wamp::Serializer::msgpack), 2);
-  EXPECT_EQ(rs::serializer_id(wamp::Serializer::cbor), 3);
-  EXPECT_EQ(rs::serializer_id(wamp::Serializer::ubjson), 4);
-  EXPECT_EQ(rs::max_length(0), 512u);
-  EXPECT_EQ(rs::max_length(11), 1u << 20);
-  EXPECT_EQ(rs::max_length(15), (1u << 24) - 1);  // 2^24 does not fit the length field
-  EXPECT_EQ(rs::exponent_for(16 * 1024 * 1024), 15);
-  EXPECT_EQ(rs::exponent_for(1 << 20), 11);
-  EXPECT_EQ(rs::exponent_for(1'000'000), 10);  // rounded down: we enforce what we announce
-  EXPECT_EQ(rs::exponent_for(100), 0);         // 512 bytes is the least the protocol can say
-  EXPECT_EQ(rs::exponent_for(SIZE_MAX), 15);
-  for (std::uint8_t e = 0; e <= 15; ++e)
-    EXPECT_EQ(rs::exponent_for(rs::max_length(e)), e);
-  const auto request = rs::handshake_request(2, 11);
-  EXPECT_EQ(request, (std::array<unsigned char, 4>{0x7F, 0xB2, 0x00, 0x00}));
-}
-
 std::string reply_error(std::array<unsigned char, 4> reply,
                         wamp::Serializer asked = wamp::Serializer::json) {
-  const auto checked = rs::check_handshake_reply(reply, asked, 11);
+  const auto checked = client::check_rawsocket_reply(reply, asked, 11);
   EXPECT_FALSE(checked.ok);
   return checked.error;
 }
 
 TEST(ClientRawSocketWire, HandshakeReplies) {
-  auto ok = rs::check_handshake_reply(std::array<unsigned char, 4>{0x7F, 0x93, 0, 0},
-                                      wamp::Serializer::cbor, 15);
+  auto ok = client::check_rawsocket_reply(std::array<unsigned char, 4>{0x7F, 0x93, 0, 0},
+                                          wamp::Serializer::cbor, 15);
   EXPECT_TRUE(ok.ok);
   EXPECT_EQ(ok.router_exponent, 9);
   EXPECT_TRUE(ok.error.empty());
@@ -187,23 +169,6 @@ TEST(ClientRawSocketWire, HandshakeReplies) {
             "answered the RawSocket handshake with serializer id 2 (we asked for json, id 1)");
   EXPECT_EQ(reply_error({0x7F, 0xF1, 0, 1}),
             "answered the RawSocket handshake with reserved octets set");
-}
-
-TEST(ClientRawSocketWire, FrameHeaders) {
-  std::string out;
-  rs::append_frame_header(out, rs::FrameType::pong, 0xABCDEF);
-  EXPECT_EQ(out, std::string("\x02\xAB\xCD\xEF", 4));
-  auto h = rs::parse_frame_header(reinterpret_cast<const unsigned char*>(out.data()));
-  EXPECT_EQ(h.type, 2u);
-  EXPECT_EQ(h.length, 0xABCDEFu);
-  EXPECT_FALSE(h.reserved_bits);
-  const unsigned char reserved[4] = {0x08, 0, 0, 1};
-  EXPECT_TRUE(rs::parse_frame_header(reserved).reserved_bits);
-  const unsigned char type5[4] = {0x05, 0, 0, 0};
-  h = rs::parse_frame_header(type5);
-  EXPECT_FALSE(h.reserved_bits);
-  EXPECT_EQ(h.type, 5u);
-  EXPECT_EQ(h.length, 0u);
 }
 
 // ---------------------------------------------------------------------------------------------

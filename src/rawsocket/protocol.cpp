@@ -1,22 +1,25 @@
-// transport/rawsocket_protocol: see the header. Pure functions over byte arrays.
-#include "transport/rawsocket_protocol.hpp"
+// rawsocket: see the header. Pure functions over byte arrays.
+#include "rawsocket/protocol.hpp"
 
 #include <algorithm>
 
-namespace junction::transport::rawsocket {
+namespace junction::rawsocket {
 
-std::string_view describe(HandshakeError error) {
-  switch (error) {
-    case HandshakeError::serializer_unsupported:
+std::string describe_handshake_error(unsigned code) {
+  switch (code) {
+    case 1:
       return "serializer unsupported";
-    case HandshakeError::max_length_unacceptable:
+    case 2:
       return "maximum message length unacceptable";
-    case HandshakeError::reserved_bits_used:
+    case 3:
       return "use of reserved bits (unsupported feature)";
-    case HandshakeError::max_connections_reached:
+    case 4:
       return "maximum connection count reached";
+    case 0:
+      return "error code 0 (illegal: the spec does not define it)";
+    default:
+      return "error code " + std::to_string(code) + " (not defined by the spec)";
   }
-  return "unknown error";
 }
 
 std::optional<wamp::Serializer> serializer_from_id(std::uint8_t id) {
@@ -55,7 +58,8 @@ std::size_t max_length_for_exponent(std::uint8_t exponent) {
 
 std::uint8_t exponent_for_limit(std::size_t max_message_size) {
   std::uint8_t exponent = 0;
-  while (exponent < 15 && (std::size_t{1} << (9 + exponent + 1)) <= max_message_size)
+  // Compared with what an exponent really allows (15 means 2^24 - 1, not 2^24).
+  while (exponent < 15 && max_length_for_exponent(exponent + 1) <= max_message_size)
     ++exponent;
   return exponent;
 }
@@ -108,4 +112,4 @@ Bytes4 make_frame_header(FrameType type, std::size_t length) {
           static_cast<std::uint8_t>(length & 0xFF)};
 }
 
-}  // namespace junction::transport::rawsocket
+}  // namespace junction::rawsocket

@@ -1,6 +1,7 @@
-// transport/rawsocket_protocol: the WAMP-over-RawSocket wire format as pure functions, without a
-// socket: the 4-byte opening handshake (request, reply, error reply), the 4-byte frame header,
-// the length exponent <-> byte limit mapping and the RawSocket serializer ids.
+// rawsocket: the WAMP-over-RawSocket wire format as pure functions, without a socket, shared by
+// the router's RawSocket sessions (src/transport) and the client library (src/client): the 4-byte
+// opening handshake (request, reply, error reply), the 4-byte frame header, the length exponent
+// <-> byte limit mapping and the RawSocket serializer ids.
 //
 //   handshake   0x7F | LLLL SSSS | 0x00 | 0x00   (L: max length exponent, S: serializer)
 //   error reply 0x7F | EEEE 0000 | 0x00 | 0x00   (E: error code 1..4)
@@ -13,12 +14,13 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
 
 #include "wamp/message.hpp"
 
-namespace junction::transport::rawsocket {
+namespace junction::rawsocket {
 
 inline constexpr std::uint8_t kMagic = 0x7F;
 inline constexpr std::size_t kHandshakeSize = 4;
@@ -35,7 +37,9 @@ enum class HandshakeError : std::uint8_t {
   reserved_bits_used = 3,
   max_connections_reached = 4,
 };
-std::string_view describe(HandshakeError error);
+// The text of a handshake error code: the spec's 1..4, and what a peer might send besides
+// (0 and 5..15 are not defined).
+std::string describe_handshake_error(unsigned code);
 
 // RawSocket serializer ids: 1 JSON, 2 MessagePack, 3 CBOR, 4 UBJSON. Others: nullopt.
 std::optional<wamp::Serializer> serializer_from_id(std::uint8_t id);
@@ -89,4 +93,4 @@ ParsedHeader parse_frame_header(std::span<const std::uint8_t, kHeaderSize> bytes
 // `length` must not exceed kMaxFrameLength.
 Bytes4 make_frame_header(FrameType type, std::size_t length);
 
-}  // namespace junction::transport::rawsocket
+}  // namespace junction::rawsocket

@@ -1,15 +1,16 @@
-// transport_rawsocket_test: the WAMP-over-RawSocket wire format (transport/rawsocket_protocol) as
+// rawsocket_protocol_test: the WAMP-over-RawSocket wire format (src/rawsocket) as
 // pure functions — handshake request/reply/error octets, frame headers, the length exponent and
 // serializer id mappings. No sockets.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <variant>
 
 #include <gtest/gtest.h>
 
-#include "transport/rawsocket_protocol.hpp"
+#include "rawsocket/protocol.hpp"
 
-namespace junction::transport::rawsocket {
+namespace junction::rawsocket {
 namespace {
 
 ParsedRequest request(std::array<std::uint8_t, 4> bytes) {
@@ -51,7 +52,10 @@ TEST(RawSocketHandshake, BuildsRepliesAndErrors) {
   EXPECT_EQ(make_handshake_error(HandshakeError::reserved_bits_used), (Bytes4{0x7F, 0x30, 0, 0}));
   EXPECT_EQ(make_handshake_error(HandshakeError::max_connections_reached),
             (Bytes4{0x7F, 0x40, 0, 0}));
-  EXPECT_EQ(describe(HandshakeError::max_connections_reached), "maximum connection count reached");
+  EXPECT_EQ(describe_handshake_error(4), "maximum connection count reached");
+  EXPECT_EQ(describe_handshake_error(1), "serializer unsupported");
+  EXPECT_EQ(describe_handshake_error(0), "error code 0 (illegal: the spec does not define it)");
+  EXPECT_EQ(describe_handshake_error(9), "error code 9 (not defined by the spec)");
 }
 
 TEST(RawSocketHandshake, ClientSideReplyParsing) {
@@ -84,6 +88,10 @@ TEST(RawSocketHandshake, LengthExponents) {
   EXPECT_EQ(exponent_for_limit(1024), 1);
   EXPECT_EQ(exponent_for_limit(16 * 1024 * 1024), 15);
   EXPECT_EQ(exponent_for_limit(64 * 1024 * 1024), 15);
+  EXPECT_EQ(exponent_for_limit(SIZE_MAX), 15);
+  // What an exponent announces maps back to that exponent.
+  for (std::uint8_t e = 0; e <= 15; ++e)
+    EXPECT_EQ(exponent_for_limit(max_length_for_exponent(e)), e);
 }
 
 TEST(RawSocketHandshake, SerializerIds) {
@@ -139,4 +147,4 @@ TEST(RawSocketFrame, BuildsHeadersThatParseBack) {
 }
 
 }  // namespace
-}  // namespace junction::transport::rawsocket
+}  // namespace junction::rawsocket
