@@ -24,11 +24,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// The read buffer starts small (many idle sessions stay cheap) and doubles, up to kMaxReadChunk,
-// whenever a read fills it (busy sessions then read in big batches). A frame larger than the
-// buffer gets a buffer of its size, given back once it has been handled.
-constexpr std::size_t kReadChunk = 8 * 1024;
-constexpr std::size_t kMaxReadChunk = 256 * 1024;
 // How long close() waits for the router's EOF after shutting down our send side.
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 
@@ -162,8 +157,6 @@ RawSocketTransport::RawSocketTransport(Socket socket, const wamp::Codec& codec, 
       codec_(codec),
       max_in_(max_in),
       max_out_(max_out),
-      in_(std::make_unique<char[]>(kReadChunk)),
-      in_capacity_(kReadChunk),
       timer_(socket_.get_executor()) {}
 
 RawSocketTransport::~RawSocketTransport() = default;
@@ -175,46 +168,23 @@ void RawSocketTransport::start(std::weak_ptr<TransportHandler> handler) {
   });
 }
 
-void RawSocketTransport::resize_read_buffer(std::size_t capacity) {
-  auto buffer = std::make_unique<char[]>(capacity);
-  std::memcpy(buffer.get(), in_.get() + in_begin_, in_end_ - in_begin_);
-  in_end_ -= in_begin_;
-  in_begin_ = 0;
-  in_ = std::move(buffer);
-  in_capacity_ = capacity;
-}
-
 void RawSocketTransport::do_read() {
-  if (in_begin_ == in_end_) {
-    in_begin_ = in_end_ = 0;
-    if (in_capacity_ > kMaxReadChunk) resize_read_buffer(kMaxReadChunk);  // after a big frame
-  } else if (in_begin_ > 0 && in_capacity_ - in_end_ < in_capacity_ / 4) {
-    std::memmove(in_.get(), in_.get() + in_begin_, in_end_ - in_begin_);
-    in_end_ -= in_begin_;
-    in_begin_ = 0;
-  }
-  if (in_end_ == in_capacity_) resize_read_buffer(in_capacity_ * 2);
-  const std::size_t space = in_capacity_ - in_end_;
-  socket_.async_read_some(
-      asio::buffer(in_.get() + in_end_, space),
-      [self = shared_from_this(), space](boost::system::error_code ec, std::size_t n) {
-        if (self->finished_) return;
-        if (ec) {
-          if (self->lingering_) {
-            self->finish("closed");
-          } else if (ec == asio::error::eof) {
-            self->finish("connection closed by the router");
-          } else {
-            self->finish("connection lost: " + ec.message());
-          }
-          return;
-        }
-        self->in_end_ += n;
-        if (n == space && self->in_capacity_ < kMaxReadChunk) {
-          self->resize_read_buffer(self->in_capacity_ * 2);
-        }
-        if (self->parse_frames()) self->do_read();
-      });
+  socket_.async_read_some(in_.prepare(),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                            if (self->finished_) return;
+                            if (ec) {
+                              if (self->lingering_) {
+                                self->finish("closed");
+                              } else if (ec == asio::error::eof) {
+                                self->finish("connection closed by the router");
+                              } else {
+                                self->finish("connection lost: " + ec.message());
+                              }
+                              return;
+                            }
+                            self->in_.commit(n);
+                            if (self->parse_frames()) self->do_read();
+                          });
 }
 
 bool RawSocketTransport::parse_frames() {
@@ -224,8 +194,8 @@ bool RawSocketTransport::parse_frames() {
     ~Release() { h.reset(); }
   } release{active_handler_};
 
-  while (!finished_ && in_end_ - in_begin_ >= rawsocket::kHeaderSize) {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(in_.get() + in_begin_);
+  while (!finished_ && in_.size() >= rawsocket::kHeaderSize) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(in_.data());
     const auto parsed = rawsocket::parse_frame_header(std::span<const std::uint8_t, 4>(p, 4));
     if (const auto* problem = std::get_if<rawsocket::HeaderProblem>(&parsed)) {
       finish("protocol error from the router: RawSocket frame header " + hex(p[0]) +
@@ -242,19 +212,12 @@ bool RawSocketTransport::parse_frames() {
       return false;
     }
     const std::size_t total = rawsocket::kHeaderSize + header.length;
-    if (in_end_ - in_begin_ < total) {
-      // Make room for the whole frame before the next read.
-      if (total > in_capacity_) {
-        resize_read_buffer(total);
-      } else if (in_capacity_ - in_begin_ < total) {
-        std::memmove(in_.get(), in_.get() + in_begin_, in_end_ - in_begin_);
-        in_end_ -= in_begin_;
-        in_begin_ = 0;
-      }
+    if (in_.size() < total) {
+      in_.expect(total);  // the whole frame fits the next read
       break;
     }
-    const std::string_view payload(in_.get() + in_begin_ + rawsocket::kHeaderSize, header.length);
-    in_begin_ += total;
+    const std::string_view payload(in_.data() + rawsocket::kHeaderSize, header.length);
+    in_.consume(total);
     switch (header.type) {
       case rawsocket::FrameType::message:
         if (active_handler_ && !closing_) active_handler_->on_message(payload);

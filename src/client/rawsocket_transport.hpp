@@ -28,6 +28,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "client/read_buffer.hpp"
 #include "client/transport.hpp"
 #include "client/url.hpp"
 #include "rawsocket/protocol.hpp"
@@ -81,7 +82,6 @@ class RawSocketTransport final : public Transport,
   void do_read();
   // Handles every complete frame in the input buffer; false once finished.
   bool parse_frames();
-  void resize_read_buffer(std::size_t capacity);
   void queue_frame(rawsocket::FrameType type, std::string_view payload);
   void flush();
   void start_linger();
@@ -94,8 +94,7 @@ class RawSocketTransport final : public Transport,
   std::weak_ptr<TransportHandler> handler_;
   std::shared_ptr<TransportHandler> active_handler_;  // held while a read batch is dispatched
 
-  std::unique_ptr<char[]> in_;
-  std::size_t in_capacity_ = 0, in_begin_ = 0, in_end_ = 0;
+  ReadBuffer in_;
 
   std::string pending_;  // frames queued since the last write started
   std::string writing_;  // the write in flight

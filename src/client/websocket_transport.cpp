@@ -32,10 +32,6 @@ constexpr unsigned op(Opcode opcode) {
   return static_cast<unsigned>(opcode);
 }
 
-// The read buffer starts small (many idle sessions stay cheap) and doubles, up to kMaxReadChunk,
-// whenever a read fills it (busy sessions then read in big batches).
-constexpr std::size_t kReadChunk = 8 * 1024;
-constexpr std::size_t kMaxReadChunk = 256 * 1024;
 constexpr auto kCloseTimeout = std::chrono::seconds(3);
 
 std::string base64(const void* data, std::size_t size) {
@@ -135,25 +131,13 @@ WebSocketTransport::WebSocketTransport(tcp::socket socket, const wamp::Codec& co
     : socket_(std::move(socket)),
       codec_(codec),
       max_message_size_(max_message_size),
+      in_(already_read),
       close_timer_(socket_.get_executor()) {
   mask_state_ = thread_seed() ^ 0x9E3779B97F4A7C15ULL;
   if (mask_state_ == 0) mask_state_ = 1;
-  in_capacity_ = std::max(kReadChunk, already_read.size());
-  in_ = std::make_unique<char[]>(in_capacity_);
-  std::memcpy(in_.get(), already_read.data(), already_read.size());
-  in_end_ = already_read.size();
 }
 
 WebSocketTransport::~WebSocketTransport() = default;
-
-void WebSocketTransport::grow_read_buffer(std::size_t capacity) {
-  auto grown = std::make_unique<char[]>(capacity);
-  std::memcpy(grown.get(), in_.get() + in_begin_, in_end_ - in_begin_);
-  in_end_ -= in_begin_;
-  in_begin_ = 0;
-  in_ = std::move(grown);
-  in_capacity_ = capacity;
-}
 
 void WebSocketTransport::start(std::weak_ptr<TransportHandler> handler) {
   handler_ = std::move(handler);
@@ -164,25 +148,17 @@ void WebSocketTransport::start(std::weak_ptr<TransportHandler> handler) {
 }
 
 void WebSocketTransport::do_read() {
-  if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
-  if (in_capacity_ - in_end_ < kReadChunk / 4 && in_begin_ > 0) {
-    std::memmove(in_.get(), in_.get() + in_begin_, in_end_ - in_begin_);
-    in_end_ -= in_begin_;
-    in_begin_ = 0;
-  }
-  if (in_capacity_ - in_end_ < kReadChunk / 4) grow_read_buffer(in_capacity_ * 2);
-  socket_.async_read_some(asio::buffer(in_.get() + in_end_, in_capacity_ - in_end_),
-                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                            if (self->finished_) return;
-                            if (ec) {
-                              self->finish(self->close_received_
-                                               ? self->close_reason_
-                                               : "connection lost: " + ec.message());
-                              return;
-                            }
-                            self->in_end_ += n;
-                            if (self->parse_frames()) self->do_read();
-                          });
+  socket_.async_read_some(
+      in_.prepare(), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+        if (self->finished_) return;
+        if (ec) {
+          self->finish(self->close_received_ ? self->close_reason_
+                                             : "connection lost: " + ec.message());
+          return;
+        }
+        self->in_.commit(n);
+        if (self->parse_frames()) self->do_read();
+      });
 }
 
 bool WebSocketTransport::parse_frames() {
@@ -193,10 +169,10 @@ bool WebSocketTransport::parse_frames() {
   } release{active_handler_};
 
   while (!finished_) {
-    const std::size_t avail = in_end_ - in_begin_;
+    const std::size_t avail = in_.size();
     // RSV1 is never allowed: we offer no extensions.
     const ws::HeaderParse parsed =
-        ws::parse_frame_header(std::string_view(in_.get() + in_begin_, avail), false);
+        ws::parse_frame_header(std::string_view(in_.data(), avail), false);
     if (parsed.status == ws::ParseStatus::need_more) break;
     if (parsed.status == ws::ParseStatus::error) {
       queue_close(ws::close_code::protocol_error, parsed.error);
@@ -220,20 +196,14 @@ bool WebSocketTransport::parse_frames() {
       return false;
     }
     if (avail < header + len) {
-      // Make room for the whole frame before the next read.
-      if (header + len > in_capacity_ - in_begin_ && in_begin_ > 0) {
-        std::memmove(in_.get(), in_.get() + in_begin_, avail);
-        in_end_ = avail;
-        in_begin_ = 0;
-      }
-      if (header + len + kReadChunk / 4 > in_capacity_) grow_read_buffer(header + len + kReadChunk);
+      in_.expect(header + len);  // the whole frame fits the next read
       break;
     }
-    char* payload = in_.get() + in_begin_ + header;
+    char* payload = in_.data() + header;
     // Servers must not mask; a router that does anyway is still understood.
     if (frame.masked) ws::apply_mask(payload, len, frame.mask_key);
     const std::string_view data(payload, len);
-    in_begin_ += header + len;
+    in_.consume(header + len);
     const bool fin = frame.fin;
 
     switch (opcode) {

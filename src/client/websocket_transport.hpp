@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "client/read_buffer.hpp"
 #include "client/transport.hpp"
 #include "client/url.hpp"
 
@@ -42,7 +43,6 @@ class WebSocketTransport final : public Transport,
   void do_read();
   // Parses and dispatches every complete frame in the input buffer; false once finished.
   bool parse_frames();
-  void grow_read_buffer(std::size_t capacity);
   void queue_frame(unsigned opcode, std::string_view payload);
   void queue_close(unsigned code, std::string_view reason);
   void flush();
@@ -54,8 +54,7 @@ class WebSocketTransport final : public Transport,
   std::weak_ptr<TransportHandler> handler_;
   std::shared_ptr<TransportHandler> active_handler_;  // held while a read batch is dispatched
 
-  std::unique_ptr<char[]> in_;
-  std::size_t in_capacity_ = 0, in_begin_ = 0, in_end_ = 0;
+  ReadBuffer in_;
   std::string fragments_;
   bool fragmented_ = false;
 
