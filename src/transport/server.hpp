@@ -27,7 +27,8 @@ struct WebSocketOptions {
   std::size_t max_message_size = 16 * 1024 * 1024;
   // Server-initiated pings: every `auto_ping_interval` of silence a ping with `auto_ping_size`
   // random bytes; no pong (or other traffic) within `auto_ping_timeout` closes the connection.
-  // Zero interval: Beast's defaults (ping after 150 s idle, close after 300 s).
+  // Zero interval: a ping after 150 s of silence, the connection dropped 150 s later without an
+  // answer (kDefaultPingInterval).
   std::chrono::milliseconds auto_ping_interval{0};
   std::chrono::milliseconds auto_ping_timeout{0};
   std::size_t auto_ping_size = 4;  // 4..125 bytes (Crossbar allows 12..125, default 12)
