@@ -23,7 +23,7 @@ class ReadBuffer {
   explicit ReadBuffer(std::string_view already = {})
       : data_(std::make_unique<char[]>(std::max(kInitial, already.size()))),
         capacity_(std::max(kInitial, already.size())) {
-    std::memcpy(data_.get(), already.data(), already.size());
+    if (!already.empty()) std::memcpy(data_.get(), already.data(), already.size());
     end_ = already.size();
   }
 
