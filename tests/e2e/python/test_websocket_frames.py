@@ -1310,5 +1310,80 @@ class DeflateTest(FrameTestCase):
         self.assertEqual(reply[:5], [ERROR, CALL, 4, {}, "wamp.error.no_such_procedure"])
 
 
+# -- random input ------------------------------------------------------------------------------
+
+def random_frames(rng):
+    """Bytes a confused or hostile client might send after its upgrade: valid and broken frames
+    mixed (any opcode, reserved bits, masked or not, fragments, control frames of any length,
+    close frames with any payload, compressed bits on garbage, lengths announced but not sent) and
+    plain garbage. Deterministic for a given rng."""
+    out = []
+    for _ in range(rng.randrange(1, 12)):
+        kind = rng.random()
+        if kind < 0.2:
+            out.append(ws_frame(OP_TEXT, wamp_json(HELLO), rsv=rng.choice((0, 0, RSV1))))
+        elif kind < 0.35:
+            data = wamp_json(HELLO)
+            out.extend(fragments(OP_TEXT, pieces(data, [rng.randrange(1, 9)] * 40)))
+        elif kind < 0.55:
+            payload = rng.randbytes(rng.choice((0, 1, 2, 5, 125, 126, 300)))
+            out.append(ws_frame(rng.randrange(16), payload, fin=rng.random() < 0.8,
+                                rsv=rng.randrange(8) if rng.random() < 0.3 else 0,
+                                mask=rng.random() < 0.9))
+        elif kind < 0.65:
+            out.append(ws_frame(OP_CLOSE, rng.randbytes(rng.randrange(0, 8))))
+        elif kind < 0.75:
+            payload = rng.randbytes(rng.randrange(0, 40))
+            out.append(ws_frame(OP_TEXT, payload, length=len(payload) + rng.randrange(1, 1 << 20)))
+        elif kind < 0.85:
+            out.append(ws_frame(OP_BINARY, deflate(rng.randbytes(rng.randrange(1, 200))), rsv=RSV1))
+        else:
+            out.append(rng.randbytes(rng.randrange(1, 64)))
+    return b"".join(out)
+
+
+class RandomInputTest(FrameTestCase):
+    router_config = config(ws_options={"compression": {"deflate": {}}})
+
+    async def test_random_frames_never_disturb_the_router(self):
+        # 400 connections, 8 at a time, each sending a seeded mix of valid and broken frames in
+        # odd-sized TCP pieces and reading whatever comes back for a moment. Afterwards the router
+        # must be alive and serve a well-behaved client at once (under ASan in `make test` too).
+        import random
+
+        def one(seed):
+            """What came back: the close code, or "open"/"reset" when there was none."""
+            rng = random.Random(seed)
+            offer = ["Sec-WebSocket-Extensions: permessage-deflate"] if rng.random() < 0.5 else []
+            try:
+                with RawWebSocket(self.router.host, self.router.port, "/ws", offer,
+                                  protocol=rng.choice(("wamp.2.json", "wamp.2.msgpack")),
+                                  timeout=1) as ws:
+                    data = random_frames(rng)
+                    for chunk in pieces(data, [rng.randrange(1, 200)] * len(data)):
+                        ws.send(chunk)
+                    _, close = ws.read_until_close()
+                    return close_code_of(close) if close else "reset"
+            except socket.timeout:
+                return "open"  # e.g. still waiting for the rest of an announced frame
+            except OSError:
+                return "reset"  # closed while we were still sending
+
+        def batch(start):
+            return [one(seed) for seed in range(start, start + 50)]
+
+        outcomes = [o for part in await self.raw(
+            run_parallel, [lambda s=s: batch(s) for s in range(0, 400, 50)], timeout=120)
+            for o in part]
+        # Not vacuous: the router failed connections for several different reasons.
+        self.assertGreaterEqual(len({o for o in outcomes if isinstance(o, int)}), 3, outcomes)
+        self.assertIsNone(self.router.proc.poll(), "the router exited:\n" + self.router.log_tail(40))
+        peer = await self.raw(Peer, self.router)
+        try:
+            self.assertEqual((await self.raw(peer.hello))[0], WELCOME)
+        finally:
+            peer.close()
+
+
 if __name__ == "__main__":
     main()
