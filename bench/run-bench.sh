@@ -2,7 +2,8 @@
 # bench/run-bench.sh: runs junction-bench against a fresh junction. Starts JUNCTION on a free port
 # (port 0) with a bench config written to a temporary directory, waits for "listening on" in its
 # stderr, runs BENCH with --url and --router-pid (plus any further arguments), stops the router by
-# its PID and returns the bench's exit code.
+# its PID and returns the bench's exit code. The router listens for WebSocket (/ws) and RawSocket
+# on two ports; BENCH_TRANSPORT=rawsocket points the bench at the RawSocket one.
 #
 #   bench/run-bench.sh build/junction build/junction-bench [junction-bench options...]
 set -u
@@ -38,6 +39,10 @@ cat > "$TMP/config.json" <<'JSON'
       "paths": {"/": {"type": "nodeinfo"},
                 "ws": {"type": "websocket", "serializers": ["json", "msgpack", "cbor", "ubjson"],
                        "options": {"max_message_size": 16777216}}}
+    }, {
+      "type": "rawsocket",
+      "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1", "backlog": 4096},
+      "serializers": ["json", "msgpack", "cbor", "ubjson"], "max_message_size": 16777216
     }]
   }]
 }
@@ -50,19 +55,22 @@ ROUTER_PID=$!
 PORT=
 i=0
 while [ $i -lt 150 ]; do
-  PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/junction.log" | head -n 1)
-  [ -n "$PORT" ] && break
+  PORT=$(sed -n 's/.*transports\[0\] listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/junction.log")
+  RS_PORT=$(sed -n 's/.*transports\[1\] listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/junction.log")
+  [ -n "$PORT" ] && [ -n "$RS_PORT" ] && break
   if ! kill -0 "$ROUTER_PID" 2>/dev/null; then break; fi
   sleep 0.1
   i=$((i + 1))
 done
-if [ -z "$PORT" ]; then
+if [ -z "$PORT" ] || [ -z "$RS_PORT" ]; then
   echo "run-bench: junction did not start listening:" >&2
   cat "$TMP/junction.log" >&2
   exit 1
 fi
-echo "run-bench: junction pid $ROUTER_PID on port $PORT ($(nproc) cores)" >&2
-"$BENCH" --url "ws://127.0.0.1:$PORT/ws" --realm realm1 --router-pid "$ROUTER_PID" "$@"
+URL="ws://127.0.0.1:$PORT/ws"
+[ "${BENCH_TRANSPORT:-websocket}" = rawsocket ] && URL="rs://127.0.0.1:$RS_PORT"
+echo "run-bench: junction pid $ROUTER_PID, $URL ($(nproc) cores)" >&2
+"$BENCH" --url "$URL" --realm realm1 --router-pid "$ROUTER_PID" "$@"
 STATUS=$?
 if [ $STATUS -ne 0 ]; then
   echo "run-bench: junction-bench failed ($STATUS); the router's log tail:" >&2
