@@ -73,7 +73,7 @@ void RawSocketSession<Stream>::run() {
 
 template <class Stream>
 void RawSocketSession<Stream>::do_read() {
-  if (finished_) return;
+  if (finished_ || tls_closing_) return;  // the TLS shutdown does the reading now
   reader_.read(
       stream_, this->shared_from_this(),
       [this](char* data, std::size_t size) {
@@ -82,6 +82,7 @@ void RawSocketSession<Stream>::do_read() {
       },
       [this](error_code ec) {
         if (finished_) return;
+        if (ec == asio::error::operation_aborted && tls_closing_) return;  // see start_linger
         if (ec) return on_read_error(ec);
         do_read();
       });
@@ -331,9 +332,20 @@ template <class Stream>
 void RawSocketSession<Stream>::start_linger() {
   if (lingering_ || finished_) return;
   lingering_ = true;
+  if constexpr (kIsTlsStream<Stream>) {
+    // TLS ends with close_notify both ways. An SSL shutdown reads the peer's close_notify itself,
+    // so our pending read is cancelled first (its completion is ignored); the stream's timeout
+    // bounds the wait, as kRawSocketLingerTimeout does for plain sockets.
+    tls_closing_ = true;
+    TimerWheel::cancel(*this);
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.cancel();
+    tcp.expires_after(kTlsShutdownTimeout);
+    stream_.async_shutdown(
+        [self = this->shared_from_this()](error_code) { self->finish("closed"); });
+    return;
+  }
   error_code ignored;
-  // TLS: no close_notify (asio's SSL shutdown would read concurrently with our pending read);
-  // the peer sees the TCP EOF after our last record, which clients accept after a GOODBYE.
   lowest_socket(stream_).shutdown(asio::socket_base::shutdown_send, ignored);
   arm_timer(kRawSocketLingerTimeout);
 }

@@ -118,6 +118,7 @@ class RawSocketSession : public LiveSession,
   bool counted_ = false;          // counted in the listener's rawsocket_sessions
   bool close_requested_ = false;  // Peer::close() or a refusal: close once the queue is flushed
   bool lingering_ = false;        // our side is shut down; reading and discarding until EOF
+  bool tls_closing_ = false;      // TLS: close_notify exchange in progress instead of lingering
   bool failed_ = false;           // input is no longer parsed
   bool finished_ = false;         // the router was told; nothing more goes in or out
 };

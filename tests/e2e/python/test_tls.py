@@ -216,6 +216,26 @@ class TlsTest(rs.RawSocketTestCase):
                 return ws.sock.recv(1)
         self.assertEqual(await asyncio.to_thread(exchange), b"")
 
+    async def test_rawsocket_tls_close_ends_tls_with_close_notify(self):
+        # The router ends a RawSocket session (ABORT for an unknown realm, then close): the last
+        # frame, then TLS close_notify, then TCP's end.
+        host, port = self.ep["rs_tls"].rsplit(":", 1)
+
+        def exchange():
+            context = client_context()
+            context.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF  # see the wss close_notify test
+            raw = socket.create_connection(("localhost", int(port)), timeout=5)
+            with context.wrap_socket(raw, server_hostname="localhost",
+                                     suppress_ragged_eofs=False) as s:
+                reply = rs.handshake(s)
+                self.assertEqual((reply[0], reply[1] & 0x0F), (0x7F, 1))  # JSON accepted
+                s.sendall(rs.frame(b'[1,"no.such.realm",{"roles":{"caller":{}}}]'))
+                kind, payload = rs.read_frame(s)
+                self.assertEqual(kind, 0)
+                self.assertIn(b"wamp.error.no_such_realm", payload)
+                return s.recv(1)  # close_notify reads as b""; a bare TCP end raises SSLEOFError
+        self.assertEqual(await asyncio.to_thread(exchange), b"")
+
     async def test_https_status_page_shows_wss_url(self):
         def get():
             with urllib.request.urlopen(self.url("web_tls", "https", "/"), timeout=5,
