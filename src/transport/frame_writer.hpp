@@ -12,12 +12,15 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/log.hpp"
 #include "transport/net.hpp"
 #include "transport/tls_context.hpp"
 
@@ -39,16 +42,35 @@ template <class Stream>
 class FrameWriter {
  public:
   // Queues a frame. False, and nothing queued, when the queue would pass kMaxQueuedBytes: the
-  // peer is not reading, and the caller drops the connection.
-  bool push(OutFrame frame) {
+  // peer is not reading (logged, naming `who`), and the caller drops the connection.
+  bool push(OutFrame frame, std::string_view who) {
     const std::size_t size = frame.size();
-    if (queued_bytes_ != 0 && queued_bytes_ + size > kMaxQueuedBytes) return false;
+    if (queued_bytes_ != 0 && queued_bytes_ + size > kMaxQueuedBytes) {
+      JLOG(warn, "transport") << who << ": peer is not reading, " << (queued_bytes_ + size)
+                              << " bytes queued (limit " << kMaxQueuedBytes << "); disconnecting";
+      return false;
+    }
     queued_bytes_ += size;
     queue_.push_back(std::move(frame));
     return true;
   }
 
+  // Calls `start` (which calls write()) once after the current handler, unless a write is in
+  // flight or already scheduled: whatever else the handler queues (a fan-out, the answers to
+  // every frame of one read) leaves in the same gather write.
+  template <class KeepAlive, class Start>
+  void schedule(Stream& stream, KeepAlive keep_alive, Start start) {
+    if (writing_ || scheduled_ || queue_.empty()) return;
+    scheduled_ = true;
+    asio::post(stream.get_executor(),
+               [this, keep_alive = std::move(keep_alive), start = std::move(start)]() mutable {
+                 scheduled_ = false;
+                 start();
+               });
+  }
+
   bool writing() const { return writing_; }
+  bool scheduled() const { return scheduled_; }
   bool has_queued() const { return !queue_.empty(); }
   std::size_t queued_bytes() const { return queued_bytes_; }
 
@@ -119,6 +141,7 @@ class FrameWriter {
   std::vector<asio::const_buffer> gather_;
   std::size_t queued_bytes_ = 0;  // queue_ and batch_ together
   bool writing_ = false;          // an asynchronous write is in flight
+  bool scheduled_ = false;        // a write is posted to run after the current handler
 };
 
 }  // namespace junction::transport

@@ -277,23 +277,8 @@ void RawSocketSession<Stream>::enqueue(const rawsocket::Bytes4& header,
   std::copy(header.begin(), header.end(), frame.header.begin());
   frame.header_size = static_cast<std::uint8_t>(header.size());
   frame.payload = std::move(payload);
-  const std::size_t size = frame.size();
-  if (!writer_.push(std::move(frame))) {
-    JLOG(warn, "transport") << description_ << ": peer is not reading, "
-                            << (writer_.queued_bytes() + size) << " bytes queued (limit "
-                            << kMaxQueuedBytes << "); disconnecting";
-    abort("outbound queue over its limit");
-    return;
-  }
-  if (!writer_.writing() && !write_posted_) {
-    // Write after the current handler: whatever else it queues (a fan-out, the answers to every
-    // frame of one read) goes out in the same gather write.
-    write_posted_ = true;
-    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      self->write_posted_ = false;
-      self->do_write();
-    });
-  }
+  if (!writer_.push(std::move(frame), description_)) return abort("outbound queue over its limit");
+  writer_.schedule(stream_, this->shared_from_this(), [this] { do_write(); });
 }
 
 template <class Stream>
@@ -325,7 +310,9 @@ template <class Stream>
 void RawSocketSession<Stream>::close() {
   if (close_requested_) return;
   close_requested_ = true;
-  if (!finished_ && !writer_.writing() && !write_posted_ && !writer_.has_queued()) start_linger();
+  if (!finished_ && !writer_.writing() && !writer_.scheduled() && !writer_.has_queued()) {
+    start_linger();
+  }
 }
 
 template <class Stream>

@@ -106,7 +106,6 @@ class RawSocketSession : public LiveSession,
   std::unique_ptr<router::Connection> connection_;
 
   FrameWriter<Stream> writer_;
-  bool write_posted_ = false;  // a do_write() is posted and will pick up the queue
 
   // Auto-ping state.
   std::chrono::steady_clock::time_point last_received_;

@@ -75,7 +75,8 @@ WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string descript
   reader_.prime(upgrade.initial);
   deadline_ = upgrade.deadline;
   // The 101 response leaves first; run() schedules the write.
-  writer_.push(OutFrame{{}, 0, std::make_shared<const std::string>(std::move(upgrade.response))});
+  writer_.push(OutFrame{{}, 0, std::make_shared<const std::string>(std::move(upgrade.response))},
+               description_);
 }
 
 template <class Stream>
@@ -360,27 +361,14 @@ void WebSocketSession<Stream>::queue_control(ws::Opcode opcode, std::string_view
 template <class Stream>
 void WebSocketSession<Stream>::queue_frame(OutFrame frame) {
   if (finished_ || close_sent_) return;
-  const std::size_t size = frame.size();
-  if (!writer_.push(std::move(frame))) {
-    JLOG(warn, "transport") << description_ << ": peer is not reading, "
-                            << (writer_.queued_bytes() + size) << " bytes queued (limit "
-                            << kMaxQueuedBytes << "); disconnecting";
-    abort("outbound queue over its limit");
-    return;
-  }
+  if (!writer_.push(std::move(frame), description_)) return abort("outbound queue over its limit");
   schedule_write();
 }
 
 template <class Stream>
 void WebSocketSession<Stream>::schedule_write() {
-  if (writer_.writing() || write_scheduled_ || !writer_.has_queued() || finished_) return;
-  // Write after the current handler: whatever else it queues (a fan-out, the answers to every
-  // frame of one read) goes out in the same gather write.
-  write_scheduled_ = true;
-  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-    self->write_scheduled_ = false;
-    self->do_write();
-  });
+  if (finished_) return;
+  writer_.schedule(stream_, this->shared_from_this(), [this] { do_write(); });
 }
 
 template <class Stream>

@@ -155,7 +155,6 @@ class WebSocketSession : public LiveSession,
   std::unique_ptr<Compression> compression_;
 
   FrameWriter<Stream> writer_;
-  bool write_scheduled_ = false;  // a do_write() is posted
 
   using clock = std::chrono::steady_clock;
   clock::time_point deadline_{};  // 101 write or close handshake deadline, when set
