@@ -28,9 +28,9 @@
 namespace junction::test {
 
 // The Python harness's default config: anonymous may do everything on realm1, WebSocket at /ws;
-// plus RawSocket on TCP (transport id "rawsocket_tcp") and on the Unix socket router.sock in the node
-// directory (id "rawsocket_unix", which pings every second: an idle client must answer with PONGs).
-// `rawsocket_serializers` is what both RawSocket listeners offer.
+// plus RawSocket on TCP (transport id "rawsocket_tcp") and on the Unix socket router.sock in the
+// node directory (id "rawsocket_unix", which pings every second: an idle client must answer with
+// PONGs). `rawsocket_serializers` is what both RawSocket listeners offer.
 inline std::string default_router_config(
     const std::string& serializers = R"(["json", "msgpack", "cbor", "ubjson"])",
     const std::string& rawsocket_serializers = R"(["json", "msgpack", "cbor", "ubjson"])") {

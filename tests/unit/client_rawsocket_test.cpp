@@ -1,6 +1,6 @@
 // tests/unit/client_rawsocket_test: the client's RawSocket transport without a router: URL forms,
-// the handshake reply checks (the wire format itself is tested in rawsocket_tests), the transport on
-// one end of an in-process Unix socket pair (framing in both directions, partial and large
+// the handshake reply checks (the wire format itself is tested in rawsocket_tests), the transport
+// on one end of an in-process Unix socket pair (framing in both directions, partial and large
 // frames, PING/PONG, limits in both directions, close), and connect() against a fake router on a
 // Unix socket or loopback TCP (every handshake error reply, a non-RawSocket peer, timeouts).
 #include <gtest/gtest.h>
