@@ -239,9 +239,9 @@ bool RawSocketTransport::parse_frames() {
 void RawSocketTransport::queue_frame(rawsocket::FrameType type, std::string_view payload) {
   if (finished_ || lingering_) return;
   const auto header = rawsocket::make_frame_header(type, payload.size());
-  pending_.append(reinterpret_cast<const char*>(header.data()), header.size());
-  pending_.append(payload);
-  if (!write_in_flight_) flush();
+  writer_.pending().append(reinterpret_cast<const char*>(header.data()), header.size());
+  writer_.pending().append(payload);
+  flush();
 }
 
 void RawSocketTransport::send(std::string_view message) {
@@ -261,30 +261,22 @@ void RawSocketTransport::send(std::string_view message) {
 }
 
 void RawSocketTransport::flush() {
-  if (write_in_flight_ || pending_.empty() || finished_) return;
-  writing_.swap(pending_);
-  write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      self->write_in_flight_ = false;
-                      self->writing_.clear();  // keeps its capacity for the next batch
-                      if (self->finished_) return;
-                      if (ec) {
-                        self->finish("connection lost while writing: " + ec.message());
-                        return;
-                      }
-                      if (!self->pending_.empty()) {
-                        self->flush();
-                      } else if (self->closing_) {
-                        self->start_linger();
-                      }
-                    });
+  if (finished_) return;
+  writer_.flush(socket_, shared_from_this(), [this](boost::system::error_code ec) {
+    if (finished_) return;
+    if (ec) return finish("connection lost while writing: " + ec.message());
+    if (!writer_.pending().empty()) {
+      flush();
+    } else if (closing_) {
+      start_linger();
+    }
+  });
 }
 
 void RawSocketTransport::close() {
   if (finished_ || closing_) return;
   closing_ = true;
-  if (!write_in_flight_) start_linger();  // else once the queued frames are written
+  if (!writer_.in_flight()) start_linger();  // else once the queued frames are written
 }
 
 void RawSocketTransport::start_linger() {

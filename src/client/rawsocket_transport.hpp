@@ -28,6 +28,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "client/batch_writer.hpp"
 #include "client/read_buffer.hpp"
 #include "client/transport.hpp"
 #include "client/url.hpp"
@@ -71,7 +72,7 @@ class RawSocketTransport final : public Transport,
   // A message larger than the router accepts is not sent: the connection is closed with a reason
   // saying so (on the next turn of the loop; send never calls the handler).
   void send(std::string_view message) override;
-  std::size_t queued_bytes() const override { return pending_.size() + writing_.size(); }
+  std::size_t queued_bytes() const override { return writer_.queued_bytes(); }
   void close() override;
   bool is_open() const override { return !finished_; }
 
@@ -96,9 +97,7 @@ class RawSocketTransport final : public Transport,
 
   ReadBuffer in_;
 
-  std::string pending_;  // frames queued since the last write started
-  std::string writing_;  // the write in flight
-  bool write_in_flight_ = false;
+  BatchWriter writer_;
 
   bool closing_ = false;    // close() called (or a send failed): nothing more is sent or delivered
   bool lingering_ = false;  // send side shut down, waiting for the router's EOF

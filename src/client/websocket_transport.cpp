@@ -229,7 +229,7 @@ bool WebSocketTransport::parse_frames() {
                 {});
           }
         }
-        if (!write_in_flight_) {
+        if (!writer_.in_flight()) {
           boost::system::error_code ignored;
           socket_.shutdown(tcp::socket::shutdown_send, ignored);
         }
@@ -260,11 +260,12 @@ void WebSocketTransport::queue_frame(unsigned opcode, std::string_view payload) 
   std::array<std::uint8_t, ws::kMaxHeaderSize> header;
   const std::size_t n =
       ws::write_frame_header(header, static_cast<Opcode>(opcode), payload.size(), true, false, key);
-  pending_.append(reinterpret_cast<const char*>(header.data()), n);
-  const std::size_t at = pending_.size();
-  pending_.append(payload);
-  ws::apply_mask(pending_.data() + at, payload.size(), key);
-  if (!write_in_flight_) flush();
+  std::string& pending = writer_.pending();
+  pending.append(reinterpret_cast<const char*>(header.data()), n);
+  const std::size_t at = pending.size();
+  pending.append(payload);
+  ws::apply_mask(pending.data() + at, payload.size(), key);
+  flush();
 }
 
 void WebSocketTransport::send(std::string_view message) {
@@ -278,26 +279,17 @@ void WebSocketTransport::queue_close(unsigned code, std::string_view reason) {
 }
 
 void WebSocketTransport::flush() {
-  if (write_in_flight_ || pending_.empty() || finished_) return;
-  writing_.clear();
-  writing_.swap(pending_);
-  write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      self->write_in_flight_ = false;
-                      self->writing_.clear();  // written: no longer counted in queued_bytes()
-                      if (self->finished_) return;
-                      if (ec) {
-                        self->finish("connection lost while writing: " + ec.message());
-                        return;
-                      }
-                      if (!self->pending_.empty()) {
-                        self->flush();
-                      } else if (self->close_received_) {
-                        boost::system::error_code ignored;
-                        self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
-                      }
-                    });
+  if (finished_) return;
+  writer_.flush(socket_, shared_from_this(), [this](boost::system::error_code ec) {
+    if (finished_) return;
+    if (ec) return finish("connection lost while writing: " + ec.message());
+    if (!writer_.pending().empty()) {
+      flush();
+    } else if (close_received_) {
+      boost::system::error_code ignored;
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  });
 }
 
 void WebSocketTransport::close() {

@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "client/batch_writer.hpp"
 #include "client/read_buffer.hpp"
 #include "client/transport.hpp"
 #include "client/url.hpp"
@@ -35,7 +36,7 @@ class WebSocketTransport final : public Transport,
   const wamp::Codec& codec() const override { return codec_; }
   void start(std::weak_ptr<TransportHandler> handler) override;
   void send(std::string_view message) override;
-  std::size_t queued_bytes() const override { return pending_.size() + writing_.size(); }
+  std::size_t queued_bytes() const override { return writer_.queued_bytes(); }
   void close() override;
   bool is_open() const override { return !finished_; }
 
@@ -58,9 +59,7 @@ class WebSocketTransport final : public Transport,
   std::string fragments_;
   bool fragmented_ = false;
 
-  std::string pending_;  // frames queued since the last write started
-  std::string writing_;  // the write in flight
-  bool write_in_flight_ = false;
+  BatchWriter writer_;
 
   bool close_sent_ = false;
   bool close_received_ = false;
