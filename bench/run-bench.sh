@@ -50,6 +50,7 @@ JSON
 
 # Many sessions need many descriptors (the bench raises its own limit itself).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+: > "$TMP/junction.log"
 "$JUNCTION" start --config "$TMP/config.json" --loglevel info 2> "$TMP/junction.log" &
 ROUTER_PID=$!
 PORT=

@@ -4,8 +4,10 @@
 // `check` validates the config, `version` prints versions, `help` the usage.
 #include "node/cli.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -116,11 +118,27 @@ int cmd_start(const detail::CliArgs& args) {
     JLOG(warn, "node") << "no transports configured: nobody can connect";
   }
 
+  // I/O threads: --threads, else $JUNCTION_IO_THREADS, else the config, else 1; 0 is "auto".
+  std::size_t io_threads = loaded.config.io_threads.value_or(1);
+  if (args.threads) {
+    io_threads = *args.threads;
+  } else if (const char* env = std::getenv("JUNCTION_IO_THREADS"); env && *env) {
+    const auto parsed = detail::parse_thread_count(env);
+    if (!parsed) {
+      JLOG(error, "node") << "$JUNCTION_IO_THREADS: bad thread count '" << env
+                          << "' (expected 1..256 or auto)";
+      return 1;
+    }
+    io_threads = *parsed;
+  }
+  if (io_threads == 0) io_threads = std::max(1u, std::thread::hardware_concurrency());
+
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    boost::asio::io_context io(1);  // one thread: the router is single-threaded
+    // The routing thread; the Server adds io_threads - 1 I/O threads of its own.
+    boost::asio::io_context io(1);
     router::Router router(loaded.config.router);
-    transport::Server server(io, router, loaded.config.listeners);
+    transport::Server server(io, router, loaded.config.listeners, io_threads);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {

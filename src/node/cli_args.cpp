@@ -25,6 +25,9 @@ std::string usage() {
          "                    when given; default config.json, config.yaml or config.yml in the\n"
          "                    node directory\n"
          "  --loglevel LEVEL  trace, debug, info (default), warn or error\n"
+         "  --threads N       I/O threads (a number, or auto: one per core); overrides\n"
+         "                    $JUNCTION_IO_THREADS and the router worker's options.io_threads;\n"
+         "                    default 1. Routing itself always runs on one thread.\n"
          "\n"
          "Config reference: docs/configuration.md\n";
 }
@@ -53,7 +56,8 @@ CliArgs parse_args(const std::vector<std::string>& args) {
       value = name.substr(eq + 1);
       name.resize(eq);
     }
-    if (!takes_options || (name != "--cbdir" && name != "--config" && name != "--loglevel")) {
+    if (!takes_options ||
+        (name != "--cbdir" && name != "--config" && name != "--loglevel" && name != "--threads")) {
       throw UsageError("unknown option '" + name + "' for '" + out.command + "'");
     }
     if (!value) {
@@ -65,6 +69,11 @@ CliArgs parse_args(const std::vector<std::string>& args) {
       out.cbdir = *value;
     } else if (name == "--config") {
       out.config = *value;
+    } else if (name == "--threads") {
+      out.threads = parse_thread_count(*value);
+      if (!out.threads) {
+        throw UsageError("bad thread count '" + *value + "' (expected 1..256 or auto)");
+      }
     } else {
       auto level =
           *value == "critical" ? std::optional(log::Level::error) : log::parse_level(*value);
@@ -76,6 +85,18 @@ CliArgs parse_args(const std::vector<std::string>& args) {
     }
   }
   return out;
+}
+
+std::optional<std::size_t> parse_thread_count(const std::string& text) {
+  if (text == "auto") return 0;
+  if (text.empty() || text.size() > 3) return std::nullopt;
+  std::size_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (n == 0 || n > 256) return std::nullopt;
+  return n;
 }
 
 ConfigChoice choose_config(const CliArgs& args, const EnvLookup& env, const fs::path& cwd) {

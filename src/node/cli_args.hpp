@@ -24,7 +24,11 @@ struct CliArgs {
   std::optional<std::filesystem::path> cbdir;   // --cbdir DIR
   std::optional<std::filesystem::path> config;  // --config FILE
   std::optional<log::Level> loglevel;           // --loglevel LEVEL
+  std::optional<std::size_t> threads;           // --threads N (I/O threads; 0: one per core)
 };
+
+// An I/O thread count: a positive number, or "auto" (0: one per core). nullopt when malformed.
+std::optional<std::size_t> parse_thread_count(const std::string& text);
 
 // args excludes the program name. Accepts "--opt value" and "--opt=value"; "--help"/"-h"
 // anywhere means "help". Throws UsageError.

@@ -984,6 +984,32 @@ transport::ListenerConfig read_transport(Validator& v, const json& j, const std:
 //   transports  list of transports.
 //   components  must be empty: embedded components are not supported yet.
 //   connections not supported yet; manhole accepted with a warning.
+// Worker options: "io_threads" (Junction's own: a number 1..256, or "auto" for one per core) is
+// read; Crossbar's process options (title, env, pythonpath, cpu_affinity, ...) are accepted with
+// a warning and ignored. With several router workers the largest io_threads wins.
+void read_worker_options(Validator& v, const json& j, const std::string& path, NodeConfig& node) {
+  for (const auto& [key, value] : j.items()) {
+    const std::string where = path_key(path, key);
+    if (key != "io_threads") {
+      v.warn(where, "worker option '" + key + "' is not supported yet; ignored");
+      continue;
+    }
+    std::optional<std::size_t> threads;
+    if (value.is_string() && value.get<std::string>() == "auto") {
+      threads = 0;
+    } else if (value.is_number_unsigned() && value.get<unsigned long long>() >= 1 &&
+               value.get<unsigned long long>() <= 256) {
+      threads = static_cast<std::size_t>(value.get<unsigned long long>());
+    }
+    if (!threads)
+      v.fail(where, "expected an integer from 1 to 256 or \"auto\", found " + value.dump());
+    if (!node.io_threads || *threads == 0 ||
+        (*node.io_threads != 0 && *threads > *node.io_threads)) {
+      node.io_threads = threads;
+    }
+  }
+}
+
 void read_worker(Validator& v, const json& j, const std::string& path, NodeConfig& node,
                  std::map<std::string, std::string>& realm_paths) {
   Obj o(v, j, path, "worker");
@@ -996,8 +1022,8 @@ void read_worker(Validator& v, const json& j, const std::string& path, NodeConfi
     v.fail(o.at("type"), "unknown worker type '" + type + "' (expected router)");
   }
   read_id(o);
-  if (const json* options = o.opt_object("options"); options && !options->empty()) {
-    v.warn(o.at("options"), "worker options are not supported yet; ignored");
+  if (const json* options = o.opt_object("options")) {
+    read_worker_options(v, *options, o.at("options"), node);
   }
   if (const json* realms = o.opt_list("realms")) {
     for (std::size_t i = 0; i < realms->size(); ++i) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@ struct NodeConfig {
   std::string source;  // file it came from, or "<embedded default>"
   router::RouterConfig router;
   std::vector<transport::ListenerConfig> listeners;
+  // I/O threads (router worker options.io_threads); 0: one per core; unset: the default (1).
+  std::optional<std::size_t> io_threads;
 };
 
 class ConfigError : public std::runtime_error {

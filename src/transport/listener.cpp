@@ -204,8 +204,12 @@ class BasicListener : public Listener,
   using Socket = asio::basic_stream_socket<Protocol, Executor>;
   static constexpr bool kUnix = std::is_same_v<Protocol, unix_socket>;
 
-  BasicListener(asio::io_context& io, std::shared_ptr<const ListenerContext> context)
-      : io_(io), context_(std::move(context)), acceptor_(io), retry_timer_(io) {}
+  BasicListener(asio::io_context& io, std::vector<std::shared_ptr<const ListenerContext>> contexts)
+      : io_(io),
+        contexts_(std::move(contexts)),
+        context_(contexts_.front()),
+        acceptor_(io),
+        retry_timer_(io) {}
 
   void start() override {
     const ListenerConfig& config = context_->config;
@@ -303,14 +307,20 @@ class BasicListener : public Listener,
     if (fs_ec) fail("cannot remove the stale socket file: " + fs_ec.message());
   }
 
+  // Connections go to the I/O threads in turn; the socket is accepted straight into the chosen
+  // thread's io_context, and the session starts there.
   void do_accept() {
     if (stopped_) return;
-    acceptor_.async_accept([self = this->shared_from_this()](error_code ec, Socket socket) {
-      self->on_accept(ec, std::move(socket));
-    });
+    next_ = (next_ + 1) % contexts_.size();
+    const auto& target = contexts_[next_];
+    acceptor_.async_accept(target->port->io(),
+                           [self = this->shared_from_this(), target](error_code ec, Socket socket) {
+                             self->on_accept(ec, std::move(socket), target);
+                           });
   }
 
-  void on_accept(error_code ec, Socket socket) {
+  void on_accept(error_code ec, Socket socket,
+                 const std::shared_ptr<const ListenerContext>& target) {
     if (stopped_) return;
     if (ec) {
       if (ec == asio::error::operation_aborted) return;
@@ -324,18 +334,26 @@ class BasicListener : public Listener,
     if (context_->registry->stopping()) return;  // shutting down: the socket just closes
     try {
       std::string peer = peer_name(socket);
-      if constexpr (kUnix) {
-        start_connection(std::move(socket), context_, std::move(peer));
-      } else {
+      if constexpr (!kUnix) {
         // Every WAMP message is written whole; Nagle would only hold small answers back until
         // the peer's delayed ACK (the ~40 ms latency spikes the first benchmark showed).
         error_code nodelay_ec;
         socket.set_option(tcp::no_delay(true), nodelay_ec);
-        if (context_->tls) {
-          std::make_shared<TlsHandshake>(std::move(socket), context_, std::move(peer))->run();
-        } else {
-          start_connection(std::move(socket), context_, std::move(peer));
-        }
+      }
+      if (target->port->is_routing_thread()) {
+        start_accepted(std::move(socket), target, std::move(peer));
+      } else {
+        asio::post(target->port->io(),
+                   [socket = std::move(socket), target, peer = std::move(peer)]() mutable {
+                     if (target->registry->stopping())
+                       return;  // shutting down: the socket just closes
+                     try {
+                       start_accepted(std::move(socket), target, std::move(peer));
+                     } catch (const std::exception& e) {
+                       JLOG(error, "transport")
+                           << target->config.name << ": cannot start a session: " << e.what();
+                     }
+                   });
       }
     } catch (const std::exception& e) {
       JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
@@ -353,8 +371,21 @@ class BasicListener : public Listener,
     }
   }
 
+  static void start_accepted(Socket socket, const std::shared_ptr<const ListenerContext>& context,
+                             std::string peer) {
+    if constexpr (!kUnix) {
+      if (context->tls) {
+        std::make_shared<TlsHandshake>(std::move(socket), context, std::move(peer))->run();
+        return;
+      }
+    }
+    start_connection(std::move(socket), context, std::move(peer));
+  }
+
   asio::io_context& io_;
-  std::shared_ptr<const ListenerContext> context_;
+  std::vector<std::shared_ptr<const ListenerContext>> contexts_;  // one per I/O thread
+  std::shared_ptr<const ListenerContext> context_;  // the first: config, registry for stopping()
+  std::size_t next_ = 0;                            // the I/O thread of the next connection
   Acceptor acceptor_;
   Timer retry_timer_;
   std::string bound_;
@@ -364,13 +395,14 @@ class BasicListener : public Listener,
 
 }  // namespace
 
-ListenerContext::ListenerContext(ListenerConfig config_in, router::Router& router_in,
+ListenerContext::ListenerContext(ListenerConfig config_in, IoPort& port_in,
                                  std::shared_ptr<SessionRegistry> registry_in,
                                  std::shared_ptr<TimerWheel> timers_in)
     : config(std::move(config_in)),
-      router(router_in),
+      port(&port_in),
       registry(std::move(registry_in)),
-      timers(std::move(timers_in)) {
+      timers(std::move(timers_in)),
+      rawsocket_sessions(std::make_shared<std::atomic<std::size_t>>(0)) {
   if (config.tls) tls = make_tls_context(*config.tls, config.name);
   if (config.websocket_on_any_path) {
     any_path.emplace();
@@ -382,6 +414,23 @@ ListenerContext::ListenerContext(ListenerConfig config_in, router::Router& route
       websocket_paths.push_back({path, spoken_subprotocols(service.websocket)});
     }
   }
+}
+
+ListenerContext::ListenerContext(const ListenerContext& other, IoPort& port_in,
+                                 std::shared_ptr<SessionRegistry> registry_in,
+                                 std::shared_ptr<TimerWheel> timers_in)
+    : ListenerContext(other) {
+  port = &port_in;
+  registry = std::move(registry_in);
+  timers = std::move(timers_in);
+}
+
+bool ListenerContext::count_rawsocket_session(std::size_t limit) const {
+  std::size_t open = rawsocket_sessions->load();
+  do {
+    if (limit != 0 && open >= limit) return false;
+  } while (!rawsocket_sessions->compare_exchange_weak(open, open + 1));
+  return true;
 }
 
 const PathService* ListenerContext::route(std::string_view path) const {
@@ -397,12 +446,12 @@ const PathService* ListenerContext::route(std::string_view path) const {
   return nullptr;
 }
 
-std::shared_ptr<Listener> make_listener(asio::io_context& io,
-                                        std::shared_ptr<const ListenerContext> context) {
-  if (!context->config.unix_path.empty()) {
-    return std::make_shared<BasicListener<unix_socket>>(io, std::move(context));
+std::shared_ptr<Listener> make_listener(
+    asio::io_context& io, std::vector<std::shared_ptr<const ListenerContext>> contexts) {
+  if (!contexts.front()->config.unix_path.empty()) {
+    return std::make_shared<BasicListener<unix_socket>>(io, std::move(contexts));
   }
-  return std::make_shared<BasicListener<tcp>>(io, std::move(context));
+  return std::make_shared<BasicListener<tcp>>(io, std::move(contexts));
 }
 
 }  // namespace junction::transport

@@ -4,6 +4,7 @@
 // one of the two. Also the per-listener routing table those sessions share.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -17,18 +18,23 @@
 #include "router/router.hpp"
 #include "transport/net.hpp"
 #include "transport/node_info.hpp"
+#include "transport/router_link.hpp"
 #include "transport/server.hpp"
 #include "transport/session_registry.hpp"
 #include "transport/timer_wheel.hpp"
 
 namespace junction::transport {
 
-// Everything a session of one listener needs; shared, immutable after construction (except the
-// RawSocket session count, which the sessions of this listener keep; one thread, see net.hpp).
+// Everything a session of one listener needs on one I/O thread; immutable after construction
+// (but for the listener's RawSocket session count, shared by its sessions on every thread).
+// One per listener and I/O thread: the registry, the timers and the router port are the thread's.
 struct ListenerContext {
   // Builds the TLS context when config.tls is set; throws std::runtime_error naming the file
   // at fault (see make_tls_context).
-  ListenerContext(ListenerConfig config, router::Router& router,
+  ListenerContext(ListenerConfig config, IoPort& port, std::shared_ptr<SessionRegistry> registry,
+                  std::shared_ptr<TimerWheel> timers);
+  // The same listener on another I/O thread (shares the TLS context and the session count).
+  ListenerContext(const ListenerContext& other, IoPort& port,
                   std::shared_ptr<SessionRegistry> registry, std::shared_ptr<TimerWheel> timers);
 
   // The service for a request path (query string already removed), or null for 404.
@@ -38,15 +44,20 @@ struct ListenerContext {
   bool serves_http() const { return any_path.has_value() || !config.paths.empty(); }
   bool serves_rawsocket() const { return config.rawsocket.has_value(); }
 
+  // Counts a RawSocket session past its handshake unless `limit` (non-zero) are open already.
+  bool count_rawsocket_session(std::size_t limit) const;
+  void uncount_rawsocket_session() const { rawsocket_sessions->fetch_sub(1); }
+  std::size_t rawsocket_session_count() const { return rawsocket_sessions->load(); }
+
   ListenerConfig config;
-  router::Router& router;
+  IoPort* port;  // this I/O thread's way to the router
   std::shared_ptr<SessionRegistry> registry;
   std::shared_ptr<TimerWheel> timers;   // session deadlines (auto-ping, handshakes, linger)
   std::optional<PathService> any_path;  // from config.websocket_on_any_path
   std::vector<NodeInfoEndpoint> websocket_paths;  // listed on the nodeinfo page
   std::shared_ptr<asio::ssl::context> tls;        // from config.tls; null: plain
-  // RawSocket sessions past their handshake, for RawSocketOptions::max_connections.
-  mutable std::size_t rawsocket_sessions = 0;
+  // RawSocket sessions past their handshake on every thread, for RawSocketOptions::max_connections.
+  std::shared_ptr<std::atomic<std::size_t>> rawsocket_sessions;
 };
 
 class Listener {
@@ -61,8 +72,9 @@ class Listener {
   virtual const std::string& bound() const = 0;
 };
 
-// A TCP listener, or a Unix domain socket listener when config.unix_path is set.
-std::shared_ptr<Listener> make_listener(asio::io_context& io,
-                                        std::shared_ptr<const ListenerContext> context);
+// A TCP listener, or a Unix domain socket listener when config.unix_path is set. It accepts on
+// the first context's thread and hands connections to the contexts (one per I/O thread) in turn.
+std::shared_ptr<Listener> make_listener(
+    asio::io_context& io, std::vector<std::shared_ptr<const ListenerContext>> contexts);
 
 }  // namespace junction::transport

@@ -53,14 +53,7 @@ RawSocketSession<Stream>::RawSocketSession(Stream stream,
 template <class Stream>
 RawSocketSession<Stream>::~RawSocketSession() {
   context_->registry->remove(this);
-  if (counted_) --context_->rawsocket_sessions;
-  // Normally finish() ran already; this covers an io_context torn down with handlers pending.
-  if (connection_) {
-    try {
-      connection_->closed();
-    } catch (...) {
-    }
-  }
+  if (counted_) context_->uncount_rawsocket_session();
 }
 
 template <class Stream>
@@ -144,9 +137,9 @@ void RawSocketSession<Stream>::on_handshake(std::span<const std::uint8_t, 4> req
   if (context_->registry->stopping()) {
     return finish("node is shutting down");
   }
-  if (options_.max_connections != 0 && context_->rawsocket_sessions >= options_.max_connections) {
+  if (!context_->count_rawsocket_session(options_.max_connections)) {
     return refuse(rawsocket::HandshakeError::max_connections_reached,
-                  std::to_string(context_->rawsocket_sessions) +
+                  std::to_string(context_->rawsocket_session_count()) +
                       " RawSocket sessions open, limit " +
                       std::to_string(options_.max_connections));
   }
@@ -157,7 +150,6 @@ void RawSocketSession<Stream>::on_handshake(std::span<const std::uint8_t, 4> req
   max_in_ = rawsocket::max_length_for_exponent(exponent);
   handshake_done_ = true;
   counted_ = true;
-  ++context_->rawsocket_sessions;
   enqueue(rawsocket::make_handshake_reply(request.serializer_id, exponent));
 
   // From now on the timer is the auto-ping timer (or idle).
@@ -172,7 +164,7 @@ void RawSocketSession<Stream>::on_handshake(std::span<const std::uint8_t, 4> req
                            << ", client accepts " << max_out_ << " bytes, we accept " << max_in_
                            << ")";
   try {
-    connection_ = context_->router.connect(*this);
+    link_.open(*context_->port, *this, *codec_);
   } catch (const std::exception& e) {
     JLOG(error, "transport") << description_ << ": router refused the connection: " << e.what();
     finish("router refused the connection");
@@ -237,8 +229,8 @@ template <class Stream>
 void RawSocketSession<Stream>::deliver(std::string_view bytes) {
   // The router may call send()/close() on this or any other session from inside these calls;
   // they only queue work, so no state here is invalidated underneath us.
-  if (!connection_) return;
-  if (!route_message(*connection_, *codec_, bytes, description_)) abort("internal error");
+  if (!link_.is_open()) return;
+  if (!link_.route(bytes, description_)) abort("internal error");
 }
 
 template <class Stream>
@@ -406,7 +398,7 @@ void RawSocketSession<Stream>::finish(std::string_view why) {
   finished_ = true;
   if (counted_) {
     counted_ = false;
-    --context_->rawsocket_sessions;
+    context_->uncount_rawsocket_session();
   }
   if (handshake_done_) {
     JLOG(debug, "transport") << description_ << " disconnected: "
@@ -416,7 +408,7 @@ void RawSocketSession<Stream>::finish(std::string_view why) {
   // The batch in flight stays until its write completes; the rest goes.
   writer_.drop_queued();
   close_socket();
-  release_connection(connection_, description_);
+  link_.release(description_);
 }
 
 template <class Stream>

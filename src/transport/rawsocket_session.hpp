@@ -25,6 +25,7 @@
 #include "transport/input_reader.hpp"
 #include "transport/listener.hpp"
 #include "transport/net.hpp"
+#include "transport/router_link.hpp"
 #include "transport/session_registry.hpp"
 #include "wamp/codec.hpp"
 
@@ -103,7 +104,7 @@ class RawSocketSession : public LiveSession,
   const wamp::Codec* codec_ = nullptr;
   std::size_t max_in_ = 0;   // largest frame we accept (what we announced)
   std::size_t max_out_ = 0;  // largest frame the client accepts (what it announced)
-  std::unique_ptr<router::Connection> connection_;
+  RouterLink link_;
 
   FrameWriter<Stream> writer_;
 

@@ -1,21 +1,284 @@
-// transport/router_link: see the header.
+// transport/router_link: see the header. Three hand-overs, each batched the same way: the first
+// item staged in a turn of the event loop posts one flush, which moves the whole batch under one
+// lock and wakes the other side only if it is not already due to run.
 #include "transport/router_link.hpp"
 
 #include <exception>
+#include <iterator>
+#include <utility>
 #include <variant>
+
+#include <boost/asio/post.hpp>
 
 #include "base/log.hpp"
 
 namespace junction::transport {
 
-bool route_message(router::Connection& connection, const wamp::Codec& codec, std::string_view bytes,
-                   const std::string& description) {
-  try {
-    auto result = codec.decode(bytes);
-    if (auto* message = std::get_if<wamp::Message>(&result)) {
-      connection.receive(std::move(*message));
+// The router's Peer for a session on another I/O thread. Its Peer side runs on the routing
+// thread; `session_` is touched only on the session's thread.
+class Bridge : public router::Peer, public std::enable_shared_from_this<Bridge> {
+ public:
+  Bridge(IoPort& port, router::Peer& session, const wamp::Codec& codec)
+      : port_(port),
+        session_(&session),
+        codec_(codec),
+        description_(session.describe()),
+        transport_info_(session.transport_info()) {}
+
+  void send(wamp::OutboundPtr message) override {
+    if (!message) return;
+    try {
+      // Encoded here, on the routing thread: the encoding cache of a message shared by many
+      // recipients on many threads is written by this thread only; the I/O threads only read it.
+      message->encoded(codec_);
+    } catch (const std::exception& e) {
+      JLOG(error, "transport") << description_ << ": cannot encode "
+                               << wamp::message_name(message->message().type) << ": " << e.what()
+                               << "; closing";
+      message.reset();  // dropping it silently could leave a caller waiting: close instead
+    }
+    port_.hub().stage_for_session(port_, {shared_from_this(), std::move(message)});
+  }
+  void close() override { port_.hub().stage_for_session(port_, {shared_from_this(), nullptr}); }
+  std::string describe() const override { return description_; }
+  router::TransportInfo transport_info() const override { return transport_info_; }
+
+ private:
+  friend class IoPort;
+  friend class RoutingHub;
+  friend class RouterLink;
+
+  IoPort& port_;
+  router::Peer* session_;              // the session's thread only; null once it released the link
+  std::function<void()> on_released_;  // the session's thread only: see release_then()
+  const wamp::Codec& codec_;
+  const std::string description_;
+  const router::TransportInfo transport_info_;
+  std::unique_ptr<router::Connection> connection_;  // routing thread only
+};
+
+// --- IoPort (an I/O thread) --------------------------------------------------------------------
+
+IoPort::IoPort(RoutingHub& hub, asio::io_context& io, std::size_t index)
+    : hub_(hub), io_(io), index_(index) {}
+
+void IoPort::stage(ToRouter item) {
+  if (hub_.stopped_.load(std::memory_order_relaxed)) return;
+  to_router_.push_back(std::move(item));
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(io_, [hub = hub_.shared_from_this(), this] { flush_to_router(); });
+}
+
+void IoPort::flush_to_router() {
+  flush_posted_ = false;
+  if (to_router_.empty()) return;
+  bool wake = false;
+  {
+    std::lock_guard lock(hub_.inbox_mutex_);
+    if (hub_.inbox_.empty()) {
+      hub_.inbox_.swap(to_router_);  // the common case: no copy at all
     } else {
-      connection.receive_malformed(std::get<wamp::DecodeError>(result).reason);
+      hub_.inbox_.insert(hub_.inbox_.end(), std::make_move_iterator(to_router_.begin()),
+                         std::make_move_iterator(to_router_.end()));
+    }
+    wake = !hub_.route_posted_;
+    hub_.route_posted_ = true;
+  }
+  to_router_.clear();
+  if (wake) {
+    asio::post(hub_.routing_io_, [hub = hub_.shared_from_this()] { hub->route_inbox(); });
+  }
+}
+
+void IoPort::deliver_mailbox() {
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    delivering_.swap(mailbox_);
+    deliver_posted_ = false;
+  }
+  for (ToSession& item : delivering_) {
+    router::Peer* session = item.bridge->session_;
+    if (session == nullptr) continue;  // gone meanwhile: nobody to tell
+    if (item.released) {
+      item.bridge->session_ = nullptr;
+      if (auto then = std::exchange(item.bridge->on_released_, nullptr)) then();
+    } else if (item.message) {
+      session->send(std::move(item.message));
+    } else {
+      session->close();
+    }
+  }
+  delivering_.clear();
+}
+
+// --- RoutingHub (the routing thread) -----------------------------------------------------------
+
+RoutingHub::RoutingHub(asio::io_context& routing_io, router::Router& router)
+    : routing_io_(routing_io), router_(router) {}
+
+RoutingHub::~RoutingHub() = default;
+
+IoPort& RoutingHub::add_port(asio::io_context& io) {
+  ports_.push_back(std::make_unique<IoPort>(*this, io, ports_.size()));
+  return *ports_.back();
+}
+
+void RoutingHub::route_inbox() {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    routing_.swap(inbox_);
+    route_posted_ = false;
+  }
+  if (!stopped_.load(std::memory_order_relaxed)) {
+    for (IoPort::ToRouter& item : routing_)
+      handle(item);
+  }
+  routing_.clear();
+}
+
+void RoutingHub::handle(IoPort::ToRouter& item) {
+  Bridge& bridge = *item.bridge;
+  using Kind = IoPort::ToRouter::Kind;
+  try {
+    switch (item.kind) {
+      case Kind::open:
+        bridge.connection_ = router_.connect(bridge);
+        joined_.insert(&bridge);
+        return;
+      case Kind::message:
+        if (bridge.connection_) bridge.connection_->receive(std::move(item.message));
+        return;
+      case Kind::malformed:
+        if (bridge.connection_) bridge.connection_->receive_malformed(item.reason);
+        return;
+      case Kind::closed:
+        if (auto connection = std::move(bridge.connection_)) {
+          joined_.erase(&bridge);
+          connection->closed();
+        }
+        if (item.wants_ack) stage_for_session(bridge.port_, {item.bridge, nullptr, true});
+        return;
+    }
+  } catch (const std::exception& e) {
+    JLOG(error, "transport") << bridge.description_ << ": error while routing: " << e.what()
+                             << "; closing";
+    if (item.kind != Kind::closed) bridge.close();
+  }
+}
+
+void RoutingHub::stage_for_session(IoPort& port, IoPort::ToSession item) {
+  if (stopped_.load(std::memory_order_relaxed)) return;
+  if (port.from_router_staged_.empty()) ports_with_staged_.push_back(&port);
+  port.from_router_staged_.push_back(std::move(item));
+  if (port_flush_posted_) return;
+  port_flush_posted_ = true;
+  asio::post(routing_io_, [hub = shared_from_this()] { hub->flush_to_ports(); });
+}
+
+void RoutingHub::flush_to_ports() {
+  port_flush_posted_ = false;
+  for (IoPort* port : ports_with_staged_) {
+    bool wake = false;
+    {
+      std::lock_guard lock(port->mailbox_mutex_);
+      if (port->mailbox_.empty()) {
+        port->mailbox_.swap(port->from_router_staged_);
+      } else {
+        port->mailbox_.insert(port->mailbox_.end(),
+                              std::make_move_iterator(port->from_router_staged_.begin()),
+                              std::make_move_iterator(port->from_router_staged_.end()));
+      }
+      wake = !port->deliver_posted_;
+      port->deliver_posted_ = true;
+    }
+    port->from_router_staged_.clear();
+    if (wake) {
+      asio::post(port->io_, [hub = shared_from_this(), port] { port->deliver_mailbox(); });
+    }
+  }
+  ports_with_staged_.clear();
+}
+
+void RoutingHub::stop() {
+  if (stopped_.load(std::memory_order_relaxed)) return;
+  // Whatever the I/O threads staged or handed over last (sessions they just closed) is routed.
+  for (const auto& port : ports_)
+    port->flush_to_router();
+  route_inbox();
+  stopped_.store(true, std::memory_order_relaxed);
+  // Sessions of stopped I/O threads that never got to say goodbye.
+  const std::vector<Bridge*> joined(joined_.begin(), joined_.end());
+  joined_.clear();
+  for (Bridge* bridge : joined) {
+    if (auto connection = std::move(bridge->connection_)) {
+      try {
+        connection->closed();
+      } catch (const std::exception& e) {
+        JLOG(error, "transport") << bridge->description_
+                                 << ": error while closing the session: " << e.what();
+      }
+    }
+  }
+  for (const auto& port : ports_) {
+    std::lock_guard lock(port->mailbox_mutex_);
+    port->mailbox_.clear();
+    port->from_router_staged_.clear();
+  }
+  ports_with_staged_.clear();
+}
+
+// --- RouterLink (a session) ----------------------------------------------------------------------
+
+void RouterLink::release_then(const std::string& description, std::function<void()> then) {
+  if (bridge_ && !releasing_) {
+    releasing_ = true;
+    bridge_->on_released_ = std::move(then);
+    port_->stage({IoPort::ToRouter::Kind::closed, bridge_, {}, {}, true});
+    return;
+  }
+  release(description);
+  if (then) then();
+}
+
+RouterLink::~RouterLink() {
+  if (direct_ || bridge_) {
+    try {
+      release({});
+    } catch (...) {
+    }
+  }
+}
+
+void RouterLink::open(IoPort& port, router::Peer& session, const wamp::Codec& codec) {
+  port_ = &port;
+  codec_ = &codec;
+  if (port.is_routing_thread()) {
+    direct_ = port.hub().router().connect(session);
+  } else {
+    bridge_ = std::make_shared<Bridge>(port, session, codec);
+    port.stage({IoPort::ToRouter::Kind::open, bridge_, {}, {}});
+  }
+}
+
+bool RouterLink::route(std::string_view bytes, const std::string& description) {
+  try {
+    auto result = codec_->decode(bytes);
+    if (direct_) {
+      if (auto* message = std::get_if<wamp::Message>(&result)) {
+        direct_->receive(std::move(*message));
+      } else {
+        direct_->receive_malformed(std::get<wamp::DecodeError>(result).reason);
+      }
+    } else if (bridge_) {
+      if (auto* message = std::get_if<wamp::Message>(&result)) {
+        port_->stage({IoPort::ToRouter::Kind::message, bridge_, std::move(*message), {}});
+      } else {
+        port_->stage({IoPort::ToRouter::Kind::malformed,
+                      bridge_,
+                      {},
+                      std::move(std::get<wamp::DecodeError>(result).reason)});
+      }
     }
     return true;
   } catch (const std::exception& e) {
@@ -24,9 +287,24 @@ bool route_message(router::Connection& connection, const wamp::Codec& codec, std
   }
 }
 
-void release_connection(std::unique_ptr<router::Connection>& connection,
-                        const std::string& description) {
-  auto released = std::move(connection);
+void RouterLink::malformed(std::string reason) {
+  if (direct_) {
+    direct_->receive_malformed(reason);
+  } else if (bridge_) {
+    port_->stage({IoPort::ToRouter::Kind::malformed, bridge_, {}, std::move(reason)});
+  }
+}
+
+void RouterLink::release(const std::string& description) {
+  if (bridge_) {
+    bridge_->session_ = nullptr;
+    bridge_->on_released_ = nullptr;
+    if (!releasing_) port_->stage({IoPort::ToRouter::Kind::closed, bridge_, {}, {}});
+    bridge_.reset();
+    releasing_ = false;
+    return;
+  }
+  auto released = std::move(direct_);
   if (!released) return;
   try {
     released->closed();

@@ -105,20 +105,26 @@ struct ListenerConfig {
   std::optional<RawSocketOptions> rawsocket;
 };
 
+// Threading: `io` is the routing thread's io_context (the caller runs it; the router belongs to
+// that thread). With io_threads > 1 the Server starts io_threads - 1 more I/O threads of its own,
+// each with its own io_context; accepted connections are spread over all io_threads threads, and
+// sessions on the extra threads reach the router through transport/router_link.
 class Server {
  public:
-  Server(boost::asio::io_context& io, router::Router& router,
-         std::vector<ListenerConfig> listeners);
+  Server(boost::asio::io_context& io, router::Router& router, std::vector<ListenerConfig> listeners,
+         std::size_t io_threads = 1);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts every listener. Throws std::runtime_error naming the listener and the
-  // address on failure (port in use, bad address). Logs "<name> listening on <addr>:<port>".
+  // Binds and starts every listener, then the extra I/O threads. Throws std::runtime_error
+  // naming the listener and the address on failure (port in use, bad address). Logs
+  // "<name> listening on <addr>:<port>".
   void start();
   // Stops accepting; established connections are left to Router::shutdown() / their peers.
   void stop_listening();
-  // Closes every connection still open (after the router said GOODBYE), then returns.
+  // Closes every connection still open (after the router said GOODBYE). `io` keeps running until
+  // the sessions of every I/O thread are gone (or the caller stops it).
   void close_connections();
 
   // "address:port" actually bound by each listener, in config order (useful with port 0).

@@ -2,6 +2,8 @@
 // session goes, so io_context::run() returns right after a quick clean shutdown.
 #include "transport/session_registry.hpp"
 
+#include <utility>
+
 #include "base/log.hpp"
 
 namespace junction::transport {
@@ -15,6 +17,15 @@ void SessionRegistry::remove(LiveSession* session) {
   if (sessions_.empty() && grace_armed_) {
     grace_armed_ = false;
     grace_timer_.cancel();
+  }
+  if (sessions_.empty() && on_empty_) std::exchange(on_empty_, nullptr)();
+}
+
+void SessionRegistry::when_empty(std::function<void()> done) {
+  if (sessions_.empty()) {
+    done();
+  } else {
+    on_empty_ = std::move(done);
   }
 }
 

@@ -2,8 +2,10 @@
 // reach every one of them, and the grace timer that bounds how long a clean shutdown may take.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,6 +43,8 @@ class SessionRegistry : public std::enable_shared_from_this<SessionRegistry> {
   // shutdown() on every session, then force_close() on those still open after kShutdownGrace.
   void close_all();
   void detach_all();
+  // Calls `done` once no session is left (at once if none is); one caller at a time.
+  void when_empty(std::function<void()> done);
 
   std::size_t size() const { return sessions_.size(); }
 
@@ -54,6 +58,7 @@ class SessionRegistry : public std::enable_shared_from_this<SessionRegistry> {
   bool grace_armed_ = false;
   bool stopping_ = false;
   bool detached_ = false;
+  std::function<void()> on_empty_;
 };
 
 }  // namespace junction::transport

@@ -82,13 +82,6 @@ WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string descript
 template <class Stream>
 WebSocketSession<Stream>::~WebSocketSession() {
   context_->registry->remove(this);
-  // Normally finish() ran already; this covers an io_context torn down with handlers pending.
-  if (connection_) {
-    try {
-      connection_->closed();
-    } catch (...) {
-    }
-  }
 }
 
 template <class Stream>
@@ -109,7 +102,7 @@ void WebSocketSession<Stream>::on_open() {
     JLOG(debug, "transport") << description_ << " connected (" << codec_.subprotocol()
                              << (compression_ ? ", permessage-deflate" : "") << ")";
     try {
-      connection_ = context_->router.connect(*this);
+      link_.open(*context_->port, *this, codec_);
     } catch (const std::exception& e) {
       JLOG(error, "transport") << description_ << ": router refused the connection: " << e.what();
       abort("router refused the connection");
@@ -233,12 +226,11 @@ void WebSocketSession<Stream>::handle_frame(const ws::FrameHeader& header, char*
 
 template <class Stream>
 void WebSocketSession<Stream>::handle_message(std::string_view bytes, bool text, bool compressed) {
-  if (close_sent_ || !connection_) return;  // the router has said its last word
+  if (close_sent_ || !link_.is_open()) return;  // the router has said its last word
   if (text == codec_.binary_frames()) {
-    connection_->receive_malformed(std::string(text ? "text" : "binary") +
-                                   " WebSocket frame, but " + std::string(codec_.subprotocol()) +
-                                   " uses " + (codec_.binary_frames() ? "binary" : "text") +
-                                   " frames");
+    link_.malformed(std::string(text ? "text" : "binary") + " WebSocket frame, but " +
+                    std::string(codec_.subprotocol()) + " uses " +
+                    (codec_.binary_frames() ? "binary" : "text") + " frames");
     return;
   }
   if (compressed) {
@@ -266,7 +258,7 @@ template <class Stream>
 void WebSocketSession<Stream>::deliver(std::string_view bytes) {
   // The router may call send()/close() on this or any other session from inside these calls;
   // they only queue work, so no state here is invalidated underneath us.
-  if (!route_message(*connection_, codec_, bytes, description_)) abort("internal error");
+  if (!link_.route(bytes, description_)) abort("internal error");
 }
 
 template <class Stream>
@@ -295,10 +287,12 @@ void WebSocketSession<Stream>::handle_close_frame(std::string_view payload) {
     if (!writer_.writing() && !writer_.has_queued()) finish("closed");
     return;
   }
-  // The peer is leaving: the router hears it now; our answer goes out after what is queued,
-  // then the socket is closed (on_write()).
-  release_connection(connection_, description_);
-  start_close(reply);
+  // The peer is leaving: the router hears it now; our answer goes out after what is queued
+  // (and, on another I/O thread than the router's, after the router's answers to everything the
+  // peer sent before), then the socket is closed (on_write()).
+  // Nothing else may be pending meanwhile: the continuation keeps the session alive.
+  link_.release_then(description_,
+                     [self = this->shared_from_this(), reply] { self->start_close(reply); });
 }
 
 template <class Stream>
@@ -499,7 +493,7 @@ void WebSocketSession<Stream>::finish(std::string_view why) {
     if (close_sent_ && close_received_ && !writer_.writing()) {
       // The closing handshake is complete and nothing is being read or written: end TLS with
       // close_notify as well (bounded by kTlsShutdownTimeout), then close the socket.
-      release_connection(connection_, description_);
+      link_.release(description_);
       beast::get_lowest_layer(stream_).expires_after(kTlsShutdownTimeout);
       stream_.async_shutdown(
           [self = this->shared_from_this()](error_code) { self->close_socket(); });
@@ -507,7 +501,7 @@ void WebSocketSession<Stream>::finish(std::string_view why) {
     }
   }
   close_socket();
-  release_connection(connection_, description_);
+  link_.release(description_);
 }
 
 template <class Stream>

@@ -30,6 +30,7 @@
 #include "transport/input_reader.hpp"
 #include "transport/listener.hpp"
 #include "transport/net.hpp"
+#include "transport/router_link.hpp"
 #include "transport/server.hpp"
 #include "transport/session_registry.hpp"
 #include "transport/tls_context.hpp"
@@ -129,7 +130,7 @@ class WebSocketSession : public LiveSession,
   std::string description_;
   std::unique_ptr<const router::TransportInfo> tls_info_;
   const wamp::Codec& codec_;
-  std::unique_ptr<router::Connection> connection_;
+  RouterLink link_;
   std::string end_reason_;  // why the connection ends, for the disconnect log line
 
   InputReader<Stream> reader_;

@@ -47,6 +47,20 @@ TEST(NodeCli, ParsesCommandsAndOptions) {
   EXPECT_EQ(parse_args({"--help"}).command, "help");
   EXPECT_EQ(parse_args({"start", "--nonsense", "-h"}).command, "help");
   EXPECT_EQ(parse_args({"start", "--loglevel=warn"}).loglevel, log::Level::warn);
+  EXPECT_EQ(parse_args({"start", "--threads", "4"}).threads, std::size_t{4});
+  EXPECT_EQ(parse_args({"start", "--threads=auto"}).threads, std::size_t{0});
+  EXPECT_EQ(parse_args({"start"}).threads, std::nullopt);
+}
+
+TEST(NodeCli, ThreadCounts) {
+  EXPECT_EQ(detail::parse_thread_count("1"), std::size_t{1});
+  EXPECT_EQ(detail::parse_thread_count("256"), std::size_t{256});
+  EXPECT_EQ(detail::parse_thread_count("auto"), std::size_t{0});
+  for (const char* bad : {"0", "257", "-1", "", "2x", "1000", " 2", "Auto"}) {
+    EXPECT_EQ(detail::parse_thread_count(bad), std::nullopt) << bad;
+  }
+  EXPECT_EQ(usage_error({"start", "--threads", "0"}),
+            "bad thread count '0' (expected 1..256 or auto)");
 }
 
 TEST(NodeCli, UsageErrors) {

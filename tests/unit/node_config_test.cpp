@@ -171,6 +171,24 @@ TEST(NodeConfig, ControllerKeysAreWarnedAbout) {
                           "t.json: controller.options: 'options' is not used yet; ignored"}));
 }
 
+TEST(NodeConfig, WorkerIoThreads) {
+  auto with_options = [](const std::string& options) {
+    return R"({"version": 2, "workers": [{"type": "router", "options": )" + options + "}]}";
+  };
+  EXPECT_EQ(parse(with_options("{}")).io_threads, std::nullopt);
+  EXPECT_EQ(parse(with_options(R"({"io_threads": 4})")).io_threads, std::size_t{4});
+  EXPECT_EQ(parse(with_options(R"({"io_threads": "auto"})")).io_threads, std::size_t{0});
+  EXPECT_EQ(error_of(with_options(R"({"io_threads": 0})")),
+            "t.json: workers[0].options.io_threads: expected an integer from 1 to 256 or "
+            "\"auto\", found 0");
+  std::vector<std::string> warnings;
+  const auto node =
+      parse(with_options(R"({"io_threads": 2, "title": "x"})"), ConfigFormat::json, &warnings);
+  EXPECT_EQ(node.io_threads, std::size_t{2});
+  EXPECT_EQ(warnings, (std::vector<std::string>{"t.json: workers[0].options.title: worker option "
+                                                "'title' is not supported yet; ignored"}));
+}
+
 TEST(NodeConfig, Ipv6VersionPicksIpv6Wildcard) {
   const auto node =
       parse(config(kRealm, transport_with_endpoint(R"({"type": "tcp", "port": 0, "version": 6})")));
