@@ -1,11 +1,12 @@
 # Junction: the two commands a user needs are `make run` and `make test`.
 BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
+TSAN_DIR  ?= build-tsan
 JOBS      ?= $(shell nproc)
 # Ninja when present (install-deps brings it); the generator is fixed at a build dir's first configure.
 GEN = $$(test -f $(1)/CMakeCache.txt || { command -v ninja >/dev/null && echo "-G Ninja"; })
 
-.PHONY: deps build run test test-asan bench fuzz clean format
+.PHONY: deps build run test test-asan test-tsan bench fuzz clean format
 
 deps:
 	@scripts/install-deps
@@ -17,15 +18,25 @@ build: deps
 run: build
 	$(BUILD_DIR)/junction start
 
-# Unit and end-to-end tests on the release build, then the same suites under ASan + UBSan.
+# Unit and end-to-end tests on the release build (one I/O thread, the default), then the same
+# suites under ASan + UBSan with two I/O threads (so half the sessions cross threads), then the
+# end-to-end suites against a ThreadSanitizer junction with three I/O threads.
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
 	$(MAKE) test-asan
+	$(MAKE) test-tsan
 
 test-asan: deps
 	cmake -S . -B $(ASAN_DIR) $(call GEN,$(ASAN_DIR)) -DCMAKE_BUILD_TYPE=Debug -DJUNCTION_SANITIZE=ON
 	cmake --build $(ASAN_DIR) -j $(JOBS)
-	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	cd $(ASAN_DIR) && JUNCTION_IO_THREADS=2 ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Only the junction binary is built with TSan; the suites are the Python end-to-end ones.
+test-tsan: deps
+	cmake -S . -B $(TSAN_DIR) $(call GEN,$(TSAN_DIR)) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DJUNCTION_TSAN=ON -DJUNCTION_BUILD_TESTS=OFF
+	cmake --build $(TSAN_DIR) -j $(JOBS) --target junction
+	scripts/test-tsan $(TSAN_DIR)/junction
 
 # junction-bench against a fresh release junction on a free port (bench/run-bench.sh): echo
 # baseline, rpc, fanout (1/10/100/1000 subscribers, 16 B-64 KB), 5000 held sessions.
@@ -55,4 +66,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) build-fuzz
