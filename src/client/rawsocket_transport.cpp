@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 
 #include "client/error.hpp"
+#include "client/tls.hpp"
 
 namespace junction::client {
 
@@ -83,31 +84,35 @@ RawSocketReply check_rawsocket_reply(std::span<const std::uint8_t, 4> reply, wam
 // ---------------------------------------------------------------------------------------------
 // Connecting
 
-asio::awaitable<std::shared_ptr<Transport>> RawSocketTransport::connect(
-    asio::any_io_executor executor, const Url& url, const wamp::Codec& codec,
-    const TransportOptions& options) {
-  // One deadline for resolve + connect + handshake: on expiry the socket is closed, which fails
-  // whatever is pending.
-  auto socket = std::make_shared<Socket>(executor);
+namespace {
+
+// connect (TCP or a Unix socket) + TLS handshake (rss) + RawSocket handshake, on `Stream`.
+template <class Stream>
+asio::awaitable<std::shared_ptr<Transport>> connect_over(asio::any_io_executor executor,
+                                                         const Url& url, const wamp::Codec& codec,
+                                                         const TransportOptions& options) {
+  using Socket = typename BasicRawSocketTransport<Stream>::Socket;
+  // One deadline for resolve + connect + TLS + handshake: on expiry the socket is closed, which
+  // fails whatever is pending.
+  auto stream = make_stream<Stream>(executor, options.tls);
+  Socket& socket = lowest_socket(*stream);
   auto timed_out = std::make_shared<bool>(false);
   asio::steady_timer deadline(executor, options.timeout);
-  deadline.async_wait([socket, timed_out](boost::system::error_code ec) {
+  deadline.async_wait([stream, timed_out](boost::system::error_code ec) {
     if (ec) return;
     *timed_out = true;
     boost::system::error_code ignored;
-    socket->close(ignored);
+    lowest_socket(*stream).close(ignored);
   });
-  const std::string where = url.unix_socket() ? "unix socket " + url.path
-                            : url.host.find(':') != std::string::npos
-                                ? "[" + url.host + "]:" + url.port
-                                : url.host + ":" + url.port;
+  const std::string where = url.where();
   const std::uint8_t our_exponent = rawsocket::exponent_for_limit(options.max_message_size);
   std::array<unsigned char, 4> reply{};
+  bool tls_handshaking = false;
   bool handshaking = false;
   try {
     if (url.unix_socket()) {
-      co_await socket->async_connect(
-          Socket::endpoint_type(asio::local::stream_protocol::endpoint(url.path)),
+      co_await socket.async_connect(
+          typename Socket::endpoint_type(asio::local::stream_protocol::endpoint(url.path)),
           asio::use_awaitable);
     } else {
       const auto endpoints = co_await resolve_tcp(executor, url.host, url.port);
@@ -116,23 +121,29 @@ asio::awaitable<std::shared_ptr<Transport>> RawSocketTransport::connect(
       for (const auto& endpoint : endpoints) {
         if (*timed_out) break;
         boost::system::error_code ignored;
-        socket->close(ignored);
-        co_await socket->async_connect(Socket::endpoint_type(endpoint),
-                                       asio::redirect_error(asio::use_awaitable, ec));
+        socket.close(ignored);
+        co_await socket.async_connect(typename Socket::endpoint_type(endpoint),
+                                      asio::redirect_error(asio::use_awaitable, ec));
         if (!ec) break;
       }
       if (*timed_out) ec = asio::error::operation_aborted;
       if (ec) throw boost::system::system_error(ec);
-      if (options.tcp_nodelay) socket->set_option(tcp::no_delay(true));
+      if (options.tcp_nodelay) socket.set_option(tcp::no_delay(true));
     }
+    tls_handshaking = true;
+    co_await start_tls(*stream, url, options.tls);
+    tls_handshaking = false;
     handshaking = true;
     const auto request = rawsocket::make_handshake_request(
         rawsocket::serializer_id(codec.serializer()), our_exponent);
-    co_await asio::async_write(*socket, asio::buffer(request), asio::use_awaitable);
-    co_await asio::async_read(*socket, asio::buffer(reply), asio::use_awaitable);
+    co_await asio::async_write(*stream, asio::buffer(request), asio::use_awaitable);
+    co_await asio::async_read(*stream, asio::buffer(reply), asio::use_awaitable);
   } catch (const boost::system::system_error& e) {
     deadline.cancel();
     if (*timed_out) fail_connect("connecting to " + where + " timed out");
+    if (auto tls = tls_failure(*stream, e.code(), where, tls_handshaking); !tls.empty()) {
+      fail_connect(std::move(tls));
+    }
     if (handshaking) {
       fail_connect("router at " + where + " closed the connection during the RawSocket handshake" +
                    (e.code() == asio::error::eof ? " (not a RawSocket endpoint?)"
@@ -143,51 +154,65 @@ asio::awaitable<std::shared_ptr<Transport>> RawSocketTransport::connect(
   deadline.cancel();
   const auto checked = check_rawsocket_reply(reply, codec.serializer(), our_exponent);
   if (!checked.ok) fail_connect("router at " + where + " " + checked.error);
-  co_return std::make_shared<RawSocketTransport>(
-      std::move(*socket), codec, rawsocket::max_length_for_exponent(our_exponent),
+  co_return std::make_shared<BasicRawSocketTransport<Stream>>(
+      std::move(*stream), codec, rawsocket::max_length_for_exponent(our_exponent),
       rawsocket::max_length_for_exponent(checked.router_exponent));
+}
+
+}  // namespace
+
+template <class Stream>
+asio::awaitable<std::shared_ptr<Transport>> BasicRawSocketTransport<Stream>::connect(
+    asio::any_io_executor executor, const Url& url, const wamp::Codec& codec,
+    const TransportOptions& options) {
+  if (url.tls()) {
+    co_return co_await connect_over<TlsStream<Socket>>(executor, url, codec, options);
+  }
+  co_return co_await connect_over<Socket>(executor, url, codec, options);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-RawSocketTransport::RawSocketTransport(Socket socket, const wamp::Codec& codec, std::size_t max_in,
-                                       std::size_t max_out)
-    : socket_(std::move(socket)),
+template <class Stream>
+BasicRawSocketTransport<Stream>::BasicRawSocketTransport(Stream stream, const wamp::Codec& codec,
+                                                         std::size_t max_in, std::size_t max_out)
+    : Base(std::move(stream)),
       codec_(codec),
       max_in_(max_in),
       max_out_(max_out),
-      timer_(socket_.get_executor()) {}
+      timer_(stream_.get_executor()) {}
 
-RawSocketTransport::~RawSocketTransport() = default;
+template <class Stream>
+BasicRawSocketTransport<Stream>::~BasicRawSocketTransport() = default;
 
-void RawSocketTransport::start(std::weak_ptr<TransportHandler> handler) {
+template <class Stream>
+void BasicRawSocketTransport<Stream>::start(std::weak_ptr<TransportHandler> handler) {
   handler_ = std::move(handler);
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
     if (!self->finished_) self->do_read();
   });
 }
 
-void RawSocketTransport::do_read() {
-  socket_.async_read_some(in_.prepare(),
-                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                            if (self->finished_) return;
-                            if (ec) {
-                              if (self->lingering_) {
-                                self->finish("closed");
-                              } else if (ec == asio::error::eof) {
-                                self->finish("connection closed by the router");
-                              } else {
-                                self->finish("connection lost: " + ec.message());
-                              }
-                              return;
-                            }
-                            self->in_.commit(n);
-                            if (self->parse_frames()) self->do_read();
-                          });
+template <class Stream>
+void BasicRawSocketTransport<Stream>::on_read_error(boost::system::error_code ec) {
+  if (lingering_) {
+    finish("closed");
+  } else if (ec == asio::error::eof && kIsTls<Stream> && !writer_.in_flight()) {
+    // The router's close_notify: answer with ours, then end. (Not while a write is in flight:
+    // the shutdown would cancel it.)
+    closing_ = true;
+    end_reason_ = "connection closed by the router";
+    start_linger();
+  } else if (ec == asio::error::eof) {
+    finish("connection closed by the router");
+  } else {
+    finish("connection lost: " + ec.message());
+  }
 }
 
-bool RawSocketTransport::parse_frames() {
+template <class Stream>
+bool BasicRawSocketTransport<Stream>::parse_frames() {
   active_handler_ = handler_.lock();
   struct Release {
     std::shared_ptr<TransportHandler>& h;
@@ -236,7 +261,9 @@ bool RawSocketTransport::parse_frames() {
 // ---------------------------------------------------------------------------------------------
 // Writing and closing
 
-void RawSocketTransport::queue_frame(rawsocket::FrameType type, std::string_view payload) {
+template <class Stream>
+void BasicRawSocketTransport<Stream>::queue_frame(rawsocket::FrameType type,
+                                                  std::string_view payload) {
   if (finished_ || lingering_) return;
   const auto header = rawsocket::make_frame_header(type, payload.size());
   writer_.pending().append(reinterpret_cast<const char*>(header.data()), header.size());
@@ -244,7 +271,8 @@ void RawSocketTransport::queue_frame(rawsocket::FrameType type, std::string_view
   flush();
 }
 
-void RawSocketTransport::send(std::string_view message) {
+template <class Stream>
+void BasicRawSocketTransport<Stream>::send(std::string_view message) {
   if (finished_ || closing_) return;
   if (message.size() > max_out_) {
     // Truncating or dropping it would leave the other side (or our own caller) waiting forever;
@@ -253,16 +281,17 @@ void RawSocketTransport::send(std::string_view message) {
     const std::string reason = "cannot send a message of " + std::to_string(message.size()) +
                                " bytes: the router accepts at most " + std::to_string(max_out_) +
                                " bytes (its RawSocket handshake); closing the connection";
-    asio::post(socket_.get_executor(),
-               [self = shared_from_this(), reason] { self->finish(reason); });
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this(), reason] { self->finish(reason); });
     return;
   }
   queue_frame(rawsocket::FrameType::message, message);
 }
 
-void RawSocketTransport::flush() {
+template <class Stream>
+void BasicRawSocketTransport<Stream>::flush() {
   if (finished_) return;
-  writer_.flush(socket_, shared_from_this(), [this](boost::system::error_code ec) {
+  writer_.flush(stream_, this->shared_from_this(), [this](boost::system::error_code ec) {
     if (finished_) return;
     if (ec) return finish("connection lost while writing: " + ec.message());
     if (!writer_.pending().empty()) {
@@ -273,33 +302,41 @@ void RawSocketTransport::flush() {
   });
 }
 
-void RawSocketTransport::close() {
+template <class Stream>
+void BasicRawSocketTransport<Stream>::close() {
   if (finished_ || closing_) return;
   closing_ = true;
   if (!writer_.in_flight()) start_linger();  // else once the queued frames are written
 }
 
-void RawSocketTransport::start_linger() {
+template <class Stream>
+void BasicRawSocketTransport<Stream>::start_linger() {
   if (lingering_ || finished_) return;
   lingering_ = true;
-  // No close handshake in RawSocket: our EOF tells the router we are done; its EOF (seen by the
-  // read in progress) ends the connection, or the timer does.
-  boost::system::error_code ignored;
-  socket_.shutdown(Socket::shutdown_send, ignored);
-  timer_.expires_after(kLingerTimeout);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->finish("closed");
+  // No close handshake in RawSocket: our EOF (TLS: close_notify) tells the router we are done;
+  // its EOF (seen by the read in progress; TLS: its close_notify, seen by the shutdown) ends the
+  // connection, or the timer does.
+  if (end_reason_.empty()) end_reason_ = "closed";
+  end_output(stream_, tls_closing_,
+             [self = this->shared_from_this()] { self->finish(self->end_reason_); });
+  timer_.expires_after(kIsTls<Stream> ? kTlsShutdownTimeout : kLingerTimeout);
+  timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->finish(self->end_reason_);
   });
 }
 
-void RawSocketTransport::finish(std::string reason) {
+template <class Stream>
+void BasicRawSocketTransport<Stream>::finish(std::string reason) {
   if (finished_) return;
   finished_ = true;
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  lowest_socket(stream_).close(ignored);
   timer_.cancel();
   auto handler = active_handler_ ? active_handler_ : handler_.lock();
   if (handler) handler->on_close(std::move(reason));
 }
+
+template class BasicRawSocketTransport<RawSocketTransport::Socket>;
+template class BasicRawSocketTransport<TlsStream<RawSocketTransport::Socket>>;
 
 }  // namespace junction::client

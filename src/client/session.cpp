@@ -183,6 +183,7 @@ asio::awaitable<std::shared_ptr<Session>> Session::connect_impl(asio::any_io_exe
   topts.serializer = options.serializer;
   topts.max_message_size = options.max_message_size;
   topts.timeout = options.timeout;
+  topts.tls = options.tls;
   auto transport = co_await connect_transport(executor, url, topts);
   co_return co_await join_impl(executor, std::move(transport), std::move(realm),
                                std::move(options));

@@ -57,30 +57,25 @@ boost::asio::awaitable<std::shared_ptr<Transport>> connect_transport(
   if (!parsed) {
     throw Error(std::string(errors::disconnected),
                 {"not a router URL: " + std::string(url) +
-                 " (expected ws://host[:port][/path], rs://host:port, tcp://host:port or "
-                 "unix:///path/to/socket)"});
+                 " (expected ws://host[:port][/path], wss://host[:port][/path], rs://host:port, "
+                 "rss://host:port, tcp://host:port or unix:///path/to/socket)"});
   }
   const wamp::Codec* codec = wamp::codec_for(options.serializer);
   if (codec == nullptr) {
     throw Error(std::string(errors::disconnected),
                 {"serializer not available: " + std::string(serializer_name(options.serializer))});
   }
-  if (parsed->scheme == "ws") {
+  // WebSocketTransport::connect and RawSocketTransport::connect go over TLS for wss:// / rss://.
+  if (parsed->scheme == "ws" || parsed->scheme == "wss") {
     co_return co_await WebSocketTransport::connect(executor, *parsed, *codec, options,
                                                    options.timeout);
   }
-  if (parsed->scheme == "rs" || parsed->scheme == "tcp" || parsed->unix_socket()) {
+  if (parsed->rawsocket()) {
     co_return co_await RawSocketTransport::connect(executor, *parsed, *codec, options);
-  }
-  if (parsed->scheme == "wss" || parsed->scheme == "rss") {
-    throw Error(std::string(errors::disconnected),
-                {"TLS (" + parsed->scheme +
-                 "://) is not supported by the client library yet; use ws://, rs:// or a Unix "
-                 "socket"});
   }
   throw Error(std::string(errors::disconnected),
               {"unsupported URL scheme '" + parsed->scheme +
-               "' (ws://, rs://, tcp://, unix:// and rs+unix:// are supported)"});
+               "' (ws://, wss://, rs://, rss://, tcp://, unix:// and rs+unix:// are supported)"});
 }
 
 }  // namespace junction::client

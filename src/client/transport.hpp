@@ -1,6 +1,6 @@
 // client/transport: what a Session needs from a transport, so that WebSocket and RawSocket
-// (4-byte header + payload framing, 0x7F handshake; over TCP or a Unix socket) plug in behind one
-// interface, and unit tests can drive a Session with a fake one (no sockets).
+// (4-byte header + payload framing, 0x7F handshake; over TCP, TLS or a Unix socket) plug in behind
+// one interface, and unit tests can drive a Session with a fake one (no sockets).
 //
 // Contract: a transport carries whole WAMP messages, each already encoded by the Session with the
 // transport's codec. It is single-threaded: every member is called from, and every handler call
@@ -18,6 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "client/types.hpp"
 #include "wamp/codec.hpp"
 
 namespace junction::client {
@@ -59,16 +60,21 @@ struct TransportOptions {
   // as a power of two (rounded down, 512 B to 16 MiB - 1); a larger frame closes the connection.
   std::size_t max_message_size = 16 * 1024 * 1024;
   bool tcp_nodelay = true;
-  // Resolve + connect + the WebSocket upgrade or RawSocket handshake.
+  // Resolve + connect + the TLS handshake + the WebSocket upgrade or RawSocket handshake.
   std::chrono::milliseconds timeout{10000};
+  // wss:// and rss:// only (client/types.hpp).
+  TlsOptions tls{};
 };
 
 // Opens a transport to `url`:
 //   ws://host[:port][/path]                          WebSocket
+//   wss://host[:port][/path]                         WebSocket over TLS (port 443 by default)
 //   rs://host:port, tcp://host:port                  RawSocket over TCP
+//   rss://host:port (also rs+tls://)                 RawSocket over TLS
 //   unix:///path/to.sock, rs+unix:///path/to.sock    RawSocket over a Unix domain socket
-// "wss://" and "rss://" (TLS) are refused: the client has no TLS yet. Throws client::Error
-// (errors::disconnected) when the URL is not one of these or the connection or handshake fails.
+// TLS is set up by options.tls. Throws client::Error (errors::disconnected) when the URL is not
+// one of these or the connection, the TLS handshake (its message starts with "TLS" and names the
+// host and OpenSSL's reason) or the transport's handshake fails.
 boost::asio::awaitable<std::shared_ptr<Transport>> connect_transport(
     boost::asio::any_io_executor executor, std::string_view url, const TransportOptions& options);
 

@@ -113,6 +113,24 @@ struct Registration {
   std::string procedure{};
 };
 
+// TLS for wss:// and rss:// (OpenSSL 3; TLS 1.2 or later). The defaults verify the router the
+// way a browser does: its certificate must chain to a CA of the system's default trust store
+// (or of `ca_files`) and name the URL's host (DNS name or IP address; the host name is also sent
+// as SNI).
+struct TlsOptions {
+  TlsOptions() {}  // not an aggregate: see the note above CallOptions
+  // PEM files of the CAs to trust (each may hold several certificates). Empty: the system's
+  // default verify paths (OpenSSL's, e.g. /etc/ssl/certs on Debian).
+  std::vector<std::string> ca_files{};
+  // false: any certificate is accepted and the host name is not checked (tests, or a router
+  // reached through a tunnel; never across a network you do not control).
+  bool verify_peer = true;
+  // A client certificate (PEM; the chain may follow it in the same file) and its unencrypted
+  // PEM private key, for routers that ask for one (endpoint.tls.ca_certificates).
+  std::string certificate_file{};
+  std::string key_file{};
+};
+
 struct ConnectOptions {
   ConnectOptions() {}  // not an aggregate: see the note above CallOptions
   wamp::Serializer serializer = wamp::Serializer::json;
@@ -122,6 +140,7 @@ struct ConnectOptions {
   std::string authid{};                    // sent in HELLO when set
   std::vector<std::string> authmethods{};  // default: anonymous
   wamp::Object hello_extra{};              // further HELLO.Details
+  TlsOptions tls{};                        // wss:// and rss:// only
 };
 
 }  // namespace junction::client

@@ -57,4 +57,10 @@ std::optional<Url> parse_url(std::string_view text) {
   return url;
 }
 
+std::string Url::where() const {
+  if (unix_socket()) return "unix socket " + path;
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + port;
+  return host + ":" + port;
+}
+
 }  // namespace junction::client

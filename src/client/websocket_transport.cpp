@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 
 #include "client/error.hpp"
+#include "client/tls.hpp"
 #include "websocket/frame.hpp"
 
 namespace junction::client {
@@ -59,46 +60,52 @@ std::uint64_t next_random(std::uint64_t& state) {  // xorshift64*
   throw Error(std::string(errors::disconnected), wamp::Array{wamp::Value(std::move(why))});
 }
 
-}  // namespace
-
-asio::awaitable<std::shared_ptr<Transport>> WebSocketTransport::connect(
-    asio::any_io_executor executor, const Url& url, const wamp::Codec& codec,
-    const TransportOptions& options, std::chrono::milliseconds timeout) {
-  // One deadline for resolve + connect + upgrade: on expiry the socket is closed, which fails
-  // whatever is pending.
-  auto socket = std::make_shared<tcp::socket>(executor);
+// resolve + connect + TLS handshake (wss) + upgrade, on `Stream`.
+template <class Stream>
+asio::awaitable<std::shared_ptr<Transport>> connect_over(asio::any_io_executor executor,
+                                                         const Url& url, const wamp::Codec& codec,
+                                                         const TransportOptions& options,
+                                                         std::chrono::milliseconds timeout) {
+  // One deadline for resolve + connect + TLS + upgrade: on expiry the socket is closed, which
+  // fails whatever is pending.
+  auto stream = make_stream<Stream>(executor, options.tls);
   auto timed_out = std::make_shared<bool>(false);
   asio::steady_timer deadline(executor, timeout);
-  deadline.async_wait([socket, timed_out](boost::system::error_code ec) {
+  deadline.async_wait([stream, timed_out](boost::system::error_code ec) {
     if (ec) return;
     *timed_out = true;
     boost::system::error_code ignored;
-    socket->close(ignored);
+    lowest_socket(*stream).close(ignored);
   });
-  const std::string where = url.host + ":" + url.port;
+  const std::string where = url.where();
   std::string leftover;
+  bool handshaking = false;
   try {
     const auto endpoints = co_await resolve_tcp(executor, url.host, url.port);
-    co_await asio::async_connect(*socket, endpoints, asio::use_awaitable);
-    if (options.tcp_nodelay) socket->set_option(tcp::no_delay(true));
+    co_await asio::async_connect(lowest_socket(*stream), endpoints, asio::use_awaitable);
+    if (options.tcp_nodelay) lowest_socket(*stream).set_option(tcp::no_delay(true));
+    handshaking = true;
+    co_await start_tls(*stream, url, options.tls);
+    handshaking = false;
 
     unsigned char nonce[16];
     const std::uint64_t nonce_bits[2] = {thread_seed(), thread_seed()};
     std::memcpy(nonce, nonce_bits, sizeof nonce);
     const std::string key = base64(nonce, sizeof nonce);
     http::request<http::empty_body> req{http::verb::get, url.target, 11};
-    req.set(http::field::host, url.host + (url.port == "80" ? "" : ":" + url.port));
+    const bool default_port = url.port == (url.tls() ? "443" : "80");
+    req.set(http::field::host, url.host + (default_port ? "" : ":" + url.port));
     req.set(http::field::upgrade, "websocket");
     req.set(http::field::connection, "Upgrade");
     req.set(http::field::sec_websocket_key, key);
     req.set(http::field::sec_websocket_version, "13");
     req.set(http::field::sec_websocket_protocol, codec.subprotocol());
     req.set(http::field::user_agent, "junction-client");
-    co_await http::async_write(*socket, req, asio::use_awaitable);
+    co_await http::async_write(*stream, req, asio::use_awaitable);
 
     boost::beast::flat_buffer buffer;
     http::response<http::string_body> res;
-    co_await http::async_read(*socket, buffer, res, asio::use_awaitable);
+    co_await http::async_read(*stream, buffer, res, asio::use_awaitable);
     if (res.result() != http::status::switching_protocols) {
       fail_connect("WebSocket upgrade to " + where + url.target + " refused: HTTP " +
                    std::to_string(res.result_int()) + " " + std::string(res.reason()));
@@ -118,50 +125,60 @@ asio::awaitable<std::shared_ptr<Transport>> WebSocketTransport::connect(
     throw;
   } catch (const boost::system::system_error& e) {
     deadline.cancel();
-    fail_connect(*timed_out ? "connecting to " + where + " timed out"
-                            : "cannot connect to " + where + ": " + e.code().message());
+    if (*timed_out) fail_connect("connecting to " + where + " timed out");
+    if (auto tls = tls_failure(*stream, e.code(), where, handshaking); !tls.empty()) {
+      fail_connect(std::move(tls));
+    }
+    fail_connect("cannot connect to " + where + ": " + e.code().message());
   }
   deadline.cancel();
-  co_return std::make_shared<WebSocketTransport>(std::move(*socket), codec,
-                                                 options.max_message_size, leftover);
+  co_return std::make_shared<BasicWebSocketTransport<Stream>>(std::move(*stream), codec,
+                                                              options.max_message_size, leftover);
 }
 
-WebSocketTransport::WebSocketTransport(tcp::socket socket, const wamp::Codec& codec,
-                                       std::size_t max_message_size, std::string_view already_read)
-    : socket_(std::move(socket)),
+}  // namespace
+
+template <class Stream>
+asio::awaitable<std::shared_ptr<Transport>> BasicWebSocketTransport<Stream>::connect(
+    asio::any_io_executor executor, const Url& url, const wamp::Codec& codec,
+    const TransportOptions& options, std::chrono::milliseconds timeout) {
+  if (url.tls()) {
+    co_return co_await connect_over<TlsStream<tcp::socket>>(executor, url, codec, options, timeout);
+  }
+  co_return co_await connect_over<tcp::socket>(executor, url, codec, options, timeout);
+}
+
+template <class Stream>
+BasicWebSocketTransport<Stream>::BasicWebSocketTransport(Stream stream, const wamp::Codec& codec,
+                                                         std::size_t max_message_size,
+                                                         std::string_view already_read)
+    : Base(std::move(stream), already_read),
       codec_(codec),
       max_message_size_(max_message_size),
-      in_(already_read),
-      close_timer_(socket_.get_executor()) {
+      close_timer_(stream_.get_executor()) {
   mask_state_ = thread_seed() ^ 0x9E3779B97F4A7C15ULL;
   if (mask_state_ == 0) mask_state_ = 1;
 }
 
-WebSocketTransport::~WebSocketTransport() = default;
+template <class Stream>
+BasicWebSocketTransport<Stream>::~BasicWebSocketTransport() = default;
 
-void WebSocketTransport::start(std::weak_ptr<TransportHandler> handler) {
+template <class Stream>
+void BasicWebSocketTransport<Stream>::start(std::weak_ptr<TransportHandler> handler) {
   handler_ = std::move(handler);
   // Bytes that arrived with the upgrade response are parsed on the next turn of the loop.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
     if (self->parse_frames()) self->do_read();
   });
 }
 
-void WebSocketTransport::do_read() {
-  socket_.async_read_some(
-      in_.prepare(), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-        if (self->finished_) return;
-        if (ec) {
-          self->finish(self->close_received_ ? self->close_reason_
-                                             : "connection lost: " + ec.message());
-          return;
-        }
-        self->in_.commit(n);
-        if (self->parse_frames()) self->do_read();
-      });
+template <class Stream>
+void BasicWebSocketTransport<Stream>::on_read_error(boost::system::error_code ec) {
+  finish(close_received_ ? close_reason_ : "connection lost: " + ec.message());
 }
 
-bool WebSocketTransport::parse_frames() {
+template <class Stream>
+bool BasicWebSocketTransport<Stream>::parse_frames() {
   active_handler_ = handler_.lock();
   struct Release {
     std::shared_ptr<TransportHandler>& h;
@@ -229,11 +246,8 @@ bool WebSocketTransport::parse_frames() {
                 {});
           }
         }
-        if (!writer_.in_flight()) {
-          boost::system::error_code ignored;
-          socket_.shutdown(tcp::socket::shutdown_send, ignored);
-        }
-        break;  // the router closes TCP next; the read then finishes us
+        if (!writer_.in_flight()) end_output();
+        break;  // the router closes TCP next; the read (or the TLS shutdown) then finishes us
       }
       default:
         if (!fin) {
@@ -254,7 +268,8 @@ bool WebSocketTransport::parse_frames() {
   return !finished_;
 }
 
-void WebSocketTransport::queue_frame(unsigned opcode, std::string_view payload) {
+template <class Stream>
+void BasicWebSocketTransport<Stream>::queue_frame(unsigned opcode, std::string_view payload) {
   if (finished_ || close_sent_) return;
   const auto key = static_cast<std::uint32_t>(next_random(mask_state_));
   std::array<std::uint8_t, ws::kMaxHeaderSize> header;
@@ -268,47 +283,67 @@ void WebSocketTransport::queue_frame(unsigned opcode, std::string_view payload) 
   flush();
 }
 
-void WebSocketTransport::send(std::string_view message) {
+template <class Stream>
+void BasicWebSocketTransport<Stream>::send(std::string_view message) {
   queue_frame(op(codec_.binary_frames() ? Opcode::binary : Opcode::text), message);
 }
 
-void WebSocketTransport::queue_close(unsigned code, std::string_view reason) {
+template <class Stream>
+void BasicWebSocketTransport<Stream>::queue_close(unsigned code, std::string_view reason) {
   if (close_sent_ || finished_) return;
   queue_frame(op(Opcode::close), ws::make_close_payload(static_cast<std::uint16_t>(code), reason));
   close_sent_ = true;
 }
 
-void WebSocketTransport::flush() {
+template <class Stream>
+void BasicWebSocketTransport<Stream>::flush() {
   if (finished_) return;
-  writer_.flush(socket_, shared_from_this(), [this](boost::system::error_code ec) {
+  writer_.flush(stream_, this->shared_from_this(), [this](boost::system::error_code ec) {
     if (finished_) return;
     if (ec) return finish("connection lost while writing: " + ec.message());
     if (!writer_.pending().empty()) {
       flush();
     } else if (close_received_) {
-      boost::system::error_code ignored;
-      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      end_output();
     }
   });
 }
 
-void WebSocketTransport::close() {
+template <class Stream>
+void BasicWebSocketTransport<Stream>::end_output() {
+  if (!client::end_output(stream_, tls_closing_, [self = this->shared_from_this()] {
+        self->finish(self->close_reason_);
+      })) {
+    return;
+  }
+  close_timer_.expires_after(kTlsShutdownTimeout);
+  close_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->finish(self->close_reason_ + " (the router did not end TLS with close_notify)");
+  });
+}
+
+template <class Stream>
+void BasicWebSocketTransport<Stream>::close() {
   if (finished_ || close_sent_) return;
   queue_close(ws::close_code::normal, {});
   close_timer_.expires_after(kCloseTimeout);
-  close_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  close_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->finish("closed (the router did not answer the close handshake)");
   });
 }
 
-void WebSocketTransport::finish(std::string reason) {
+template <class Stream>
+void BasicWebSocketTransport<Stream>::finish(std::string reason) {
   if (finished_) return;
   finished_ = true;
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  lowest_socket(stream_).close(ignored);
   close_timer_.cancel();
   auto handler = active_handler_ ? active_handler_ : handler_.lock();
   if (handler) handler->on_close(std::move(reason));
 }
+
+template class BasicWebSocketTransport<tcp::socket>;
+template class BasicWebSocketTransport<TlsStream<tcp::socket>>;
 
 }  // namespace junction::client

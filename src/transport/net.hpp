@@ -1,11 +1,10 @@
 // transport/net: shared vocabulary of the transport module — namespace aliases for Asio/Beast,
 // limits that apply to every connection, and endpoint formatting for logs and peer names.
 //
-// Threading: the whole transport runs on ONE io_context driven by ONE thread, and that thread is
-// also the router's thread (the router is single-threaded and not thread-safe). That is why
-// nothing here uses strands or locks, and why sessions may call the router directly from their
-// completion handlers. Scaling out to N threads later means one io_context per thread with
-// sessions pinned to it and message passing into the routing thread (architecture.md, §5).
+// Threading: every session, with its socket, timers and queues, belongs to one I/O thread (one
+// io_context each) and is only touched there, so nothing here uses strands or locks. I/O thread 0
+// is also the router's thread; sessions on the others reach the router through
+// transport/router_link (docs/design.md, "Threading").
 #pragma once
 
 #include <chrono>

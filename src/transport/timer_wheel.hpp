@@ -4,7 +4,7 @@
 // session would cost a timer object plus a pending wait operation (~270 bytes) and a kernel timer
 // update whenever the earliest deadline changes; the wheel costs each session an intrusive list
 // node, and the server one timer ticking while any deadline is set (as Redis's clientsCron or a
-// kernel timer wheel do). Single-threaded, like the rest of the transport.
+// kernel timer wheel do). One per I/O thread, used only on it, like the rest of the transport.
 #pragma once
 
 #include <array>

@@ -69,8 +69,9 @@ class WebSocketSession : public LiveSession,
   // Writes the 101 response and starts the session.
   void run();
 
-  // router::Peer. Called on the routing thread (= our thread), possibly from inside our own
-  // call into the router: both only queue work and never call the router back.
+  // router::Peer. Called on our own thread — by the router when that is the routing thread,
+  // possibly from inside our own call into the router; else by our RouterLink's bridge. Both
+  // only queue work and never call the router back.
   void send(wamp::OutboundPtr message) override;
   void close() override;
   std::string describe() const override { return description_; }

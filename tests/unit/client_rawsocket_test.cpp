@@ -73,8 +73,10 @@ TEST(ClientRawSocketUrl, TcpForms) {
   EXPECT_EQ(u->port, "9000");
   EXPECT_TRUE(u->rawsocket());
   u = client::parse_url("rss://h:1");
-  ASSERT_TRUE(u);  // parsed so that connect_transport can refuse TLS by name
+  ASSERT_TRUE(u);
   EXPECT_EQ(u->scheme, "rss");
+  EXPECT_TRUE(u->rawsocket());
+  EXPECT_TRUE(u->tls());
   EXPECT_FALSE(client::parse_url("rs://h"));        // no default port
   EXPECT_FALSE(client::parse_url("tcp://h:"));      // empty port
   EXPECT_FALSE(client::parse_url("rs://h:80/ws"));  // RawSocket has no path
@@ -124,8 +126,10 @@ TEST(ClientRawSocketUrl, ConnectTransportRefusesWhatItCannotSpeak) {
     io.run_for(2s);
     return what;
   };
-  EXPECT_NE(error_of("rss://127.0.0.1:1").find("TLS (rss://) is not supported"), std::string::npos);
-  EXPECT_NE(error_of("wss://127.0.0.1:1/ws").find("TLS (wss://) is not supported"),
+  // TLS is spoken now: nothing listens on port 1.
+  EXPECT_NE(error_of("rss://127.0.0.1:1").find("cannot connect to 127.0.0.1:1: "),
+            std::string::npos);
+  EXPECT_NE(error_of("wss://127.0.0.1:1/ws").find("cannot connect to 127.0.0.1:1: "),
             std::string::npos);
   EXPECT_NE(error_of("http://127.0.0.1:1/").find("unsupported URL scheme 'http'"),
             std::string::npos);
