@@ -12,6 +12,7 @@
 
 #include "client/client.hpp"
 #include "router_process.hpp"
+#include "run_coroutine.hpp"
 
 namespace {
 
@@ -20,28 +21,7 @@ using namespace junction;
 using namespace std::chrono_literals;
 using client::Session;
 using test::RouterProcess;
-
-// Runs the coroutine `body(io)` on a fresh io_context for at most `timeout`; fails the test on a
-// timeout or an exception.
-template <typename Body>
-void run(Body&& body, std::chrono::milliseconds timeout = 15s) {
-  asio::io_context io;
-  bool done = false;
-  std::exception_ptr error;
-  asio::co_spawn(io, body(io), [&](std::exception_ptr e) {
-    done = true;
-    error = e;
-  });
-  io.run_for(timeout);
-  ASSERT_TRUE(done) << "timed out after " << timeout.count() << " ms";
-  if (error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      FAIL() << "exception: " << e.what();
-    }
-  }
-}
+using test::run;
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);
@@ -71,7 +51,7 @@ std::string error_uri(auto&& fn) {
 class ClientE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    router = new RouterProcess(JUNCTION_BIN, test::default_router_config());
+    router = new RouterProcess(test::junction_binary(JUNCTION_BIN), test::default_router_config());
     router->start();
   }
   static void TearDownTestSuite() {
@@ -421,7 +401,7 @@ TEST_F(ClientE2E, ManySessionsAndCallsInFlight) {
 }
 
 TEST(ClientE2EShutdown, RouterShutdownEndsTheSession) {
-  RouterProcess router(JUNCTION_BIN, test::default_router_config());
+  RouterProcess router(test::junction_binary(JUNCTION_BIN), test::default_router_config());
   router.start();
   run([&](asio::io_context& io) -> asio::awaitable<void> {
     auto session = co_await Session::connect(io, router.url(), "realm1");
@@ -656,7 +636,8 @@ TEST_F(ClientE2E, RawSocketAnswersTheRoutersPings) {
 // client says so. So does a WebSocket port asked for RawSocket.
 TEST(ClientE2ERawSocket, HandshakeRefusalIsAClearError) {
   RouterProcess router(
-      JUNCTION_BIN, test::default_router_config(R"(["json", "msgpack", "cbor"])", R"(["json"])"));
+      test::junction_binary(JUNCTION_BIN),
+      test::default_router_config(R"(["json", "msgpack", "cbor"])", R"(["json"])"));
   router.start();
   run([&](asio::io_context& io) -> asio::awaitable<void> {
     const std::vector<std::string> urls{router.rs_url(), router.unix_url()};

@@ -27,13 +27,8 @@
 
 namespace junction::test {
 
-// The Python harness's default config: anonymous may do everything on realm1, WebSocket at /ws;
-// plus RawSocket on TCP (transport id "rawsocket_tcp") and on the Unix socket router.sock in the
-// node directory (id "rawsocket_unix", which pings every second: an idle client must answer with
-// PONGs). `rawsocket_serializers` is what both RawSocket listeners offer.
-inline std::string default_router_config(
-    const std::string& serializers = R"(["json", "msgpack", "cbor", "ubjson"])",
-    const std::string& rawsocket_serializers = R"(["json", "msgpack", "cbor", "ubjson"])") {
+// A config with realm1, where anonymous may do everything, and `transports` (a JSON array).
+inline std::string router_config_with(const std::string& transports) {
   return R"({
   "version": 2,
   "workers": [{
@@ -42,32 +37,51 @@ inline std::string default_router_config(
       "uri": "", "match": "prefix",
       "allow": {"call": true, "register": true, "publish": true, "subscribe": true},
       "disclose": {"caller": false, "publisher": false}, "cache": true}]}]}],
-    "transports": [{
-      "type": "web",
-      "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
-      "paths": {"/": {"type": "nodeinfo"},
-                "ws": {"type": "websocket", "serializers": )" +
-         serializers + R"(, "options": {"max_message_size": 1048576}}}
-    }, {
-      "type": "rawsocket", "id": "rawsocket_tcp",
-      "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
-      "serializers": )" +
-         rawsocket_serializers + R"(, "max_message_size": 1048576
-    }, {
-      "type": "rawsocket", "id": "rawsocket_unix",
-      "endpoint": {"type": "unix", "path": "router.sock"},
-      "serializers": )" +
-         rawsocket_serializers + R"(, "max_message_size": 1048576,
-      "options": {"auto_ping_interval": 1000, "auto_ping_timeout": 3000}
-    }]
+    "transports": )" +
+         transports + R"(
   }]
 })";
 }
 
+// The Python harness's default config: anonymous may do everything on realm1, WebSocket at /ws;
+// plus RawSocket on TCP (transport id "rawsocket_tcp") and on the Unix socket router.sock in the
+// node directory (id "rawsocket_unix", which pings every second: an idle client must answer with
+// PONGs). `rawsocket_serializers` is what both RawSocket listeners offer.
+inline std::string default_router_config(
+    const std::string& serializers = R"(["json", "msgpack", "cbor", "ubjson"])",
+    const std::string& rawsocket_serializers = R"(["json", "msgpack", "cbor", "ubjson"])") {
+  return router_config_with(R"([{
+      "type": "web",
+      "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
+      "paths": {"/": {"type": "nodeinfo"},
+                "ws": {"type": "websocket", "serializers": )" +
+                            serializers + R"(, "options": {"max_message_size": 1048576}}}
+    }, {
+      "type": "rawsocket", "id": "rawsocket_tcp",
+      "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
+      "serializers": )" + rawsocket_serializers +
+                            R"(, "max_message_size": 1048576
+    }, {
+      "type": "rawsocket", "id": "rawsocket_unix",
+      "endpoint": {"type": "unix", "path": "router.sock"},
+      "serializers": )" + rawsocket_serializers +
+                            R"(, "max_message_size": 1048576,
+      "options": {"auto_ping_interval": 1000, "auto_ping_timeout": 3000}
+    }])");
+}
+
+// The junction to test: $JUNCTION_BIN when set (another build of the router, e.g. a release one
+// next to a sanitizer build of the client), else `built` (the one this build made).
+inline std::string junction_binary(const std::string& built) {
+  const char* bin = std::getenv("JUNCTION_BIN");
+  return bin != nullptr && *bin != '\0' ? std::string(bin) : built;
+}
+
 class RouterProcess {
  public:
-  RouterProcess(std::string binary, std::string config)
-      : binary_(std::move(binary)), config_(std::move(config)) {}
+  // `loglevel`: what junction is started with ("debug" logs every connection).
+  RouterProcess(std::string binary, std::string config, std::string loglevel = "info")
+      : binary_(std::move(binary)), config_(std::move(config)), loglevel_(std::move(loglevel)) {}
   RouterProcess(const RouterProcess&) = delete;
   RouterProcess& operator=(const RouterProcess&) = delete;
   ~RouterProcess() { stop(); }
@@ -87,7 +101,7 @@ class RouterProcess {
       dup2(fds[1], STDOUT_FILENO);
       if (chdir(dir_.c_str()) != 0) _exit(126);
       execl(binary_.c_str(), binary_.c_str(), "start", "--config", config_path.c_str(),
-            "--loglevel", "info", static_cast<char*>(nullptr));
+            "--loglevel", loglevel_.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     close(fds[1]);
@@ -158,6 +172,19 @@ class RouterProcess {
     return "unix://" + (where.rfind("unix:", 0) == 0 ? where.substr(5) : where);
   }
 
+  // Waits up to `timeout` for a log line containing `text`; whether one came.
+  bool wait_for_log(const std::string& text,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) const {
+    std::unique_lock lock(mutex_);
+    bool found = false;
+    cv_.wait_for(lock, timeout, [&] {
+      for (const auto& line : lines_)
+        if (line.find(text) != std::string::npos) return found = true;
+      return eof_;
+    });
+    return found;
+  }
+
   std::string log_tail() const {
     std::lock_guard lock(mutex_);
     std::string out;
@@ -192,6 +219,7 @@ class RouterProcess {
         }
         lines_.push_back(std::move(line));
         if (lines_.size() > 400) lines_.pop_front();
+        cv_.notify_all();
       }
     }
     close(fd);
@@ -202,6 +230,7 @@ class RouterProcess {
 
   std::string binary_;
   std::string config_;
+  std::string loglevel_;
   std::string dir_;
   pid_t pid_ = -1;
   std::thread reader_;

@@ -26,6 +26,7 @@
 #include "client/error.hpp"
 #include "client/rawsocket_transport.hpp"
 #include "client/url.hpp"
+#include "client_connect_test.hpp"
 
 namespace {
 
@@ -44,16 +45,7 @@ std::string frame(rs::FrameType type, std::string_view payload) {
   return out;
 }
 
-// Runs `io` until `ready()` holds or `timeout` passes; returns ready().
-template <typename Pred>
-bool pump_until(asio::io_context& io, Pred ready, std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!ready() && std::chrono::steady_clock::now() < deadline) {
-    io.restart();
-    io.run_for(1ms);
-  }
-  return ready();
-}
+using test::pump_until;
 
 // ---------------------------------------------------------------------------------------------
 // URLs
@@ -382,17 +374,11 @@ TEST_F(ClientRawSocketTransport, RouterClosingIsReported) {
 // ---------------------------------------------------------------------------------------------
 // connect() against a fake router that answers the handshake with fixed bytes.
 
-class ClientRawSocketConnect : public ::testing::Test {
+class ClientRawSocketConnect : public test::ClientConnectTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/junction-client-rs-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir = tmpl;
+    ClientConnectTest::SetUp();
     path = dir + "/router.sock";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
   }
 
   // Accepts one connection on `acceptor`, records the 4-byte request, answers with `reply` (or
@@ -411,29 +397,6 @@ class ClientRawSocketConnect : public ::testing::Test {
     co_await hold.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
 
-  // Connects to `url` with `options`; the transport, or the client::Error text in `error`.
-  std::shared_ptr<client::Transport> connect(const std::string& url,
-                                             const client::TransportOptions& options) {
-    std::shared_ptr<client::Transport> result;
-    bool done = false;
-    asio::co_spawn(io, client::connect_transport(io.get_executor(), url, options),
-                   [&](std::exception_ptr e, std::shared_ptr<client::Transport> t) {
-                     done = true;
-                     result = std::move(t);
-                     try {
-                       if (e) std::rethrow_exception(e);
-                     } catch (const client::Error& err) {
-                       EXPECT_EQ(err.uri(), client::errors::disconnected);
-                       error = err.what();
-                     } catch (const std::exception& err) {
-                       error = std::string("not a client::Error: ") + err.what();
-                     }
-                   });
-    EXPECT_TRUE(pump_until(
-        io, [&] { return done; }, 10s));
-    return result;
-  }
-
   std::string refusal(std::string reply, wamp::Serializer serializer = wamp::Serializer::json) {
     std::filesystem::remove(path);
     local::acceptor acceptor(io, local::endpoint(path));
@@ -445,8 +408,7 @@ class ClientRawSocketConnect : public ::testing::Test {
     return error;
   }
 
-  asio::io_context io;
-  std::string dir, path, error;
+  std::string path;
   std::array<unsigned char, 4> request{};
 };
 
