@@ -20,7 +20,10 @@ namespace {
 const char* kUsage = R"(junction-bench: load generator for any WAMP router (WebSocket or RawSocket)
 
   --url URL            router URL: ws://host:port/path, rs://host:port (RawSocket over TCP) or
-                       unix:///path/to.sock (RawSocket, Unix socket); default ws://127.0.0.1:8080/ws
+                       unix:///path/to.sock (RawSocket, Unix socket); default ws://127.0.0.1:8080/ws;
+                       wss://host:port/path and rss://host:port over TLS
+  --ca FILE            TLS: trust the CAs in this PEM file instead of the system's; may repeat
+  --tls-insecure       TLS: accept any router certificate (no peer or host name verification)
   --realm REALM        realm (default realm1)
   --serializer NAME    json | msgpack | cbor | ubjson (default json)
   --scenario NAME      rpc | fanout | connections | echo | all (default all); may repeat
@@ -96,6 +99,10 @@ int main(int argc, char** argv) {
         c.url = value();
       else if (a == "--realm")
         c.realm = value();
+      else if (a == "--ca")
+        c.tls.ca_files.push_back(value());
+      else if (a == "--tls-insecure")
+        c.tls.verify_peer = false;
       else if (a == "--serializer") {
         const std::string name = value();
         const wamp::Codec* codec = client::codec_by_name(name);

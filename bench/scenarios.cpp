@@ -62,6 +62,7 @@ asio::awaitable<std::shared_ptr<Session>> connect(const Config& c) {
   client::ConnectOptions options;
   options.serializer = c.serializer;
   options.timeout = std::chrono::seconds(30);
+  options.tls = c.tls;
   co_return co_await Session::connect(co_await asio::this_coro::executor, c.url, c.realm, options);
 }
 
@@ -398,6 +399,7 @@ asio::awaitable<Report> run_connections(const Config& c) {
       client::ConnectOptions options;
       options.serializer = c.serializer;
       options.timeout = std::chrono::seconds(30);
+      options.tls = c.tls;
       Session::connect(ex, c.url, c.realm, options,
                        [&, i](std::exception_ptr e, std::shared_ptr<Session> s) {
                          --running;

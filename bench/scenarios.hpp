@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "client/types.hpp"
 #include "wamp/message.hpp"
 
 namespace junction::bench {
@@ -32,6 +33,7 @@ struct Config {
   int connections = 5000;
   int echo_connections = 4;
   bool smoke = false;
+  client::TlsOptions tls{};  // wss:// and rss:// (--ca, --tls-insecure)
 };
 
 // One scenario run: ordered fields, values already JSON literals.
