@@ -9,6 +9,7 @@
 // crash it; every failure carries a reason that ends up in the ABORT sent to the peer.
 #include "wamp/json_codec.hpp"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -50,6 +51,34 @@ void append_utf8(std::uint32_t cp, std::string& out) {
     out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
+}
+
+// The end of the run of bytes at p that a JSON string can hold as they are: everything but '"',
+// '\\', control characters (< 0x20) and non-ASCII bytes (which need UTF-8 validation). Eight
+// bytes at a time: the bit tricks flag every such byte; a flag can be spurious only above a real
+// one, and the lowest is taken, so the result is exact.
+inline const char* skip_plain(const char* p, const char* end) {
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    while (end - p >= 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, 8);
+      const std::uint64_t quote = w ^ (kOnes * '"');
+      const std::uint64_t backslash = w ^ (kOnes * '\\');
+      const std::uint64_t hits = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                                 ((w - kOnes * 0x20) & ~w) | w;
+      const std::uint64_t mask = hits & kHigh;
+      if (mask != 0) return p + (std::countr_zero(mask) >> 3);
+      p += 8;
+    }
+  }
+  while (p != end) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+    ++p;
+  }
+  return p;
 }
 
 class Parser {
@@ -185,12 +214,14 @@ class Parser {
     }
   }
 
+  // Whether the string at the cursor opens with the escape \u0000: only such a string can be
+  // binary (a raw NUL byte is not allowed in a JSON string).
+  bool maybe_binary() const { return end_ - p_ >= 7 && std::memcmp(p_, "\"\\u0000", 7) == 0; }
+
   // A string value, applying the WAMP binary convention: "\u0000" + base64 is Binary.
   bool parse_string_value(Value* out) {
     const char* start = p_;
-    // In validate-only mode, only a string opening with the escape \u0000 can be binary.
-    const bool maybe_binary = end_ - p_ >= 7 && std::memcmp(p_, "\"\\u0000", 7) == 0;
-    if (out == nullptr && !maybe_binary) return parse_string(nullptr);
+    if (out == nullptr && !maybe_binary()) return parse_string(nullptr);
     std::string text;
     if (!parse_string(&text)) return false;
     if (!text.empty() && text[0] == '\0') {
@@ -211,11 +242,7 @@ class Parser {
     ++p_;
     while (true) {
       const char* run = p_;
-      while (p_ != end_) {
-        const auto c = static_cast<unsigned char>(*p_);
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++p_;
-      }
+      p_ = skip_plain(p_, end_);
       if (out != nullptr) out->append(run, p_);
       if (p_ == end_) return fail("unterminated string");
       const auto c = static_cast<unsigned char>(*p_);
@@ -233,6 +260,26 @@ class Parser {
       }
       if (!parse_escape(out)) return false;
     }
+  }
+
+  // The usual envelope integer (a type code or an id): up to 18 digits, no sign, fraction or
+  // exponent. Anything else is left untouched for parse_number (returns false).
+  bool read_small_uint(std::optional<Value>& out) {
+    const char* p = p_;
+    std::int64_t value = 0;
+    if (p != end_ && *p == '0') {
+      ++p;
+    } else {
+      while (p != end_ && is_digit(*p) && p - p_ < 18) {
+        value = value * 10 + (*p - '0');
+        ++p;
+      }
+    }
+    if (p == p_) return false;
+    if (p != end_ && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E')) return false;
+    p_ = p;
+    out.emplace(value);
+    return true;
   }
 
   bool parse_number(Value* out) {
@@ -257,6 +304,14 @@ class Parser {
       if (!is_digit(peek())) return fail("invalid number: digit expected in exponent");
       while (is_digit(peek()))
         ++p_;
+    }
+    if (integral && !negative && p_ - start <= 18) {
+      // At most 18 digits always fit int64: no range check needed (ids, type codes).
+      std::int64_t i = 0;
+      for (const char* d = start; d != p_; ++d)
+        i = i * 10 + (*d - '0');
+      if (out != nullptr) *out = Value(i);
+      return true;
     }
     if (integral) {
       std::int64_t i = 0;
@@ -398,6 +453,7 @@ class JsonEnvelopeReader {
   }
   bool read_integer(std::optional<Value>& out) {
     if (ps_.peek() != '-' && !is_digit(ps_.peek())) return true;
+    if (ps_.read_small_uint(out)) return true;
     Value v;
     if (!ps_.parse_number(&v)) return false;
     if (v.is_integer()) out = std::move(v);
@@ -405,6 +461,13 @@ class JsonEnvelopeReader {
   }
   bool read_text(std::optional<std::string>& out) {
     if (ps_.peek() != '"') return true;
+    if (!ps_.maybe_binary()) {
+      // The usual case: a plain string, decoded straight into its place.
+      out.emplace();
+      if (ps_.parse_string(&*out)) return true;
+      out.reset();
+      return false;
+    }
     Value v;
     if (!ps_.parse_string_value(&v)) return false;
     if (auto* text = std::get_if<std::string>(&v.v)) out = std::move(*text);
@@ -485,6 +548,16 @@ void write_string(std::string_view s, std::string& out) {
 
 template <typename T>
 void write_integer(T value, std::string& out) {
+  if (value >= 0 && value < 10) {  // type codes, small request ids: no conversion needed
+    out += static_cast<char>('0' + value);
+    return;
+  }
+  if (value >= 10 && value < 100) {
+    const char digits[2] = {static_cast<char>('0' + value / 10),
+                            static_cast<char>('0' + value % 10)};
+    out.append(digits, 2);
+    return;
+  }
   char buffer[24];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   out.append(buffer, result.ptr);

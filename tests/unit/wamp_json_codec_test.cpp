@@ -286,6 +286,57 @@ TEST(WampJsonDecode, HugeNumbers) {
   EXPECT_NE(decode_error(R"([99999999999999999999999])").find("out of range"), std::string::npos);
 }
 
+// Envelope integers take a fast path (up to 18 plain digits); its edges behave like the full
+// number parser.
+TEST(WampJsonDecode, EnvelopeIntegerEdges) {
+  EXPECT_EQ(decode_ok(R"([48,0,{},"p"])").request, 0u);
+  EXPECT_EQ(decode_ok(R"([48,9007199254740992,{},"p"])").request, 9007199254740992u);
+  EXPECT_NE(decode_error(R"([48,999999999999999999,{},"p"])").find("[0, 2^53]"), std::string::npos);
+  EXPECT_EQ(decode_ok(R"([68,7,9007199254740992,{}])").id, 9007199254740992u);
+  EXPECT_EQ(decode_ok(R"( [ 48 , 12 , {} , "p" ] )").request, 12u);
+  EXPECT_NE(decode_error(R"([48,01,{},"p"])").find("expected ',' or ']'"), std::string::npos);
+  EXPECT_NE(decode_error(R"([48,1234567890123456789,{},"p"])").find("[0, 2^53]"),
+            std::string::npos);
+  EXPECT_NE(decode_error(R"([48,9223372036854775808,{},"p"])").find("[0, 2^53]"),
+            std::string::npos);
+  EXPECT_NE(decode_error(R"([48,-1,{},"p"])").find("[0, 2^53]"), std::string::npos);
+  EXPECT_NE(decode_error(R"([48,1e2,{},"p"])").find("[0, 2^53]"), std::string::npos);
+  EXPECT_NE(decode_error(R"([48,2.5,{},"p"])").find("[0, 2^53]"), std::string::npos);
+  EXPECT_NE(decode_error(R"([48,1)").find("unterminated"), std::string::npos);
+  EXPECT_NE(decode_error(R"([48.0,1,{},"p"])").find("must be an integer"), std::string::npos);
+}
+
+// Strings are scanned eight bytes at a time: every special byte at every offset and length is
+// still found.
+TEST(WampJsonDecode, StringScanAtEveryOffset) {
+  for (std::size_t len = 0; len < 24; ++len) {
+    for (std::size_t at = 0; at <= len; ++at) {
+      std::string plain(len, 'a');
+      EXPECT_EQ(decode_ok("[48,1,{},\"" + plain + "\"]").uri, plain);
+      std::string escaped = plain;
+      escaped.insert(at, "\\n");
+      std::string expected = plain;
+      expected.insert(at, "\n");
+      EXPECT_EQ(decode_ok("[48,1,{},\"" + escaped + "\"]").uri, expected);
+      std::string quoted = plain;
+      quoted.insert(at, "\\\"");
+      expected = plain;
+      expected.insert(at, "\"");
+      EXPECT_EQ(decode_ok("[48,1,{},\"" + quoted + "\"]").uri, expected);
+      std::string utf8 = plain;
+      utf8.insert(at, "\xC3\xA9");
+      EXPECT_EQ(decode_ok("[48,1,{},\"" + utf8 + "\"]").uri, utf8);
+      for (const char* bad : {"\x01", "\x1F", "\x80", "\xFF"}) {
+        std::string broken = plain;
+        broken.insert(at, bad);
+        decode_error("[48,1,{},\"" + broken + "\"]");
+        decode_error("[48,1,{},\"p\",[\"" + broken + "\"]]");
+      }
+      EXPECT_NE(decode_error("[48,1,{},\"" + plain).find("unterminated string"), std::string::npos);
+    }
+  }
+}
+
 std::string nested(int depth, char open, char close, std::string_view inner = "") {
   std::string s;
   for (int i = 0; i < depth; ++i)
