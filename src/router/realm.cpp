@@ -47,7 +47,7 @@ void Realm::leave(wamp::Id session_id) {
   sessions_.erase(it);
 }
 
-void Realm::dispatch(Session& session, wamp::Message message) {
+void Realm::dispatch(Session& session, const wamp::Message& message) {
   using wamp::MessageType;
   switch (message.type) {
     case MessageType::subscribe:

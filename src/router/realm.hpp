@@ -31,7 +31,7 @@ class Realm {
   void leave(wamp::Id session_id);
 
   // Handles one message from an established session (any type the broker or dealer owns).
-  void dispatch(Session& session, wamp::Message message);
+  void dispatch(Session& session, const wamp::Message& message);
 
   const std::unordered_map<wamp::Id, std::unique_ptr<Session>>& sessions() const {
     return sessions_;

@@ -92,12 +92,13 @@ class SessionState {
 
   wamp::Id session_id() const { return session_ ? session_->id : 0; }
 
-  void receive(Message message) {
+  // By reference all the way down: a Message is moved only where it is kept.
+  void receive(Message& message) {
     switch (phase_) {
       case Phase::awaiting_hello:
-        return on_awaiting_hello(std::move(message));
+        return on_awaiting_hello(message);
       case Phase::established:
-        return on_established(std::move(message));
+        return on_established(message);
       case Phase::goodbye_sent:
         // Waiting for the peer's GOODBYE; anything else is dropped (spec).
         if (message.type == MessageType::goodbye || message.type == MessageType::abort) {
@@ -141,10 +142,10 @@ class SessionState {
  private:
   enum class Phase { awaiting_hello, established, goodbye_sent, closed };
 
-  void on_awaiting_hello(Message message) {
+  void on_awaiting_hello(const Message& message) {
     switch (message.type) {
       case MessageType::hello:
-        return on_hello(std::move(message));
+        return on_hello(message);
       case MessageType::abort:
         phase_ = Phase::closed;
         peer_.close();
@@ -156,7 +157,7 @@ class SessionState {
     }
   }
 
-  void on_hello(Message hello) {
+  void on_hello(const Message& hello) {
     if (router_.shutting_down) {
       return abort(wamp::errors::system_shutdown, "the router is shutting down");
     }
@@ -208,7 +209,7 @@ class SessionState {
                           << peer_.describe() << ")";
   }
 
-  void on_established(Message message) {
+  void on_established(const Message& message) {
     const MessageType type = message.type;
     if (!is_client_to_router(type)) {
       return abort(wamp::errors::protocol_violation,
@@ -250,7 +251,7 @@ class SessionState {
           wamp::errors::protocol_violation,
           std::string(wamp::message_name(type)) + ": request id 0 is out of range [1, 2^53]");
     }
-    realm_->dispatch(*session_, std::move(message));
+    realm_->dispatch(*session_, message);
   }
 
   void abort(std::string_view reason, std::string text) {
@@ -283,7 +284,7 @@ Connection::Connection(Router& router, Peer& peer)
     : state_(std::make_unique<SessionState>(*router.impl_, peer)) {}
 Connection::~Connection() = default;
 void Connection::receive(wamp::Message message) {
-  state_->receive(std::move(message));
+  state_->receive(message);
 }
 void Connection::receive_malformed(const std::string& reason) {
   state_->receive_malformed(reason);

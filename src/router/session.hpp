@@ -33,7 +33,7 @@ struct Session {
   std::set<wamp::Id> subscriptions;
   std::set<wamp::Id> registrations;
 
-  void send(wamp::Message message) const { peer->send(wamp::make_outbound(std::move(message))); }
+  void send(wamp::Message&& message) const { peer->send(wamp::make_outbound(std::move(message))); }
   void send(const wamp::OutboundPtr& message) const { peer->send(message); }
 };
 

@@ -51,7 +51,8 @@ bool payload_in_format(const Payload& payload, const Codec& target, std::string&
 // Not thread-safe: it lives on the thread that owns the routing state.
 class Outbound {
  public:
-  explicit Outbound(Message message) : message_(std::move(message)) {}
+  explicit Outbound(Message&& message) : message_(std::move(message)) {}
+  explicit Outbound(const Message& message) : message_(message) {}
   const Message& message() const { return message_; }
   // The encoding for `codec`, made on first use and then shared.
   const std::shared_ptr<const std::string>& encoded(const Codec& codec) const;
@@ -62,8 +63,11 @@ class Outbound {
 };
 using OutboundPtr = std::shared_ptr<const Outbound>;
 
-inline OutboundPtr make_outbound(Message message) {
+inline OutboundPtr make_outbound(Message&& message) {
   return std::make_shared<const Outbound>(std::move(message));
+}
+inline OutboundPtr make_outbound(const Message& message) {
+  return std::make_shared<const Outbound>(message);
 }
 
 }  // namespace junction::wamp
