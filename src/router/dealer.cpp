@@ -12,6 +12,36 @@ namespace {
 using wamp::Message;
 using wamp::MessageType;
 
+// Slots of calls in flight kept for reuse while calls are in flight; above this, the pool and the
+// indexes are freed when the last call ends.
+constexpr std::size_t kKeptCallSlots = 4096;
+
+using Link = PendingCall* PendingCall::*;
+
+// Appends `call` to the circular list at `head` (whose prev is its tail).
+void link_last(PendingCall*& head, PendingCall& call, Link prev, Link next) {
+  if (!head) {
+    call.*prev = call.*next = &call;
+    head = &call;
+    return;
+  }
+  PendingCall* tail = head->*prev;
+  call.*prev = tail;
+  call.*next = head;
+  tail->*next = &call;
+  head->*prev = &call;
+}
+
+void unlink(PendingCall*& head, PendingCall& call, Link prev, Link next) {
+  if (call.*next == &call) {
+    head = nullptr;
+    return;
+  }
+  (call.*prev)->*next = call.*next;
+  (call.*next)->*prev = call.*prev;
+  if (head == &call) head = call.*next;
+}
+
 }  // namespace
 
 void Dealer::register_procedure(Session& session, const Message& message) {
@@ -78,19 +108,26 @@ void Dealer::call(Session& session, const Message& message) {
                 "no callee registered for procedure '" + message.uri + "'");
     return;
   }
-  const auto call_key = std::make_pair(session.id, message.request);
-  if (calls_.contains(call_key)) {
+  const auto [slot, fresh] = by_call_.try_emplace(CallKey{session.id, message.request}, nullptr);
+  if (!fresh) {
     reply_error(session, message, wamp::errors::invalid_argument,
                 "request id " + std::to_string(message.request) + " is already in use by a call");
     return;
   }
   Registration& registration = reg->second;
   Session& callee = *registration.callee;
-  const wamp::Id invocation_request = ++next_invocation_request_[callee.id];
+  const bool progress = wamp::get_bool(message.options, "receive_progress").value_or(false);
+  PendingCall& pending = add_call(session, callee);
+  pending.call_request = message.request;
+  pending.invocation_request = ++callee.last_invocation_request;
+  pending.registration = registration.id;
+  pending.receive_progress = progress;
+  slot->second = &pending;
+  by_invocation_.emplace(CallKey{callee.id, pending.invocation_request}, &pending);
 
   Message invocation;
   invocation.type = MessageType::invocation;
-  invocation.request = invocation_request;
+  invocation.request = pending.invocation_request;
   invocation.id = registration.id;
   invocation.payload = message.payload;
   if (auth->disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
@@ -98,62 +135,53 @@ void Dealer::call(Session& session, const Message& message) {
     invocation.options["caller_authid"] = session.authid;
     invocation.options["caller_authrole"] = session.authrole;
   }
-  const bool progress = wamp::get_bool(message.options, "receive_progress").value_or(false);
   if (progress) invocation.options["receive_progress"] = true;
-
-  const InvocationKey key{callee.id, invocation_request};
-  invocations_[key] = PendingCall{session.id, message.request, registration.id, progress};
-  calls_[call_key] = key;
   callee.send(std::move(invocation));
 }
 
 void Dealer::yield(Session& callee, const Message& message) {
-  const auto it = invocations_.find({callee.id, message.request});
-  if (it == invocations_.end()) {
+  const auto it = by_invocation_.find(CallKey{callee.id, message.request});
+  if (it == by_invocation_.end()) {
     // A late answer to a call that was canceled or whose caller left: nothing to do.
     JLOG(debug, "dealer") << "session " << callee.id << ": YIELD for unknown invocation "
                           << message.request << " ignored";
     return;
   }
-  const PendingCall call = it->second;
+  PendingCall& call = *it->second;
   const bool progressive = wamp::get_bool(message.options, "progress").value_or(false);
   if (progressive && !call.receive_progress) return;  // the caller did not ask for progress
-  const auto caller = realm_.sessions().find(call.caller_session);
-  if (!progressive) {
-    calls_.erase({call.caller_session, call.call_request});
-    invocations_.erase(it);
-  }
-  if (caller == realm_.sessions().end()) return;
+  Session& caller = *call.caller;
   Message result;
   result.type = MessageType::result;
   result.request = call.call_request;
   result.payload = message.payload;
-  if (progressive) result.options["progress"] = true;
-  caller->second->send(std::move(result));
+  if (progressive) {
+    result.options["progress"] = true;
+  } else {
+    remove_call(call);
+  }
+  caller.send(std::move(result));
 }
 
 void Dealer::invocation_error(Session& callee, const Message& message) {
-  const auto it = invocations_.find({callee.id, message.request});
-  if (it == invocations_.end()) {
+  const auto it = by_invocation_.find(CallKey{callee.id, message.request});
+  if (it == by_invocation_.end()) {
     JLOG(debug, "dealer") << "session " << callee.id << ": ERROR for unknown invocation "
                           << message.request << " ignored";
     return;
   }
-  const PendingCall call = it->second;
-  calls_.erase({call.caller_session, call.call_request});
-  invocations_.erase(it);
-  const auto caller = realm_.sessions().find(call.caller_session);
-  if (caller == realm_.sessions().end()) return;
+  PendingCall& call = *it->second;
+  Session& caller = *call.caller;
+  const wamp::Id call_request = call.call_request;
+  remove_call(call);
   // The callee's error reaches the caller unchanged: URI, args and kwargs.
-  caller->second->send(
-      wamp::make_error(MessageType::call, call.call_request, message.uri, message.payload));
+  caller.send(wamp::make_error(MessageType::call, call_request, message.uri, message.payload));
 }
 
 void Dealer::cancel(Session& caller, const Message& message) {
-  const auto it = calls_.find({caller.id, message.request});
-  if (it == calls_.end()) return;  // already answered: the caller has its final message
-  const InvocationKey key = it->second;
-  const PendingCall call = invocations_.at(key);
+  const auto it = by_call_.find(CallKey{caller.id, message.request});
+  if (it == by_call_.end()) return;  // already answered: the caller has its final message
+  PendingCall& call = *it->second;
   const std::string* mode_option = wamp::get_string(message.options, "mode");
   const std::string mode = mode_option ? *mode_option : "killnowait";
   if (mode != "skip" && mode != "kill" && mode != "killnowait") {
@@ -161,28 +189,56 @@ void Dealer::cancel(Session& caller, const Message& message) {
                 "cancel mode '" + mode + "' is not one of skip, kill, killnowait");
     return;
   }
-  const auto callee = realm_.sessions().find(key.first);
-  const bool callee_can_cancel =
-      callee != realm_.sessions().end() && callee->second->features.callee_call_canceling;
-  if (mode != "skip" && callee_can_cancel) {
+  Session& callee = *call.callee;
+  if (mode != "skip" && callee.features.callee_call_canceling) {
     Message interrupt;
     interrupt.type = MessageType::interrupt;
-    interrupt.request = key.second;
+    interrupt.request = call.invocation_request;
     interrupt.options["mode"] = mode;
-    callee->second->send(std::move(interrupt));
+    callee.send(std::move(interrupt));
     // kill: the callee's answer (normally an ERROR) is the caller's final message.
     if (mode == "kill") return;
   }
-  calls_.erase(it);
-  invocations_.erase(key);
-  fail_call(call, wamp::errors::canceled, "call canceled by the caller");
+  const wamp::Id call_request = call.call_request;
+  remove_call(call);
+  fail_call(caller, call_request, wamp::errors::canceled, "call canceled by the caller");
 }
 
-void Dealer::fail_call(const PendingCall& call, std::string_view error, std::string_view why) {
-  const auto caller = realm_.sessions().find(call.caller_session);
-  if (caller == realm_.sessions().end()) return;
-  caller->second->send(wamp::make_error(MessageType::call, call.call_request, std::string(error),
-                                        wamp::make_payload({wamp::Value(std::string(why))})));
+void Dealer::fail_call(const Session& caller, wamp::Id call_request, std::string_view error,
+                       std::string_view why) {
+  caller.send(wamp::make_error(MessageType::call, call_request, std::string(error),
+                               wamp::make_payload({wamp::Value(std::string(why))})));
+}
+
+PendingCall& Dealer::add_call(Session& caller, Session& callee) {
+  PendingCall* call = free_calls_;
+  if (call) {
+    free_calls_ = call->caller_next;
+    *call = PendingCall{};
+  } else {
+    call = &call_slots_.emplace_back();
+  }
+  call->caller = &caller;
+  call->callee = &callee;
+  link_last(caller.calls_made, *call, &PendingCall::caller_prev, &PendingCall::caller_next);
+  link_last(callee.calls_served, *call, &PendingCall::callee_prev, &PendingCall::callee_next);
+  return *call;
+}
+
+void Dealer::remove_call(PendingCall& call) {
+  by_invocation_.erase(CallKey{call.callee->id, call.invocation_request});
+  by_call_.erase(CallKey{call.caller->id, call.call_request});
+  unlink(call.caller->calls_made, call, &PendingCall::caller_prev, &PendingCall::caller_next);
+  unlink(call.callee->calls_served, call, &PendingCall::callee_prev, &PendingCall::callee_next);
+  call.caller_next = free_calls_;
+  free_calls_ = &call;
+  if (by_invocation_.empty() && call_slots_.size() > kKeptCallSlots) {
+    // After a burst: give the memory back once nothing is in flight.
+    free_calls_ = nullptr;
+    call_slots_ = {};
+    by_invocation_ = {};
+    by_call_ = {};
+  }
 }
 
 void Dealer::remove_session(Session& session) {
@@ -191,29 +247,26 @@ void Dealer::remove_session(Session& session) {
     if (auto it = by_id_.find(id); it != by_id_.end()) drop_registration(*it->second);
   }
   // Calls this session serves as callee: each caller gets its error now; nothing hangs.
-  for (auto it = invocations_.lower_bound({session.id, 0});
-       it != invocations_.end() && it->first.first == session.id;) {
-    const PendingCall call = it->second;
-    calls_.erase({call.caller_session, call.call_request});
-    it = invocations_.erase(it);
-    fail_call(call, wamp::errors::canceled, "callee disconnected from in-flight request");
+  while (PendingCall* call = session.calls_served) {
+    Session& caller = *call->caller;
+    const wamp::Id call_request = call->call_request;
+    remove_call(*call);
+    fail_call(caller, call_request, wamp::errors::canceled,
+              "callee disconnected from in-flight request");
   }
   // Calls this session made: forget them; a callee that can cancel is told to stop.
-  for (auto it = calls_.lower_bound({session.id, 0});
-       it != calls_.end() && it->first.first == session.id;) {
-    const InvocationKey key = it->second;
-    invocations_.erase(key);
-    it = calls_.erase(it);
-    const auto callee = realm_.sessions().find(key.first);
-    if (callee != realm_.sessions().end() && callee->second->features.callee_call_canceling) {
+  while (PendingCall* call = session.calls_made) {
+    Session& callee = *call->callee;
+    const wamp::Id invocation_request = call->invocation_request;
+    remove_call(*call);
+    if (callee.features.callee_call_canceling) {
       Message interrupt;
       interrupt.type = MessageType::interrupt;
-      interrupt.request = key.second;
+      interrupt.request = invocation_request;
       interrupt.options["mode"] = "killnowait";
-      callee->second->send(std::move(interrupt));
+      callee.send(std::move(interrupt));
     }
   }
-  next_invocation_request_.erase(session.id);
 }
 
 }  // namespace junction::router

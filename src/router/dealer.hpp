@@ -3,10 +3,12 @@
 // callee leaves, each of its pending calls is answered with an error at once.
 #pragma once
 
-#include <map>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <utility>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "router/session.hpp"
 
@@ -18,6 +20,23 @@ struct Registration {
   wamp::Id id = 0;
   std::string procedure;
   Session* callee = nullptr;
+};
+
+// One call in flight, from CALL until the caller has its final RESULT or ERROR. It is linked
+// into its caller's and its callee's lists (Session::calls_made, Session::calls_served), so a
+// session leaving settles its own calls without looking at anyone else's.
+struct PendingCall {
+  Session* caller = nullptr;
+  Session* callee = nullptr;
+  wamp::Id call_request = 0;        // the caller's CALL request id
+  wamp::Id invocation_request = 0;  // the callee's INVOCATION request id
+  wamp::Id registration = 0;
+  bool receive_progress = false;
+  // Circular doubly linked lists: the head's prev is the tail.
+  PendingCall* caller_prev = nullptr;
+  PendingCall* caller_next = nullptr;  // also the free list's link while unused
+  PendingCall* callee_prev = nullptr;
+  PendingCall* callee_next = nullptr;
 };
 
 class Dealer {
@@ -34,29 +53,36 @@ class Dealer {
   void remove_session(Session& session);
 
   std::size_t registration_count() const { return by_id_.size(); }
-  std::size_t pending_call_count() const { return invocations_.size(); }
+  std::size_t pending_call_count() const { return by_invocation_.size(); }
 
  private:
-  struct PendingCall {
-    wamp::Id caller_session = 0;
-    wamp::Id call_request = 0;
-    wamp::Id registration = 0;
-    bool receive_progress = false;
+  // (session id, request id): (callee, INVOCATION request) or (caller, CALL request).
+  using CallKey = std::pair<wamp::Id, wamp::Id>;
+  struct CallKeyHash {
+    std::size_t operator()(const CallKey& key) const {
+      return static_cast<std::size_t>(key.first * 0x9E3779B97F4A7C15ull ^ key.second);
+    }
   };
-  // (callee session, INVOCATION request id) -> the call it serves.
-  using InvocationKey = std::pair<wamp::Id, wamp::Id>;
+  using CallIndex = boost::unordered_flat_map<CallKey, PendingCall*, CallKeyHash>;
 
   void drop_registration(Registration& registration);
-  void fail_call(const PendingCall& call, std::string_view error, std::string_view why);
+  PendingCall& add_call(Session& caller, Session& callee);
+  // Unlinks the call from both sessions and both indexes and returns its slot to the pool.
+  void remove_call(PendingCall& call);
+  void fail_call(const Session& caller, wamp::Id call_request, std::string_view error,
+                 std::string_view why);
 
   Realm& realm_;
   std::unordered_map<std::string, Registration> by_procedure_;
   std::unordered_map<wamp::Id, Registration*> by_id_;
-  std::map<InvocationKey, PendingCall> invocations_;
-  // (caller session, CALL request id) -> invocation, to settle calls when the caller leaves.
-  std::map<std::pair<wamp::Id, wamp::Id>, InvocationKey> calls_;
-  // Next INVOCATION request id per callee session (session scope, starting at 1).
-  std::unordered_map<wamp::Id, wamp::Id> next_invocation_request_;
+  // Calls in flight by (callee, INVOCATION request id) for YIELD/ERROR, and by (caller, CALL
+  // request id) for CANCEL and to refuse a request id already in use. Open addressing: no
+  // allocation per call once the tables have grown.
+  CallIndex by_invocation_;
+  CallIndex by_call_;
+  // Where PendingCalls live (a deque keeps their addresses); unused slots are on free_calls_.
+  std::deque<PendingCall> call_slots_;
+  PendingCall* free_calls_ = nullptr;
 };
 
 }  // namespace junction::router

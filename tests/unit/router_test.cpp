@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <vector>
 
 #include "router/authorizer.hpp"
 #include "router/router.hpp"
@@ -388,6 +389,140 @@ TEST_F(RouterTest, CancelInterruptsACalleeThatAnnouncedCallCanceling) {
   EXPECT_EQ(interrupt.request, invocation.request);
   EXPECT_EQ(*wamp::get_string(interrupt.options, "mode"), "killnowait");
   expect_error(caller.peer.pop(), MessageType::call, 5, "wamp.error.canceled");
+}
+
+// A session that announced callee.features.call_canceling.
+std::unique_ptr<Connection> join_canceling_callee(Router& router, FakePeer& peer) {
+  auto connection = router.connect(peer);
+  Message h = hello("realm1");
+  (*h.options.find("roles")->second.as_object())["callee"] =
+      wamp::Object{{"features", wamp::Object{{"call_canceling", true}}}};
+  connection->receive(h);
+  EXPECT_EQ(peer.pop().type, MessageType::welcome);
+  return connection;
+}
+
+TEST_F(RouterTest, CancelKillWaitsForTheCalleesAnswer) {
+  FakePeer callee_peer;
+  auto callee = join_canceling_callee(router, callee_peer);
+  callee->receive(request(MessageType::reg, 1, "com.slow"));
+  ASSERT_EQ(callee_peer.pop().type, MessageType::registered);
+  Client caller(router);
+  caller.join();
+  caller.send(request(MessageType::call, 5, "com.slow"));
+  Message invocation = callee_peer.pop();
+  caller.send(request(MessageType::cancel, 5, {}, {{"mode", "bogus"}}));
+  expect_error(caller.peer.pop(), MessageType::cancel, 5, "wamp.error.invalid_argument");
+  caller.send(request(MessageType::cancel, 5, {}, {{"mode", "kill"}}));
+  Message interrupt = callee_peer.pop();
+  EXPECT_EQ(interrupt.type, MessageType::interrupt);
+  EXPECT_EQ(*wamp::get_string(interrupt.options, "mode"), "kill");
+  EXPECT_TRUE(caller.peer.inbox.empty());  // the callee's answer is the final message
+  callee->receive(wamp::make_error(MessageType::invocation, invocation.request,
+                                   std::string(wamp::errors::canceled), nullptr));
+  expect_error(caller.peer.pop(), MessageType::call, 5, "wamp.error.canceled");
+  callee->receive(request(MessageType::yield, invocation.request));  // late: dropped
+  EXPECT_TRUE(caller.peer.inbox.empty());
+}
+
+TEST_F(RpcTest, RequestIdOfACallInFlightIsRefused) {
+  caller.send(request(MessageType::call, 1, "com.add"));
+  Message invocation = callee.peer.pop();
+  caller.send(request(MessageType::call, 1, "com.add"));
+  expect_error(caller.peer.pop(), MessageType::call, 1, "wamp.error.invalid_argument");
+  EXPECT_TRUE(callee.peer.inbox.empty());
+  callee.send(request(MessageType::yield, invocation.request));
+  EXPECT_EQ(caller.peer.pop().type, MessageType::result);
+  caller.send(request(MessageType::call, 1, "com.add"));  // answered: free again
+  EXPECT_EQ(callee.peer.pop().type, MessageType::invocation);
+}
+
+// Thousands of calls in flight between several callers and callees, answered out of order, with
+// sessions leaving in the middle: every call ends exactly once, and only the leaving session's
+// calls are settled by its leaving.
+TEST_F(RouterTest, ManyCallsInFlightEndExactlyOnce) {
+  FakePeer canceling_peer;
+  auto canceling = join_canceling_callee(router, canceling_peer);
+  canceling->receive(request(MessageType::reg, 1, "com.b"));
+  ASSERT_EQ(canceling_peer.pop().type, MessageType::registered);
+  Client plain(router);
+  plain.join();
+  plain.send(request(MessageType::reg, 1, "com.a"));
+  ASSERT_EQ(plain.peer.pop().type, MessageType::registered);
+  Client caller1(router), caller2(router);
+  caller1.join();
+  caller2.join();
+
+  for (int round = 0; round < 2; ++round) {  // the second round reuses the freed slots
+    constexpr wamp::Id kCalls = 3000;
+    for (wamp::Id r = 1; r <= kCalls; ++r) {
+      caller1.send(request(MessageType::call, r, r % 2 ? "com.a" : "com.b"));
+      caller2.send(request(MessageType::call, r, r % 2 ? "com.b" : "com.a"));
+    }
+    ASSERT_EQ(plain.peer.inbox.size(), kCalls);
+    ASSERT_EQ(canceling_peer.inbox.size(), kCalls);
+    // Answer from the newest to the oldest.
+    while (!plain.peer.inbox.empty()) {
+      Message invocation = plain.peer.inbox.back()->message();
+      plain.peer.inbox.pop_back();
+      plain.send(request(MessageType::yield, invocation.request));
+    }
+    while (!canceling_peer.inbox.empty()) {
+      Message invocation = canceling_peer.inbox.back()->message();
+      canceling_peer.inbox.pop_back();
+      canceling->receive(request(MessageType::yield, invocation.request));
+    }
+    for (Client* caller : {&caller1, &caller2}) {
+      ASSERT_EQ(caller->peer.inbox.size(), kCalls);
+      std::vector<bool> seen(kCalls + 1);
+      while (!caller->peer.inbox.empty()) {
+        Message result = caller->peer.pop();
+        ASSERT_EQ(result.type, MessageType::result);
+        ASSERT_FALSE(seen.at(result.request));
+        seen[result.request] = true;
+      }
+    }
+  }
+
+  // caller1 leaves with calls at both callees; caller2's calls are untouched.
+  for (wamp::Id r = 1; r <= 4; ++r) {
+    caller1.send(request(MessageType::call, r, r % 2 ? "com.a" : "com.b"));
+    caller2.send(request(MessageType::call, r, r % 2 ? "com.b" : "com.a"));
+  }
+  std::vector<Message> at_plain, at_canceling;
+  while (!plain.peer.inbox.empty())
+    at_plain.push_back(plain.peer.pop());
+  while (!canceling_peer.inbox.empty())
+    at_canceling.push_back(canceling_peer.pop());
+  ASSERT_EQ(at_plain.size(), 4u);
+  ASSERT_EQ(at_canceling.size(), 4u);
+  caller1.connection->closed();
+  EXPECT_TRUE(plain.peer.inbox.empty());  // no INTERRUPT without call_canceling
+  ASSERT_EQ(canceling_peer.inbox.size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    Message interrupt = canceling_peer.pop();
+    EXPECT_EQ(interrupt.type, MessageType::interrupt);
+    EXPECT_EQ(*wamp::get_string(interrupt.options, "mode"), "killnowait");
+  }
+  for (const Message& invocation : at_plain)
+    plain.send(request(MessageType::yield, invocation.request));  // two of them are late
+  ASSERT_EQ(caller2.peer.inbox.size(), 2u);
+  caller2.peer.inbox.clear();
+  // The canceling callee leaves: caller2's two calls there fail, nothing else happens.
+  canceling->closed();
+  for (int i = 0; i < 2; ++i)
+    expect_error(caller2.peer.pop(), MessageType::call, i == 0 ? 1 : 3, "wamp.error.canceled");
+  EXPECT_TRUE(caller2.peer.inbox.empty());
+  EXPECT_TRUE(plain.peer.inbox.empty());
+}
+
+// A session calling its own procedure and leaving: the call ends once, as the callee's.
+TEST_F(RpcTest, SessionCallingItselfLeaves) {
+  callee.send(request(MessageType::call, 1, "com.add"));
+  EXPECT_EQ(callee.peer.pop().type, MessageType::invocation);
+  callee.connection->closed();
+  expect_error(callee.peer.pop(), MessageType::call, 1, "wamp.error.canceled");
+  EXPECT_TRUE(callee.peer.inbox.empty());
 }
 
 // ---- PubSub ----
