@@ -89,12 +89,12 @@ Authorizer::Authorizer(const std::vector<RoleConfig>& roles) {
 }
 
 bool Authorizer::has_role(std::string_view role) const {
-  return role == "trusted" || roles_.contains(std::string(role));
+  return role == "trusted" || roles_.contains(role);
 }
 
 Authorization Authorizer::authorize(std::string_view role, std::string_view uri,
                                     Action action) const {
-  const auto it = roles_.find(std::string(role));
+  const auto it = roles_.find(role);
   if (it == roles_.end()) {
     // "trusted" is built in: allowed everything unless the config defines it otherwise.
     return Authorization{role == "trusted", false};

@@ -3,6 +3,8 @@
 // role; anything not granted is denied. The built-in role "trusted" may do everything.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -25,7 +27,14 @@ class Authorizer {
   Authorization authorize(std::string_view role, std::string_view uri, Action action) const;
 
  private:
-  std::unordered_map<std::string, std::vector<Permission>> roles_;
+  // Looked up by string_view without building a std::string.
+  struct RoleHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view role) const {
+      return std::hash<std::string_view>{}(role);
+    }
+  };
+  std::unordered_map<std::string, std::vector<Permission>, RoleHash, std::equal_to<>> roles_;
 };
 
 // Which permission applies to a URI when several match: an exact match wins, then the longest

@@ -100,21 +100,29 @@ void Dealer::drop_registration(Registration& registration) {
 }
 
 void Dealer::call(Session& session, const Message& message) {
-  const auto auth = admit(realm_, session, message, Action::call);
-  if (!auth) return;
   const auto reg = by_procedure_.find(message.uri);
   if (reg == by_procedure_.end()) {
+    if (!admit(realm_, session, message, Action::call)) return;
     reply_error(session, message, wamp::errors::no_such_procedure,
                 "no callee registered for procedure '" + message.uri + "'");
     return;
   }
+  Registration& registration = reg->second;
+  // A registered URI is valid (REGISTER checked it against the same realm rules), so what
+  // admit() would answer depends on the caller's role only: kept per registration.
+  if (!registration.call_auth.allowed || registration.call_role != session.authrole) {
+    const auto auth = admit(realm_, session, message, Action::call);
+    if (!auth) return;
+    registration.call_role = session.authrole;
+    registration.call_auth = *auth;
+  }
+  const Authorization auth = registration.call_auth;
   const auto [slot, fresh] = by_call_.try_emplace(CallKey{session.id, message.request}, nullptr);
   if (!fresh) {
     reply_error(session, message, wamp::errors::invalid_argument,
                 "request id " + std::to_string(message.request) + " is already in use by a call");
     return;
   }
-  Registration& registration = reg->second;
   Session& callee = *registration.callee;
   const bool progress = wamp::get_bool(message.options, "receive_progress").value_or(false);
   PendingCall& pending = add_call(session, callee);
@@ -130,7 +138,7 @@ void Dealer::call(Session& session, const Message& message) {
   invocation.request = pending.invocation_request;
   invocation.id = registration.id;
   invocation.payload = message.payload;
-  if (auth->disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
+  if (auth.disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
     invocation.options["caller"] = wamp::Value(session.id);
     invocation.options["caller_authid"] = session.authid;
     invocation.options["caller_authrole"] = session.authrole;

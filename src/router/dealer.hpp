@@ -10,6 +10,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "router/authorizer.hpp"
 #include "router/session.hpp"
 
 namespace junction::router {
@@ -20,6 +21,11 @@ struct Registration {
   wamp::Id id = 0;
   std::string procedure;
   Session* callee = nullptr;
+  // The last caller role granted CALL on this procedure, and what it was granted (disclose):
+  // permissions are static per realm, so a role's answer for a URI never changes. Refusals are
+  // not kept. Empty call_auth.allowed: nothing kept yet.
+  std::string call_role;
+  Authorization call_auth;
 };
 
 // One call in flight, from CALL until the caller has its final RESULT or ERROR. It is linked

@@ -50,6 +50,12 @@ RouterConfig test_config() {
   config.realms.push_back(
       RealmConfig{"readonly", wamp::UriCheck::loose, {{"anonymous", {only_subscribe}}}});
   config.realms.push_back(RealmConfig{"noroles", wamp::UriCheck::loose, {}});
+  // May register anything under "com.", call only "com.open".
+  Permission register_only = allow_all("com.");
+  register_only.call = false;
+  Permission call_open = allow_all("com.open", MatchPolicy::exact);
+  config.realms.push_back(
+      RealmConfig{"callrules", wamp::UriCheck::loose, {{"anonymous", {register_only, call_open}}}});
   return config;
 }
 
@@ -514,6 +520,32 @@ TEST_F(RouterTest, ManyCallsInFlightEndExactlyOnce) {
     expect_error(caller2.peer.pop(), MessageType::call, i == 0 ? 1 : 3, "wamp.error.canceled");
   EXPECT_TRUE(caller2.peer.inbox.empty());
   EXPECT_TRUE(plain.peer.inbox.empty());
+}
+
+TEST_F(RouterTest, CallOnARegisteredProcedureIsStillAuthorized) {
+  Client callee(router, "callrules"), caller(router, "callrules");
+  callee.join();
+  caller.join();
+  callee.send(request(MessageType::reg, 1, "com.secret"));
+  ASSERT_EQ(callee.peer.pop().type, MessageType::registered);
+  callee.send(request(MessageType::reg, 2, "com.open"));
+  ASSERT_EQ(callee.peer.pop().type, MessageType::registered);
+  for (wamp::Id r = 1; r <= 4; ++r) {  // the answers do not change with repetition
+    caller.send(request(MessageType::call, r, r % 2 ? "com.secret" : "com.open"));
+    if (r % 2) {
+      expect_error(caller.peer.pop(), MessageType::call, r, "wamp.error.not_authorized");
+    } else {
+      Message invocation = callee.peer.pop();
+      ASSERT_EQ(invocation.type, MessageType::invocation);
+      callee.send(request(MessageType::yield, invocation.request));
+      EXPECT_EQ(caller.peer.pop().type, MessageType::result);
+    }
+  }
+  caller.send(request(MessageType::call, 5, "com.nothing"));  // not granted, not registered
+  expect_error(caller.peer.pop(), MessageType::call, 5, "wamp.error.not_authorized");
+  caller.send(request(MessageType::call, 6, "com..bad"));
+  expect_error(caller.peer.pop(), MessageType::call, 6, "wamp.error.invalid_uri");
+  EXPECT_TRUE(callee.peer.inbox.empty());
 }
 
 // A session calling its own procedure and leaving: the call ends once, as the callee's.
