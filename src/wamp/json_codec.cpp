@@ -546,21 +546,65 @@ void write_string(std::string_view s, std::string& out) {
   out += '"';
 }
 
-template <typename T>
-void write_integer(T value, std::string& out) {
-  if (value >= 0 && value < 10) {  // type codes, small request ids: no conversion needed
+// The eight decimal digits of v < 10^8 (with leading zeros) as ASCII, the first digit in the
+// lowest byte: both halves of 4 digits, then their 2-digit halves, then single digits, split in
+// parallel in the lanes of one 64-bit word (each multiply-and-shift is an exact division there).
+inline std::uint64_t eight_digits(std::uint32_t v) {
+  const std::uint64_t merged = (v / 10000) | (static_cast<std::uint64_t>(v % 10000) << 32);
+  const std::uint64_t top = ((merged * 10486) >> 20) & ((0x7FULL << 32) | 0x7F);  // /100
+  const std::uint64_t bottom = merged - 100 * top;                                // %100
+  const std::uint64_t hundreds = (bottom << 16) + top;  // 16-bit lanes of 2 digits each
+  std::uint64_t tens = (hundreds * 103) >> 10;          // /10
+  tens &= (0xFULL << 48) | (0xFULL << 32) | (0xFULL << 16) | 0xF;
+  tens += (hundreds - 10 * tens) << 8;  // %10 into the upper byte of each lane
+  return tens + 0x3030303030303030ULL;
+}
+
+void write_unsigned(std::uint64_t value, std::string& out) {
+  if (value < 10) {  // type codes, small request ids
     out += static_cast<char>('0' + value);
     return;
   }
-  if (value >= 10 && value < 100) {
+  if (value < 100) {
     const char digits[2] = {static_cast<char>('0' + value / 10),
                             static_cast<char>('0' + value % 10)};
     out.append(digits, 2);
     return;
   }
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, result.ptr);
+  char buffer[24];  // up to 20 digits, written 8 at a time from the right
+  if constexpr (std::endian::native == std::endian::little) {
+    char* p = buffer + sizeof buffer;
+    while (value >= 100'000'000) {
+      const std::uint64_t digits = eight_digits(static_cast<std::uint32_t>(value % 100'000'000));
+      value /= 100'000'000;
+      p -= 8;
+      std::memcpy(p, &digits, 8);
+    }
+    // The leading 1 to 8 digits: written as 8, the leading zeros skipped.
+    const std::uint64_t digits = eight_digits(static_cast<std::uint32_t>(value));
+    std::memcpy(p - 8, &digits, 8);
+    const int count = value < 10'000 ? (value < 100 ? (value < 10 ? 1 : 2) : (value < 1000 ? 3 : 4))
+                                     : (value < 1'000'000 ? (value < 100'000 ? 5 : 6)
+                                                          : (value < 10'000'000 ? 7 : 8));
+    p -= count;
+    out.append(p, static_cast<std::size_t>(buffer + sizeof buffer - p));
+  } else {
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, result.ptr);
+  }
+}
+
+void write_integer(std::uint64_t value, std::string& out) {
+  write_unsigned(value, out);
+}
+
+void write_integer(std::int64_t value, std::string& out) {
+  if (value < 0) {
+    out += '-';
+    write_unsigned(0 - static_cast<std::uint64_t>(value), out);
+    return;
+  }
+  write_unsigned(static_cast<std::uint64_t>(value), out);
 }
 
 void write_double(double d, std::string& out) {

@@ -2,7 +2,11 @@
 // passthrough, transcoding hooks and the Outbound encode-once cache.
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <climits>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "wamp/codec.hpp"
 #include "wamp/message.hpp"
@@ -455,6 +459,36 @@ TEST(WampJsonEncode, StringEscaping) {
   invalid.type = MessageType::hello;
   invalid.uri = "bad\xff";
   EXPECT_EQ(encode(invalid), "[1,\"bad\xef\xbf\xbd\",{}]");  // U+FFFD keeps the JSON valid
+}
+
+// Integers are written 8 digits at a time: every length, the edges around each power of ten,
+// the signed and unsigned extremes, in the envelope and in options, as std::to_chars writes them.
+TEST(WampJsonEncode, IntegersOfEveryLength) {
+  const auto expected = [](auto v) {
+    char buffer[32];
+    return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, v).ptr);
+  };
+  std::vector<std::uint64_t> values = {
+      0, 1, 9, 10, 99, 100, 12345678, 87654321, 1234567890123456, kMaxId, 18446744073709551615ull};
+  for (std::uint64_t p = 10; p <= 10000000000000000000ull; p *= 10) {
+    values.insert(values.end(), {p - 1, p, p + 1, p / 10 * 9 + p / 100 * 8 + 7});
+    if (p > 1844674407370955161ull) break;  // the next power would overflow
+  }
+  for (std::uint64_t v : values) {
+    Message m;
+    m.type = MessageType::unregistered;
+    m.request = v;
+    EXPECT_EQ(encode(m), "[67," + expected(v) + "]");
+    const auto s = static_cast<std::int64_t>(v);
+    m.options = {{"u", v}, {"i", s}, {"n", s == INT64_MIN ? s : -s}};
+    EXPECT_EQ(encode(m), "[67," + expected(v) + ",{\"i\":" + expected(s) + ",\"n\":" +
+                             expected(s == INT64_MIN ? s : -s) + ",\"u\":" + expected(v) + "}]");
+  }
+  Message m;
+  m.type = MessageType::unregistered;
+  m.request = 1;
+  m.options = {{"min", INT64_MIN}, {"max", INT64_MAX}};
+  EXPECT_EQ(encode(m), R"([67,1,{"max":9223372036854775807,"min":-9223372036854775808}])");
 }
 
 TEST(WampJsonEncode, Doubles) {
