@@ -166,7 +166,8 @@ void Dealer::yield(Session& callee, const Message& message) {
   if (progressive) {
     result.options["progress"] = true;
   } else {
-    remove_call(call);
+    by_invocation_.erase(it);
+    forget_call(call);
   }
   caller.send(std::move(result));
 }
@@ -181,7 +182,8 @@ void Dealer::invocation_error(Session& callee, const Message& message) {
   PendingCall& call = *it->second;
   Session& caller = *call.caller;
   const wamp::Id call_request = call.call_request;
-  remove_call(call);
+  by_invocation_.erase(it);
+  forget_call(call);
   // The callee's error reaches the caller unchanged: URI, args and kwargs.
   caller.send(wamp::make_error(MessageType::call, call_request, message.uri, message.payload));
 }
@@ -235,6 +237,10 @@ PendingCall& Dealer::add_call(Session& caller, Session& callee) {
 
 void Dealer::remove_call(PendingCall& call) {
   by_invocation_.erase(CallKey{call.callee->id, call.invocation_request});
+  forget_call(call);
+}
+
+void Dealer::forget_call(PendingCall& call) {
   by_call_.erase(CallKey{call.caller->id, call.call_request});
   unlink(call.caller->calls_made, call, &PendingCall::caller_prev, &PendingCall::caller_next);
   unlink(call.callee->calls_served, call, &PendingCall::callee_prev, &PendingCall::callee_next);

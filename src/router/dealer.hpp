@@ -75,6 +75,8 @@ class Dealer {
   PendingCall& add_call(Session& caller, Session& callee);
   // Unlinks the call from both sessions and both indexes and returns its slot to the pool.
   void remove_call(PendingCall& call);
+  // remove_call() for a call already erased from by_invocation_.
+  void forget_call(PendingCall& call);
   void fail_call(const Session& caller, wamp::Id call_request, std::string_view error,
                  std::string_view why);
 
