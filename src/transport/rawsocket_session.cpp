@@ -77,8 +77,17 @@ void RawSocketSession<Stream>::do_read() {
         if (finished_) return;
         if (ec == asio::error::operation_aborted && tls_closing_) return;  // see start_linger
         if (ec) return on_read_error(ec);
-        do_read();
+        read_more();
       });
+}
+
+template <class Stream>
+void RawSocketSession<Stream>::read_more() {
+  // On another thread than the router's, reading waits while the router is far behind with what
+  // this session sent (backpressure: the hand-over queue must not grow without bound).
+  if (link_.pause_reading(description_, [self = this->shared_from_this()] { self->do_read(); }))
+    return;
+  do_read();
 }
 
 template <class Stream>

@@ -71,6 +71,7 @@ class RawSocketSession : public LiveSession,
 
  private:
   void do_read();
+  void read_more();  // do_read(), unless the router asks us to wait
   void on_read_error(error_code ec);
   // Handles what was read (handshake, then every complete frame); returns the bytes consumed.
   std::size_t process(const char* data, std::size_t size);

@@ -3,6 +3,7 @@
 // lock and wakes the other side only if it is not already due to run.
 #include "transport/router_link.hpp"
 
+#include <atomic>
 #include <exception>
 #include <iterator>
 #include <utility>
@@ -39,7 +40,10 @@ class Bridge : public router::Peer, public std::enable_shared_from_this<Bridge> 
     }
     port_.hub().stage_for_session(port_, {shared_from_this(), std::move(message)});
   }
-  void close() override { port_.hub().stage_for_session(port_, {shared_from_this(), nullptr}); }
+  void close() override {
+    port_.hub().stage_for_session(port_,
+                                  {shared_from_this(), nullptr, IoPort::ToSession::Kind::close});
+  }
   std::string describe() const override { return description_; }
   router::TransportInfo transport_info() const override { return transport_info_; }
 
@@ -51,6 +55,11 @@ class Bridge : public router::Peer, public std::enable_shared_from_this<Bridge> 
   IoPort& port_;
   router::Peer* session_;              // the session's thread only; null once it released the link
   std::function<void()> on_released_;  // the session's thread only: see release_then()
+  std::function<void()> on_resume_;    // the session's thread only: see pause_reading()
+  // Input handed to the router and not routed yet (bytes charged; see RouterLink), and whether
+  // the session stopped reading for it. Both threads.
+  std::atomic<std::size_t> unrouted_{0};
+  std::atomic<bool> paused_{false};
   const wamp::Codec& codec_;
   const std::string description_;
   const router::TransportInfo transport_info_;
@@ -98,15 +107,24 @@ void IoPort::deliver_mailbox() {
     deliver_posted_ = false;
   }
   for (ToSession& item : delivering_) {
-    router::Peer* session = item.bridge->session_;
+    Bridge& bridge = *item.bridge;
+    router::Peer* session = bridge.session_;
     if (session == nullptr) continue;  // gone meanwhile: nobody to tell
-    if (item.released) {
-      item.bridge->session_ = nullptr;
-      if (auto then = std::exchange(item.bridge->on_released_, nullptr)) then();
-    } else if (item.message) {
-      session->send(std::move(item.message));
-    } else {
-      session->close();
+    switch (item.kind) {
+      case ToSession::Kind::message:
+        session->send(std::move(item.message));
+        break;
+      case ToSession::Kind::close:
+        session->close();
+        break;
+      case ToSession::Kind::released:
+        bridge.session_ = nullptr;
+        bridge.on_resume_ = nullptr;
+        if (auto then = std::exchange(bridge.on_released_, nullptr)) then();
+        break;
+      case ToSession::Kind::resume:
+        if (auto resume = std::exchange(bridge.on_resume_, nullptr)) resume();
+        break;
     }
   }
   delivering_.clear();
@@ -145,25 +163,36 @@ void RoutingHub::handle(IoPort::ToRouter& item) {
       case Kind::open:
         bridge.connection_ = router_.connect(bridge);
         joined_.insert(&bridge);
-        return;
+        break;
       case Kind::message:
         if (bridge.connection_) bridge.connection_->receive(std::move(item.message));
-        return;
+        break;
       case Kind::malformed:
         if (bridge.connection_) bridge.connection_->receive_malformed(item.reason);
-        return;
+        break;
       case Kind::closed:
         if (auto connection = std::move(bridge.connection_)) {
           joined_.erase(&bridge);
           connection->closed();
         }
-        if (item.wants_ack) stage_for_session(bridge.port_, {item.bridge, nullptr, true});
-        return;
+        if (item.wants_ack) {
+          stage_for_session(bridge.port_,
+                            {item.bridge, nullptr, IoPort::ToSession::Kind::released});
+        }
+        break;
     }
   } catch (const std::exception& e) {
     JLOG(error, "transport") << bridge.description_ << ": error while routing: " << e.what()
                              << "; closing";
     if (item.kind != Kind::closed) bridge.close();
+  }
+  if (item.charge != 0) {
+    const std::size_t left = bridge.unrouted_.fetch_sub(item.charge) - item.charge;
+    // Exactly one of this and RouterLink::pause_reading() wins the exchange and resumes.
+    if (left < RouterLink::kResumeReadingBelow && bridge.paused_.load() &&
+        bridge.paused_.exchange(false)) {
+      stage_for_session(bridge.port_, {item.bridge, nullptr, IoPort::ToSession::Kind::resume});
+    }
   }
 }
 
@@ -234,7 +263,7 @@ void RouterLink::release_then(const std::string& description, std::function<void
   if (bridge_ && !releasing_) {
     releasing_ = true;
     bridge_->on_released_ = std::move(then);
-    port_->stage({IoPort::ToRouter::Kind::closed, bridge_, {}, {}, true});
+    port_->stage({IoPort::ToRouter::Kind::closed, bridge_, {}, {}, true, 0});
     return;
   }
   release(description);
@@ -257,7 +286,7 @@ void RouterLink::open(IoPort& port, router::Peer& session, const wamp::Codec& co
     direct_ = port.hub().router().connect(session);
   } else {
     bridge_ = std::make_shared<Bridge>(port, session, codec);
-    port.stage({IoPort::ToRouter::Kind::open, bridge_, {}, {}});
+    port.stage({IoPort::ToRouter::Kind::open, bridge_, {}, {}, false, 0});
   }
 }
 
@@ -271,13 +300,18 @@ bool RouterLink::route(std::string_view bytes, const std::string& description) {
         direct_->receive_malformed(std::get<wamp::DecodeError>(result).reason);
       }
     } else if (bridge_) {
+      const std::size_t charge = bytes.size() + kChargePerMessage;
+      bridge_->unrouted_.fetch_add(charge);
       if (auto* message = std::get_if<wamp::Message>(&result)) {
-        port_->stage({IoPort::ToRouter::Kind::message, bridge_, std::move(*message), {}});
+        port_->stage(
+            {IoPort::ToRouter::Kind::message, bridge_, std::move(*message), {}, false, charge});
       } else {
         port_->stage({IoPort::ToRouter::Kind::malformed,
                       bridge_,
                       {},
-                      std::move(std::get<wamp::DecodeError>(result).reason)});
+                      std::move(std::get<wamp::DecodeError>(result).reason),
+                      false,
+                      charge});
       }
     }
     return true;
@@ -287,11 +321,26 @@ bool RouterLink::route(std::string_view bytes, const std::string& description) {
   }
 }
 
+bool RouterLink::pause_reading(const std::string& description, std::function<void()> resume) {
+  if (!bridge_ || releasing_) return false;
+  if (bridge_->unrouted_.load() < kPauseReadingAt) return false;
+  bridge_->on_resume_ = std::move(resume);
+  bridge_->paused_.store(true);
+  // The router may have caught up meanwhile, before it could see paused_.
+  if (bridge_->unrouted_.load() < kResumeReadingBelow && bridge_->paused_.exchange(false)) {
+    bridge_->on_resume_ = nullptr;
+    return false;
+  }
+  JLOG(debug, "transport") << description << ": the router is " << bridge_->unrouted_.load()
+                           << " bytes behind with this session's input; reading paused";
+  return true;
+}
+
 void RouterLink::malformed(std::string reason) {
   if (direct_) {
     direct_->receive_malformed(reason);
   } else if (bridge_) {
-    port_->stage({IoPort::ToRouter::Kind::malformed, bridge_, {}, std::move(reason)});
+    port_->stage({IoPort::ToRouter::Kind::malformed, bridge_, {}, std::move(reason), false, 0});
   }
 }
 
@@ -299,7 +348,8 @@ void RouterLink::release(const std::string& description) {
   if (bridge_) {
     bridge_->session_ = nullptr;
     bridge_->on_released_ = nullptr;
-    if (!releasing_) port_->stage({IoPort::ToRouter::Kind::closed, bridge_, {}, {}});
+    bridge_->on_resume_ = nullptr;
+    if (!releasing_) port_->stage({IoPort::ToRouter::Kind::closed, bridge_, {}, {}, false, 0});
     bridge_.reset();
     releasing_ = false;
     return;

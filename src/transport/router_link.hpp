@@ -62,12 +62,19 @@ class IoPort {
     wamp::Message message;   // kind == message
     std::string reason;      // kind == malformed
     bool wants_ack = false;  // kind == closed: answer with ToSession::released
+    std::size_t charge = 0;  // counted in the bridge's unrouted input until routed
   };
   // What the router tells a session on this thread.
   struct ToSession {
+    enum class Kind : std::uint8_t {
+      message,   // router::Peer::send
+      close,     // router::Peer::close
+      released,  // the router handled the session's release_then()
+      resume,    // the router caught up with the session's input: read again
+    };
     std::shared_ptr<Bridge> bridge;
-    wamp::OutboundPtr message;  // null: close(), or with `released` the router's last word
-    bool released = false;      // the router handled the session's release_then()
+    wamp::OutboundPtr message;  // kind == message
+    Kind kind = Kind::message;
   };
 
   // On this port's thread.
@@ -164,6 +171,19 @@ class RouterLink {
   bool route(std::string_view bytes, const std::string& description);
   // The peer sent something that is not a WAMP message of this transport.
   void malformed(std::string reason);
+
+  // Backpressure, for a session on another thread than the router's: true when the router is
+  // kPauseReadingAt bytes or more behind with this session's input. The session must then stop
+  // reading; `resume` runs on its thread once the router is below kResumeReadingBelow (it keeps
+  // whatever it captures alive until then, or until the link is released). On the routing
+  // thread routing is synchronous, so reading is paced by routing itself: always false.
+  // Logged at debug with `description`.
+  bool pause_reading(const std::string& description, std::function<void()> resume);
+  // Unrouted input of one session that pauses its reading, and where reading resumes. A decoded
+  // message is charged its wire size plus kChargePerMessage (the Message it became).
+  static constexpr std::size_t kPauseReadingAt = 1024 * 1024;
+  static constexpr std::size_t kResumeReadingBelow = 256 * 1024;
+  static constexpr std::size_t kChargePerMessage = 256;
   // Tells the router the connection is gone, exactly once. Whatever the router does inside (even
   // send()/close() on this session) finds the link already closed; what the router sent before
   // and has not reached this thread yet is dropped (the socket is gone).

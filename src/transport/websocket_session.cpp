@@ -129,8 +129,17 @@ void WebSocketSession<Stream>::do_read() {
       [this](error_code ec) {
         if (finished_) return;
         if (ec) return on_read_error(ec);
-        do_read();
+        read_more();
       });
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::read_more() {
+  // On another thread than the router's, reading waits while the router is far behind with what
+  // this session sent (backpressure: the hand-over queue must not grow without bound).
+  if (link_.pause_reading(description_, [self = this->shared_from_this()] { self->do_read(); }))
+    return;
+  do_read();
 }
 
 template <class Stream>

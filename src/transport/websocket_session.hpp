@@ -87,6 +87,7 @@ class WebSocketSession : public LiveSession,
  private:
   // --- reading
   void do_read();
+  void read_more();  // do_read(), unless the router asks us to wait
   void on_read_error(error_code ec);
   void on_open();
   // Handles every whole frame at the start of `data` (writable: payloads are unmasked in place);

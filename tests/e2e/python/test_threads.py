@@ -111,6 +111,55 @@ class ThreadsTest(JunctionTestCase):
         outcomes = await within(asyncio.get_running_loop().run_in_executor(None, run), 30)
         self.assertEqual(outcomes, [(2, [[33, 7]], True)] * (2 * THREADS))
 
+    async def test_a_flooding_publisher_is_paced_and_nothing_is_lost(self):
+        # One publisher writes 10 000 PUBLISH at once; routing them to 10 subscribers costs the
+        # routing thread far more than decoding them costs the publisher's I/O thread, so the
+        # publisher's reading pauses (backpressure) instead of the hand-over queue growing
+        # without bound. Every subscriber still gets every event, in order.
+        count, subscribers = 10000, 10
+
+        def subscriber(n):
+            ws = RawWebSocket(self.router.host, self.router.port, "/ws")
+            ws.send_frame(0x1, json.dumps([1, "realm1", {"roles": {"subscriber": {}}}]).encode())
+            assert json.loads(ws.read_frame().payload)[0] == 2
+            ws.send_frame(0x1, json.dumps([32, 1, {}, "com.threads.flood"]).encode())
+            assert json.loads(ws.read_frame().payload)[0] == 33
+            return ws
+
+        def run():
+            subs = [subscriber(n) for n in range(subscribers)]
+            # Several publisher connections, so that at least one is on another thread than the
+            # router's; each floods its own sequence.
+            pubs = []
+            for p in range(THREADS):
+                ws = RawWebSocket(self.router.host, self.router.port, "/ws")
+                ws.send_frame(0x1, json.dumps([1, "realm1", {"roles": {"publisher": {}}}])
+                              .encode())
+                assert json.loads(ws.read_frame().payload)[0] == 2
+                pubs.append(ws)
+            for p, ws in enumerate(pubs):
+                ws.send(b"".join(
+                    ws_frame(0x1, json.dumps([16, i + 1, {}, "com.threads.flood", [p, i]])
+                             .encode()) for i in range(count)))
+            seen = []
+            for ws in subs:
+                last = [-1] * THREADS
+                ok = True
+                for _ in range(count * THREADS):
+                    p, i = json.loads(ws.read_frame().payload)[4]
+                    ok = ok and i == last[p] + 1
+                    last[p] = i
+                seen.append((ok, last))
+                ws.close()
+            for ws in pubs:
+                ws.close()
+            return seen
+
+        seen = await within(asyncio.get_running_loop().run_in_executor(None, run), 60)
+        self.assertEqual(seen, [(True, [count - 1] * THREADS)] * subscribers)
+        self.assertTrue(any("reading paused" in line for line in self.router.lines),
+                        "no publisher's reading was paused: the test did not test backpressure")
+
     async def test_callee_leaving_mid_call_on_another_thread(self):
         callee = await self.connect()
         callers = [await self.connect() for _ in range(THREADS)]
