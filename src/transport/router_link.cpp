@@ -27,18 +27,32 @@ class Bridge : public router::Peer, public std::enable_shared_from_this<Bridge> 
         transport_info_(session.transport_info()) {}
 
   void send(wamp::OutboundPtr message) override {
-    if (!message) return;
+    if (!message || overflowed_) return;
+    std::size_t size = 0;
     try {
       // Encoded here, on the routing thread: the encoding cache of a message shared by many
       // recipients on many threads is written by this thread only; the I/O threads only read it.
-      message->encoded(codec_);
+      size = message->encoded(codec_)->size();
     } catch (const std::exception& e) {
       JLOG(error, "transport") << description_ << ": cannot encode "
                                << wamp::message_name(message->message().type) << ": " << e.what()
                                << "; closing";
-      message.reset();  // dropping it silently could leave a caller waiting: close instead
+      close();  // dropping it silently could leave a caller waiting: close instead
+      return;
     }
-    port_.hub().stage_for_session(port_, {shared_from_this(), std::move(message)});
+    // The same bound as the session's own write queue, for what waits to reach its thread: an
+    // I/O thread that falls behind must not make the hand-over grow without limit.
+    if (undelivered_.load() + size > kMaxQueuedBytes) {
+      overflowed_ = true;
+      JLOG(warn, "transport") << description_ << ": " << undelivered_.load()
+                              << " bytes waiting for the session's I/O thread (limit "
+                              << kMaxQueuedBytes << "); disconnecting";
+      close();
+      return;
+    }
+    undelivered_.fetch_add(size);
+    port_.hub().stage_for_session(
+        port_, {shared_from_this(), std::move(message), IoPort::ToSession::Kind::message, size});
   }
   void close() override {
     port_.hub().stage_for_session(port_,
@@ -60,6 +74,10 @@ class Bridge : public router::Peer, public std::enable_shared_from_this<Bridge> 
   // the session stopped reading for it. Both threads.
   std::atomic<std::size_t> unrouted_{0};
   std::atomic<bool> paused_{false};
+  // Bytes sent by the router and not yet handed to the session on its thread (both threads),
+  // and whether that passed kMaxQueuedBytes (routing thread only).
+  std::atomic<std::size_t> undelivered_{0};
+  bool overflowed_ = false;
   const wamp::Codec& codec_;
   const std::string description_;
   const router::TransportInfo transport_info_;
@@ -108,6 +126,7 @@ void IoPort::deliver_mailbox() {
   }
   for (ToSession& item : delivering_) {
     Bridge& bridge = *item.bridge;
+    if (item.size != 0) bridge.undelivered_.fetch_sub(item.size);
     router::Peer* session = bridge.session_;
     if (session == nullptr) continue;  // gone meanwhile: nobody to tell
     switch (item.kind) {

@@ -75,6 +75,7 @@ class IoPort {
     std::shared_ptr<Bridge> bridge;
     wamp::OutboundPtr message;  // kind == message
     Kind kind = Kind::message;
+    std::size_t size = 0;  // kind == message: its encoded size (the bridge's undelivered bytes)
   };
 
   // On this port's thread.

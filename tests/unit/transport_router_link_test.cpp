@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "router/router.hpp"
+#include "transport/net.hpp"
 #include "wamp/codec.hpp"
 
 namespace junction::transport {
@@ -153,6 +154,38 @@ TEST_F(RouterLinkTest, APausedSessionThatGoesIsNotResumed) {
   link.release("test");
   settle();
   EXPECT_EQ(resumed, 0);
+}
+
+TEST_F(RouterLinkTest, ASessionWhoseThreadFallsBehindIsClosedAtTheQueueLimit) {
+  // A subscriber on the I/O thread, a publisher on the routing thread. Only the routing thread
+  // runs: what the router sends the subscriber waits in the hand-over, and past kMaxQueuedBytes
+  // the subscriber is closed instead of the hand-over growing.
+  FakeSession subscriber;
+  RouterLink subscriber_link;
+  subscriber_link.open(*io_port, subscriber, json);
+  ASSERT_TRUE(subscriber_link.route(kHello, "test"));
+  ASSERT_TRUE(subscriber_link.route(R"([32,1,{},"com.big"])", "test"));
+  settle();
+  ASSERT_EQ(subscriber.received.size(), 2u);  // WELCOME, SUBSCRIBED
+
+  FakeSession publisher;
+  RouterLink publisher_link;
+  publisher_link.open(hub->port(0), publisher, json);
+  ASSERT_TRUE(publisher_link.route(kHello, "test"));
+  const std::size_t event_size = 1024 * 1024;
+  const std::string publish = R"([16,1,{},"com.big",[")" + std::string(event_size, 'x') + R"("]])";
+  const std::size_t published = kMaxQueuedBytes / event_size + 8;
+  for (std::size_t i = 0; i < published; ++i) {
+    ASSERT_TRUE(publisher_link.route(publish, "test"));
+    routing_io.restart();
+    routing_io.poll();  // the routing thread hands over; the I/O thread does not run
+  }
+  EXPECT_FALSE(subscriber.closed);
+  settle();
+  EXPECT_TRUE(subscriber.closed);
+  const std::size_t events = subscriber.received.size() - 2;
+  EXPECT_GT(events, kMaxQueuedBytes / event_size - 2);
+  EXPECT_LT(events, published);  // the rest was not queued
 }
 
 TEST_F(RouterLinkTest, OnTheRoutingThreadEverythingIsDirect) {
