@@ -16,6 +16,10 @@ from autobahn.wamp.types import PublishOptions  # noqa: E402
 from junction_harness import (JunctionTestCase, RawWebSocket, RouterProcess, connect,  # noqa: E402
                               default_config, main, within, ws_frame)
 
+# The config's io_threads is what this suite tests; $JUNCTION_IO_THREADS (set for the whole ASan
+# run) would override it.
+os.environ.pop("JUNCTION_IO_THREADS", None)
+
 THREADS = 3
 SESSIONS = 7  # more than THREADS and not a multiple: every thread holds several
 
