@@ -47,6 +47,13 @@ class RouterLinkTest : public ::testing::Test {
   }
   ~RouterLinkTest() override { hub->stop(); }
 
+  // Opens `link` for `session` on `port` and sends HELLO (not routed until settle() on another
+  // port than the routing thread's).
+  void join(RouterLink& link, FakeSession& session, IoPort& port) {
+    link.open(port, session, json);
+    ASSERT_TRUE(link.route(kHello, "test"));
+  }
+
   // One turn of each side, until neither has anything left to do.
   void settle() {
     // poll() stops an io_context that ran out of work; restart() lets the next poll() run.
@@ -68,8 +75,7 @@ class RouterLinkTest : public ::testing::Test {
 TEST_F(RouterLinkTest, MessagesCrossInOrderBothWays) {
   FakeSession session;
   RouterLink link;
-  link.open(*io_port, session, json);
-  ASSERT_TRUE(link.route(kHello, "test"));
+  join(link, session, *io_port);
   for (int i = 1; i <= 50; ++i) {
     ASSERT_TRUE(link.route(
         R"([32,)" + std::to_string(i) + R"(,{},"com.topic)" + std::to_string(i) + R"("])", "test"));
@@ -94,8 +100,7 @@ TEST_F(RouterLinkTest, MessagesCrossInOrderBothWays) {
 TEST_F(RouterLinkTest, ReleaseThenDeliversTheAnswersFirst) {
   FakeSession session;
   RouterLink link;
-  link.open(*io_port, session, json);
-  ASSERT_TRUE(link.route(kHello, "test"));
+  join(link, session, *io_port);
   ASSERT_TRUE(link.route(R"([32,7,{},"com.topic"])", "test"));
   bool released = false;
   std::size_t answers_when_released = 0;
@@ -114,8 +119,7 @@ TEST_F(RouterLinkTest, ReleaseThenDeliversTheAnswersFirst) {
 TEST_F(RouterLinkTest, ReadingPausesWhileTheRouterIsBehindAndResumesOnceItCaughtUp) {
   FakeSession session;
   RouterLink link;
-  link.open(*io_port, session, json);
-  ASSERT_TRUE(link.route(kHello, "test"));
+  join(link, session, *io_port);
   const std::string publish = R"([16,1,{},"com.nobody.listens",["0123456789abcdef"]])";
   int resumed = 0;
   auto resume = [&] { ++resumed; };
@@ -143,8 +147,7 @@ TEST_F(RouterLinkTest, ReadingPausesWhileTheRouterIsBehindAndResumesOnceItCaught
 TEST_F(RouterLinkTest, APausedSessionThatGoesIsNotResumed) {
   FakeSession session;
   RouterLink link;
-  link.open(*io_port, session, json);
-  ASSERT_TRUE(link.route(kHello, "test"));
+  join(link, session, *io_port);
   // One message past the mark on its own.
   const std::string big =
       R"([16,1,{},"com.x",[")" + std::string(RouterLink::kPauseReadingAt, 'x') + R"("]])";
@@ -162,16 +165,14 @@ TEST_F(RouterLinkTest, ASessionWhoseThreadFallsBehindIsClosedAtTheQueueLimit) {
   // the subscriber is closed instead of the hand-over growing.
   FakeSession subscriber;
   RouterLink subscriber_link;
-  subscriber_link.open(*io_port, subscriber, json);
-  ASSERT_TRUE(subscriber_link.route(kHello, "test"));
+  join(subscriber_link, subscriber, *io_port);
   ASSERT_TRUE(subscriber_link.route(R"([32,1,{},"com.big"])", "test"));
   settle();
   ASSERT_EQ(subscriber.received.size(), 2u);  // WELCOME, SUBSCRIBED
 
   FakeSession publisher;
   RouterLink publisher_link;
-  publisher_link.open(hub->port(0), publisher, json);
-  ASSERT_TRUE(publisher_link.route(kHello, "test"));
+  join(publisher_link, publisher, hub->port(0));
   const std::size_t event_size = 1024 * 1024;
   const std::string publish = R"([16,1,{},"com.big",[")" + std::string(event_size, 'x') + R"("]])";
   const std::size_t published = kMaxQueuedBytes / event_size + 8;
@@ -191,8 +192,7 @@ TEST_F(RouterLinkTest, ASessionWhoseThreadFallsBehindIsClosedAtTheQueueLimit) {
 TEST_F(RouterLinkTest, OnTheRoutingThreadEverythingIsDirect) {
   FakeSession session;
   RouterLink link;
-  link.open(hub->port(0), session, json);
-  ASSERT_TRUE(link.route(kHello, "test"));
+  join(link, session, hub->port(0));
   ASSERT_EQ(session.received.size(), 1u);  // routed synchronously, no hand-over
   EXPECT_FALSE(link.pause_reading("test", [] {}));
   link.release("test");
