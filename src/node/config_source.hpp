@@ -1,6 +1,6 @@
 // node/config_source: turns config file text (JSON or YAML) into one JSON tree, and substitutes
 // "${VAR}" strings from the environment. Syntax errors become ConfigError with line and column.
-// Knows nothing about what the tree must contain: that is config.cpp's job.
+// Knows nothing about what the tree must contain: that is the config readers' job (config*.cpp).
 #pragma once
 
 #include <functional>

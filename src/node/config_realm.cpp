@@ -1,0 +1,166 @@
+// node/config_realm: a router worker's realms, their roles and the roles' permissions.
+#include "node/config_reader.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "wamp/uri.hpp"
+
+namespace junction::node::detail {
+
+namespace {
+
+// Permission (an item of a role's "permissions"):
+//   uri       string, required. Without "match", stars pick the policy the way Crossbar does
+//             (autobahn's convert_starred_uri): no '*' → exact; a single '*' at the very end →
+//             prefix on what precedes it ("com.example.*" → prefix "com.example.", "*" →
+//             prefix "" = everything); any other use of '*' → wildcard with the stars removed
+//             ("com.*.foo" → wildcard "com..foo").
+//   match     "exact" | "prefix" | "wildcard"; when given, "uri" is taken literally and may not
+//             contain '*'. A prefix "" matches every URI.
+//   allow     {call, register, publish, subscribe}: booleans, default false.
+//   disclose  {caller, publisher}: booleans, default false.
+//   cache     boolean; accepted (an authorization-cache hint in Crossbar; nothing to cache here).
+router::Permission read_permission(Validator& v, const json& j, const std::string& path) {
+  Obj o(v, j, path, "permission");
+  router::Permission p;
+  std::string uri = o.need_string("uri");
+  if (auto match = o.opt_string("match")) {
+    if (*match == "exact") {
+      p.match = router::MatchPolicy::exact;
+    } else if (*match == "prefix") {
+      p.match = router::MatchPolicy::prefix;
+    } else if (*match == "wildcard") {
+      p.match = router::MatchPolicy::wildcard;
+    } else {
+      v.fail(o.at("match"),
+             "expected \"exact\", \"prefix\" or \"wildcard\", found \"" + *match + "\"");
+    }
+    if (uri.find('*') != std::string::npos) {
+      v.fail(o.at("uri"), "'*' is only allowed when 'match' is not given (found \"" + uri + "\")");
+    }
+  } else {
+    const auto stars = std::count(uri.begin(), uri.end(), '*');
+    if (stars == 0) {
+      p.match = router::MatchPolicy::exact;
+    } else if (stars == 1 && uri.back() == '*') {
+      p.match = router::MatchPolicy::prefix;
+      uri.pop_back();
+    } else {
+      p.match = router::MatchPolicy::wildcard;
+      std::erase(uri, '*');
+    }
+  }
+  bool valid = false;
+  switch (p.match) {
+    case router::MatchPolicy::exact:
+      valid = wamp::valid_uri(uri, wamp::UriCheck::loose);
+      break;
+    case router::MatchPolicy::prefix:
+      // "com.example." (the usual form) and "com.example" are both fine prefixes.
+      valid = uri.empty() ||
+              wamp::valid_pattern_uri(uri.ends_with('.') ? uri.substr(0, uri.size() - 1) : uri,
+                                      wamp::UriCheck::loose, false);
+      break;
+    case router::MatchPolicy::wildcard:
+      valid = wamp::valid_pattern_uri(uri, wamp::UriCheck::loose, true);
+      break;
+  }
+  if (!valid) v.fail(o.at("uri"), "invalid URI pattern \"" + j.at("uri").get<std::string>() + "\"");
+  p.uri = std::move(uri);
+
+  if (const json* allow = o.opt_object("allow")) {
+    Obj a(v, *allow, o.at("allow"), "permission 'allow'");
+    p.call = a.boolean("call", false);
+    p.register_ = a.boolean("register", false);
+    p.publish = a.boolean("publish", false);
+    p.subscribe = a.boolean("subscribe", false);
+    a.finish();
+  }
+  if (const json* disclose = o.opt_object("disclose")) {
+    Obj d(v, *disclose, o.at("disclose"), "permission 'disclose'");
+    p.disclose_caller = d.boolean("caller", false);
+    p.disclose_publisher = d.boolean("publisher", false);
+    d.finish();
+  }
+  o.boolean("cache", false);
+  o.finish();
+  return p;
+}
+
+// Role (an item of a realm's "roles"):
+//   name         string, required: the authrole sessions get (e.g. "anonymous").
+//   id           optional config ID.
+//   permissions  list of permissions (above), required; URIs no permission grants are denied.
+//   authorizer   (dynamic authorizer procedure) not supported yet.
+router::RoleConfig read_role(Validator& v, const json& j, const std::string& path) {
+  Obj o(v, j, path, "role");
+  router::RoleConfig role;
+  read_id(o);
+  role.name = o.need_string("name");
+  if (role.name.empty() || !wamp::valid_uri(role.name, wamp::UriCheck::loose)) {
+    v.fail(o.at("name"), "expected a role name (a WAMP URI), found \"" + role.name + "\"");
+  }
+  o.refuse("authorizer");
+  const json& perms = o.need("permissions", "a list of permissions");
+  if (!perms.is_array()) v.fail(o.at("permissions"), "expected a list, found " + found(perms));
+  for (std::size_t i = 0; i < perms.size(); ++i) {
+    role.permissions.push_back(read_permission(v, perms[i], path_index(o.at("permissions"), i)));
+  }
+  o.finish();
+  return role;
+}
+
+}  // namespace
+
+// Realm (an item of a router worker's "realms"):
+//   name     string, required: the realm URI clients join (loose WAMP URI rules). Unique per node.
+//   id       optional config ID.
+//   roles    list of roles (above). A realm without roles admits nobody.
+//   options  {uri_check: "loose" (default) | "strict"}: how URIs in messages are validated.
+//            Crossbar's other realm options (enable_meta_api, bridge_meta_api,
+//            event_dispatching_chunk_size, ...) are not supported yet.
+//   store, principals, rlinks: not supported yet.
+router::RealmConfig read_realm(Validator& v, const json& j, const std::string& path) {
+  Obj o(v, j, path, "realm");
+  router::RealmConfig realm;
+  read_id(o);
+  realm.name = o.need_string("name");
+  if (!wamp::valid_uri(realm.name, wamp::UriCheck::loose)) {
+    v.fail(o.at("name"),
+           "expected a realm name (a WAMP URI such as \"realm1\"), found \"" + realm.name + "\"");
+  }
+  if (const json* roles = o.opt_list("roles")) {
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < roles->size(); ++i) {
+      const std::string role_path = path_index(o.at("roles"), i);
+      auto role = read_role(v, (*roles)[i], role_path);
+      if (!names.insert(role.name).second) {
+        v.fail(path_key(role_path, "name"), "duplicate role name '" + role.name + "' in realm");
+      }
+      realm.roles.push_back(std::move(role));
+    }
+  }
+  if (const json* options = o.opt_object("options")) {
+    Obj opt(v, *options, o.at("options"), "realm options");
+    if (auto check = opt.opt_string("uri_check")) {
+      if (*check == "loose") {
+        realm.uri_check = wamp::UriCheck::loose;
+      } else if (*check == "strict") {
+        realm.uri_check = wamp::UriCheck::strict;
+      } else {
+        v.fail(opt.at("uri_check"), "expected \"loose\" or \"strict\", found \"" + *check + "\"");
+      }
+    }
+    for (const char* key : {"enable_meta_api", "bridge_meta_api", "event_dispatching_chunk_size"}) {
+      opt.refuse(key);
+    }
+    opt.finish();
+  }
+  for (const char* key : {"store", "principals", "rlinks"})
+    o.refuse(key);
+  o.finish();
+  return realm;
+}
+
+}  // namespace junction::node::detail
