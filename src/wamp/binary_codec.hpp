@@ -8,6 +8,11 @@
 // counts as one level, as in JSON); a container may not announce more elements than there are
 // bytes left (so a hostile count cannot make us loop or allocate); dict keys must be strings and
 // unique; strings must be UTF-8. Decoding never throws.
+//
+// `undefined` (CBOR's simple value 23, msgpackr's fixext d4 00 00) has no WAMP value. Kept as the
+// bytes received in raw Arguments/ArgumentsKw; wherever a Value is built (Options/Details,
+// transcoding) it is what JSON.stringify makes of it: a dict key holding it is absent, a list
+// element holding it is null. So wampy.js's `{match: undefined}` reads as no `match` at all.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "wamp/codec.hpp"
 #include "wamp/dict_keys.hpp"
@@ -48,6 +54,7 @@ struct Head {
     int64,
     uint64,
     float64,
+    undefined,
     string,
     binary,
     list,
@@ -151,9 +158,12 @@ inline std::uint64_t bits_of(double d) {
   std::memcpy(&bits, &d, sizeof bits);
   return bits;
 }
+// One append rather than a push_back per byte (53-bit ids take eight).
 inline void append_big_endian(std::uint64_t v, int bytes, std::string& out) {
-  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8)
-    out += static_cast<char>(v >> shift & 0xFF);
+  char buf[8];
+  for (int i = 0; i < bytes; ++i)
+    buf[i] = static_cast<char>(v >> ((bytes - 1 - i) * 8) & 0xFF);
+  out.append(buf, static_cast<std::size_t>(bytes));
 }
 
 // Whole-value decoding over a format reader R, which provides (besides ByteCursor):
@@ -180,7 +190,8 @@ bool container_next(R& r, Frame& f, bool& more) {
 template <class R>
 bool parse_dict(R& r, Frame f, Object* out, int level) {
   if (level > kMaxNesting) return r.fail("nesting deeper than 128 levels");
-  KeyTracker seen;  // validate-only mode (see dict_keys.hpp)
+  KeyTracker seen;                               // validate-only mode (see dict_keys.hpp)
+  std::vector<Object::iterator> undefined_keys;  // building mode; allocates only when used
   while (true) {
     bool more = false;
     if (!container_next(r, f, more)) return false;
@@ -189,6 +200,8 @@ bool parse_dict(R& r, Frame f, Object* out, int level) {
         r.seek(at);
         return r.fail("duplicate key in dict");
       }
+      for (auto it : undefined_keys)
+        out->erase(it);
       return true;
     }
     const char* key_start = r.pos();
@@ -198,18 +211,24 @@ bool parse_dict(R& r, Frame f, Object* out, int level) {
       r.seek(key_start);
       return r.fail("invalid UTF-8 in dict key");
     }
-    Value* slot = nullptr;
-    if (out != nullptr) {
-      auto [it, inserted] = out->try_emplace(std::string(key));
-      if (!inserted) {
-        r.seek(key_start);
-        return r.fail("duplicate key in dict");
-      }
-      slot = &it->second;
-    } else {
+    if (out == nullptr) {
       seen.add(key, key_start);
+      if (!parse_value(r, nullptr, level + 1, &f)) return false;
+      continue;
     }
-    if (!parse_value(r, slot, level + 1, &f)) return false;
+    auto [it, inserted] = out->try_emplace(std::string(key));
+    if (!inserted) {
+      r.seek(key_start);
+      return r.fail("duplicate key in dict");
+    }
+    Head h;
+    if (!r.read_head(h, &f)) return false;
+    if (h.kind == Head::Kind::undefined) [[unlikely]] {
+      // Absent (see the top of the file); erased at the end so a repeated key is still caught.
+      undefined_keys.push_back(it);
+      continue;
+    }
+    if (!parse_from_head(r, h, &it->second, level + 1)) return false;
   }
 }
 
@@ -219,6 +238,7 @@ bool parse_from_head(R& r, const Head& h, Value* out, int level) {
   using K = Head::Kind;
   switch (h.kind) {
     case K::null:
+    case K::undefined:  // a list element (or a whole value): null, as JSON.stringify makes it
       if (out != nullptr) *out = Value(nullptr);
       return true;
     case K::boolean:
@@ -331,6 +351,7 @@ class BinaryEnvelopeReader {
   }
   bool next_element(bool& more) { return container_next(r_, list_, more); }
 
+  template <bool kAcceptFloat>
   bool read_integer(std::optional<Value>& out) {
     Head h;
     const char* mark = r_.pos();
@@ -339,6 +360,8 @@ class BinaryEnvelopeReader {
       out = Value(h.i);
     } else if (h.kind == Head::Kind::uint64) {
       out = Value(h.u);
+    } else if (kAcceptFloat && h.kind == Head::Kind::float64) {
+      out = Value(h.d);
     } else {
       r_.seek(mark);
     }

@@ -3,7 +3,8 @@
 //
 // Input: definite and indefinite lengths (indefinite strings are joined from their chunks);
 // half, single and double floats (widened to float64); negative integers down to INT64_MIN
-// (below that: refused); false/true/null, and `undefined` read as null. Tags are accepted and
+// (below that: refused); false/true/null, and `undefined` (binary_codec.hpp: an absent key in
+// Options/Details and in dicts built for transcoding, null elsewhere). Tags are accepted and
 // ignored — the tagged item is taken as it is (a cbor2 datetime arrives as its string or number):
 // WAMP has no types to map them to, and refusing them would drop a whole message over an
 // annotation. Other simple values are refused with a reason.
@@ -178,8 +179,10 @@ class CborReader : public ByteCursor {
         h.boolean = (ib & 0x1F) == 21;
         return true;
       case 22:
-      case 23:  // undefined: JSON, and so WAMP, only knows null
         h.kind = K::null;
+        return true;
+      case 23:
+        h.kind = K::undefined;
         return true;
       case 25:
         h.kind = K::float64;

@@ -7,7 +7,9 @@
 //   static constexpr Serializer kFormat;
 //   bool open_list();                       top-level list header; "message must be a list"
 //   bool next_element(bool& more);          whether another element follows (consumes the end)
-//   bool read_integer(std::optional<Value>&);  nullopt (nothing consumed) if not an integer
+//   template <bool kAcceptFloat> bool read_integer(std::optional<Value>&);  nullopt (nothing
+//                                           consumed) if not an integer (nor, with kAcceptFloat, a
+//                                           float)
 //   bool read_text(std::optional<std::string>&);  nullopt if not a (non-binary) string
 //   bool read_dict(Object&, bool& is_dict);
 //   bool read_raw(bool list, std::optional<std::string_view>&);  a validated list/dict's bytes
@@ -71,7 +73,7 @@ class EnvelopeDecoder {
 
   bool decode_type() {
     std::optional<Value> code;
-    if (!r_.read_integer(code)) return false;
+    if (!r_.template read_integer<false>(code)) return false;
     if (!code) return r_.fail_schema("element 0 (message type) must be an integer");
     const auto known = code->as_uint();
     if (!known || !is_known_message_type(*known)) {
@@ -96,7 +98,9 @@ class EnvelopeDecoder {
       case Field::id:
       case Field::id2: {
         std::optional<Value> v;
-        if (!r_.read_integer(v)) return false;
+        // A whole float counts (as_uint checks it is exact): JavaScript encoders (wampy.js's
+        // cbor-x and msgpackr) write integers above 2^32 as float64, ids included.
+        if (!r_.template read_integer<true>(v)) return false;
         const auto id = v ? v->as_uint() : std::nullopt;
         if (!id || *id > kMaxId) return type_error(index, "an integer in [0, 2^53]");
         (field == Field::request ? message_.request
@@ -106,7 +110,7 @@ class EnvelopeDecoder {
       }
       case Field::error_type: {
         std::optional<Value> v;
-        if (!r_.read_integer(v)) return false;
+        if (!r_.template read_integer<false>(v)) return false;
         const auto code = v ? v->as_uint() : std::nullopt;
         if (!code || !is_known_message_type(*code)) {
           return type_error(index, "a known message type");

@@ -451,12 +451,13 @@ class JsonEnvelopeReader {
     ps_.skip_ws();
     return starts_value(ps_.peek()) || ps_.syntax_error_here();
   }
+  template <bool kAcceptFloat>
   bool read_integer(std::optional<Value>& out) {
     if (ps_.peek() != '-' && !is_digit(ps_.peek())) return true;
     if (ps_.read_small_uint(out)) return true;
     Value v;
     if (!ps_.parse_number(&v)) return false;
-    if (v.is_integer()) out = std::move(v);
+    if (kAcceptFloat || v.is_integer()) out = std::move(v);
     return true;
   }
   bool read_text(std::optional<std::string>& out) {

@@ -3,7 +3,10 @@
 //
 // Input: every type of the MessagePack spec except extensions (fixext/ext 8/16/32, including
 // the timestamp extension): WAMP has no value they could map to, so they are refused with a
-// reason. str must be UTF-8; bin is wamp::Binary; float32 is widened to float64.
+// reason naming the extension type. The one exception is `d4 00 00` (fixext 1, type 0, data 0):
+// how msgpackr (wampy.js's MessagePack library) writes JavaScript's `undefined`, e.g. in every
+// msgpack SUBSCRIBE wampy sends; it is read as `undefined` (see binary_codec.hpp: an absent key
+// in Options/Details). str must be UTF-8; bin is wamp::Binary; float32 is widened to float64.
 // Output: the smallest encoding of every integer, length and container; floats as float64
 // (what msgpack-python and msgpack5 with forceFloat64 write); binary as bin 8/16/32.
 #include "wamp/binary_codec.hpp"
@@ -86,9 +89,8 @@ class MsgpackReader : public ByteCursor {
       case 0xC1:
         seek(pos() - 1);
         return fail("byte 0xc1 is never used");
-      default:  // 0xC7..0xC9 ext 8/16/32, 0xD4..0xD8 fixext
-        seek(pos() - 1);
-        return fail("extension types are not supported");
+      default:  // 0xC7..0xC9 ext 8/16/32, 0xD4..0xD8 fixext 1/2/4/8/16
+        return extension(h, b);
     }
   }
 
@@ -135,6 +137,38 @@ class MsgpackReader : public ByteCursor {
   bool signed_of(Head& h) {
     h.kind = Head::Kind::int64;
     return big_endian_signed<S>(h.i);
+  }
+  // An extension whose head byte `b` was just read: msgpackr's `undefined` or a refusal. Out of
+  // line: inlined, its error text would cost read_head a larger frame on every item.
+  [[gnu::noinline, gnu::cold]] bool extension(Head& h, std::uint8_t b) {
+    const char* head = pos() - 1;
+    std::uint64_t size = 0;
+    if (b >= 0xD4) {
+      size = std::uint64_t{1} << (b - 0xD4);  // fixext 1, 2, 4, 8, 16
+    } else if (b == 0xC7) {
+      std::uint8_t n = 0;
+      if (!big_endian(n)) return false;
+      size = n;
+    } else if (b == 0xC8) {
+      std::uint16_t n = 0;
+      if (!big_endian(n)) return false;
+      size = n;
+    } else {
+      std::uint32_t n = 0;
+      if (!big_endian(n)) return false;
+      size = n;
+    }
+    std::int64_t type = 0;
+    std::string_view data;
+    if (!big_endian_signed<std::int8_t>(type) || !take(size, data)) return false;
+    if (b == 0xD4 && type == 0 && data[0] == '\0') {
+      h.kind = Head::Kind::undefined;
+      return true;
+    }
+    seek(head);
+    return fail("extension type " + std::to_string(type) + (type == -1 ? " (timestamp)" : "") +
+                " is not supported (WAMP has no such value; only msgpackr's undefined, d4 00 00, "
+                "is read)");
   }
   bool bytes(Head& h, Head::Kind kind, std::uint64_t n) {
     h.kind = kind;

@@ -127,12 +127,13 @@ TEST(WampMsgpack, Containers) {
 }
 
 TEST(WampMsgpack, Refused) {
-  EXPECT_EQ(value_error(msgpack(), hex("d40100")),
-            "invalid MessagePack at offset 0: extension types are not supported");
-  EXPECT_EQ(value_error(msgpack(), hex("c70101ff")),
-            "invalid MessagePack at offset 0: extension types are not supported");
-  EXPECT_EQ(value_error(msgpack(), hex("d6ff00000000")),  // timestamp 32
-            "invalid MessagePack at offset 0: extension types are not supported");
+  // Extensions (all but msgpackr's undefined, d4 00 00: wamp_client_quirks_test.cpp).
+  EXPECT_EQ(value_error(msgpack(), hex("d40100")).substr(0, 66),
+            "invalid MessagePack at offset 0: extension type 1 is not supported");
+  EXPECT_EQ(value_error(msgpack(), hex("c70101ff")).substr(0, 66),
+            "invalid MessagePack at offset 0: extension type 1 is not supported");
+  EXPECT_EQ(value_error(msgpack(), hex("d6ff00000000")).substr(0, 79),  // timestamp 32
+            "invalid MessagePack at offset 0: extension type -1 (timestamp) is not supported");
   EXPECT_EQ(value_error(msgpack(), hex("c1")),
             "invalid MessagePack at offset 0: byte 0xc1 is never used");
   EXPECT_EQ(value_error(msgpack(), hex("810101")),
