@@ -1,35 +1,7 @@
-// router/authorizer: permission matching for the static role-based authorizer.
+// router/authorizer: the static role-based authorizer: a role's best permission for a URI.
 #include "router/authorizer.hpp"
 
-#include <vector>
-
 namespace junction::router {
-namespace {
-
-std::vector<std::string_view> split_components(std::string_view uri) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dot = uri.find('.', start);
-    if (dot == std::string_view::npos) {
-      parts.push_back(uri.substr(start));
-      return parts;
-    }
-    parts.push_back(uri.substr(start, dot - start));
-    start = dot + 1;
-  }
-}
-
-// Ranks a matching wildcard pattern: more literal components, and literals earlier, rank higher.
-std::vector<bool> wildcard_rank(std::string_view pattern) {
-  std::vector<bool> rank;
-  for (auto part : split_components(pattern))
-    rank.push_back(!part.empty());
-  return rank;
-}
-
-}  // namespace
-
 std::string_view action_name(Action action) {
   switch (action) {
     case Action::call:
@@ -44,48 +16,15 @@ std::string_view action_name(Action action) {
   return "?";
 }
 
-bool wildcard_matches(std::string_view pattern, std::string_view uri) {
-  const auto p = split_components(pattern);
-  const auto u = split_components(uri);
-  if (p.size() != u.size()) return false;
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    if (!p[i].empty() && p[i] != u[i]) return false;
-  }
-  return true;
-}
-
-const Permission* best_permission(const std::vector<Permission>& permissions,
-                                  std::string_view uri) {
-  const Permission* best_prefix = nullptr;
-  const Permission* best_wildcard = nullptr;
-  std::vector<bool> best_wildcard_rank;
-  for (const Permission& p : permissions) {
-    switch (p.match) {
-      case MatchPolicy::exact:
-        if (p.uri == uri) return &p;
-        break;
-      case MatchPolicy::prefix:
-        if (uri.starts_with(p.uri) && (!best_prefix || p.uri.size() > best_prefix->uri.size())) {
-          best_prefix = &p;
-        }
-        break;
-      case MatchPolicy::wildcard:
-        if (wildcard_matches(p.uri, uri)) {
-          auto rank = wildcard_rank(p.uri);
-          if (!best_wildcard || rank > best_wildcard_rank) {
-            best_wildcard = &p;
-            best_wildcard_rank = std::move(rank);
-          }
-        }
-        break;
+Authorizer::Authorizer(const std::vector<RoleConfig>& roles) {
+  for (const RoleConfig& config : roles) {
+    roles_.erase(config.name);         // a role defined twice: the last definition counts
+    Role& role = roles_[config.name];  // nodes are stable: the index points into them
+    role.permissions = config.permissions;
+    for (const Permission& p : role.permissions) {
+      role.index.insert(p.uri, p.match, &p);  // a duplicate keeps the first
     }
   }
-  return best_prefix ? best_prefix : best_wildcard;
-}
-
-Authorizer::Authorizer(const std::vector<RoleConfig>& roles) {
-  for (const RoleConfig& role : roles)
-    roles_[role.name] = role.permissions;
 }
 
 bool Authorizer::has_role(std::string_view role) const {
@@ -99,7 +38,7 @@ Authorization Authorizer::authorize(std::string_view role, std::string_view uri,
     // "trusted" is built in: allowed everything unless the config defines it otherwise.
     return Authorization{role == "trusted", false};
   }
-  const Permission* p = best_permission(it->second, uri);
+  const Permission* p = it->second.index.best_match(uri);
   if (!p) return {};
   switch (action) {
     case Action::call:

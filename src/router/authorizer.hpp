@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "router/router.hpp"
+#include "router/uri_index.hpp"
 
 namespace junction::router {
 
@@ -23,6 +24,10 @@ struct Authorization {
 class Authorizer {
  public:
   explicit Authorizer(const std::vector<RoleConfig>& roles);
+  // The index points into the permissions it holds: moving is fine, copying is not.
+  Authorizer(const Authorizer&) = delete;
+  Authorizer& operator=(const Authorizer&) = delete;
+  Authorizer(Authorizer&&) = default;
   bool has_role(std::string_view role) const;
   Authorization authorize(std::string_view role, std::string_view uri, Action action) const;
 
@@ -34,12 +39,14 @@ class Authorizer {
       return std::hash<std::string_view>{}(role);
     }
   };
-  std::unordered_map<std::string, std::vector<Permission>, RoleHash, std::equal_to<>> roles_;
+  // A role's permissions and their index. Which permission applies when several match is the
+  // spec's precedence for pattern-based registrations (wamp/match.hpp): exact, then the longest
+  // prefix, then the best wildcard; of two permissions with the same uri and match, the first.
+  struct Role {
+    std::vector<Permission> permissions;
+    UriIndex<const Permission> index;
+  };
+  std::unordered_map<std::string, Role, RoleHash, std::equal_to<>> roles_;
 };
-
-// Which permission applies to a URI when several match: an exact match wins, then the longest
-// prefix, then the wildcard with the most non-empty components (earliest literal wins ties).
-const Permission* best_permission(const std::vector<Permission>& permissions, std::string_view uri);
-bool wildcard_matches(std::string_view pattern, std::string_view uri);
 
 }  // namespace junction::router

@@ -56,31 +56,39 @@ struct RecipientFilter {
 
 }  // namespace
 
+wamp::Object Broker::features() {
+  return wamp::Object{
+      {"publisher_exclusion", true},            // publish(): exclude_me
+      {"publisher_identification", true},       // publish(): disclose_me, role's disclose
+      {"subscriber_blackwhite_listing", true},  // RecipientFilter
+      {"pattern_based_subscription", true},     // subscribe(): match; publish(): Details.topic
+  };
+}
+
 void Broker::subscribe(Session& session, const Message& message) {
-  const std::string* match = wamp::get_string(message.options, "match");
-  if (match && *match != "exact") {
-    reply_error(session, message, wamp::errors::invalid_argument,
-                "subscription match policy '" + *match + "' is not supported yet");
-    return;
+  const auto match = match_option(session, message);
+  if (!match) return;
+  if (!admit(realm_, session, message, Action::subscribe, true, *match)) return;
+  Subscription* subscription = index_.find(message.uri, *match);
+  if (!subscription) {
+    auto created = std::make_unique<Subscription>();
+    created->topic = message.uri;
+    created->match = *match;
+    created->id = realm_.ids().next_unique([this](wamp::Id id) { return by_id_.contains(id); });
+    subscription = created.get();
+    index_.insert(subscription->topic, subscription->match, subscription);
+    by_id_.emplace(subscription->id, std::move(created));
   }
-  if (!admit(realm_, session, message, Action::subscribe)) return;
-  auto [it, created] = by_topic_.try_emplace(message.uri);
-  Subscription& subscription = it->second;
-  if (created) {
-    subscription.topic = message.uri;
-    subscription.id = realm_.ids().next_unique([this](wamp::Id id) { return by_id_.contains(id); });
-    by_id_[subscription.id] = &subscription;
-  }
-  // Subscribing twice to the same topic returns the existing subscription (spec).
-  if (std::find(subscription.subscribers.begin(), subscription.subscribers.end(), &session) ==
-      subscription.subscribers.end()) {
-    subscription.subscribers.push_back(&session);
-    session.subscriptions.insert(subscription.id);
+  // Subscribing twice to the same topic and policy returns the existing subscription (spec).
+  if (std::find(subscription->subscribers.begin(), subscription->subscribers.end(), &session) ==
+      subscription->subscribers.end()) {
+    subscription->subscribers.push_back(&session);
+    session.subscriptions.insert(subscription->id);
   }
   Message reply;
   reply.type = MessageType::subscribed;
   reply.request = message.request;
-  reply.id = subscription.id;
+  reply.id = subscription->id;
   session.send(std::move(reply));
 }
 
@@ -102,8 +110,8 @@ void Broker::detach(Session& session, Subscription& subscription) {
   session.subscriptions.erase(subscription.id);
   std::erase(subscription.subscribers, &session);
   if (subscription.subscribers.empty()) {
-    by_id_.erase(subscription.id);
-    by_topic_.erase(subscription.topic);  // destroys `subscription`
+    index_.erase(subscription.topic, subscription.match);
+    by_id_.erase(subscription.id);  // destroys `subscription`
   }
 }
 
@@ -120,26 +128,33 @@ void Broker::publish(Session& session, const Message& message) {
   const auto auth = admit(realm_, session, message, Action::publish, acknowledge);
   if (!auth) return;
   const wamp::Id publication = realm_.ids().next();
-  if (auto it = by_topic_.find(message.uri); it != by_topic_.end()) {
-    Subscription& subscription = it->second;
-    Message event;
-    event.type = MessageType::event;
-    event.id = subscription.id;
-    event.id2 = publication;
-    event.payload = message.payload;  // shared, never copied
-    if (auth->disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
-      event.options["publisher"] = wamp::Value(session.id);
-      event.options["publisher_authid"] = session.authid;
-      event.options["publisher_authrole"] = session.authrole;
-    }
+  if (!index_.empty()) {
+    const bool disclose =
+        auth->disclose || wamp::get_bool(message.options, "disclose_me").value_or(false);
     const bool exclude_me = wamp::get_bool(message.options, "exclude_me").value_or(true);
     const RecipientFilter filter(message.options);
-    const wamp::OutboundPtr outbound = wamp::make_outbound(std::move(event));
-    for (Session* subscriber : subscription.subscribers) {
-      if (subscriber == &session && exclude_me) continue;
-      if (!filter.accepts(*subscriber)) continue;
-      subscriber->send(outbound);
-    }
+    // One EVENT per matching subscription (the spec's "delivered for each subscription"): a
+    // session subscribed to a topic and to a pattern that matches it receives both.
+    index_.for_each_match(message.uri, [&](const Subscription& subscription) {
+      Message event;
+      event.type = MessageType::event;
+      event.id = subscription.id;
+      event.id2 = publication;
+      event.payload = message.payload;  // shared, never copied
+      if (disclose) {
+        event.options["publisher"] = wamp::Value(session.id);
+        event.options["publisher_authid"] = session.authid;
+        event.options["publisher_authrole"] = session.authrole;
+      }
+      // A pattern's subscribers learn the concrete topic (spec: EVENT.Details.topic).
+      if (subscription.match != MatchPolicy::exact) event.options["topic"] = message.uri;
+      const wamp::OutboundPtr outbound = wamp::make_outbound(std::move(event));
+      for (Session* subscriber : subscription.subscribers) {
+        if (subscriber == &session && exclude_me) continue;
+        if (!filter.accepts(*subscriber)) continue;
+        subscriber->send(outbound);
+      }
+    });
   }
   if (acknowledge) {
     Message reply;

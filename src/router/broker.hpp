@@ -1,12 +1,15 @@
-// router/broker: Publish & Subscribe. Subscriptions by topic (exact match), fan-out of events
-// encoded once per serializer and shared by every subscriber, publisher exclusion, acknowledge.
+// router/broker: Publish & Subscribe. Subscriptions by topic pattern (exact, prefix, wildcard;
+// router/uri_index.hpp), fan-out of events encoded once per serializer and shared by every
+// subscriber, publisher exclusion, black- and whitelisting, acknowledge.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "router/session.hpp"
+#include "router/uri_index.hpp"
 
 namespace junction::router {
 
@@ -14,13 +17,17 @@ class Realm;
 
 struct Subscription {
   wamp::Id id = 0;
-  std::string topic;
+  std::string topic;  // the topic or pattern subscribed to
+  MatchPolicy match = MatchPolicy::exact;
   std::vector<Session*> subscribers;  // in subscription order
 };
 
 class Broker {
  public:
   explicit Broker(Realm& realm) : realm_(realm) {}
+
+  // The broker features WELCOME announces: exactly those implemented here.
+  static wamp::Object features();
 
   void subscribe(Session& session, const wamp::Message& message);
   void unsubscribe(Session& session, const wamp::Message& message);
@@ -30,12 +37,32 @@ class Broker {
 
   std::size_t subscription_count() const { return by_id_.size(); }
 
+  // For the meta API (wamp.subscription.get/lookup/match/list):
+  // the subscription with this id, or nullptr;
+  const Subscription* find(wamp::Id id) const {
+    const auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : it->second.get();
+  }
+  // the subscription on exactly this topic or pattern under this policy, or nullptr;
+  const Subscription* lookup(std::string_view topic, MatchPolicy match) const {
+    return index_.find(topic, match);
+  }
+  // f(const Subscription&) for every subscription a publication to `topic` reaches (exact, then
+  // prefixes shortest first, then wildcards best first). `f` must not subscribe or unsubscribe.
+  template <typename F>
+  void for_each_match(std::string_view topic, F&& f) const {
+    index_.for_each_match(topic, [&f](const Subscription& s) { f(s); });
+  }
+  const std::unordered_map<wamp::Id, std::unique_ptr<Subscription>>& subscriptions() const {
+    return by_id_;
+  }
+
  private:
   void detach(Session& session, Subscription& subscription);
 
   Realm& realm_;
-  std::unordered_map<std::string, Subscription> by_topic_;
-  std::unordered_map<wamp::Id, Subscription*> by_id_;
+  std::unordered_map<wamp::Id, std::unique_ptr<Subscription>> by_id_;  // owns the subscriptions
+  UriIndex<Subscription> index_;                                       // by (topic, match)
 };
 
 }  // namespace junction::router

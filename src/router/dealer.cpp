@@ -44,31 +44,41 @@ void unlink(PendingCall*& head, PendingCall& call, Link prev, Link next) {
 
 }  // namespace
 
+wamp::Object Dealer::features() {
+  return wamp::Object{
+      {"caller_identification", true},       // call(): disclose_me, role's disclose
+      {"call_canceling", true},              // cancel()
+      {"progressive_call_results", true},    // yield(): progress
+      {"pattern_based_registration", true},  // register_procedure(): match; call(): best match
+  };
+}
+
 void Dealer::register_procedure(Session& session, const Message& message) {
-  const std::string* match = wamp::get_string(message.options, "match");
-  if (match && *match != "exact") {
-    reply_error(session, message, wamp::errors::invalid_argument,
-                "registration match policy '" + *match + "' is not supported yet");
-    return;
-  }
+  const auto match = match_option(session, message);
+  if (!match) return;
   const std::string* invoke = wamp::get_string(message.options, "invoke");
   if (invoke && *invoke != "single") {
     reply_error(session, message, wamp::errors::invalid_argument,
                 "invocation policy '" + *invoke + "' is not supported yet");
     return;
   }
-  if (!admit(realm_, session, message, Action::register_)) return;
-  auto [it, created] = by_procedure_.try_emplace(message.uri);
-  if (!created) {
+  if (!admit(realm_, session, message, Action::register_, true, *match)) return;
+  if (index_.find(message.uri, *match)) {
     reply_error(session, message, wamp::errors::procedure_already_exists,
-                "procedure '" + message.uri + "' is already registered");
+                "procedure '" + message.uri + "' is already registered" +
+                    (*match == MatchPolicy::exact
+                         ? std::string()
+                         : " with match '" + std::string(wamp::match_policy_name(*match)) + "'"));
     return;
   }
-  Registration& registration = it->second;
+  auto created = std::make_unique<Registration>();
+  Registration& registration = *created;
   registration.procedure = message.uri;
+  registration.match = *match;
   registration.callee = &session;
   registration.id = realm_.ids().next_unique([this](wamp::Id id) { return by_id_.contains(id); });
-  by_id_[registration.id] = &registration;
+  index_.insert(registration.procedure, registration.match, &registration);
+  by_id_.emplace(registration.id, std::move(created));
   session.registrations.insert(registration.id);
 
   Message reply;
@@ -95,28 +105,36 @@ void Dealer::unregister(Session& session, const Message& message) {
 
 void Dealer::drop_registration(Registration& registration) {
   registration.callee->registrations.erase(registration.id);
-  by_id_.erase(registration.id);
-  by_procedure_.erase(registration.procedure);  // destroys `registration`
+  index_.erase(registration.procedure, registration.match);
+  by_id_.erase(registration.id);  // destroys `registration`
 }
 
 void Dealer::call(Session& session, const Message& message) {
-  const auto reg = by_procedure_.find(message.uri);
-  if (reg == by_procedure_.end()) {
+  Registration* const found = index_.best_match(message.uri);
+  if (!found) {
     if (!admit(realm_, session, message, Action::call)) return;
     reply_error(session, message, wamp::errors::no_such_procedure,
                 "no callee registered for procedure '" + message.uri + "'");
     return;
   }
-  Registration& registration = reg->second;
-  // A registered URI is valid (REGISTER checked it against the same realm rules), so what
-  // admit() would answer depends on the caller's role only: kept per registration.
-  if (!registration.call_auth.allowed || registration.call_role != session.authrole) {
-    const auto auth = admit(realm_, session, message, Action::call);
-    if (!auth) return;
-    registration.call_role = session.authrole;
-    registration.call_auth = *auth;
+  Registration& registration = *found;
+  Authorization auth;
+  if (registration.match != MatchPolicy::exact) {
+    // A pattern matched: the URI itself was never checked, and differs from call to call.
+    const auto granted = admit(realm_, session, message, Action::call);
+    if (!granted) return;
+    auth = *granted;
+  } else {
+    // An exactly registered URI is valid (REGISTER checked it against the same realm rules), so
+    // what admit() would answer depends on the caller's role only: kept per registration.
+    if (!registration.call_auth.allowed || registration.call_role != session.authrole) {
+      const auto granted = admit(realm_, session, message, Action::call);
+      if (!granted) return;
+      registration.call_role = session.authrole;
+      registration.call_auth = *granted;
+    }
+    auth = registration.call_auth;
   }
-  const Authorization auth = registration.call_auth;
   const auto [slot, fresh] = by_call_.try_emplace(CallKey{session.id, message.request}, nullptr);
   if (!fresh) {
     reply_error(session, message, wamp::errors::invalid_argument,
@@ -144,6 +162,8 @@ void Dealer::call(Session& session, const Message& message) {
     invocation.options["caller_authrole"] = session.authrole;
   }
   if (progress) invocation.options["receive_progress"] = true;
+  // A pattern's callee learns the concrete procedure (spec: INVOCATION.Details.procedure).
+  if (registration.match != MatchPolicy::exact) invocation.options["procedure"] = message.uri;
   callee.send(std::move(invocation));
 }
 

@@ -1,9 +1,11 @@
-// router/dealer: Remote Procedure Calls. Registrations by procedure (exact match, single
-// callee), calls in flight from CALL to RESULT/ERROR, and the rule that no call hangs: when a
-// callee leaves, each of its pending calls is answered with an error at once.
+// router/dealer: Remote Procedure Calls. Registrations by procedure pattern (exact, prefix,
+// wildcard; the best match wins, router/uri_index.hpp), calls in flight from CALL to RESULT/ERROR,
+// and the rule that no call hangs: when a callee leaves, each of its pending calls is answered with
+// an error at once.
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -12,6 +14,7 @@
 
 #include "router/authorizer.hpp"
 #include "router/session.hpp"
+#include "router/uri_index.hpp"
 
 namespace junction::router {
 
@@ -19,11 +22,12 @@ class Realm;
 
 struct Registration {
   wamp::Id id = 0;
-  std::string procedure;
+  std::string procedure;  // the procedure or pattern registered
+  MatchPolicy match = MatchPolicy::exact;
   Session* callee = nullptr;
-  // The last caller role granted CALL on this procedure, and what it was granted (disclose):
-  // permissions are static per realm, so a role's answer for a URI never changes. Refusals are
-  // not kept. Empty call_auth.allowed: nothing kept yet.
+  // Exact registrations only: the last caller role granted CALL on this procedure, and what it
+  // was granted (disclose): permissions are static per realm, so a role's answer for a URI never
+  // changes. Refusals are not kept. Empty call_auth.allowed: nothing kept yet.
   std::string call_role;
   Authorization call_auth;
 };
@@ -49,6 +53,9 @@ class Dealer {
  public:
   explicit Dealer(Realm& realm) : realm_(realm) {}
 
+  // The dealer features WELCOME announces: exactly those implemented here.
+  static wamp::Object features();
+
   void register_procedure(Session& session, const wamp::Message& message);
   void unregister(Session& session, const wamp::Message& message);
   void call(Session& session, const wamp::Message& message);
@@ -60,6 +67,24 @@ class Dealer {
 
   std::size_t registration_count() const { return by_id_.size(); }
   std::size_t pending_call_count() const { return by_invocation_.size(); }
+
+  // For the meta API (wamp.registration.get/lookup/match/list):
+  // the registration with this id, or nullptr;
+  const Registration* find(wamp::Id id) const {
+    const auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : it->second.get();
+  }
+  // the registration of exactly this procedure or pattern under this policy, or nullptr;
+  const Registration* lookup(std::string_view procedure, MatchPolicy match) const {
+    return index_.find(procedure, match);
+  }
+  // the registration a CALL of `procedure` goes to (the spec's precedence), or nullptr.
+  const Registration* best_match(std::string_view procedure) const {
+    return index_.best_match(procedure);
+  }
+  const std::unordered_map<wamp::Id, std::unique_ptr<Registration>>& registrations() const {
+    return by_id_;
+  }
 
  private:
   // (session id, request id): (callee, INVOCATION request) or (caller, CALL request).
@@ -81,8 +106,8 @@ class Dealer {
                  std::string_view why);
 
   Realm& realm_;
-  std::unordered_map<std::string, Registration> by_procedure_;
-  std::unordered_map<wamp::Id, Registration*> by_id_;
+  std::unordered_map<wamp::Id, std::unique_ptr<Registration>> by_id_;  // owns the registrations
+  UriIndex<Registration> index_;                                       // by (procedure, match)
   // Calls in flight by (callee, INVOCATION request id) for YIELD/ERROR, and by (caller, CALL
   // request id) for CANCEL and to refuse a request id already in use. Open addressing: no
   // allocation per call once the tables have grown.

@@ -90,14 +90,33 @@ void reply_error(const Session& session, const wamp::Message& request, std::stri
                                 wamp::make_payload({wamp::Value(std::move(text))})));
 }
 
+std::optional<MatchPolicy> match_option(const Session& session, const wamp::Message& request) {
+  const auto it = request.options.find("match");
+  if (it == request.options.end()) return MatchPolicy::exact;
+  const std::string* name = it->second.as_string();
+  const auto policy = name ? wamp::parse_match_policy(*name) : std::nullopt;
+  if (!policy) {
+    reply_error(session, request, wamp::errors::invalid_argument,
+                "option 'match' must be one of \"exact\", \"prefix\", \"wildcard\"");
+  }
+  return policy;
+}
+
 std::optional<Authorization> admit(const Realm& realm, const Session& session,
-                                   const wamp::Message& request, Action action, bool report) {
+                                   const wamp::Message& request, Action action, bool report,
+                                   MatchPolicy match) {
   const std::string& uri = request.uri;
-  if (!wamp::valid_uri(uri, realm.uri_check())) {
+  const bool valid = match == MatchPolicy::exact
+                         ? wamp::valid_uri(uri, realm.uri_check())
+                         : wamp::valid_pattern(uri, match, realm.uri_check());
+  if (!valid) {
     if (report) {
+      const char* check = realm.uri_check() == wamp::UriCheck::strict ? "strict" : "loose";
       reply_error(session, request, wamp::errors::invalid_uri,
-                  "'" + uri + "' is not a valid " +
-                      (realm.uri_check() == wamp::UriCheck::strict ? "strict" : "loose") + " URI");
+                  match == MatchPolicy::exact
+                      ? "'" + uri + "' is not a valid " + check + " URI"
+                      : "'" + uri + "' is not a valid " + check + " " +
+                            std::string(wamp::match_policy_name(match)) + " pattern");
     }
     return std::nullopt;
   }

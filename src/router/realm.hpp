@@ -52,11 +52,17 @@ class Realm {
 void reply_error(const Session& session, const wamp::Message& request, std::string_view error,
                  std::string text);
 
-// The checks every broker/dealer action starts with: the URI is valid for the realm (URIs under
-// "wamp." may be registered or published to by the trusted role only), and the session's role
-// grants `action` on it. On refusal answers with the spec's ERROR if `report` is set (PUBLISH
-// reports only when acknowledge was asked for) and returns nullopt.
+// The checks every broker/dealer action starts with: the URI is valid for the realm (a pattern
+// valid for `match`, for SUBSCRIBE and REGISTER; URIs under "wamp." may be registered or
+// published to by the trusted role only), and the session's role grants `action` on it. On
+// refusal answers with the spec's ERROR if `report` is set (PUBLISH reports only when acknowledge
+// was asked for) and returns nullopt.
 std::optional<Authorization> admit(const Realm& realm, const Session& session,
-                                   const wamp::Message& request, Action action, bool report = true);
+                                   const wamp::Message& request, Action action, bool report = true,
+                                   MatchPolicy match = MatchPolicy::exact);
+
+// SUBSCRIBE/REGISTER.Options.match, "exact" when absent. Anything else than the three policies
+// is answered with ERROR wamp.error.invalid_argument, and nullopt returned.
+std::optional<MatchPolicy> match_option(const Session& session, const wamp::Message& request);
 
 }  // namespace junction::router

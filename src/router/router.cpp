@@ -23,16 +23,10 @@ struct Router::Impl {
 
 namespace {
 
-// The features WELCOME announces: exactly what the broker and dealer implement.
+// The features WELCOME announces: each role's list lives next to the code that implements it.
 wamp::Object router_roles() {
-  wamp::Object broker_features{{"publisher_exclusion", true},
-                               {"publisher_identification", true},
-                               {"subscriber_blackwhite_listing", true}};
-  wamp::Object dealer_features{{"caller_identification", true},
-                               {"call_canceling", true},
-                               {"progressive_call_results", true}};
-  return wamp::Object{{"broker", wamp::Object{{"features", std::move(broker_features)}}},
-                      {"dealer", wamp::Object{{"features", std::move(dealer_features)}}}};
+  return wamp::Object{{"broker", wamp::Object{{"features", Broker::features()}}},
+                      {"dealer", wamp::Object{{"features", Dealer::features()}}}};
 }
 
 // An anonymous authid in Crossbar's style (e.g. "KXAN-3U4L-6CAP-...."): random, readable.

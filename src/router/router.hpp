@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "wamp/codec.hpp"
+#include "wamp/match.hpp"
 #include "wamp/uri.hpp"
 
 namespace junction::router {
@@ -46,7 +47,8 @@ class Peer {
   virtual TransportInfo transport_info() const { return {}; }
 };
 
-enum class MatchPolicy { exact, prefix, wildcard };
+// The match policies and their rules live in wamp/match.hpp.
+using MatchPolicy = wamp::MatchPolicy;
 
 struct Permission {
   std::string uri;  // "" with prefix matches everything
