@@ -20,11 +20,12 @@ void parse_subprotocols(std::string_view value, std::vector<std::string>& out) {
 
 const wamp::Codec* choose_codec(const std::vector<std::string>& offered,
                                 const WebSocketOptions& options) {
-  for (const auto serializer : options.serializers) {
-    const wamp::Codec* codec = wamp::codec_for(serializer);
-    if (codec == nullptr) continue;
-    if (std::find(offered.begin(), offered.end(), codec->subprotocol()) != offered.end()) {
-      return codec;
+  // The client's order decides, as in Crossbar (Autobahn takes the first offered subprotocol it
+  // speaks): AutobahnJS offers JSON first because its MessagePack cannot carry `undefined`.
+  for (const auto& token : offered) {
+    for (const auto serializer : options.serializers) {
+      const wamp::Codec* codec = wamp::codec_for(serializer);
+      if (codec != nullptr && codec->subprotocol() == token) return codec;
     }
   }
   return nullptr;

@@ -15,8 +15,8 @@ namespace junction::transport {
 // spaces and tabs trimmed, empty tokens dropped.
 void parse_subprotocols(std::string_view header_value, std::vector<std::string>& out);
 
-// The codec to use: the first serializer in the server's preference order that the client
-// offered and that Junction implements; null when there is none.
+// The codec to use: the first subprotocol in the client's order of preference that this endpoint
+// allows (options.serializers) and Junction implements; null when there is none.
 const wamp::Codec* choose_codec(const std::vector<std::string>& offered,
                                 const WebSocketOptions& options);
 

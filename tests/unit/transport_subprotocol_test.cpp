@@ -33,8 +33,13 @@ TEST(Subprotocol, ChoosesASpokenSerializerTheClientOffered) {
   ASSERT_NE(codec, nullptr);
   EXPECT_EQ(codec->subprotocol(), "wamp.2.msgpack");
   EXPECT_EQ(choose_codec({"wamp.2.msgpack"}, options)->subprotocol(), "wamp.2.msgpack");
-  // The server's preference decides among what the client offers.
+  // The client's preference decides among what the endpoint allows (as Crossbar): AutobahnJS
+  // offers JSON, then MessagePack, and must get JSON.
+  EXPECT_EQ(choose_codec({"wamp.2.json", "wamp.2.msgpack"}, options)->subprotocol(), "wamp.2.json");
   EXPECT_EQ(choose_codec({"wamp.2.json", "wamp.2.ubjson", "wamp.2.cbor"}, options)->subprotocol(),
+            "wamp.2.json");
+  // Offers the endpoint does not speak are skipped, whatever their place.
+  EXPECT_EQ(choose_codec({"wamp.2.flatbuffers", "foo", "wamp.2.cbor"}, options)->subprotocol(),
             "wamp.2.cbor");
   EXPECT_EQ(choose_codec({"wamp.2.flatbuffers"}, options), nullptr);  // not implemented
   EXPECT_EQ(choose_codec({}, options), nullptr);
@@ -45,6 +50,7 @@ TEST(Subprotocol, OnlyConfiguredSerializersAreOffered) {
   WebSocketOptions options;
   options.serializers = {wamp::Serializer::cbor};
   EXPECT_EQ(choose_codec({"wamp.2.json"}, options), nullptr);
+  EXPECT_EQ(choose_codec({"wamp.2.json", "wamp.2.cbor"}, options)->subprotocol(), "wamp.2.cbor");
   EXPECT_EQ(spoken_subprotocols(WebSocketOptions{}),
             "wamp.2.cbor, wamp.2.msgpack, wamp.2.ubjson, wamp.2.json");
 }

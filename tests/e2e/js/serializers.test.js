@@ -113,3 +113,30 @@ test('rpc matrix: every caller serializer x every callee serializer', async ({ c
     }
   }
 });
+
+// AutobahnJS's own defaults offer "wamp.2.json, wamp.2.msgpack". The path allows Crossbar's list
+// (cbor, msgpack, ubjson, json); as in Crossbar, the client's first choice wins. With MessagePack, a procedure
+// that returns nothing would hang the call: AutobahnJS's msgpack5 cannot encode `undefined`.
+test("AutobahnJS's default serializers get its first choice, JSON", async ({ router }) => {
+  const open = (onopen) => {
+    const connection = new autobahn.Connection({
+      url: router.url, realm: 'realm1', max_retries: 0, retry_if_unreachable: false,
+    });
+    const opened = new Promise((resolve, reject) => {
+      connection.onopen = (session) => resolve(session);
+      connection.onclose = (reason, details) => { reject(new Error(`${reason} ${JSON.stringify(details)}`)); return true; };
+    });
+    connection.open();
+    return within(opened, 10000, 'join with default serializers').then((s) => { onopen(connection); return s; });
+  };
+  const connections = [];
+  try {
+    const callee = await open((c) => connections.push(c));
+    const caller = await open((c) => connections.push(c));
+    for (const c of connections) assert.equal(c.transport.info.protocol, 'wamp.2.json');
+    await within(callee.register('com.jsser.returns_nothing', () => {}));
+    assert.equal(await within(caller.call('com.jsser.returns_nothing'), 5000, 'call of a procedure returning nothing'), null);
+  } finally {
+    for (const c of connections) { try { c.close(); } catch (e) { /* closed */ } }
+  }
+});
