@@ -38,11 +38,11 @@ struct Loaded {
   std::string note;
 };
 
-Loaded load(const detail::CliArgs& args) {
+Loaded load(const detail::CliArgs& args, UnsetEnv unset_env) {
   const auto choice =
       detail::choose_config(args, detail::process_env, std::filesystem::current_path());
   if (choice.file.empty()) return {default_config(), choice.note};
-  return {load_config_file(choice.file), ""};
+  return {load_config_file(choice.file, unset_env), ""};
 }
 
 int cmd_version() {
@@ -57,7 +57,7 @@ int cmd_version() {
 
 int cmd_check(const detail::CliArgs& args) {
   try {
-    const auto loaded = load(args);
+    const auto loaded = load(args, UnsetEnv::warn);
     std::cout << "config OK: " << loaded.config.source;
     if (!loaded.note.empty()) std::cout << " (" << loaded.note << ")";
     std::cout << "\n";
@@ -104,7 +104,7 @@ int cmd_start(const detail::CliArgs& args) {
   if (args.loglevel) log::set_level(*args.loglevel);
   Loaded loaded;
   try {
-    loaded = load(args);
+    loaded = load(args, UnsetEnv::refuse);
   } catch (const ConfigError& e) {
     JLOG(error, "node") << e.what();
     return 1;

@@ -87,15 +87,26 @@ std::string read_file(const std::filesystem::path& file) {
 }  // namespace
 
 NodeConfig parse_config(std::string_view text, ConfigFormat format, const std::string& source,
-                        std::vector<std::string>* warnings) {
+                        std::vector<std::string>* warnings, UnsetEnv unset_env) {
   json tree = format == ConfigFormat::json ? detail::parse_json_text(text, source)
                                            : detail::parse_yaml_text(text, source);
-  detail::substitute_env(tree, source, detail::process_env);
   Validator v(source, warnings);
+  if (unset_env == UnsetEnv::warn) {
+    std::vector<std::string> unset;
+    detail::substitute_env(tree, source, detail::process_env, &unset);
+    for (auto& line : unset) {
+      line += "; `junction start` refuses this config until it is set";
+      JLOG(warn, "config") << line;
+      if (warnings) warnings->push_back(std::move(line));
+    }
+  } else {
+    detail::substitute_env(tree, source, detail::process_env);
+  }
   return read_node(v, tree);
 }
 
-NodeConfig load_config_file(const std::filesystem::path& file) {
+NodeConfig load_config_file(const std::filesystem::path& file, UnsetEnv unset_env,
+                            std::vector<std::string>* warnings) {
   const std::string ext = file.extension().string();
   ConfigFormat format;
   if (ext == ".json") {
@@ -106,7 +117,7 @@ NodeConfig load_config_file(const std::filesystem::path& file) {
     throw ConfigError(file.string() + ": unknown config file type '" + ext +
                       "' (expected .json, .yaml or .yml)");
   }
-  NodeConfig node = parse_config(read_file(file), format, file.string());
+  NodeConfig node = parse_config(read_file(file), format, file.string(), warnings, unset_env);
   // Relative Unix socket paths are relative to the node directory, where the config file lives.
   const auto node_dir = std::filesystem::absolute(file).parent_path();
   auto resolve = [&node_dir](std::string& path) {

@@ -16,12 +16,22 @@
 
 namespace junction::node {
 
+// Crossbar's node shutdown triggers (controller options.shutdown).
+enum class ShutdownTrigger {
+  shutdown_requested,      // only a signal or `junction stop`
+  worker_exit,             // any worker (other than the router) exits
+  worker_exit_with_error,  // a worker exits with an error (non-zero status, or a signal)
+  last_worker_exit,        // the last worker (other than the router) exits
+};
+
 struct NodeConfig {
   std::string source;  // file it came from, or "<embedded default>"
   router::RouterConfig router;
   std::vector<transport::ListenerConfig> listeners;
   // I/O threads (router worker options.io_threads); 0: one per core; unset: the default (1).
   std::optional<std::size_t> io_threads;
+  // controller options.shutdown; empty: only a signal or `junction stop` stops the node.
+  std::vector<ShutdownTrigger> shutdown_triggers;
 };
 
 class ConfigError : public std::runtime_error {
@@ -34,8 +44,14 @@ class ConfigError : public std::runtime_error {
 // allowed everything, the node info page at "/".
 NodeConfig default_config();
 
+// What an unset "${VAR}" does: `start` refuses the config (naming the variable), `check` warns
+// (Crossbar's checker accepts such files) and leaves the string "${VAR}" in place.
+enum class UnsetEnv { refuse, warn };
+
 // Loads and validates a config file (.json, .yaml or .yml). Throws ConfigError.
-NodeConfig load_config_file(const std::filesystem::path& file);
+NodeConfig load_config_file(const std::filesystem::path& file,
+                            UnsetEnv unset_env = UnsetEnv::refuse,
+                            std::vector<std::string>* warnings = nullptr);
 
 enum class ConfigFormat { json, yaml };
 
@@ -43,7 +59,8 @@ enum class ConfigFormat { json, yaml };
 // Options that are accepted but not used yet are logged at warn level and, if `warnings` is
 // given, appended there too ("<source>: <json path>: <what>"). Throws ConfigError.
 NodeConfig parse_config(std::string_view text, ConfigFormat format, const std::string& source,
-                        std::vector<std::string>* warnings = nullptr);
+                        std::vector<std::string>* warnings = nullptr,
+                        UnsetEnv unset_env = UnsetEnv::refuse);
 
 // Finds the config in a node directory: config.json, then config.yaml / config.yml.
 // Returns an empty path if the directory holds none.

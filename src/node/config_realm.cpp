@@ -89,10 +89,14 @@ router::Permission read_permission(Validator& v, const json& j, const std::strin
 }
 
 // Role (an item of a realm's "roles"):
-//   name         string, required: the authrole sessions get (e.g. "anonymous").
-//   id           optional config ID.
-//   permissions  list of permissions (above), required; URIs no permission grants are denied.
-//   authorizer   (dynamic authorizer procedure) not supported yet.
+//   name              string, required: the authrole sessions get (e.g. "anonymous").
+//   id                optional config ID.
+//   permissions       list of permissions (above); URIs no permission grants are denied.
+//   allow-by-default  boolean (default false), as in Crossbar: only for a role without
+//                     "permissions" (and without "authorizer"): true allows every action on
+//                     every URI (nothing disclosed), false denies all. With "permissions" Crossbar
+//                     ignores it; so does Junction, with a warning.
+//   authorizer        (dynamic authorizer procedure) not supported yet.
 router::RoleConfig read_role(Validator& v, const json& j, const std::string& path) {
   Obj o(v, j, path, "role");
   router::RoleConfig role;
@@ -102,10 +106,22 @@ router::RoleConfig read_role(Validator& v, const json& j, const std::string& pat
     v.fail(o.at("name"), "expected a role name (a WAMP URI), found \"" + role.name + "\"");
   }
   o.refuse("authorizer");
-  const json& perms = o.need("permissions", "a list of permissions");
-  if (!perms.is_array()) v.fail(o.at("permissions"), "expected a list, found " + found(perms));
-  for (std::size_t i = 0; i < perms.size(); ++i) {
-    role.permissions.push_back(read_permission(v, perms[i], path_index(o.at("permissions"), i)));
+  const bool allow_by_default = o.boolean("allow-by-default", false);
+  if (const json* perms = o.opt_list("permissions")) {
+    for (std::size_t i = 0; i < perms->size(); ++i) {
+      role.permissions.push_back(
+          read_permission(v, (*perms)[i], path_index(o.at("permissions"), i)));
+    }
+    if (allow_by_default) {
+      v.warn(o.at("allow-by-default"),
+             "ignored: a role with 'permissions' allows only what they grant (as in Crossbar)");
+    }
+  } else if (allow_by_default) {
+    router::Permission everything;
+    everything.uri = "";
+    everything.match = router::MatchPolicy::prefix;
+    everything.call = everything.register_ = everything.publish = everything.subscribe = true;
+    role.permissions.push_back(everything);
   }
   o.finish();
   return role;
@@ -120,6 +136,8 @@ router::RoleConfig read_role(Validator& v, const json& j, const std::string& pat
 //   options  {uri_check: "loose" (default) | "strict"}: how URIs in messages are validated.
 //            Crossbar's other realm options (enable_meta_api, bridge_meta_api,
 //            event_dispatching_chunk_size, ...) are not supported yet.
+//   stats    (periodic session statistics events) not supported yet.
+//   trace    boolean; accepted with a warning (Crossbar's message tracing; use --loglevel trace).
 //   store, principals, rlinks: not supported yet.
 router::RealmConfig read_realm(Validator& v, const json& j, const std::string& path) {
   Obj o(v, j, path, "realm");
@@ -157,7 +175,8 @@ router::RealmConfig read_realm(Validator& v, const json& j, const std::string& p
     }
     opt.finish();
   }
-  for (const char* key : {"store", "principals", "rlinks"})
+  o.ignore("trace");
+  for (const char* key : {"store", "principals", "rlinks", "stats"})
     o.refuse(key);
   o.finish();
   return realm;

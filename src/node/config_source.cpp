@@ -177,7 +177,7 @@ bool is_env_name(std::string_view name) {
 }
 
 void substitute(json& node, const std::string& path, const std::string& source,
-                const EnvLookup& lookup) {
+                const EnvLookup& lookup, std::vector<std::string>* unset) {
   if (node.is_string()) {
     const std::string& s = node.get_ref<const std::string&>();
     if (s.size() > 3 && s.starts_with("${") && s.ends_with("}")) {
@@ -185,17 +185,20 @@ void substitute(json& node, const std::string& path, const std::string& source,
       if (!is_env_name(name)) return;  // not a variable reference: a literal string
       auto value = lookup(name);
       if (!value) {
-        throw ConfigError(source + ": " + (path.empty() ? "(top level)" : path) +
-                          ": environment variable '" + name + "' is not set");
+        std::string what = source + ": " + (path.empty() ? "(top level)" : path) +
+                           ": environment variable '" + name + "' is not set";
+        if (!unset) throw ConfigError(what);
+        unset->push_back(std::move(what));
+        return;  // the literal "${NAME}" stays
       }
       node = *value;
     }
   } else if (node.is_object()) {
     for (auto& [key, value] : node.items())
-      substitute(value, path_key(path, key), source, lookup);
+      substitute(value, path_key(path, key), source, lookup, unset);
   } else if (node.is_array()) {
     for (std::size_t i = 0; i < node.size(); ++i) {
-      substitute(node[i], path_index(path, i), source, lookup);
+      substitute(node[i], path_index(path, i), source, lookup, unset);
     }
   }
 }
@@ -246,8 +249,9 @@ json parse_yaml_text(std::string_view text, const std::string& source) {
   return yaml_to_json(root, source);
 }
 
-void substitute_env(json& tree, const std::string& source, const EnvLookup& lookup) {
-  substitute(tree, "", source, lookup);
+void substitute_env(json& tree, const std::string& source, const EnvLookup& lookup,
+                    std::vector<std::string>* unset) {
+  substitute(tree, "", source, lookup, unset);
 }
 
 std::optional<std::string> process_env(const std::string& name) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,8 +29,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 
 // Replaces every string value that is exactly "${NAME}" (NAME = [A-Za-z_][A-Za-z0-9_]*) with the
 // variable's value (always a string). An unset variable throws
-// ConfigError "<source>: <path>: environment variable 'NAME' is not set".
-void substitute_env(nlohmann::json& tree, const std::string& source, const EnvLookup& lookup);
+// ConfigError "<source>: <path>: environment variable 'NAME' is not set"; when `unset` is given,
+// that message is appended there instead and the string stays "${NAME}".
+void substitute_env(nlohmann::json& tree, const std::string& source, const EnvLookup& lookup,
+                    std::vector<std::string>* unset = nullptr);
 
 // The process environment, for substitute_env.
 std::optional<std::string> process_env(const std::string& name);

@@ -330,7 +330,11 @@ void read_websocket_options(Validator& v, const json& j, const std::string& path
 //                     enforces) the largest such power not above this value (at least 512).
 //   auth              as for WebSocket (read_auth).
 //   debug             boolean; accepted, ignored (use --loglevel).
-//   options           Junction's own (Crossbar has no such key):
+//   options           (Crossbar's checker accepts it; `crossbar init` writes max_message_size
+//                     here):
+//     max_message_size    as the transport's "max_message_size" (same range and meaning); when
+//                         both are given they must agree.
+//     Junction's own:
 //     max_connections     integer >= 0: RawSocket sessions this listener holds at once; past it
 //                         the handshake answers error 4 (0 or absent: no limit).
 //     auto_ping_interval  milliseconds (0 or >= 1000): PING after this much silence (0: off).
@@ -355,6 +359,15 @@ transport::RawSocketOptions read_rawsocket_keys(Obj& o) {
   o.boolean("debug", false);
   if (const json* options = o.opt_object("options")) {
     Obj opt(v, *options, o.at("options"), "RawSocket options");
+    if (auto size = opt.opt_int("max_message_size", 1, kMaxMessageSizeLimit)) {
+      const json* outer = o.get("max_message_size");
+      if (outer && outer->get<long long>() != *size) {
+        v.fail(opt.at("max_message_size"), std::to_string(*size) +
+                                               " differs from 'max_message_size' " + outer->dump() +
+                                               " of the transport (give it once)");
+      }
+      rs.max_message_size = static_cast<std::size_t>(*size);
+    }
     if (auto n = opt.opt_int("max_connections", 0, 1000000000)) {
       rs.max_connections = static_cast<std::size_t>(*n);
     }

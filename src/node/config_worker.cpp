@@ -1,6 +1,9 @@
 // node/config_worker: the top-level "controller" and the "workers" list.
 #include "node/config_reader.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace junction::node::detail {
 
 namespace {
@@ -8,19 +11,28 @@ namespace {
 // Worker (an item of "workers"):
 //   type        "router" (required). "container", "guest", "proxy", ... are not supported yet.
 //   id          optional config ID.
-//   options     object; Crossbar's worker process options (title, env, pythonpath, ...) are
-//               accepted with a warning and ignored.
+//   options     object (read_worker_options).
 //   realms      list of realms.
 //   transports  list of transports.
 //   components  must be empty: embedded components are not supported yet.
 //   connections not supported yet; manhole accepted with a warning.
 // Worker options: "io_threads" (Junction's own: a number 1..256, or "auto" for one per core) is
-// read; Crossbar's process options (title, env, pythonpath, cpu_affinity, ...) are accepted with
-// a warning and ignored. With several router workers the largest io_threads wins.
+// read; Crossbar's native worker process options (title, python, pythonpath, cpu_affinity, env,
+// expose_controller, expose_shared) are accepted with a warning and ignored (the router worker
+// is the junction process itself); any other key is refused, as Crossbar's checker does. With
+// several router workers the largest io_threads wins.
 void read_worker_options(Validator& v, const json& j, const std::string& path, NodeConfig& node) {
+  static constexpr std::string_view kCrossbarOptions[] = {
+      "title", "python", "pythonpath", "cpu_affinity", "env", "expose_controller", "expose_shared"};
   for (const auto& [key, value] : j.items()) {
     const std::string where = path_key(path, key);
     if (key != "io_threads") {
+      if (std::find(std::begin(kCrossbarOptions), std::end(kCrossbarOptions), key) ==
+          std::end(kCrossbarOptions)) {
+        v.fail(where, "unknown worker option '" + key +
+                          "' (expected one of: io_threads, title, python, pythonpath, "
+                          "cpu_affinity, env, expose_controller, expose_shared)");
+      }
       v.warn(where, "worker option '" + key + "' is not supported yet; ignored");
       continue;
     }
@@ -42,13 +54,60 @@ void read_worker_options(Validator& v, const json& j, const std::string& path, N
 
 }  // namespace
 
-// The controller (top-level "controller"): "id", "options" and "manhole" are accepted and
-// ignored with a warning; "fabric", "connections" are not supported yet.
-void read_controller(Validator& v, const json& j, const std::string& path, NodeConfig& /*node*/) {
+// The controller (top-level "controller"):
+//   id        string; accepted (Crossbar's node ID; Junction does not use it yet: warning).
+//   options   object:
+//     shutdown  list of node shutdown triggers, Crossbar's names (a single string is taken as a
+//               list of one): "shutdown_on_shutdown_requested" (only a signal or `junction stop`
+//               stops the node), "shutdown_on_worker_exit", "shutdown_on_worker_exit_with_error",
+//               "shutdown_on_last_worker_exit". The router worker is the junction process itself,
+//               so these concern the other workers. Default: none, i.e. only a signal or
+//               `junction stop` stops the node (Crossbar's standalone default is
+//               shutdown_on_worker_exit).
+//     title     string; accepted with a warning (process title), ignored.
+//   manhole   accepted with a warning, ignored.
+//   fabric, connections: not supported yet.
+void read_controller(Validator& v, const json& j, const std::string& path, NodeConfig& node) {
   Obj c(v, j, path, "controller");
-  for (const char* key : {"id", "options", "manhole"}) {
-    if (c.has(key)) v.warn(c.at(key), "'" + std::string(key) + "' is not used yet; ignored");
+  if (c.has("id")) {
+    c.opt_string("id");
+    v.warn(c.at("id"), "'id' is not used yet; ignored");
   }
+  if (const json* options = c.opt_object("options")) {
+    Obj opt(v, *options, c.at("options"), "controller options");
+    if (const json* shutdown = opt.get("shutdown")) {
+      static constexpr std::pair<std::string_view, ShutdownTrigger> kTriggers[] = {
+          {"shutdown_on_shutdown_requested", ShutdownTrigger::shutdown_requested},
+          {"shutdown_on_worker_exit", ShutdownTrigger::worker_exit},
+          {"shutdown_on_worker_exit_with_error", ShutdownTrigger::worker_exit_with_error},
+          {"shutdown_on_last_worker_exit", ShutdownTrigger::last_worker_exit},
+      };
+      const json list = shutdown->is_string() ? json::array({*shutdown}) : *shutdown;
+      if (!list.is_array()) {
+        v.fail(opt.at("shutdown"),
+               "expected a list of shutdown triggers, found " + found(*shutdown));
+      }
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string item_path =
+            shutdown->is_string() ? opt.at("shutdown") : path_index(opt.at("shutdown"), i);
+        const auto* known =
+            list[i].is_string()
+                ? std::find_if(std::begin(kTriggers), std::end(kTriggers),
+                               [&](const auto& t) { return t.first == list[i].get<std::string>(); })
+                : std::end(kTriggers);
+        if (known == std::end(kTriggers)) {
+          v.fail(item_path,
+                 "expected one of shutdown_on_shutdown_requested, shutdown_on_worker_exit, "
+                 "shutdown_on_worker_exit_with_error, shutdown_on_last_worker_exit; found " +
+                     found(list[i]));
+        }
+        node.shutdown_triggers.push_back(known->second);
+      }
+    }
+    opt.ignore("title");
+    opt.finish();
+  }
+  c.ignore("manhole");
   c.refuse("fabric");
   c.refuse("connections");
   c.finish();

@@ -93,8 +93,8 @@ TEST(NodeConfigRawSocket, Errors) {
       error_of(config(
           R"({"type": "rawsocket", "endpoint": {"type": "tcp", "port": 1}, "options": {"max_conections": 3}})")),
       "t.json: workers[0].transports[0].options.max_conections: unknown key "
-      "'max_conections' in RawSocket options (expected one of: max_connections, "
-      "auto_ping_interval, auto_ping_timeout)");
+      "'max_conections' in RawSocket options (expected one of: max_message_size, "
+      "max_connections, auto_ping_interval, auto_ping_timeout)");
   EXPECT_EQ(error_of(config(R"({"type": "carrier-pigeon"})")),
             "t.json: workers[0].transports[0].type: unknown transport type 'carrier-pigeon' "
             "(expected websocket, web, rawsocket or universal)");

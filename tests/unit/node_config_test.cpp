@@ -168,7 +168,8 @@ TEST(NodeConfig, ControllerKeysAreWarnedAbout) {
         ConfigFormat::json, &warnings);
   EXPECT_EQ(warnings, (std::vector<std::string>{
                           "t.json: controller.id: 'id' is not used yet; ignored",
-                          "t.json: controller.options: 'options' is not used yet; ignored"}));
+                          "t.json: controller.options.title: 'title' is not supported yet; "
+                          "ignored"}));
 }
 
 TEST(NodeConfig, WorkerIoThreads) {
