@@ -1,17 +1,23 @@
 // node/cli: the `junction` command line. `start` runs the node: config → Router → Server on one
 // io_context thread, until SIGINT/SIGTERM, then a graceful shutdown (GOODBYE to every session,
 // listeners closed, connections closed; a 5 s watchdog stops the loop if something hangs).
-// `check` validates the config, `version` prints versions, `help` the usage.
+// `check` validates the config, `stop`/`status` use the node directory's node.pid, `convert`
+// turns JSON into YAML or back, `version` prints versions, `help` the usage.
 #include "node/cli.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
+
+#include <signal.h>
 
 #include <openssl/opensslv.h>
 #include <boost/asio/io_context.hpp>
@@ -23,6 +29,8 @@
 #include "base/version.hpp"
 #include "node/cli_args.hpp"
 #include "node/config.hpp"
+#include "node/convert.hpp"
+#include "node/pidfile.hpp"
 #include "router/router.hpp"
 #include "transport/server.hpp"
 
@@ -36,13 +44,92 @@ constexpr auto kShutdownGrace = 5s;
 struct Loaded {
   NodeConfig config;
   std::string note;
+  std::optional<std::filesystem::path> node_dir;  // where node.pid goes; none: no node directory
 };
 
 Loaded load(const detail::CliArgs& args, UnsetEnv unset_env) {
-  const auto choice =
-      detail::choose_config(args, detail::process_env, std::filesystem::current_path());
-  if (choice.file.empty()) return {default_config(), choice.note};
-  return {load_config_file(choice.file, unset_env), ""};
+  const auto cwd = std::filesystem::current_path();
+  const auto choice = detail::choose_config(args, detail::process_env, cwd);
+  if (choice.file.empty()) {
+    return {default_config(), choice.note,
+            detail::find_node_directory(args, detail::process_env, cwd)};
+  }
+  return {load_config_file(choice.file, unset_env), "", choice.file.parent_path()};
+}
+
+// The node directory for stop/status; prints why there is none.
+std::optional<std::filesystem::path> node_directory(const detail::CliArgs& args) {
+  try {
+    auto dir =
+        detail::find_node_directory(args, detail::process_env, std::filesystem::current_path());
+    if (!dir) {
+      std::cerr << "no node directory (--cbdir, $JUNCTION_DIR, $CROSSBAR_DIR, ./.junction, "
+                   "./.crossbar)\n";
+    }
+    return dir;
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+int cmd_status(const detail::CliArgs& args) {
+  const auto dir = node_directory(args);
+  if (!dir) return 2;
+  const auto pid = running_pid(*dir / kPidFileName);
+  if (pid) {
+    std::cout << "running (PID " << *pid << ") from " << dir->string() << "\n";
+  } else {
+    std::cout << "stopped (no node runs from " << dir->string() << ")\n";
+  }
+  if (!args.assert_state) return 0;
+  const bool holds = (*args.assert_state == "running") == pid.has_value();
+  std::cout << "assert " << *args.assert_state << (holds ? ": holds" : ": does not hold") << "\n";
+  return holds ? 0 : 1;
+}
+
+int cmd_stop(const detail::CliArgs& args) {
+  const auto dir = node_directory(args);
+  if (!dir) return 2;
+  const auto pid = running_pid(*dir / kPidFileName);
+  if (!pid) {
+    std::cerr << "no node is running from " << dir->string() << "\n";
+    return 1;
+  }
+  std::cout << "stopping the node (PID " << *pid << ") from " << dir->string() << " ...\n";
+  if (::kill(*pid, SIGTERM) != 0) {
+    std::cerr << "cannot signal PID " << *pid << ": " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  // The node's own shutdown gives connections 5 s; wait a little longer than that.
+  const auto deadline = std::chrono::steady_clock::now() + 2 * kShutdownGrace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!process_alive(*pid)) {
+      std::cout << "stopped\n";
+      return 0;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  std::cerr << "PID " << *pid << " still runs " << (2 * kShutdownGrace).count()
+            << " s after SIGTERM\n";
+  return 1;
+}
+
+int cmd_convert(const detail::CliArgs& args) {
+  try {
+    const auto choice =
+        detail::choose_config(args, detail::process_env, std::filesystem::current_path());
+    if (choice.file.empty()) {
+      std::cerr << "nothing to convert: " << choice.note << "\n";
+      return 1;
+    }
+    const auto written = convert_config_file(choice.file);
+    std::cout << "converted " << choice.file.string() << " to " << written.string() << "\n";
+    return 0;
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
 }
 
 int cmd_version() {
@@ -117,6 +204,15 @@ int cmd_start(const detail::CliArgs& args) {
   if (loaded.config.listeners.empty()) {
     JLOG(warn, "node") << "no transports configured: nobody can connect";
   }
+  std::optional<PidFile> pid_file;
+  if (loaded.node_dir) {
+    try {
+      pid_file.emplace(*loaded.node_dir / kPidFileName);
+    } catch (const std::runtime_error& e) {
+      JLOG(error, "node") << e.what();
+      return 1;
+    }
+  }
 
   // I/O threads: --threads, else $JUNCTION_IO_THREADS, else the config, else 1; 0 is "auto".
   std::size_t io_threads = loaded.config.io_threads.value_or(1);
@@ -186,6 +282,9 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   if (parsed.command == "version") return cmd_version();
+  if (parsed.command == "status") return cmd_status(parsed);
+  if (parsed.command == "stop") return cmd_stop(parsed);
+  if (parsed.command == "convert") return cmd_convert(parsed);
   if (parsed.command == "check") {
     if (parsed.loglevel) log::set_level(*parsed.loglevel);
     return cmd_check(parsed);

@@ -14,11 +14,15 @@ std::string usage() {
          "\n"
          "Commands:\n"
          "  start     start the node (the embedded default config when none is found)\n"
+         "  stop      stop the node running from the node directory (SIGTERM, then wait)\n"
+         "  status    say whether a node runs from the node directory\n"
+         "            (--assert running|stopped: exit 0 only when it holds)\n"
          "  check     validate the node config, print \"config OK: <file>\" or the error\n"
+         "  convert   write config.json as config.yaml beside it, or YAML as config.json\n"
          "  version   print the versions of Junction and its libraries\n"
          "  help      print this help\n"
          "\n"
-         "Options for start and check:\n"
+         "Options for start, check and convert (stop and status take --cbdir):\n"
          "  --cbdir DIR       node directory; default $JUNCTION_DIR, then $CROSSBAR_DIR, then\n"
          "                    ./.junction, then ./.crossbar (whichever exists first)\n"
          "  --config FILE     config file (.json, .yaml, .yml); absolute, or relative to --cbdir\n"
@@ -44,11 +48,13 @@ CliArgs parse_args(const std::vector<std::string>& args) {
   if (args.empty()) throw UsageError("no command given");
   out.command = args[i++];
   if (out.command == "--version") out.command = "version";
-  if (out.command != "start" && out.command != "check" && out.command != "version" &&
-      out.command != "help") {
+  const std::string& c = out.command;
+  if (c != "start" && c != "check" && c != "version" && c != "help" && c != "stop" &&
+      c != "status" && c != "convert") {
     throw UsageError("unknown command '" + out.command + "'");
   }
-  const bool takes_options = out.command == "start" || out.command == "check";
+  const bool takes_options = c == "start" || c == "check" || c == "convert";
+  const bool takes_cbdir = takes_options || c == "stop" || c == "status";
   for (; i < args.size(); ++i) {
     std::string name = args[i];
     std::optional<std::string> value;
@@ -56,10 +62,10 @@ CliArgs parse_args(const std::vector<std::string>& args) {
       value = name.substr(eq + 1);
       name.resize(eq);
     }
-    if (!takes_options ||
-        (name != "--cbdir" && name != "--config" && name != "--loglevel" && name != "--threads")) {
-      throw UsageError("unknown option '" + name + "' for '" + out.command + "'");
-    }
+    const bool known =
+        (takes_cbdir && name == "--cbdir") || (c == "status" && name == "--assert") ||
+        (takes_options && (name == "--config" || name == "--loglevel" || name == "--threads"));
+    if (!known) throw UsageError("unknown option '" + name + "' for '" + out.command + "'");
     if (!value) {
       if (i + 1 >= args.size()) throw UsageError("option '" + name + "' needs a value");
       value = args[++i];
@@ -67,6 +73,11 @@ CliArgs parse_args(const std::vector<std::string>& args) {
     if (value->empty()) throw UsageError("option '" + name + "' needs a value");
     if (name == "--cbdir") {
       out.cbdir = *value;
+    } else if (name == "--assert") {
+      if (*value != "running" && *value != "stopped") {
+        throw UsageError("--assert takes running or stopped, not '" + *value + "'");
+      }
+      out.assert_state = *value;
     } else if (name == "--config") {
       out.config = *value;
     } else if (name == "--threads") {
@@ -97,6 +108,34 @@ std::optional<std::size_t> parse_thread_count(const std::string& text) {
   }
   if (n == 0 || n > 256) return std::nullopt;
   return n;
+}
+
+std::optional<fs::path> find_node_directory(const CliArgs& args, const EnvLookup& env,
+                                            const fs::path& cwd) {
+  std::error_code ec;
+  auto absolute = [&](const fs::path& p) { return p.is_absolute() ? p : cwd / p; };
+  std::optional<fs::path> dir;
+  std::string origin;
+  if (args.cbdir) {
+    dir = absolute(*args.cbdir);
+    origin = "--cbdir";
+  } else if (auto d = env("JUNCTION_DIR"); d && !d->empty()) {
+    dir = absolute(*d);
+    origin = "$JUNCTION_DIR";
+  } else if (auto cd = env("CROSSBAR_DIR"); cd && !cd->empty()) {
+    dir = absolute(*cd);
+    origin = "$CROSSBAR_DIR";
+  }
+  if (dir) {
+    if (!fs::is_directory(*dir, ec)) {
+      throw ConfigError(dir->string() + ": node directory (from " + origin + ") does not exist");
+    }
+    return dir;
+  }
+  for (const char* name : {".junction", ".crossbar"}) {
+    if (fs::is_directory(cwd / name, ec)) return cwd / name;
+  }
+  return std::nullopt;
 }
 
 ConfigChoice choose_config(const CliArgs& args, const EnvLookup& env, const fs::path& cwd) {

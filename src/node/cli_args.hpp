@@ -20,11 +20,12 @@ class UsageError : public std::runtime_error {
 };
 
 struct CliArgs {
-  std::string command;                          // "start", "check", "version", "help"
-  std::optional<std::filesystem::path> cbdir;   // --cbdir DIR
+  std::string command;                         // start, check, stop, status, convert, version, help
+  std::optional<std::filesystem::path> cbdir;  // --cbdir DIR
   std::optional<std::filesystem::path> config;  // --config FILE
   std::optional<log::Level> loglevel;           // --loglevel LEVEL
   std::optional<std::size_t> threads;           // --threads N (I/O threads; 0: one per core)
+  std::optional<std::string> assert_state;      // status --assert running|stopped
 };
 
 // An I/O thread count: a positive number, or "auto" (0: one per core). nullopt when malformed.
@@ -47,6 +48,12 @@ struct ConfigChoice {
 // Throws ConfigError when an explicitly named file or directory does not exist.
 ConfigChoice choose_config(const CliArgs& args, const EnvLookup& env,
                            const std::filesystem::path& cwd);
+
+// The node directory for stop/status (and where start keeps node.pid when no config file names
+// one): --cbdir, $JUNCTION_DIR, $CROSSBAR_DIR, then ./.junction and ./.crossbar if they exist.
+// nullopt when none is given or found. Throws ConfigError when a named directory does not exist.
+std::optional<std::filesystem::path> find_node_directory(const CliArgs& args, const EnvLookup& env,
+                                                         const std::filesystem::path& cwd);
 
 // The usage text (for help and for usage errors).
 std::string usage();

@@ -65,7 +65,10 @@ TEST(NodeCli, ThreadCounts) {
 
 TEST(NodeCli, UsageErrors) {
   EXPECT_EQ(usage_error({}), "no command given");
-  EXPECT_EQ(usage_error({"stop"}), "unknown command 'stop'");
+  EXPECT_EQ(usage_error({"frobnicate"}), "unknown command 'frobnicate'");
+  EXPECT_EQ(usage_error({"stop", "--config", "x"}), "unknown option '--config' for 'stop'");
+  EXPECT_EQ(usage_error({"status", "--assert", "maybe"}),
+            "--assert takes running or stopped, not 'maybe'");
   EXPECT_EQ(usage_error({"start", "--color"}), "unknown option '--color' for 'start'");
   EXPECT_EQ(usage_error({"version", "--cbdir", "x"}), "unknown option '--cbdir' for 'version'");
   EXPECT_EQ(usage_error({"start", "--cbdir"}), "option '--cbdir' needs a value");

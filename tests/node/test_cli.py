@@ -1,0 +1,204 @@
+"""The `junction` command line as a user types it, in a temporary directory: version, check,
+convert (JSON -> YAML -> JSON), status (--assert), start with node.pid (a second start refused),
+stop, a SIGKILLed node's stale node.pid, and unset "${VAR}" (check warns, start refuses).
+
+Usage: test_cli.py JUNCTION"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+JUNCTION = None
+TIMEOUT = 15
+
+
+def node_config(realm_name="realm1"):
+    return {
+        "version": 2,
+        "controller": {},
+        "workers": [{
+            "type": "router",
+            "realms": [{"name": realm_name, "roles": [{"name": "anonymous", "permissions": [
+                {"uri": "", "match": "prefix",
+                 "allow": {"call": True, "register": True, "publish": True, "subscribe": True}}]}]}],
+            "transports": [{
+                "type": "rawsocket",
+                "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
+                "options": {"max_message_size": 1048576},
+                "serializers": ["cbor", "msgpack", "json"],
+            }, {
+                "type": "web",
+                "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
+                "paths": {"/": {"type": "nodeinfo"}, "ws": {"type": "websocket"}},
+            }],
+        }],
+    }
+
+
+class Node:
+    """A `junction start` in the background, its stderr collected."""
+
+    def __init__(self, cwd, *args):
+        self.lines = []
+        self.listening = threading.Event()
+        self.proc = subprocess.Popen([JUNCTION, "start", *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+            if "listening on" in line:
+                self.listening.set()
+
+    def wait_listening(self):
+        if not self.listening.wait(TIMEOUT):
+            self.kill()
+            raise AssertionError("no 'listening on' within %d s:\n%s" % (TIMEOUT, "\n".join(self.lines)))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(TIMEOUT)
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="junction-cli-")
+        self.dir = self.tmp.name
+        self.cbdir = os.path.join(self.dir, ".crossbar")
+        os.mkdir(self.cbdir)
+        self.nodes = []
+
+    def tearDown(self):
+        for n in self.nodes:
+            n.kill()
+        self.tmp.cleanup()
+
+    def junction(self, *args, env=None):
+        r = subprocess.run([JUNCTION, *args], cwd=self.dir, capture_output=True, text=True,
+                           timeout=30, env=env)
+        return r.returncode, r.stdout, r.stderr
+
+    def write_config(self, config, name="config.json"):
+        with open(os.path.join(self.cbdir, name), "w") as f:
+            json.dump(config, f, indent=2)
+
+    def start(self, *args):
+        node = Node(self.dir, *args)
+        self.nodes.append(node)
+        return node
+
+    def test_version(self):
+        rc, out, _ = self.junction("version")
+        self.assertEqual(rc, 0)
+        self.assertRegex(out, r"^Junction \S+")
+
+    def test_check_and_convert_round_trip(self):
+        config = node_config()
+        config["workers"][0]["realms"][0]["name"] = "yes"  # a string YAML 1.1 would read as true
+        self.write_config(config)
+        rc, out, err = self.junction("check")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertIn("config OK: ", out)
+
+        rc, out, err = self.junction("convert")
+        self.assertEqual(rc, 0, err)
+        yaml_file = os.path.join(self.cbdir, "config.yaml")
+        self.assertIn("config.yaml", out)
+        self.assertTrue(os.path.isfile(yaml_file))
+        # Never overwritten.
+        rc, _, err = self.junction("convert")
+        self.assertEqual(rc, 1)
+        self.assertIn("config.yaml: already exists", err)
+
+        # YAML back to JSON gives the same tree.
+        os.rename(os.path.join(self.cbdir, "config.json"), os.path.join(self.dir, "orig.json"))
+        rc, _, err = self.junction("check", "--config", yaml_file)
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.junction("convert", "--cbdir", ".crossbar")
+        self.assertEqual(rc, 0, err)
+        with open(os.path.join(self.cbdir, "config.json")) as f:
+            self.assertEqual(json.load(f), config)
+
+    def test_status_start_stop(self):
+        self.write_config(node_config())
+        rc, out, _ = self.junction("status")
+        self.assertEqual(rc, 0)
+        self.assertIn("stopped", out)
+        self.assertEqual(self.junction("status", "--assert", "stopped")[0], 0)
+        self.assertEqual(self.junction("status", "--assert", "running")[0], 1)
+        rc, _, err = self.junction("stop")
+        self.assertEqual(rc, 1)
+        self.assertIn("no node is running", err)
+
+        node = self.start()
+        node.wait_listening()
+        pid_file = os.path.join(self.cbdir, "node.pid")
+        with open(pid_file) as f:
+            self.assertEqual(json.load(f)["pid"], node.proc.pid)
+        rc, out, _ = self.junction("status", "--assert", "running")
+        self.assertEqual(rc, 0)
+        self.assertIn("running (PID %d)" % node.proc.pid, out)
+
+        # A second start on the same node directory is refused, the first keeps running.
+        rc, _, err = self.junction("start")
+        self.assertEqual(rc, 1)
+        self.assertIn("already running", err)
+        self.assertIn("PID %d" % node.proc.pid, err)
+        self.assertIsNone(node.proc.poll())
+
+        rc, out, err = self.junction("stop")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("stopped", out)
+        self.assertEqual(node.proc.wait(TIMEOUT), 0)
+        self.assertFalse(os.path.exists(pid_file))
+        self.assertEqual(self.junction("status", "--assert", "stopped")[0], 0)
+
+    def test_sigkilled_node_leaves_a_stale_pid_file_that_start_replaces(self):
+        self.write_config(node_config())
+        node = self.start("--cbdir", self.cbdir)
+        node.wait_listening()
+        node.kill()
+        self.assertTrue(os.path.exists(os.path.join(self.cbdir, "node.pid")))
+        self.assertEqual(self.junction("status", "--cbdir", ".crossbar", "--assert", "stopped")[0], 0)
+        again = self.start()
+        again.wait_listening()
+        self.assertEqual(self.junction("stop", "--cbdir", self.cbdir)[0], 0)
+        self.assertEqual(again.proc.wait(TIMEOUT), 0)
+
+    def test_unset_variable_warned_by_check_refused_by_start(self):
+        config = node_config()
+        config["workers"][0]["realms"][0]["name"] = "${JUNCTION_CLI_TEST_UNSET}"
+        self.write_config(config)
+        env = dict(os.environ)
+        env.pop("JUNCTION_CLI_TEST_UNSET", None)
+        rc, out, err = self.junction("check", env=env)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("config OK", out)
+        self.assertIn("environment variable 'JUNCTION_CLI_TEST_UNSET' is not set", err)
+        rc, _, err = self.junction("start", env=env)
+        self.assertEqual(rc, 1)
+        self.assertIn("workers[0].realms[0].name: environment variable 'JUNCTION_CLI_TEST_UNSET' "
+                      "is not set", err)
+        self.assertFalse(os.path.exists(os.path.join(self.cbdir, "node.pid")))
+
+    def test_usage_errors(self):
+        rc, _, err = self.junction("frobnicate")
+        self.assertEqual(rc, 2)
+        self.assertIn("unknown command 'frobnicate'", err)
+        rc, _, err = self.junction("status", "--assert", "maybe")
+        self.assertEqual(rc, 2)
+
+
+if __name__ == "__main__":
+    JUNCTION = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
