@@ -30,6 +30,7 @@
 #include "node/cli_args.hpp"
 #include "node/config.hpp"
 #include "node/convert.hpp"
+#include "node/node_key.hpp"
 #include "node/pidfile.hpp"
 #include "router/router.hpp"
 #include "transport/server.hpp"
@@ -113,6 +114,32 @@ int cmd_stop(const detail::CliArgs& args) {
   std::cerr << "PID " << *pid << " still runs " << (2 * kShutdownGrace).count()
             << " s after SIGTERM\n";
   return 1;
+}
+
+int cmd_keygen(const detail::CliArgs& args) {
+  const auto dir = node_directory(args);
+  if (!dir) return 2;
+  try {
+    const auto key = generate_node_key(*dir);
+    std::cout << "created " << (*dir / "key.priv").string() << " and key.pub\n"
+              << "public-key-ed25519: " << key.public_hex << "\n";
+    return 0;
+  } catch (const std::runtime_error& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}
+
+int cmd_keys(const detail::CliArgs& args) {
+  const auto dir = node_directory(args);
+  if (!dir) return 2;
+  try {
+    std::cout << "public-key-ed25519: " << load_node_key(*dir).public_hex << "\n";
+    return 0;
+  } catch (const std::runtime_error& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
 }
 
 int cmd_convert(const detail::CliArgs& args) {
@@ -285,6 +312,21 @@ int run_cli(int argc, char** argv) {
   if (parsed.command == "status") return cmd_status(parsed);
   if (parsed.command == "stop") return cmd_stop(parsed);
   if (parsed.command == "convert") return cmd_convert(parsed);
+  if (parsed.command == "keygen") return cmd_keygen(parsed);
+  if (parsed.command == "keys") return cmd_keys(parsed);
+  if (parsed.command == "restart") {
+    // Stop what runs from this node directory (nothing running is fine), then start.
+    try {
+      if (auto dir = detail::find_node_directory(parsed, detail::process_env,
+                                                 std::filesystem::current_path());
+          dir && running_pid(*dir / kPidFileName) && cmd_stop(parsed) != 0) {
+        return 1;
+      }
+    } catch (const ConfigError& e) {
+      std::cerr << e.what() << "\n";
+      return 1;
+    }
+  }
   if (parsed.command == "check") {
     if (parsed.loglevel) log::set_level(*parsed.loglevel);
     return cmd_check(parsed);

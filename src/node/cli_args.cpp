@@ -19,10 +19,14 @@ std::string usage() {
          "            (--assert running|stopped: exit 0 only when it holds)\n"
          "  check     validate the node config, print \"config OK: <file>\" or the error\n"
          "  convert   write config.json as config.yaml beside it, or YAML as config.json\n"
+         "  restart   stop the node running from the node directory (if any), then start\n"
+         "  keygen    create the node's Ed25519 key (key.priv, key.pub) in the node directory\n"
+         "  keys      print the node's public key (and check key.priv against it)\n"
          "  version   print the versions of Junction and its libraries\n"
          "  help      print this help\n"
          "\n"
-         "Options for start, check and convert (stop and status take --cbdir):\n"
+         "Options for start, restart, check and convert (stop, status, keygen, keys take "
+         "--cbdir):\n"
          "  --cbdir DIR       node directory; default $JUNCTION_DIR, then $CROSSBAR_DIR, then\n"
          "                    ./.junction, then ./.crossbar (whichever exists first)\n"
          "  --config FILE     config file (.json, .yaml, .yml); absolute, or relative to --cbdir\n"
@@ -50,11 +54,12 @@ CliArgs parse_args(const std::vector<std::string>& args) {
   if (out.command == "--version") out.command = "version";
   const std::string& c = out.command;
   if (c != "start" && c != "check" && c != "version" && c != "help" && c != "stop" &&
-      c != "status" && c != "convert") {
+      c != "status" && c != "convert" && c != "restart" && c != "keygen" && c != "keys") {
     throw UsageError("unknown command '" + out.command + "'");
   }
-  const bool takes_options = c == "start" || c == "check" || c == "convert";
-  const bool takes_cbdir = takes_options || c == "stop" || c == "status";
+  const bool takes_options = c == "start" || c == "restart" || c == "check" || c == "convert";
+  const bool takes_cbdir =
+      takes_options || c == "stop" || c == "status" || c == "keygen" || c == "keys";
   for (; i < args.size(); ++i) {
     std::string name = args[i];
     std::optional<std::string> value;

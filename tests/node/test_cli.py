@@ -191,6 +191,51 @@ class CliTest(unittest.TestCase):
                       "is not set", err)
         self.assertFalse(os.path.exists(os.path.join(self.cbdir, "node.pid")))
 
+    def test_keygen_and_keys(self):
+        rc, _, err = self.junction("keys")
+        self.assertEqual(rc, 1)
+        self.assertIn("key.priv: cannot open", err)
+        rc, out, err = self.junction("keygen")
+        self.assertEqual(rc, 0, err)
+        public = re.search(r"public-key-ed25519: ([0-9a-f]{64})$", out, re.M).group(1)
+        priv = os.path.join(self.cbdir, "key.priv")
+        self.assertEqual(os.stat(priv).st_mode & 0o777, 0o600)
+        with open(priv) as f:
+            self.assertRegex(f.read(), r"private-key-ed25519: [0-9a-f]{64}\n")
+        rc, out, err = self.junction("keys", "--cbdir", ".crossbar")
+        self.assertEqual((rc, out), (0, "public-key-ed25519: %s\n" % public), err)
+        # Never replaced.
+        rc, _, err = self.junction("keygen")
+        self.assertEqual(rc, 1)
+        self.assertIn("already exists", err)
+        # A public key that does not belong to the private key is found out.
+        with open(priv) as f:
+            text = f.read()
+        with open(priv, "w") as f:
+            f.write(text.replace(public, "0" * 64))
+        rc, _, err = self.junction("keys")
+        self.assertEqual(rc, 1)
+        self.assertIn("does not belong to its private key", err)
+
+    def test_restart(self):
+        self.write_config(node_config())
+        first = self.start()
+        first.wait_listening()
+        restarted = subprocess.Popen([JUNCTION, "restart"], cwd=self.dir, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.assertEqual(first.proc.wait(TIMEOUT), 0)
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline:
+            rc, out, _ = self.junction("status")
+            if "running (PID %d)" % restarted.pid in out:
+                break
+            time.sleep(0.05)
+        else:
+            restarted.kill()
+            self.fail("restart did not start a node: %s" % (restarted.communicate(),))
+        self.assertEqual(self.junction("stop")[0], 0)
+        self.assertEqual(restarted.wait(TIMEOUT), 0)
+
     def test_usage_errors(self):
         rc, _, err = self.junction("frobnicate")
         self.assertEqual(rc, 2)
