@@ -173,12 +173,14 @@ for (const ser of NAMES) {
     const a = await wampy(router, ser);
     const b = await wampy(router, ser);
     const pub = await wampy(router, ser);
-    const got = { a: collector(), b: collector(), pub: collector() };
+    const got = { a: collector(), b: collector(), pub: collector(), prefix: collector() };
     // Plain subscribe(): over msgpack its options carry msgpackr's undefined.
     const subA = await within(a.subscribe(`${p}.topic`, (e) => got.a(e.argsList)));
     await within(b.subscribe(`${p}.topic`, (e) => got.b(e.argsList)));
     await within(pub.subscribe(`${p}.topic`, (e) => got.pub(e.argsList)));
     await within(pub.subscribe(`${p}.marker`, (e) => got.pub(e.argsList)));
+    // A pattern-based subscription: its event names the topic it was published to.
+    await within(b.subscribe(`${p}.to`, (e) => got.prefix(e), { match: 'prefix' }));
     assert.ok(subA.subscriptionId > 0);
 
     // acknowledge (wampy always asks): PUBLISHED with the publication id. Exclusion by session
@@ -194,6 +196,9 @@ for (const ser of NAMES) {
     assert.deepEqual(await got.a.count(1, 'a: eligible'), [['eligible a']]);
     assert.deepEqual(await got.a.count(2, 'a: everyone'), [['eligible a'], ['everyone']]);
     assert.deepEqual(await got.b.count(2, 'b: first and everyone'), [ARGS, ['everyone']]);
+    const [byPrefix] = await got.prefix.count(1, 'b: prefix subscription');
+    assert.equal(byPrefix.details.topic, `${p}.topic`);
+    assert.deepEqual(byPrefix.argsList, ARGS);
     // The payload in full, and the publisher never gets its own events (exclude_me).
     await within(pub.publish(`${p}.details`, { argsList: ARGS, argsDict: KWARGS }));
     await got.b.count(3, 'b: details');
