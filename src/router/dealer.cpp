@@ -3,6 +3,8 @@
 // for its caller, whatever the callee does (answers, errors, leaves, or the call is canceled).
 #include "router/dealer.hpp"
 
+#include <algorithm>
+
 #include "base/log.hpp"
 #include "router/realm.hpp"
 
@@ -44,69 +46,149 @@ void unlink(PendingCall*& head, PendingCall& call, Link prev, Link next) {
 
 }  // namespace
 
+std::optional<InvokePolicy> parse_invoke_policy(std::string_view name) {
+  if (name == "single") return InvokePolicy::single;
+  if (name == "first") return InvokePolicy::first;
+  if (name == "last") return InvokePolicy::last;
+  if (name == "roundrobin") return InvokePolicy::roundrobin;
+  if (name == "random") return InvokePolicy::random;
+  return std::nullopt;
+}
+
+std::string_view invoke_policy_name(InvokePolicy policy) {
+  switch (policy) {
+    case InvokePolicy::single:
+      return "single";
+    case InvokePolicy::first:
+      return "first";
+    case InvokePolicy::last:
+      return "last";
+    case InvokePolicy::roundrobin:
+      return "roundrobin";
+    case InvokePolicy::random:
+      return "random";
+  }
+  return "?";
+}
+
 wamp::Object Dealer::features() {
   return wamp::Object{
       {"caller_identification", true},       // call(): disclose_me, role's disclose
       {"call_canceling", true},              // cancel()
       {"progressive_call_results", true},    // yield(): progress
       {"pattern_based_registration", true},  // register_procedure(): match; call(): best match
+      {"shared_registration", true},         // register_procedure(): invoke; pick_callee()
   };
 }
 
 void Dealer::register_procedure(Session& session, const Message& message) {
   const auto match = match_option(session, message);
   if (!match) return;
-  const std::string* invoke = wamp::get_string(message.options, "invoke");
-  if (invoke && *invoke != "single") {
-    reply_error(session, message, wamp::errors::invalid_argument,
-                "invocation policy '" + *invoke + "' is not supported yet");
-    return;
+  InvokePolicy invoke = InvokePolicy::single;
+  if (const wamp::Value* option = wamp::find(message.options, "invoke")) {
+    const std::string* name = option->as_string();
+    const auto policy = name ? parse_invoke_policy(*name) : std::nullopt;
+    if (!policy) {
+      reply_error(session, message, wamp::errors::invalid_argument,
+                  "option 'invoke' must be one of \"single\", \"first\", \"last\", "
+                  "\"roundrobin\", \"random\"");
+      return;
+    }
+    invoke = *policy;
   }
   if (!admit(realm_, session, message, Action::register_, true, *match)) return;
-  if (index_.find(message.uri, *match)) {
-    reply_error(session, message, wamp::errors::procedure_already_exists,
-                "procedure '" + message.uri + "' is already registered" +
-                    (*match == MatchPolicy::exact
-                         ? std::string()
-                         : " with match '" + std::string(wamp::match_policy_name(*match)) + "'"));
-    return;
+  Registration* registration = index_.find(message.uri, *match);
+  if (registration) {
+    // Spec (shared registration): after a 'single' registration every further one fails; after
+    // a shared one, those with another policy fail. A callee registers a procedure once.
+    const bool same_session = std::find(registration->callees.begin(), registration->callees.end(),
+                                        &session) != registration->callees.end();
+    if (registration->invoke == InvokePolicy::single || same_session) {
+      reply_error(session, message, wamp::errors::procedure_already_exists,
+                  "procedure '" + message.uri + "' is already registered" +
+                      (*match == MatchPolicy::exact
+                           ? std::string()
+                           : " with match '" + std::string(wamp::match_policy_name(*match)) + "'") +
+                      (same_session ? " by this session" : ""));
+      return;
+    }
+    if (registration->invoke != invoke) {
+      reply_error(session, message, wamp::errors::procedure_exists_with_different_invocation_policy,
+                  "procedure '" + message.uri + "' is registered with invoke '" +
+                      std::string(invoke_policy_name(registration->invoke)) + "', not '" +
+                      std::string(invoke_policy_name(invoke)) + "'");
+      return;
+    }
+  } else {
+    auto created = std::make_unique<Registration>();
+    registration = created.get();
+    registration->procedure = message.uri;
+    registration->match = *match;
+    registration->invoke = invoke;
+    registration->id =
+        realm_.ids().next_unique([this](wamp::Id id) { return by_id_.contains(id); });
+    index_.insert(registration->procedure, registration->match, registration);
+    by_id_.emplace(registration->id, std::move(created));
   }
-  auto created = std::make_unique<Registration>();
-  Registration& registration = *created;
-  registration.procedure = message.uri;
-  registration.match = *match;
-  registration.callee = &session;
-  registration.id = realm_.ids().next_unique([this](wamp::Id id) { return by_id_.contains(id); });
-  index_.insert(registration.procedure, registration.match, &registration);
-  by_id_.emplace(registration.id, std::move(created));
-  session.registrations.insert(registration.id);
+  registration->callees.push_back(&session);
+  session.registrations.insert(registration->id);
 
   Message reply;
   reply.type = MessageType::registered;
   reply.request = message.request;
-  reply.id = registration.id;
+  reply.id = registration->id;
   session.send(std::move(reply));
 }
 
 void Dealer::unregister(Session& session, const Message& message) {
   const auto it = by_id_.find(message.id);
-  if (it == by_id_.end() || it->second->callee != &session) {
+  if (it == by_id_.end() || !session.registrations.contains(message.id)) {
     reply_error(session, message, wamp::errors::no_such_registration,
                 "no registration with id " + std::to_string(message.id) + " for this session");
     return;
   }
-  // Calls already on their way to the callee still complete: only new calls are refused.
-  drop_registration(*it->second);
+  // Calls already on their way to the callee still complete: only new calls go elsewhere.
+  remove_callee(*it->second, session);
   Message reply;
   reply.type = MessageType::unregistered;
   reply.request = message.request;
   session.send(std::move(reply));
 }
 
-void Dealer::drop_registration(Registration& registration) {
-  registration.callee->registrations.erase(registration.id);
-  index_.erase(registration.procedure, registration.match);
-  by_id_.erase(registration.id);  // destroys `registration`
+void Dealer::remove_callee(Registration& registration, Session& callee) {
+  callee.registrations.erase(registration.id);
+  auto& callees = registration.callees;
+  const auto it = std::find(callees.begin(), callees.end(), &callee);
+  if (it == callees.end()) return;
+  const auto index = static_cast<std::size_t>(it - callees.begin());
+  callees.erase(it);
+  if (callees.empty()) {
+    index_.erase(registration.procedure, registration.match);
+    by_id_.erase(registration.id);  // destroys `registration`
+    return;
+  }
+  // Round robin goes on with the callee that was next (its index moved down by one).
+  if (index < registration.next_callee) --registration.next_callee;
+  if (registration.next_callee >= callees.size()) registration.next_callee = 0;
+}
+
+Session& Dealer::pick_callee(Registration& registration) {
+  auto& callees = registration.callees;
+  switch (registration.invoke) {
+    case InvokePolicy::single:
+    case InvokePolicy::first:
+      return *callees.front();
+    case InvokePolicy::last:
+      return *callees.back();
+    case InvokePolicy::roundrobin: {
+      Session& callee = *callees[registration.next_callee];
+      registration.next_callee = (registration.next_callee + 1) % callees.size();
+      return callee;
+    }
+    case InvokePolicy::random:
+      return *callees[realm_.ids().next() % callees.size()];
+  }
+  return *callees.front();
 }
 
 void Dealer::call(Session& session, const Message& message) {
@@ -141,7 +223,7 @@ void Dealer::call(Session& session, const Message& message) {
                 "request id " + std::to_string(message.request) + " is already in use by a call");
     return;
   }
-  Session& callee = *registration.callee;
+  Session& callee = pick_callee(registration);
   const bool progress = wamp::get_bool(message.options, "receive_progress").value_or(false);
   PendingCall& pending = add_call(session, callee);
   pending.call_request = message.request;
@@ -276,9 +358,9 @@ void Dealer::forget_call(PendingCall& call) {
 }
 
 void Dealer::remove_session(Session& session) {
-  const auto registrations = session.registrations;  // drop_registration() edits the set
+  const auto registrations = session.registrations;  // remove_callee() edits the set
   for (wamp::Id id : registrations) {
-    if (auto it = by_id_.find(id); it != by_id_.end()) drop_registration(*it->second);
+    if (auto it = by_id_.find(id); it != by_id_.end()) remove_callee(*it->second, session);
   }
   // Calls this session serves as callee: each caller gets its error now; nothing hangs.
   while (PendingCall* call = session.calls_served) {

@@ -1,14 +1,17 @@
 // router/dealer: Remote Procedure Calls. Registrations by procedure pattern (exact, prefix,
-// wildcard; the best match wins, router/uri_index.hpp), calls in flight from CALL to RESULT/ERROR,
-// and the rule that no call hangs: when a callee leaves, each of its pending calls is answered with
-// an error at once.
+// wildcard; the best match wins, router/uri_index.hpp), shared by several callees under an
+// invocation policy (single, first, last, roundrobin, random), calls in flight from CALL to
+// RESULT/ERROR, and the rule that no call hangs: when a callee leaves, each of its pending calls is
+// answered with an error at once.
 #pragma once
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -20,11 +23,20 @@ namespace junction::router {
 
 class Realm;
 
+// REGISTER.Options.invoke: which of a shared registration's callees a call goes to.
+enum class InvokePolicy { single, first, last, roundrobin, random };
+std::optional<InvokePolicy> parse_invoke_policy(std::string_view name);
+std::string_view invoke_policy_name(InvokePolicy policy);
+
 struct Registration {
   wamp::Id id = 0;
   std::string procedure;  // the procedure or pattern registered
   MatchPolicy match = MatchPolicy::exact;
-  Session* callee = nullptr;
+  InvokePolicy invoke = InvokePolicy::single;  // set by the first callee
+  // In registration order, never empty (the registration goes with its last callee); one callee
+  // unless the policy shares it.
+  std::vector<Session*> callees;
+  std::size_t next_callee = 0;  // roundrobin: the index the next call goes to
   // Exact registrations only: the last caller role granted CALL on this procedure, and what it
   // was granted (disclose): permissions are static per realm, so a role's answer for a URI never
   // changes. Refusals are not kept. Empty call_auth.allowed: nothing kept yet.
@@ -96,7 +108,9 @@ class Dealer {
   };
   using CallIndex = boost::unordered_flat_map<CallKey, PendingCall*, CallKeyHash>;
 
-  void drop_registration(Registration& registration);
+  // Takes `callee` off the registration; the registration goes with its last callee.
+  void remove_callee(Registration& registration, Session& callee);
+  Session& pick_callee(Registration& registration);
   PendingCall& add_call(Session& caller, Session& callee);
   // Unlinks the call from both sessions and both indexes and returns its slot to the pool.
   void remove_call(PendingCall& call);

@@ -19,6 +19,8 @@ namespace errors {
 inline constexpr std::string_view invalid_uri = "wamp.error.invalid_uri";
 inline constexpr std::string_view no_such_procedure = "wamp.error.no_such_procedure";
 inline constexpr std::string_view procedure_already_exists = "wamp.error.procedure_already_exists";
+inline constexpr std::string_view procedure_exists_with_different_invocation_policy =
+    "wamp.error.procedure_exists_with_different_invocation_policy";
 inline constexpr std::string_view no_such_registration = "wamp.error.no_such_registration";
 inline constexpr std::string_view no_such_subscription = "wamp.error.no_such_subscription";
 inline constexpr std::string_view invalid_argument = "wamp.error.invalid_argument";
