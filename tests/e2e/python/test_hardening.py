@@ -98,9 +98,9 @@ class Wamp:
     """A JSON WAMP peer on a RawWebSocket, optionally with permessage-deflate (what it sends is
     compressed when `compress` is passed; what it gets is inflated)."""
 
-    def __init__(self, router, path="/plain", deflate_offer=False):
+    def __init__(self, router, path="/plain", deflate_offer=False, rcvbuf=None):
         headers = ["Sec-WebSocket-Extensions: permessage-deflate"] if deflate_offer else []
-        self.ws = RawWebSocket(router.host, router.port, path, headers)
+        self.ws = RawWebSocket(router.host, router.port, path, headers, rcvbuf=rcvbuf)
         assert self.ws.status == 101, (self.ws.status, self.ws.body)
         self.inflater = zlib.decompressobj(-15)
 
@@ -405,6 +405,89 @@ class PhaseTimeoutTest(JunctionTestCase):
                                      "wamp.error.protocol_violation"])
         self.assertTimedOut(elapsed, "stalled frame")
         self.assertLess(eof_after, 3.0)
+
+
+class SlowConsumerTest(JunctionTestCase):
+    """A node-wide outbound budget of 8 MiB, 4 MiB per connection: three subscribers that never
+    read while a publisher floods their topic are cut as slow consumers, each told why; a reading
+    subscriber gets every event; the node's memory stays within the budget's reach."""
+    router_config = config()
+    router_config["workers"][0]["options"] = {"max_outbound_bytes": 8 * 1024 * 1024,
+                                              "max_outbound_bytes_per_connection": 4 * 1024 * 1024}
+
+    async def test_slow_consumers_are_cut_with_a_reason(self):
+        topic = "com.example.hardening.flood"
+        events, size = 600, 64 * 1024
+        router = self.router
+
+        def subscriber(rcvbuf=None):
+            peer = Wamp(router, rcvbuf=rcvbuf)
+            peer.hello()
+            peer.send([32, 1, {}, topic])
+            assert peer.recv()[0] == 33
+            return peer
+
+        def run():
+            slow = [subscriber(4096) for _ in range(3)]
+            fast = subscriber()
+            got = {"n": 0}
+
+            def read_fast():
+                while got["n"] < events:
+                    msg = fast.recv()
+                    if msg[0] == 36:
+                        got["n"] += 1
+
+            reader = threading.Thread(target=read_fast, daemon=True)
+            reader.start()
+            closes = [None] * len(slow)
+
+            def read_when_cut(i):
+                # A consumer too slow for the flood: it reads only once the router has cut it,
+                # and then gets what was being written, and the close frame with the reason
+                # (within the 2 s the router waits for it to read).
+                port = slow[i].ws.sock.getsockname()[1]
+                if not router.wait_for_log(":%d: slow consumer, closed" % port, timeout=60):
+                    return
+                slow[i].ws.sock.settimeout(10)
+                _, close = slow[i].ws.read_until_close()
+                closes[i] = (close_code_of(close), close.payload[2:].decode()) if close else None
+
+            slow_readers = [threading.Thread(target=read_when_cut, args=(i,), daemon=True)
+                            for i in range(len(slow))]
+            for t in slow_readers:
+                t.start()
+            rss_before = node_rss(router)
+            publisher = Wamp(router)
+            publisher.hello()
+            frame = ws_frame(OP_TEXT, wamp_json([16, 2, {}, topic, ["e" * size]]))
+            peak = 0
+            for i in range(events):
+                deadline = time.monotonic() + 10
+                while i - got["n"] > 100 and time.monotonic() < deadline:
+                    time.sleep(0.001)
+                publisher.ws.send(frame)
+                if i % 50 == 0:
+                    peak = max(peak, node_rss(router))
+            reader.join(30)
+            peak = max(peak, node_rss(router))
+            for t in slow_readers:
+                t.join(30)
+            for peer in slow:
+                peer.close()
+            fast.close()
+            publisher.close()
+            return got["n"], closes, peak - rss_before
+
+        received, closes, growth = await within(asyncio.to_thread(run), 90)
+        self.assertEqual(received, events, "the reading subscriber missed events")
+        for close in closes:
+            self.assertEqual(close, (1008, "slow consumer: outbound queue over its limit"))
+        self.assertTrue(self.router.wait_for_log("closing as a slow consumer"))
+        self.assertTrue(self.router.wait_for_log("slow consumers closed so far: 3"))
+        # Three slow consumers could have held 3 x 4 MiB (plus kernel socket buffers, which are
+        # not the node's); the node-wide 8 MiB budget keeps them well below 3 x 64 MiB.
+        self.assertLess(growth, 48 * 1024 * 1024, "node RSS grew by %.1f MB" % (growth / 1e6))
 
 
 def bomber(host, port):
