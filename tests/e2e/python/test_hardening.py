@@ -11,6 +11,8 @@ junction while a bystander session keeps calling:
   HELLO, or stalls mid-frame (ABORT wamp.error.protocol_violation with a reason, then the end of
   TCP); each within its configured time, and a session that did its part is left alone.
 - nesting: Arguments 128 levels deep (an argument 127 deep) pass through the router; 129 do not.
+- slow consumers under a node-wide outbound budget: cut with close 1008 and a reason, counted,
+  while a reading subscriber gets every event.
 """
 
 import asyncio
