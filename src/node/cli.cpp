@@ -33,6 +33,7 @@
 #include "node/node_key.hpp"
 #include "node/pidfile.hpp"
 #include "router/router.hpp"
+#include "transport/outbound_budget.hpp"
 #include "transport/server.hpp"
 
 namespace junction::node {
@@ -255,6 +256,10 @@ int cmd_start(const detail::CliArgs& args) {
     io_threads = *parsed;
   }
   if (io_threads == 0) io_threads = std::max(1u, std::thread::hardware_concurrency());
+
+  // The node-wide bound on bytes waiting for slow peers (before any connection exists).
+  transport::OutboundBudget::global().configure(loaded.config.max_outbound_bytes,
+                                                loaded.config.max_outbound_bytes_per_connection);
 
   std::signal(SIGPIPE, SIG_IGN);
   try {

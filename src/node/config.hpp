@@ -32,6 +32,10 @@ struct NodeConfig {
   std::optional<std::size_t> io_threads;
   // controller options.shutdown; empty: only a signal or `junction stop` stops the node.
   std::vector<ShutdownTrigger> shutdown_triggers;
+  // Router worker options.max_outbound_bytes / max_outbound_bytes_per_connection (Junction's
+  // own; transport::OutboundBudget). 0: the default (1 GiB / 64 MiB).
+  std::size_t max_outbound_bytes = 0;
+  std::size_t max_outbound_bytes_per_connection = 0;
 };
 
 class ConfigError : public std::runtime_error {

@@ -199,6 +199,12 @@ std::vector<wamp::Serializer> read_serializers(Validator& v, const json& j,
 //   open_handshake_timeout   from TCP accept to WebSocket open (default 30000; 0: the HTTP
 //                            request read limit of 30 s only)
 //   close_handshake_timeout  for the closing handshake (default 1000; 0: none)
+//   hello_timeout            Junction's own: open to the first WAMP message (default 10000)
+//   auth_timeout             Junction's own: HELLO to WELCOME, authentication included
+//                            (default 30000)
+//   frame_timeout            Junction's own: a frame or fragmented message started and not
+//                            finished (default 60000)
+//   compression.deflate.max_inflate_ratio  Junction's own: 0..1000000 (default 256; 0: none)
 //   compression              {"deflate": {...}}: permessage-deflate (off when absent)
 //   allowed_origins          list of Origin patterns with '*' (absent or empty: any origin)
 //   allow_null_origin        boolean (default true): Origin "null" passes allowed_origins
@@ -228,6 +234,10 @@ void read_websocket_options(Validator& v, const json& j, const std::string& path
   millis("auto_ping_timeout", ws.auto_ping_timeout);
   millis("open_handshake_timeout", ws.open_handshake_timeout);
   millis("close_handshake_timeout", ws.close_handshake_timeout);
+  // Junction's own phase timeouts (docs/robustness.md).
+  millis("hello_timeout", ws.hello_timeout);
+  millis("auth_timeout", ws.auth_timeout);
+  millis("frame_timeout", ws.frame_timeout);
   if (auto size = o.opt_int("auto_ping_size", 4, 125)) {
     ws.auto_ping_size = static_cast<std::size_t>(*size);
   }
@@ -244,6 +254,10 @@ void read_websocket_options(Validator& v, const json& j, const std::string& path
       }
       if (auto level = dd.opt_int("memory_level", 1, 9)) {
         ws.compression.memory_level = static_cast<int>(*level);
+      }
+      // Junction's own: the compression-ratio bound against bombs (0: none).
+      if (auto ratio = dd.opt_int("max_inflate_ratio", 0, 1000000)) {
+        ws.compression.max_inflate_ratio = static_cast<std::size_t>(*ratio);
       }
       // What the server would ask of the client's compressor; the client's own choice is kept.
       if (dd.has("request_no_context_takeover")) {
@@ -340,6 +354,10 @@ void read_websocket_options(Validator& v, const json& j, const std::string& path
 //     auto_ping_interval  milliseconds (0 or >= 1000): PING after this much silence (0: off).
 //     auto_ping_timeout   milliseconds (0 or >= 1000): close if nothing answers a PING within
 //                         this (0: the interval).
+//     handshake_timeout   milliseconds: connect to the 4-byte handshake (default 10000).
+//     hello_timeout       milliseconds: handshake to HELLO (default 10000).
+//     auth_timeout        milliseconds: HELLO to WELCOME, authentication included (30000).
+//     frame_timeout       milliseconds: a frame started and not finished (default 60000).
 transport::RawSocketOptions read_rawsocket_keys(Obj& o) {
   Validator& v = o.v();
   transport::RawSocketOptions rs;
@@ -383,6 +401,10 @@ transport::RawSocketOptions read_rawsocket_keys(Obj& o) {
     };
     millis("auto_ping_interval", rs.auto_ping_interval);
     millis("auto_ping_timeout", rs.auto_ping_timeout);
+    millis("handshake_timeout", rs.handshake_timeout);
+    millis("hello_timeout", rs.hello_timeout);
+    millis("auth_timeout", rs.auth_timeout);
+    millis("frame_timeout", rs.frame_timeout);
     opt.finish();
   }
   return rs;

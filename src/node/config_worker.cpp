@@ -17,20 +17,36 @@ namespace {
 //   components  must be empty: embedded components are not supported yet.
 //   connections not supported yet; manhole accepted with a warning.
 // Worker options: "io_threads" (Junction's own: a number 1..256, or "auto" for one per core) is
-// read; Crossbar's native worker process options (title, python, pythonpath, cpu_affinity, env,
-// expose_controller, expose_shared) are accepted with a warning and ignored (the router worker
-// is the junction process itself); any other key is refused, as Crossbar's checker does. With
-// several router workers the largest io_threads wins.
+// read, and so are "max_outbound_bytes" / "max_outbound_bytes_per_connection" (Junction's own:
+// bytes, 1 MiB..1 TiB; the node-wide budget for what waits for slow peers and each connection's
+// bound, transport::OutboundBudget); Crossbar's native worker process options (title, python,
+// pythonpath, cpu_affinity, env, expose_controller, expose_shared) are accepted with a warning and
+// ignored (the router worker is the junction process itself); any other key is refused, as
+// Crossbar's checker does. With several router workers the largest io_threads wins.
 void read_worker_options(Validator& v, const json& j, const std::string& path, NodeConfig& node) {
   static constexpr std::string_view kCrossbarOptions[] = {
       "title", "python", "pythonpath", "cpu_affinity", "env", "expose_controller", "expose_shared"};
   for (const auto& [key, value] : j.items()) {
     const std::string where = path_key(path, key);
+    if (key == "max_outbound_bytes" || key == "max_outbound_bytes_per_connection") {
+      // Junction's own: the node-wide bound on bytes waiting for slow peers, and each
+      // connection's bound (transport/outbound_budget.hpp). 1 MiB .. 1 TiB.
+      if (!value.is_number_unsigned() || value.get<unsigned long long>() < (1ULL << 20) ||
+          value.get<unsigned long long>() > (1ULL << 40)) {
+        v.fail(where,
+               "expected a number of bytes from 1048576 to 1099511627776, found " + value.dump());
+      }
+      auto& slot = key == "max_outbound_bytes" ? node.max_outbound_bytes
+                                               : node.max_outbound_bytes_per_connection;
+      slot = static_cast<std::size_t>(value.get<unsigned long long>());
+      continue;
+    }
     if (key != "io_threads") {
       if (std::find(std::begin(kCrossbarOptions), std::end(kCrossbarOptions), key) ==
           std::end(kCrossbarOptions)) {
         v.fail(where, "unknown worker option '" + key +
-                          "' (expected one of: io_threads, title, python, pythonpath, "
+                          "' (expected one of: io_threads, max_outbound_bytes, "
+                          "max_outbound_bytes_per_connection, title, python, pythonpath, "
                           "cpu_affinity, env, expose_controller, expose_shared)");
       }
       v.warn(where, "worker option '" + key + "' is not supported yet; ignored");

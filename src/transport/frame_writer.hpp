@@ -22,6 +22,7 @@
 
 #include "base/log.hpp"
 #include "transport/net.hpp"
+#include "transport/outbound_budget.hpp"
 #include "transport/tls_context.hpp"
 
 namespace junction::transport {
@@ -41,18 +42,44 @@ std::size_t send_now(int fd, const asio::const_buffer* buffers, std::size_t coun
 template <class Stream>
 class FrameWriter {
  public:
-  // Queues a frame. False, and nothing queued, when the queue would pass kMaxQueuedBytes: the
-  // peer is not reading (logged, naming `who`), and the caller drops the connection.
+  FrameWriter() = default;
+  FrameWriter(const FrameWriter&) = delete;
+  FrameWriter& operator=(const FrameWriter&) = delete;
+  ~FrameWriter() { OutboundBudget::global().release(reserved_, 0); }
+
+  // Queues a frame. False, and nothing queued, when the queue would pass the connection's bound
+  // (OutboundBudget: per_connection, less under node-wide pressure): the peer is not reading
+  // (logged, naming `who`), and the caller closes the connection as a slow consumer.
   bool push(OutFrame frame, std::string_view who) {
     const std::size_t size = frame.size();
-    if (queued_bytes_ != 0 && queued_bytes_ + size > kMaxQueuedBytes) {
-      JLOG(warn, "transport") << who << ": peer is not reading, " << (queued_bytes_ + size)
-                              << " bytes queued (limit " << kMaxQueuedBytes << "); disconnecting";
+    const std::size_t after = queued_bytes_ + size;
+    auto& budget = OutboundBudget::global();
+    if (reserved_ != 0) [[unlikely]] {
+      // The socket is behind: what waits counts against the node-wide budget.
+      if (!budget.reserve(reserved_, queued_bytes_, after)) {
+        JLOG(warn, "transport") << who << ": peer is not reading, " << after
+                                << " bytes queued (limit now "
+                                << budget.connection_limit(budget.used()) << ", node-wide "
+                                << budget.used() << " of " << budget.total()
+                                << " bytes waiting); closing as a slow consumer";
+        return false;
+      }
+    } else if (queued_bytes_ != 0 && after > budget.per_connection()) {
+      JLOG(warn, "transport") << who << ": peer is not reading, " << after
+                              << " bytes queued (limit " << budget.per_connection()
+                              << "); closing as a slow consumer";
       return false;
     }
-    queued_bytes_ += size;
+    queued_bytes_ = after;
     queue_.push_back(std::move(frame));
     return true;
+  }
+
+  // Queues a frame past every bound: the close frame or ABORT that tells a slow consumer why it
+  // is cut (small, and the last frame the connection queues).
+  void push_final(OutFrame frame) {
+    queued_bytes_ += frame.size();
+    queue_.push_back(std::move(frame));
   }
 
   // Calls `start` (which calls write()) once after the current handler, unless a write is in
@@ -79,6 +106,7 @@ class FrameWriter {
     for (const OutFrame& frame : queue_)
       queued_bytes_ -= frame.size();
     queue_.clear();
+    if (reserved_ != 0) OutboundBudget::global().release(reserved_, queued_bytes_);
   }
 
   // Writes everything queued as one batch unless a write is in flight. `done(error_code)` runs
@@ -115,6 +143,9 @@ class FrameWriter {
         return;
       }
     }
+    // The socket is full: everything queued now waits, and counts against the node's budget
+    // until it is written (always taken: these bytes exist already).
+    OutboundBudget::global().reserve(reserved_, 0, queued_bytes_);
     writing_ = true;
     asio::async_write(
         stream, std::span<const asio::const_buffer>(gather_.data() + first, gather_.size() - first),
@@ -132,6 +163,8 @@ class FrameWriter {
       queued_bytes_ -= frame.size();
     batch_.clear();
     gather_.clear();
+    if (reserved_ != 0) [[unlikely]]
+      OutboundBudget::global().release(reserved_, queued_bytes_);
   }
 
   // Frames queued since the last write, and the batch being written (kept alive, unchanged,
@@ -140,6 +173,7 @@ class FrameWriter {
   std::vector<OutFrame> batch_;
   std::vector<asio::const_buffer> gather_;
   std::size_t queued_bytes_ = 0;  // queue_ and batch_ together
+  std::size_t reserved_ = 0;      // taken from OutboundBudget::global() (whole chunks)
   bool writing_ = false;          // an asynchronous write is in flight
   bool scheduled_ = false;        // a write is posted to run after the current handler
 };

@@ -65,11 +65,17 @@ class ProtocolDetector : public LiveSession,
 
   void run() {
     context_->registry->add(this->shared_from_this());
-    timer_.expires_after(kRawSocketHandshakeTimeout);
-    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+    // A universal listener always has RawSocket options; its handshake_timeout covers the first
+    // byte too.
+    const auto timeout =
+        context_->config.rawsocket && context_->config.rawsocket->handshake_timeout.count() > 0
+            ? std::chrono::milliseconds(context_->config.rawsocket->handshake_timeout)
+            : std::chrono::milliseconds(kRawSocketHandshakeTimeout);
+    timer_.expires_after(timeout);
+    timer_.async_wait([self = this->shared_from_this(), timeout](error_code ec) {
       if (ec || self->done_) return;
-      JLOG(debug, "transport") << self->peer_ << ": sent nothing within "
-                               << kRawSocketHandshakeTimeout.count() << " s; closing";
+      JLOG(debug, "transport") << self->peer_ << ": sent nothing within " << timeout.count()
+                               << " ms; closing";
       self->force_close();
     });
     socket_.async_read_some(

@@ -19,6 +19,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 
 #include "base/log.hpp"
+#include "transport/outbound_budget.hpp"
 #include "transport/router_link.hpp"
 #include "transport/tls_context.hpp"
 
@@ -59,7 +60,9 @@ RawSocketSession<Stream>::~RawSocketSession() {
 template <class Stream>
 void RawSocketSession<Stream>::run() {
   context_->registry->add(this->shared_from_this());
-  arm_timer(kRawSocketHandshakeTimeout);
+  arm_timer(options_.handshake_timeout.count() > 0
+                ? std::chrono::steady_clock::duration(options_.handshake_timeout)
+                : kRawSocketHandshakeTimeout);
   reader_.process_buffered([this](char* data, std::size_t size) { return process(data, size); });
   do_read();
 }
@@ -161,13 +164,13 @@ void RawSocketSession<Stream>::on_handshake(std::span<const std::uint8_t, 4> req
   counted_ = true;
   enqueue(rawsocket::make_handshake_reply(request.serializer_id, exponent));
 
-  // From now on the timer is the auto-ping timer (or idle).
+  // From now on the timer serves auto-ping and the phase deadlines.
   last_received_ = std::chrono::steady_clock::now();
+  opened_at_ = last_received_;
   if (options_.auto_ping_interval.count() > 0) {
-    arm_timer(options_.auto_ping_interval);
-  } else {
-    TimerWheel::cancel(*this);
+    next_ping_at_ = last_received_ + options_.auto_ping_interval;
   }
+  arm_session_timer();
 
   JLOG(debug, "transport") << description_ << " connected (" << codec_->subprotocol()
                            << ", client accepts " << max_out_ << " bytes, we accept " << max_in_
@@ -194,6 +197,7 @@ void RawSocketSession<Stream>::refuse(rawsocket::HandshakeError error, const std
 template <class Stream>
 std::size_t RawSocketSession<Stream>::process_frames(const char* data, std::size_t size) {
   std::size_t used = 0;
+  bool incomplete = false;
   while (!failed_ && !finished_ && size - used >= rawsocket::kHeaderSize) {
     const auto header_bytes = first4(data + used);
     const auto parsed = rawsocket::parse_frame_header(header_bytes);
@@ -213,6 +217,7 @@ std::size_t RawSocketSession<Stream>::process_frames(const char* data, std::size
     const std::size_t total = rawsocket::kHeaderSize + header.length;
     if (size - used < total) {
       reader_.expect(total);  // at most max_in_ + 4 bytes
+      incomplete = true;
       break;
     }
     const std::string_view payload(data + used + rawsocket::kHeaderSize, header.length);
@@ -231,6 +236,16 @@ std::size_t RawSocketSession<Stream>::process_frames(const char* data, std::size
         break;
     }
   }
+  // frame_timeout counts from the first byte of a frame not complete yet (a header alone too).
+  if (incomplete || (used < size && !failed_ && !finished_)) {
+    if (incomplete_since_ == std::chrono::steady_clock::time_point{} &&
+        options_.frame_timeout.count() > 0) {
+      incomplete_since_ = std::chrono::steady_clock::now();
+      arm_session_timer();
+    }
+  } else {
+    incomplete_since_ = {};
+  }
   return used;
 }
 
@@ -239,6 +254,10 @@ void RawSocketSession<Stream>::deliver(std::string_view bytes) {
   // The router may call send()/close() on this or any other session from inside these calls;
   // they only queue work, so no state here is invalidated underneath us.
   if (!link_.is_open()) return;
+  if (!hello_seen_) [[unlikely]] {
+    hello_seen_ = true;
+    hello_at_ = std::chrono::steady_clock::now();
+  }
   if (!link_.route(bytes, description_)) abort("internal error");
 }
 
@@ -246,6 +265,9 @@ template <class Stream>
 void RawSocketSession<Stream>::send(wamp::OutboundPtr message) {
   // After close() the router has said its last word; after finish() nobody is listening.
   if (finished_ || close_requested_ || !handshake_done_ || !message) return;
+  if (!joined_) [[unlikely]] {
+    joined_ = message->message().type == wamp::MessageType::welcome;
+  }
   std::shared_ptr<const std::string> payload;
   try {
     payload = message->encoded(*codec_);
@@ -278,7 +300,9 @@ void RawSocketSession<Stream>::enqueue(const rawsocket::Bytes4& header,
   std::copy(header.begin(), header.end(), frame.header.begin());
   frame.header_size = static_cast<std::uint8_t>(header.size());
   frame.payload = std::move(payload);
-  if (!writer_.push(std::move(frame), description_)) return abort("outbound queue over its limit");
+  if (!writer_.push(std::move(frame), description_)) [[unlikely]] {
+    return close_slow_consumer();
+  }
   writer_.schedule(stream_, this->shared_from_this(), [this] { do_write(); });
 }
 
@@ -355,30 +379,127 @@ void RawSocketSession<Stream>::on_timer() {
   if (lingering_) return finish("closed");
   if (!handshake_done_) {
     JLOG(info, "transport") << description_ << ": no RawSocket handshake within "
-                            << kRawSocketHandshakeTimeout.count() << " s; closing";
+                            << (options_.handshake_timeout.count() > 0
+                                    ? options_.handshake_timeout.count()
+                                    : std::chrono::milliseconds(kRawSocketHandshakeTimeout).count())
+                            << " ms (handshake_timeout); closing";
     return finish("handshake timed out");
   }
-  // Auto-ping.
-  const auto interval = options_.auto_ping_interval;
-  const auto timeout =
-      options_.auto_ping_timeout.count() > 0 ? options_.auto_ping_timeout : interval;
+  // On its way out. After an ABORT of ours, the last bytes had their time (a slow consumer's may
+  // never leave): close now.
+  if (failed_) return abort(abort_reason_.empty() ? "closing timed out" : abort_reason_);
+  if (close_requested_) return;  // the linger timer takes over
   const auto now = std::chrono::steady_clock::now();
-  if (ping_outstanding_) {
-    if (last_received_ < ping_sent_at_) {
-      JLOG(info, "transport") << description_ << ": no PONG within " << timeout.count()
-                              << " ms; closing";
-      abort("auto-ping timed out");
-      return;
+  if (now >= phase_deadline()) return on_phase_timeout(now);
+  if (now >= next_ping_at_) {
+    // Auto-ping.
+    const auto interval = options_.auto_ping_interval;
+    const auto timeout =
+        options_.auto_ping_timeout.count() > 0 ? options_.auto_ping_timeout : interval;
+    if (ping_outstanding_) {
+      if (last_received_ < ping_sent_at_) {
+        JLOG(info, "transport") << description_ << ": no PONG within " << timeout.count()
+                                << " ms; closing";
+        abort("auto-ping timed out");
+        return;
+      }
+      ping_outstanding_ = false;  // something else arrived: the peer is alive
     }
-    ping_outstanding_ = false;  // something else arrived: the peer is alive
+    const auto silence = now - last_received_;
+    if (silence >= interval) {
+      send_ping();
+      next_ping_at_ = now + timeout;
+    } else {
+      next_ping_at_ = now + (interval - silence);
+    }
   }
-  const auto silence = now - last_received_;
-  if (silence >= interval) {
-    send_ping();
-    arm_timer(timeout);
+  arm_session_timer();
+}
+
+template <class Stream>
+void RawSocketSession<Stream>::arm_session_timer() {
+  const auto at = std::min(next_ping_at_, phase_deadline());
+  if (at == std::chrono::steady_clock::time_point::max()) {
+    TimerWheel::cancel(*this);
   } else {
-    arm_timer(interval - silence);
+    context_->timers->schedule(*this, at);
   }
+}
+
+template <class Stream>
+std::chrono::steady_clock::time_point RawSocketSession<Stream>::phase_deadline() const {
+  auto at = std::chrono::steady_clock::time_point::max();
+  if (!hello_seen_) {
+    if (options_.hello_timeout.count() > 0) at = opened_at_ + options_.hello_timeout;
+  } else if (!joined_ && options_.auth_timeout.count() > 0) {
+    at = hello_at_ + options_.auth_timeout;
+  }
+  if (incomplete_since_ != std::chrono::steady_clock::time_point{} &&
+      options_.frame_timeout.count() > 0) {
+    at = std::min(at, incomplete_since_ + options_.frame_timeout);
+  }
+  return at;
+}
+
+template <class Stream>
+void RawSocketSession<Stream>::on_phase_timeout(std::chrono::steady_clock::time_point now) {
+  auto ms = [](std::chrono::milliseconds t) { return std::to_string(t.count()) + " ms"; };
+  ++TransportCounters::get().phase_timeouts;
+  if (incomplete_since_ != std::chrono::steady_clock::time_point{} &&
+      options_.frame_timeout.count() > 0 && now >= incomplete_since_ + options_.frame_timeout) {
+    // The buffered part goes with the next read (input is discarded from here on).
+    return abort_session("wamp.error.protocol_violation",
+                         "frame not complete within " + ms(options_.frame_timeout));
+  }
+  if (!hello_seen_) {
+    JLOG(info, "transport") << description_ << ": no HELLO within " << ms(options_.hello_timeout)
+                            << " (hello_timeout); closing";
+    failed_ = true;
+    if (abort_reason_.empty()) abort_reason_ = "no HELLO in time";
+    return close();
+  }
+  abort_session("wamp.error.authentication_failed",
+                "session not established within " + ms(options_.auth_timeout));
+}
+
+template <class Stream>
+void RawSocketSession<Stream>::abort_session(const std::string& reason,
+                                             const std::string& message) {
+  JLOG(info, "transport") << description_ << ": " << message << "; ABORT " << reason
+                          << " and closing";
+  if (abort_reason_.empty()) abort_reason_ = message;
+  failed_ = true;
+  writer_.drop_queued();
+  if (!close_requested_ && handshake_done_) {
+    // Past the queue's bound if need be (a slow consumer is told why it is cut).
+    std::shared_ptr<const std::string> payload;
+    try {
+      payload = wamp::make_outbound(wamp::make_abort(reason, message))->encoded(*codec_);
+    } catch (const std::exception&) {
+    }
+    if (payload && payload->size() <= max_out_) {
+      OutFrame frame;
+      const auto header =
+          rawsocket::make_frame_header(rawsocket::FrameType::message, payload->size());
+      std::copy(header.begin(), header.end(), frame.header.begin());
+      frame.header_size = static_cast<std::uint8_t>(header.size());
+      frame.payload = std::move(payload);
+      writer_.push_final(std::move(frame));
+      writer_.schedule(stream_, this->shared_from_this(), [this] { do_write(); });
+    }
+  }
+  close();
+  if (!lingering_) arm_timer(kRawSocketLingerTimeout);  // bounds the wait for the flush
+}
+
+template <class Stream>
+void RawSocketSession<Stream>::close_slow_consumer() {
+  // FrameWriter logged the figures. The router drops the session once the connection is gone
+  // (its callers get errors).
+  const auto count = ++TransportCounters::get().slow_consumers_closed;
+  abort_session("junction.close.slow_consumer",
+                "slow consumer: outbound queue over its limit (slow consumers closed so far: " +
+                    std::to_string(count) + ")");
 }
 
 template <class Stream>

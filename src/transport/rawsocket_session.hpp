@@ -32,7 +32,7 @@
 namespace junction::transport {
 
 // Time a client has to send its 4-byte handshake after connecting (and, on a universal
-// listener, its first byte).
+// listener, its first byte) when RawSocketOptions::handshake_timeout is 0.
 inline constexpr std::chrono::seconds kRawSocketHandshakeTimeout{10};
 // After our last bytes (error reply, or the flush before a close), how long we keep reading and
 // discarding before closing: closing with unread input would reset the connection and could
@@ -86,6 +86,17 @@ class RawSocketSession : public LiveSession,
   void on_timer();
   void on_deadline() override;
   void arm_timer(std::chrono::steady_clock::duration after);
+  // After the handshake: the timer for the next of auto-ping and the phase deadlines.
+  void arm_session_timer();
+  // hello_timeout, auth_timeout, frame_timeout (RawSocketOptions), whichever applies first;
+  // time_point::max() when none does.
+  std::chrono::steady_clock::time_point phase_deadline() const;
+  void on_phase_timeout(std::chrono::steady_clock::time_point now);
+  // ABORT `reason` with `message` after what is being written (the rest of the queue is
+  // dropped), then the connection is closed; input is ignored from here on.
+  void abort_session(const std::string& reason, const std::string& message);
+  // The write queue passed its bound: ABORT junction.close.slow_consumer, counted and logged.
+  void close_slow_consumer();
   void send_ping();
   // The socket is finished: tell the router exactly once and drop the Connection.
   void finish(std::string_view why);
@@ -115,6 +126,16 @@ class RawSocketSession : public LiveSession,
   bool ping_outstanding_ = false;
   std::chrono::steady_clock::time_point ping_sent_at_;
   std::uint64_t ping_counter_ = 0;
+  std::chrono::steady_clock::time_point next_ping_at_ =
+      std::chrono::steady_clock::time_point::max();
+
+  // Phases (issue 13): when the handshake was done, when HELLO (the first message) came, when
+  // the frame still incomplete began (epoch: none is).
+  std::chrono::steady_clock::time_point opened_at_{};
+  std::chrono::steady_clock::time_point hello_at_{};
+  std::chrono::steady_clock::time_point incomplete_since_{};
+  bool hello_seen_ = false;
+  bool joined_ = false;  // a WELCOME went out
 
   bool handshake_done_ = false;   // our success reply is queued; frames are WAMP from here on
   bool counted_ = false;          // counted in the listener's rawsocket_sessions

@@ -35,12 +35,23 @@ struct WebSocketOptions {
   // Time for the opening handshake (HTTP upgrade) and for the closing handshake.
   std::chrono::milliseconds open_handshake_timeout{30000};
   std::chrono::milliseconds close_handshake_timeout{1000};
+  // Junction's own phase timeouts (0: none). The connection is closed with 1008 and a reason
+  // when, after the opening handshake, no HELLO arrives within `hello_timeout`; when the session
+  // is not joined (WELCOME) within `auth_timeout` of its HELLO (CHALLENGE -> AUTHENTICATE
+  // included; an ABORT wamp.error.authentication_failed goes first); when a frame, or a
+  // fragmented message, is not complete `frame_timeout` after its first byte arrived.
+  std::chrono::milliseconds hello_timeout{10000};
+  std::chrono::milliseconds auth_timeout{30000};
+  std::chrono::milliseconds frame_timeout{60000};
   // permessage-deflate (RFC 7692).
   struct Compression {
     bool enabled = false;
     int max_window_bits = 15;  // 9..15, server_max_window_bits we accept
     int memory_level = 8;      // zlib memLevel 1..9
     bool no_context_takeover = false;
+    // Junction's own: a compressed message past 1 MiB inflated may not be more than this many
+    // times its compressed size (compression bombs; websocket::InflateLimits). 0: no bound.
+    std::size_t max_inflate_ratio = 256;
   } compression;
   // Browser Origin check: patterns with '*' wildcards, e.g. "https://*.example.com". Empty: any.
   std::vector<std::string> allowed_origins;
@@ -62,6 +73,14 @@ struct RawSocketOptions {
   // RawSocket PING every interval of silence; no PONG within the timeout closes. 0: off.
   std::chrono::milliseconds auto_ping_interval{0};
   std::chrono::milliseconds auto_ping_timeout{0};
+  // Junction's own phase timeouts (0: none), as for WebSocket: the 4-byte handshake (and, on a
+  // universal listener, the first byte); HELLO after the handshake; HELLO to WELCOME
+  // (an ABORT wamp.error.authentication_failed, then the connection closed); a frame whose
+  // header arrived but not all of its body.
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds hello_timeout{10000};
+  std::chrono::milliseconds auth_timeout{30000};
+  std::chrono::milliseconds frame_timeout{60000};
 };
 
 // TLS for a listener (OpenSSL 3), Crossbar's endpoint "tls". Files are PEM; paths as given

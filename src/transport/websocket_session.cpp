@@ -21,6 +21,7 @@
 #include <boost/asio/write.hpp>
 
 #include "base/log.hpp"
+#include "transport/outbound_budget.hpp"
 #include "transport/router_link.hpp"
 #include "transport/websocket_options.hpp"
 
@@ -33,6 +34,14 @@ namespace {
 // After failing a connection: how long input is drained, waiting for the peer to close, once our
 // close frame is out.
 constexpr std::chrono::seconds kFailLinger{2};
+// Inflated bytes per turn of the event loop for one connection (about 0.1 ms of zlib): a
+// compressed message bigger than this is inflated in slices, other sessions' handlers running in
+// between (issue 13: a compression bomb stream must not hold the thread that routes everyone).
+constexpr std::size_t kInflateSlice = 64 * 1024;
+// Inflated size below which the compression ratio is not checked (websocket::InflateLimits):
+// honest messages of a few hundred KB can compress 500:1 (a repeated line of text), bombs
+// reach about 1030:1; past this size the ratio bound applies, and inflation is sliced anyway.
+constexpr std::size_t kRatioFreeBytes = 1024 * 1024;
 // Random bytes for ping payloads; unpredictable enough that a peer cannot pong in advance.
 std::string random_ping_payload(std::size_t size) {
   thread_local std::mt19937 engine{std::random_device{}()};
@@ -95,6 +104,7 @@ template <class Stream>
 void WebSocketSession<Stream>::on_open() {
   open_ = true;
   last_heard_ = clock::now();
+  opened_at_ = last_heard_;
   if (close_requested_ || context_->registry->detached()) {
     // Shut down while the 101 was being written: close without ever joining the router.
     start_close(ws::close_code::going_away);
@@ -120,6 +130,10 @@ void WebSocketSession<Stream>::on_open() {
 template <class Stream>
 void WebSocketSession<Stream>::do_read() {
   if (finished_ || close_received_) return;
+  if (inflating_) {
+    read_deferred_ = true;  // inflate_some() reads on once the message is through
+    return;
+  }
   reader_.read(
       stream_, this->shared_from_this(),
       [this](char* data, std::size_t size) {
@@ -154,13 +168,17 @@ void WebSocketSession<Stream>::on_read_error(error_code ec) {
 template <class Stream>
 std::size_t WebSocketSession<Stream>::process(char* data, std::size_t size) {
   std::size_t used = 0;
-  while (!finished_ && !close_received_ && used < size) {
+  bool incomplete = false;  // a frame's first bytes are here, not all of it
+  while (!finished_ && !close_received_ && !inflating_ && used < size) {
     // A failed connection processes nothing more, not even a close frame (RFC 6455 §7.1.7):
     // input is only drained until the peer closes.
     if (failed_) return size;
     const auto parsed =
         ws::parse_frame_header(std::string_view(data + used, size - used), compression_ != nullptr);
-    if (parsed.status == ws::ParseStatus::need_more) break;
+    if (parsed.status == ws::ParseStatus::need_more) {
+      incomplete = true;
+      break;
+    }
     if (parsed.status == ws::ParseStatus::error) {
       fail(ws::close_code::protocol_error, std::string(parsed.error));
       return size;
@@ -186,6 +204,7 @@ std::size_t WebSocketSession<Stream>::process(char* data, std::size_t size) {
     const std::uint64_t total = header.header_size + header.payload_length;
     if (size - used < total) {
       reader_.expect(static_cast<std::size_t>(total));  // bounded by the checks above
+      incomplete = true;
       break;
     }
     char* payload = data + used + header.header_size;
@@ -193,6 +212,16 @@ std::size_t WebSocketSession<Stream>::process(char* data, std::size_t size) {
     ws::apply_mask(payload, header.payload_length, header.mask_key);
     handle_frame(header, payload);
     if (!lowest_socket(stream_).is_open()) return size;
+  }
+  // frame_timeout: counted from the first byte of a frame (or fragmented message) that is not
+  // complete yet.
+  if (incomplete || in_message_) {
+    if (incomplete_since_ == clock::time_point{} && options_.frame_timeout.count() > 0) {
+      incomplete_since_ = clock::now();
+      arm_ping();  // the frame deadline may be the next one
+    }
+  } else if (used == size) {
+    incomplete_since_ = {};
   }
   return used;
 }
@@ -230,7 +259,7 @@ void WebSocketSession<Stream>::handle_frame(const ws::FrameHeader& header, char*
       break;
   }
   // Only sessions that are putting a message together keep the buffers for it.
-  if (!in_message_ && assembly_) assembly_.reset();
+  if (!in_message_ && !inflating_ && assembly_) assembly_.reset();
 }
 
 template <class Stream>
@@ -243,16 +272,64 @@ void WebSocketSession<Stream>::handle_message(std::string_view bytes, bool text,
     return;
   }
   if (compressed) {
-    std::string error;
-    bool too_big = false;
-    auto& inflated = assembly().inflated;
-    if (!compression_->inflater.decompress(bytes, inflated, max_message_size(), error, too_big)) {
-      fail(too_big ? ws::close_code::too_big : ws::close_code::invalid_payload,
-           "permessage-deflate: " + error);
-      return;
-    }
-    bytes = inflated;
+    // handle_frame put every compressed message in assembly_->message (it stays there, unlike
+    // the shared read buffer, while inflation takes more than one turn).
+    ws::InflateLimits limits;
+    limits.max_size = max_message_size();
+    limits.max_ratio = options_.compression.max_inflate_ratio;
+    limits.ratio_free_bytes = kRatioFreeBytes;
+    message_text_ = text;
+    compression_->inflater.begin(bytes, assembly().inflated, limits);
+    inflating_ = true;
+    inflate_some(false);
+    return;
   }
+  handle_text_or_binary(bytes, text);
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::inflate_some(bool posted) {
+  if (finished_ || failed_ || close_sent_) {
+    // The connection is going, the message with it; reading goes on (draining, or waiting for
+    // the peer's close frame).
+    inflating_ = false;
+    if (posted && read_deferred_) {
+      read_deferred_ = false;
+      do_read();
+    }
+    return;
+  }
+  std::string error;
+  const auto status = compression_->inflater.step(kInflateSlice, error);
+  if (status == ws::Inflater::Status::more) {
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this()] { self->inflate_some(true); });
+    return;
+  }
+  const bool read_deferred = read_deferred_;
+  inflating_ = false;
+  read_deferred_ = false;
+  if (status != ws::Inflater::Status::done) {
+    if (status == ws::Inflater::Status::too_big)
+      ++TransportCounters::get().compressed_messages_refused;
+    fail(status == ws::Inflater::Status::too_big ? ws::close_code::too_big
+                                                 : ws::close_code::invalid_payload,
+         "permessage-deflate: " + error);
+    if (posted && read_deferred) do_read();  // drained until the peer closes
+    return;
+  }
+  handle_text_or_binary(assembly_->inflated, message_text_);
+  if (!in_message_ && assembly_) assembly_.reset();
+  if (!posted) return;  // inflated within process(): its loop goes on with the next frame
+  // No read is pending while inflating (do_read() defers): the frames that arrived behind the
+  // compressed message, then reading as usual — unless backpressure paused reading meanwhile
+  // (its resume reads).
+  reader_.process_buffered([this](char* data, std::size_t size) { return process(data, size); });
+  if (!inflating_ && read_deferred) read_more();
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::handle_text_or_binary(std::string_view bytes, bool text) {
   if (text) {
     ws::Utf8Validator utf8;
     if (!utf8.feed(bytes) || !utf8.complete()) {
@@ -265,6 +342,10 @@ void WebSocketSession<Stream>::handle_message(std::string_view bytes, bool text,
 
 template <class Stream>
 void WebSocketSession<Stream>::deliver(std::string_view bytes) {
+  if (!hello_seen_) [[unlikely]] {
+    hello_seen_ = true;
+    hello_at_ = clock::now();
+  }
   // The router may call send()/close() on this or any other session from inside these calls;
   // they only queue work, so no state here is invalidated underneath us.
   if (!link_.route(bytes, description_)) abort("internal error");
@@ -305,7 +386,8 @@ void WebSocketSession<Stream>::handle_close_frame(std::string_view payload) {
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::fail(std::uint16_t code, const std::string& why) {
+void WebSocketSession<Stream>::fail(std::uint16_t code, const std::string& why,
+                                    std::string_view reason) {
   JLOG(info, "transport") << description_ << ": " << why << "; closing with " << code;
   failed_ = true;
   in_message_ = false;
@@ -313,7 +395,8 @@ void WebSocketSession<Stream>::fail(std::uint16_t code, const std::string& why) 
   if (end_reason_.empty()) end_reason_ = why;
   // Nothing queued goes out any more but the close frame (the batch in flight finishes).
   writer_.drop_queued();
-  start_close(code, code == ws::close_code::too_big ? "message too big" : "");
+  if (reason.empty() && code == ws::close_code::too_big) reason = "message too big";
+  start_close(code, reason);
   // Once the close frame is written the send side is shut down (on_write) and input is drained
   // until the peer closes; closing with unread input would reset the connection and could destroy
   // the close frame before the peer reads it. This bounds the wait when the peer never closes.
@@ -327,6 +410,9 @@ template <class Stream>
 void WebSocketSession<Stream>::send(wamp::OutboundPtr message) {
   // After close() the router has said its last word; after finish() nobody is listening.
   if (finished_ || close_sent_ || close_requested_ || !open_ || !message) return;
+  if (!joined_) [[unlikely]] {
+    joined_ = message->message().type == wamp::MessageType::welcome;
+  }
   std::shared_ptr<const std::string> payload;
   try {
     payload = message->encoded(codec_);
@@ -364,7 +450,15 @@ void WebSocketSession<Stream>::queue_control(ws::Opcode opcode, std::string_view
 template <class Stream>
 void WebSocketSession<Stream>::queue_frame(OutFrame frame) {
   if (finished_ || close_sent_) return;
-  if (!writer_.push(std::move(frame), description_)) return abort("outbound queue over its limit");
+  if (!writer_.push(std::move(frame), description_)) [[unlikely]] {
+    // A slow consumer (FrameWriter logged the figures): it is told why in the close frame, and
+    // the router drops its session once the connection is gone (its callers get errors).
+    const auto count = ++TransportCounters::get().slow_consumers_closed;
+    return fail(
+        ws::close_code::policy_violation,
+        "slow consumer, closed (slow consumers closed so far: " + std::to_string(count) + ")",
+        "slow consumer: outbound queue over its limit");
+  }
   schedule_write();
 }
 
@@ -413,7 +507,14 @@ void WebSocketSession<Stream>::close() {
 template <class Stream>
 void WebSocketSession<Stream>::start_close(std::uint16_t code, std::string_view reason) {
   if (close_sent_ || finished_) return;
-  queue_control(ws::Opcode::close, ws::make_close_payload(code, reason));
+  // Past the queue's bound if need be: a slow consumer is told why it is cut.
+  const std::string payload = ws::make_close_payload(code, reason);
+  OutFrame frame;
+  frame.header_size = static_cast<std::uint8_t>(
+      ws::write_frame_header(frame.header, ws::Opcode::close, payload.size()));
+  if (!payload.empty()) frame.payload = std::make_shared<const std::string>(payload);
+  writer_.push_final(std::move(frame));
+  schedule_write();
   close_sent_ = true;
   if (options_.close_handshake_timeout.count() > 0) {
     deadline_ = clock::now() + options_.close_handshake_timeout;
@@ -442,9 +543,47 @@ void WebSocketSession<Stream>::arm_ping() {
   const auto schedule = ping_schedule(options_);
   // Waiting for an answer: until the timeout. Otherwise: one interval after the last sign of
   // life (or the last ping, when pings go unanswered and there is no timeout).
-  arm_timer(ping_unanswered_ && schedule.timeout.count() > 0
-                ? ping_sent_ + schedule.timeout
-                : std::max(last_heard_, ping_sent_) + schedule.interval);
+  arm_timer(
+      std::min(phase_deadline(), ping_unanswered_ && schedule.timeout.count() > 0
+                                     ? ping_sent_ + schedule.timeout
+                                     : std::max(last_heard_, ping_sent_) + schedule.interval));
+}
+
+template <class Stream>
+typename WebSocketSession<Stream>::clock::time_point WebSocketSession<Stream>::phase_deadline()
+    const {
+  auto at = clock::time_point::max();
+  if (!hello_seen_) {
+    if (options_.hello_timeout.count() > 0) at = opened_at_ + options_.hello_timeout;
+  } else if (!joined_ && options_.auth_timeout.count() > 0) {
+    at = hello_at_ + options_.auth_timeout;
+  }
+  if (incomplete_since_ != clock::time_point{} && options_.frame_timeout.count() > 0) {
+    at = std::min(at, incomplete_since_ + options_.frame_timeout);
+  }
+  return at;
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::on_phase_timeout(clock::time_point now) {
+  auto ms = [](std::chrono::milliseconds t) { return std::to_string(t.count()) + " ms"; };
+  ++TransportCounters::get().phase_timeouts;
+  if (incomplete_since_ != clock::time_point{} && options_.frame_timeout.count() > 0 &&
+      now >= incomplete_since_ + options_.frame_timeout) {
+    const std::string why = "frame not complete within " + ms(options_.frame_timeout);
+    return fail(ws::close_code::policy_violation, why + " (frame_timeout)", why);
+  }
+  if (!hello_seen_) {
+    const std::string why = "no HELLO within " + ms(options_.hello_timeout);
+    return fail(ws::close_code::policy_violation, why + " (hello_timeout)", why);
+  }
+  // HELLO came, WELCOME did not: authentication (or the router) took too long. The peer hears
+  // it in WAMP terms first (its ABORT), then in the close frame.
+  const std::string why = "session not established within " + ms(options_.auth_timeout);
+  JLOG(info, "transport") << description_ << ": " << why << " of its HELLO (auth_timeout)";
+  send(wamp::make_outbound(wamp::make_abort("wamp.error.authentication_failed", why)));
+  if (end_reason_.empty()) end_reason_ = why;
+  start_close(ws::close_code::policy_violation, why);
 }
 
 template <class Stream>
@@ -461,6 +600,7 @@ void WebSocketSession<Stream>::on_timer() {
     if (now < deadline_) return arm_timer(deadline_);
     return finish("closed (no close frame from the peer within close_handshake_timeout)");
   }
+  if (now >= phase_deadline()) return on_phase_timeout(now);
   const auto schedule = ping_schedule(options_);
   if (ping_unanswered_ && last_heard_ >= ping_sent_) ping_unanswered_ = false;
   if (ping_unanswered_ && schedule.timeout.count() > 0 && now >= ping_sent_ + schedule.timeout) {

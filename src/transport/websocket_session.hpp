@@ -95,10 +95,17 @@ class WebSocketSession : public LiveSession,
   std::size_t process(char* data, std::size_t size);
   void handle_frame(const websocket::FrameHeader& header, char* payload);
   void handle_message(std::string_view bytes, bool text, bool compressed);
+  // Inflates the compressed message in assembly_->message at most kInflateSlice bytes per turn
+  // of the event loop (reading waits meanwhile; `posted`: not called from process()), so that a big
+  // or hostile compressed message delays the thread's other sessions by one slice at a time, not by
+  // the whole inflation.
+  void inflate_some(bool posted);
+  void handle_text_or_binary(std::string_view bytes, bool text);
   void handle_close_frame(std::string_view payload);
   void deliver(std::string_view bytes);
   // Fails the connection (RFC 6455 §7.1.7): a close frame with `code`, no more data either way.
-  void fail(std::uint16_t code, const std::string& why);
+  // `reason` goes into the close frame (1009 says "message too big" without one).
+  void fail(std::uint16_t code, const std::string& why, std::string_view reason = {});
 
   // --- writing
   void queue_frame(OutFrame frame);
@@ -115,6 +122,10 @@ class WebSocketSession : public LiveSession,
   void on_deadline() override;
   void on_timer();
   void arm_ping();
+  // The earliest of the phase deadlines that apply now (hello_timeout, auth_timeout,
+  // frame_timeout), or time_point::max().
+  std::chrono::steady_clock::time_point phase_deadline() const;
+  void on_phase_timeout(std::chrono::steady_clock::time_point now);
 
   // The socket is finished: tell the router exactly once and drop the Connection.
   void finish(std::string_view why);
@@ -147,6 +158,8 @@ class WebSocketSession : public LiveSession,
   bool in_message_ = false;
   bool message_text_ = false;
   bool message_compressed_ = false;
+  bool inflating_ = false;      // a compressed message is being inflated (inflate_some)
+  bool read_deferred_ = false;  // do_read() was asked for while inflating
 
   // permessage-deflate, when negotiated.
   struct Compression {
@@ -164,6 +177,13 @@ class WebSocketSession : public LiveSession,
   clock::time_point last_heard_{};
   clock::time_point ping_sent_{};
   bool ping_unanswered_ = false;
+  // Phases (issue 13): when the session opened, when its HELLO (its first message) came, when
+  // the frame or fragmented message still incomplete began (epoch: none is).
+  clock::time_point opened_at_{};
+  clock::time_point hello_at_{};
+  clock::time_point incomplete_since_{};
+  bool hello_seen_ = false;  // a WAMP message arrived
+  bool joined_ = false;      // a WELCOME went out
 
   bool open_ = false;             // the 101 response is written
   bool close_requested_ = false;  // Peer::close(): close once the queue is flushed

@@ -4,10 +4,11 @@
 // (validate-only or building a Value), value encoding, the envelope reader/writer for the shared
 // schema walker (envelope.hpp), and the Codec itself. Internal to the wamp module.
 //
-// Limits, the same in every format: containers nest at most kMaxNesting deep (the message list
-// counts as one level, as in JSON); a container may not announce more elements than there are
-// bytes left (so a hostile count cannot make us loop or allocate); dict keys must be strings and
-// unique; strings must be UTF-8. Decoding never throws.
+// Limits, the same in every format: containers nest at most kMaxNesting deep, counted within
+// each element of the message (Details, Arguments, ...: the envelope list itself does not count,
+// as in JSON, so an element nests exactly as deep as it could as a value of its own); a container
+// may not announce more elements than there are bytes left (so a hostile count cannot make us loop
+// or allocate); dict keys must be strings and unique; strings must be UTF-8. Decoding never throws.
 //
 // `undefined` (CBOR's simple value 23, msgpackr's fixext d4 00 00) has no WAMP value. Kept as the
 // bytes received in raw Arguments/ArgumentsKw; wherever a Value is built (Options/Details,
@@ -388,7 +389,7 @@ class BinaryEnvelopeReader {
       r_.seek(mark);
       return true;
     }
-    return parse_dict(r_, h.frame, &out, 2);
+    return parse_dict(r_, h.frame, &out, 1);
   }
   bool read_raw(bool list, std::optional<std::string_view>& out) {
     Head h;
@@ -398,7 +399,7 @@ class BinaryEnvelopeReader {
       r_.seek(mark);
       return true;
     }
-    if (!parse_from_head(r_, h, nullptr, 2)) return false;
+    if (!parse_from_head(r_, h, nullptr, 1)) return false;
     out = std::string_view(mark, static_cast<std::size_t>(r_.pos() - mark));
     return true;
   }

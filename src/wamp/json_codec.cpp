@@ -476,12 +476,12 @@ class JsonEnvelopeReader {
   }
   bool read_dict(Object& out, bool& is_dict) {
     is_dict = ps_.peek() == '{';
-    return !is_dict || ps_.parse_object(&out, 2);
+    return !is_dict || ps_.parse_object(&out, 1);
   }
   bool read_raw(bool list, std::optional<std::string_view>& out) {
     if (ps_.peek() != (list ? '[' : '{')) return true;
     const char* start = ps_.pos();
-    if (!ps_.parse_value(nullptr, 1)) return false;
+    if (!ps_.parse_value(nullptr, 0)) return false;
     out = std::string_view(start, static_cast<std::size_t>(ps_.pos() - start));
     return true;
   }

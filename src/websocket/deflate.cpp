@@ -310,6 +310,15 @@ void Deflater::compress(std::string_view message, std::string& out) {
 
 struct Inflater::State {
   z_stream strm{};
+  // The message being inflated (begin() .. step() returning anything but `more`).
+  std::string_view rest;  // input not yet handed to zlib
+  std::string* out = nullptr;
+  InflateLimits limits;
+  std::size_t limit = 0;     // max_size + 1: zlib filling that byte tells us it is too big
+  std::size_t produced = 0;  // bytes of *out written
+  uLong total_in_at_begin = 0;
+  bool tail_fed = false;
+  bool empty_message = false;
 };
 
 Inflater::Inflater(int window_bits, bool no_context_takeover)
@@ -324,54 +333,100 @@ Inflater::~Inflater() {
 
 bool Inflater::decompress(std::string_view message, std::string& out, std::size_t max_size,
                           std::string& error, bool& too_big) {
-  too_big = false;
-  error.clear();
-  out.clear();
-  // An empty payload carries no deflate data at all (not even the flush block); appending the
-  // tail to it would leave the stream in the middle of a stored block. It is an empty message.
-  if (message.empty()) return true;
+  InflateLimits limits;
+  limits.max_size = max_size;
+  begin(message, out, limits);
+  Status status;
+  do {
+    status = step(SIZE_MAX, error);
+  } while (status == Status::more);
+  too_big = status == Status::too_big;
+  return status == Status::done;
+}
 
-  z_stream& strm = state_->strm;
-  strm.avail_in = 0;  // a message that ended in a final block may have left input unread
+void Inflater::begin(std::string_view message, std::string& out, const InflateLimits& limits) {
+  State& st = *state_;
+  out.clear();
+  st.out = &out;
+  st.rest = message;
+  st.limits = limits;
   // One byte of room past max_size: zlib filling it is how we learn the message is too big,
   // without ever holding more than max_size + 1 bytes of output.
-  const std::size_t limit = max_size == SIZE_MAX ? max_size : max_size + 1;
-  constexpr std::size_t kChunk = 16 * 1024;
-  grow_exactly(out, std::min(limit, std::max(kChunk, message.size() * 4)));
-  std::size_t produced = 0;
-  Input input(message);
-  bool tail_fed = false;
+  st.limit = limits.max_size == SIZE_MAX ? limits.max_size : limits.max_size + 1;
+  st.produced = 0;
+  st.tail_fed = false;
+  st.empty_message = message.empty();
+  st.strm.avail_in = 0;  // a message that ended in a final block may have left input unread
+  st.total_in_at_begin = st.strm.total_in;
+}
 
-  auto fail = [&](std::string why) {
+Inflater::Status Inflater::step(std::size_t output_budget, std::string& error) {
+  State& st = *state_;
+  z_stream& strm = st.strm;
+  std::string& out = *st.out;
+  // An empty payload carries no deflate data at all (not even the flush block); appending the
+  // tail to it would leave the stream in the middle of a stored block. It is an empty message.
+  if (st.empty_message) return Status::done;
+  constexpr std::size_t kChunk = 16 * 1024;
+  // Output is handed to zlib in pieces of at most this much, so the limits are checked often.
+  constexpr std::size_t kCheckEvery = 64 * 1024;
+  const std::size_t stop_at =
+      output_budget >= SIZE_MAX - st.produced ? SIZE_MAX : st.produced + output_budget;
+
+  auto fail = [&](Status status, std::string why) {
     // The stream is mid-message and useless for the next one; the connection is closed anyway,
     // but leave the object in a sane state.
     inflateReset(&strm);
     out.clear();
     error = std::move(why);
-    return false;
+    return status;
+  };
+  auto too_big = [&] {
+    return fail(Status::too_big, "decompressed message larger than " +
+                                     std::to_string(st.limits.max_size) + " bytes");
   };
 
   while (true) {
-    input.refill(strm);
-    if (input.done(strm) && !tail_fed) {
+    if (strm.avail_in == 0 && !st.rest.empty()) {
+      const uInt n = clamp_uint(st.rest.size());
+      strm.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(st.rest.data()));
+      strm.avail_in = n;
+      st.rest.remove_prefix(n);
+    }
+    if (st.rest.empty() && strm.avail_in == 0 && !st.tail_fed) {
       strm.next_in = const_cast<Bytef*>(kTail);
       strm.avail_in = sizeof kTail;
-      tail_fed = true;
+      st.tail_fed = true;
     }
-    if (produced == out.size()) {
-      if (out.size() >= limit) {
-        too_big = true;
-        return fail("decompressed message larger than " + std::to_string(max_size) + " bytes");
-      }
-      grow_exactly(out, std::min(limit, out.size() + std::max(kChunk, out.size())));
+    if (st.produced == out.size()) {
+      if (out.size() >= st.limit) return too_big();
+      const std::size_t first = std::max(kChunk, (st.rest.size() + strm.avail_in) * 4);
+      grow_exactly(
+          out, std::min(st.limit, out.empty() ? first : out.size() + std::max(kChunk, out.size())));
     }
-    strm.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-    strm.avail_out = clamp_uint(out.size() - produced);
+    strm.next_out = reinterpret_cast<Bytef*>(out.data() + st.produced);
+    std::size_t room = std::min(out.size() - st.produced, kCheckEvery);
+    if (st.limits.max_ratio != 0) {
+      // Never more output than the ratio bound allows for the input consumed so far (plus one
+      // byte, to learn that it was passed): a bomb stops right at the bound.
+      const std::size_t consumed = static_cast<std::size_t>(strm.total_in - st.total_in_at_begin);
+      const std::size_t allowed =
+          std::max(st.limits.ratio_free_bytes, consumed * st.limits.max_ratio) + 1;
+      if (allowed > st.produced)
+        room = std::min(room, std::max<std::size_t>(allowed - st.produced, 4096));
+    }
+    strm.avail_out = clamp_uint(room);
     const int rc = inflate(&strm, Z_SYNC_FLUSH);
-    produced = static_cast<std::size_t>(reinterpret_cast<char*>(strm.next_out) - out.data());
-    if (produced > max_size) {
-      too_big = true;
-      return fail("decompressed message larger than " + std::to_string(max_size) + " bytes");
+    st.produced = static_cast<std::size_t>(reinterpret_cast<char*>(strm.next_out) - out.data());
+    if (st.produced > st.limits.max_size) return too_big();
+    if (st.limits.max_ratio != 0 && st.produced > st.limits.ratio_free_bytes) {
+      const std::size_t consumed = static_cast<std::size_t>(strm.total_in - st.total_in_at_begin);
+      if (st.produced / st.limits.max_ratio > consumed) {
+        return fail(Status::too_big,
+                    "compression ratio above " + std::to_string(st.limits.max_ratio) + ":1 (" +
+                        std::to_string(consumed) + " bytes inflated to more than " +
+                        std::to_string(st.produced) + ")");
+      }
     }
     if (rc == Z_STREAM_END) {
       // The peer ended its deflate stream (a BFINAL block, RFC 7692 §7.2.3.5); whatever follows
@@ -389,25 +444,27 @@ bool Inflater::decompress(std::string_view message, std::string& out, std::size_
       break;
     }
     if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      return fail(std::string("invalid compressed data: ") +
-                  (strm.msg != nullptr ? strm.msg : zError(rc)));
+      return fail(Status::invalid, std::string("invalid compressed data: ") +
+                                       (strm.msg != nullptr ? strm.msg : zError(rc)));
     }
-    if (tail_fed && strm.avail_in == 0 && strm.avail_out != 0) {
+    if (st.tail_fed && strm.avail_in == 0 && strm.avail_out != 0) {
       // All input consumed and all output flushed. A well-formed message ends exactly at a block
       // boundary once the tail is added (the tail completes the sender's empty stored block);
       // anything else means the data was cut or is not what the sender flushed.
       if ((strm.data_type & 128) == 0) {
-        return fail("invalid compressed data: message does not end at a block boundary");
+        return fail(Status::invalid,
+                    "invalid compressed data: message does not end at a block boundary");
       }
       if (no_context_takeover_) inflateReset(&strm);
       break;
     }
     if (rc == Z_BUF_ERROR && strm.avail_out != 0 && strm.avail_in != 0) {
-      return fail("invalid compressed data: inflate made no progress");
+      return fail(Status::invalid, "invalid compressed data: inflate made no progress");
     }
+    if (st.produced >= stop_at) return Status::more;
   }
-  out.resize(produced);
-  return true;
+  out.resize(st.produced);
+  return Status::done;
 }
 
 }  // namespace junction::websocket

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,17 @@ class Deflater {
   bool no_context_takeover_;
 };
 
+// What one message may inflate to. Decompression stops at the first byte past `max_size`, and
+// as soon as the output passes `ratio_free_bytes` while being more than `max_ratio` times the
+// compressed input consumed so far (a compression bomb: deflate reaches about 1030:1, honest
+// WAMP traffic rarely 50:1). Both are checked as the output grows, never after the fact, so a
+// bomb costs at most about ratio_free_bytes of inflation whatever it would expand to.
+struct InflateLimits {
+  std::size_t max_size = SIZE_MAX;
+  std::size_t max_ratio = 0;  // 0: no ratio bound
+  std::size_t ratio_free_bytes = 64 * 1024;
+};
+
 // Decompresses whole messages for one connection direction.
 class Inflater {
  public:
@@ -68,6 +80,15 @@ class Inflater {
   // decompress to more than `max_size` bytes (`too_big` then true: close 1009, else 1007).
   bool decompress(std::string_view message, std::string& out, std::size_t max_size,
                   std::string& error, bool& too_big);
+
+  // The same in steps, so that a big message does not hold its thread for long: begin(), then
+  // step() until it returns something else than `more`. `message` and `out` must stay alive and
+  // untouched until then. `too_big` covers both max_size and the ratio bound (close 1009);
+  // `invalid` is data that is not deflate (1007). After too_big/invalid the stream is reset.
+  enum class Status { done, more, too_big, invalid };
+  void begin(std::string_view message, std::string& out, const InflateLimits& limits);
+  // Inflates up to about `output_budget` more bytes (at least one zlib call).
+  Status step(std::size_t output_budget, std::string& error);
 
  private:
   struct State;

@@ -73,6 +73,30 @@ TEST(NodeConfigRawSocket, AllKeys) {
   EXPECT_EQ(l.rawsocket->auto_ping_timeout.count(), 2000);
 }
 
+TEST(NodeConfigRawSocket, PhaseTimeouts) {
+  // Junction's own (issue 13): defaults when absent, set in milliseconds, 0 switches one off.
+  const auto defaults =
+      parse(config(R"({"type": "rawsocket", "endpoint": {"type": "tcp", "port": 1}})"));
+  const auto& d = *defaults.listeners.at(0).rawsocket;
+  EXPECT_EQ(d.handshake_timeout.count(), 10000);
+  EXPECT_EQ(d.hello_timeout.count(), 10000);
+  EXPECT_EQ(d.auth_timeout.count(), 30000);
+  EXPECT_EQ(d.frame_timeout.count(), 60000);
+  const auto node = parse(config(R"({"type": "rawsocket", "endpoint": {"type": "tcp", "port": 1},
+      "options": {"handshake_timeout": 2000, "hello_timeout": 3000, "auth_timeout": 0,
+                  "frame_timeout": 4000}})"));
+  const auto& rs = *node.listeners.at(0).rawsocket;
+  EXPECT_EQ(rs.handshake_timeout.count(), 2000);
+  EXPECT_EQ(rs.hello_timeout.count(), 3000);
+  EXPECT_EQ(rs.auth_timeout.count(), 0);
+  EXPECT_EQ(rs.frame_timeout.count(), 4000);
+  EXPECT_EQ(
+      error_of(config(
+          R"({"type": "rawsocket", "endpoint": {"type": "tcp", "port": 1}, "options": {"frame_timeout": 5}})")),
+      "t.json: workers[0].transports[0].options.frame_timeout: 'frame_timeout' is in "
+      "milliseconds; 5 is too small (0 switches it off, else at least 1000)");
+}
+
 TEST(NodeConfigRawSocket, Errors) {
   EXPECT_EQ(
       error_of(config(
@@ -94,7 +118,8 @@ TEST(NodeConfigRawSocket, Errors) {
           R"({"type": "rawsocket", "endpoint": {"type": "tcp", "port": 1}, "options": {"max_conections": 3}})")),
       "t.json: workers[0].transports[0].options.max_conections: unknown key "
       "'max_conections' in RawSocket options (expected one of: max_message_size, "
-      "max_connections, auto_ping_interval, auto_ping_timeout)");
+      "max_connections, auto_ping_interval, auto_ping_timeout, handshake_timeout, hello_timeout, "
+      "auth_timeout, frame_timeout)");
   EXPECT_EQ(error_of(config(R"({"type": "carrier-pigeon"})")),
             "t.json: workers[0].transports[0].type: unknown transport type 'carrier-pigeon' "
             "(expected websocket, web, rawsocket or universal)");

@@ -190,6 +190,43 @@ TEST(NodeConfig, WorkerIoThreads) {
                                                 "'title' is not supported yet; ignored"}));
 }
 
+TEST(NodeConfig, WorkerOutboundBudget) {
+  auto with_options = [](const std::string& options) {
+    return R"({"version": 2, "workers": [{"type": "router", "options": )" + options + "}]}";
+  };
+  const auto defaults = parse(with_options("{}"));
+  EXPECT_EQ(defaults.max_outbound_bytes, 0u);  // the transport's defaults
+  EXPECT_EQ(defaults.max_outbound_bytes_per_connection, 0u);
+  const auto node = parse(with_options(
+      R"({"max_outbound_bytes": 268435456, "max_outbound_bytes_per_connection": 1048576})"));
+  EXPECT_EQ(node.max_outbound_bytes, 268435456u);
+  EXPECT_EQ(node.max_outbound_bytes_per_connection, 1048576u);
+  EXPECT_EQ(error_of(with_options(R"({"max_outbound_bytes": 1048575})")),
+            "t.json: workers[0].options.max_outbound_bytes: expected a number of bytes from "
+            "1048576 to 1099511627776, found 1048575");
+  EXPECT_EQ(error_of(with_options(R"({"max_outbound_bytes_per_connection": "1M"})")),
+            "t.json: workers[0].options.max_outbound_bytes_per_connection: expected a number of "
+            "bytes from 1048576 to 1099511627776, found \"1M\"");
+}
+
+TEST(NodeConfig, WebSocketPhaseTimeoutsAndInflateRatio) {
+  const auto defaults = parse(config(kRealm, web_transport_with_ws(R"({"type": "websocket"})")));
+  const auto& d = defaults.listeners.at(0).paths.at("/ws").websocket;
+  EXPECT_EQ(d.hello_timeout.count(), 10000);
+  EXPECT_EQ(d.auth_timeout.count(), 30000);
+  EXPECT_EQ(d.frame_timeout.count(), 60000);
+  EXPECT_EQ(d.compression.max_inflate_ratio, 256u);
+  const auto node = parse(config(kRealm, web_transport_with_ws(R"({"type": "websocket",
+      "options": {"hello_timeout": 1000, "auth_timeout": 2000, "frame_timeout": 0,
+                  "compression": {"deflate": {"max_inflate_ratio": 0}}}})")));
+  const auto& ws = node.listeners.at(0).paths.at("/ws").websocket;
+  EXPECT_EQ(ws.hello_timeout.count(), 1000);
+  EXPECT_EQ(ws.auth_timeout.count(), 2000);
+  EXPECT_EQ(ws.frame_timeout.count(), 0);
+  EXPECT_TRUE(ws.compression.enabled);
+  EXPECT_EQ(ws.compression.max_inflate_ratio, 0u);
+}
+
 TEST(NodeConfig, Ipv6VersionPicksIpv6Wildcard) {
   const auto node =
       parse(config(kRealm, transport_with_endpoint(R"({"type": "tcp", "port": 0, "version": 6})")));

@@ -156,11 +156,24 @@ TEST(WampMsgpack, DepthLimit) {
   auto nested = [](int n) { return std::string(static_cast<std::size_t>(n), '\x91') + "\x01"; };
   EXPECT_TRUE(std::holds_alternative<Value>(msgpack().decode_value(nested(128))));
   EXPECT_NE(value_error(msgpack(), nested(129)).find("nesting deeper than 128"), std::string::npos);
-  // The message list is one level, as in JSON: 127 more inside its Arguments.
-  const std::string call = hex("9530 01 80 a170") + nested(127);
+  // The limit counts each element's own depth, as in JSON (issue 13): Arguments nested 128 deep
+  // (an argument 127 deep inside the list) fit, 129 do not.
+  const std::string call = hex("9530 01 80 a170") + nested(128);
   EXPECT_TRUE(std::holds_alternative<Message>(msgpack().decode(call)));
-  EXPECT_NE(message_error(msgpack(), hex("9530 01 80 a170") + nested(128)).find("nesting"),
+  EXPECT_NE(message_error(msgpack(), hex("9530 01 80 a170") + nested(129)).find("nesting"),
             std::string::npos);
+  // Options (a dict) 128 deep fit, 129 do not.
+  auto nested_dict = [](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i)
+      s += "\x81\xa1\x61";  // {"a": ...
+    return s + "\x01";
+  };
+  EXPECT_TRUE(std::holds_alternative<Message>(
+      msgpack().decode(hex("9430 01") + nested_dict(128) + hex("a170"))));
+  EXPECT_NE(
+      message_error(msgpack(), hex("9430 01") + nested_dict(129) + hex("a170")).find("nesting"),
+      std::string::npos);
 }
 
 // ---- CBOR ----

@@ -344,7 +344,8 @@ TEST(WampJsonDecode, StringScanAtEveryOffset) {
   }
 }
 
-std::string nested(int depth, char open, char close, std::string_view inner = "") {
+std::string nested(int depth, std::string_view open, std::string_view close,
+                   std::string_view inner = "") {
   std::string s;
   for (int i = 0; i < depth; ++i)
     s += open;
@@ -355,10 +356,23 @@ std::string nested(int depth, char open, char close, std::string_view inner = ""
 }
 
 TEST(WampJsonDecode, NestingLimit) {
-  // The message is level 1, args level 2: 127 nested arrays in args fit, 128 do not.
-  EXPECT_EQ(decode_ok("[48,1,{},\"p\"," + nested(127, '[', ']') + "]").type, MessageType::call);
-  EXPECT_NE(decode_error("[48,1,{},\"p\"," + nested(128, '[', ']') + "]").find("nesting"),
+  // The limit counts each element's own depth (issue 13), not the envelope's: Arguments nested
+  // 128 deep (an argument 127 deep inside the list) fit, 129 do not.
+  EXPECT_EQ(decode_ok("[48,1,{},\"p\"," + nested(128, "[", "]") + "]").type, MessageType::call);
+  EXPECT_EQ(decode_ok("[48,1,{},\"p\",[" + nested(127, "[", "]") + "]]").type, MessageType::call);
+  EXPECT_NE(decode_error("[48,1,{},\"p\"," + nested(129, "[", "]") + "]").find("nesting"),
             std::string::npos);
+  // The same for ArgumentsKw and Options: a dict 128 deep fits, 129 does not.
+  EXPECT_EQ(decode_ok("[48,1,{},\"p\",[]," + nested(128, "{\"a\":", "}", "1") + "]").type,
+            MessageType::call);
+  EXPECT_EQ(decode_ok("[48,1," + nested(128, "{\"a\":", "}", "1") + ",\"p\"]").type,
+            MessageType::call);
+  EXPECT_NE(
+      decode_error("[48,1,{},\"p\",[]," + nested(129, "{\"a\":", "}", "1") + "]").find("nesting"),
+      std::string::npos);
+  // A value decoded on its own has the same limit.
+  EXPECT_TRUE(std::holds_alternative<Value>(json().decode_value(nested(128, "[", "]"))));
+  EXPECT_TRUE(std::holds_alternative<DecodeError>(json().decode_value(nested(129, "[", "]"))));
   // Deep objects in kwargs and options are limited too.
   std::string deep_obj;
   for (int i = 0; i < 200; ++i)
@@ -369,11 +383,11 @@ TEST(WampJsonDecode, NestingLimit) {
   EXPECT_NE(decode_error("[48,1,{},\"p\",[]," + deep_obj + "]").find("nesting"), std::string::npos);
   EXPECT_NE(decode_error("[48,1," + deep_obj + ",\"p\"]").find("nesting"), std::string::npos);
   // Hostile depth far beyond any stack: must fail cleanly, not crash.
-  EXPECT_NE(decode_error("[48,1,{},\"p\"," + nested(1'000'000, '[', ']') + "]").find("nesting"),
+  EXPECT_NE(decode_error("[48,1,{},\"p\"," + nested(1'000'000, "[", "]") + "]").find("nesting"),
             std::string::npos);
   EXPECT_NE(decode_error("[48,1,{},\"p\"," + std::string(1'000'000, '[')).find("nesting"),
             std::string::npos);
-  auto v = json().decode_value(nested(1'000'000, '[', ']'));
+  auto v = json().decode_value(nested(1'000'000, "[", "]"));
   EXPECT_TRUE(std::holds_alternative<DecodeError>(v));
 }
 

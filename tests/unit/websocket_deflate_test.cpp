@@ -392,3 +392,99 @@ TEST(WebSocketDeflate, OutputBufferIsReplacedNotAppended) {
 }
 
 }  // namespace
+
+// --- bounded inflation (issue 13) ---------------------------------------------------------------
+
+// Runs begin()/step() to the end; returns the status, the number of `more` steps and the largest
+// output growth of one step.
+struct Stepped {
+  Inflater::Status status;
+  int steps = 0;
+  std::size_t largest_step = 0;
+  std::string error;
+};
+Stepped inflate_in_steps(Inflater& i, std::string_view message, std::string& out,
+                         const InflateLimits& limits, std::size_t budget) {
+  Stepped r;
+  i.begin(message, out, limits);
+  std::size_t before = 0;
+  do {
+    r.status = i.step(budget, r.error);
+    ++r.steps;
+    if (r.status == Inflater::Status::more) {
+      r.largest_step = std::max(r.largest_step, out.size() - before);
+      before = out.size();
+    }
+  } while (r.status == Inflater::Status::more);
+  return r;
+}
+
+TEST(WebSocketDeflate, InflatesInBoundedSteps) {
+  std::mt19937 rng(7);
+  const std::string text = random_text(rng, 1 << 20);
+  Deflater d(15, 8, 6, false);
+  const std::string compressed = compress(d, text);
+  Inflater i(15, false);
+  std::string out;
+  InflateLimits limits;
+  limits.max_ratio = 256;
+  const auto r = inflate_in_steps(i, compressed, out, limits, 64 * 1024);
+  ASSERT_EQ(r.status, Inflater::Status::done) << r.error;
+  EXPECT_EQ(out, text);
+  // 1 MiB in 64 KiB steps: about 16 of them, none much bigger than the budget (zlib's output is
+  // handed over 64 KiB at a time; the buffer grows ahead of it).
+  EXPECT_GE(r.steps, 12);
+  // The stream carries on with the next message (context takeover) as with decompress().
+  const std::string again = compress(d, text.substr(0, 1000));
+  const auto r2 = inflate_in_steps(i, again, out, limits, 64 * 1024);
+  ASSERT_EQ(r2.status, Inflater::Status::done) << r2.error;
+  EXPECT_EQ(out, text.substr(0, 1000));
+}
+
+TEST(WebSocketDeflate, RatioBoundStopsABombEarly) {
+  // 16 MiB of zeros compress to about 16 KB (about 1000:1).
+  Deflater d(15, 8, 6, true);
+  const std::string zeros(16 << 20, '\0');
+  const std::string bomb = compress(d, zeros);
+  ASSERT_LT(bomb.size(), 20000u);
+  InflateLimits limits;
+  limits.max_size = (16 << 20) - 1;  // one byte short: the bomb is too big either way
+  limits.max_ratio = 100;
+  limits.ratio_free_bytes = 64 * 1024;
+  Inflater i(15, true);
+  std::string out;
+  const auto r = inflate_in_steps(i, bomb, out, limits, SIZE_MAX);
+  EXPECT_EQ(r.status, Inflater::Status::too_big);
+  EXPECT_NE(r.error.find("compression ratio above 100:1"), std::string::npos) << r.error;
+  // Stopped just past the ratio-free bytes, not at max_size: the buffer never grew far.
+  EXPECT_LE(out.capacity(), 512u * 1024);
+  // Without the ratio bound the same bomb runs into max_size (the old behaviour).
+  limits.max_ratio = 0;
+  Inflater j(15, true);
+  const auto r2 = inflate_in_steps(j, bomb, out, limits, SIZE_MAX);
+  EXPECT_EQ(r2.status, Inflater::Status::too_big);
+  EXPECT_EQ(r2.error.find("ratio"), std::string::npos) << r2.error;
+}
+
+TEST(WebSocketDeflate, RatioBoundLetsOrdinaryAndSmallMessagesThrough) {
+  std::mt19937 rng(11);
+  InflateLimits limits;
+  limits.max_ratio = 64;
+  limits.ratio_free_bytes = 64 * 1024;
+  Deflater d(15, 8, 6, true);
+  Inflater i(15, true);
+  std::string out;
+  // JSON-like text compresses a few times over: far below 64:1.
+  const std::string text = random_text(rng, 4 << 20);
+  auto r = inflate_in_steps(i, compress(d, text), out, limits, SIZE_MAX);
+  ASSERT_EQ(r.status, Inflater::Status::done) << r.error;
+  EXPECT_EQ(out, text);
+  // Highly compressible but within the ratio-free bytes: accepted whatever the ratio.
+  const std::string zeros(64 * 1024, '\0');
+  r = inflate_in_steps(i, compress(d, zeros), out, limits, SIZE_MAX);
+  ASSERT_EQ(r.status, Inflater::Status::done) << r.error;
+  EXPECT_EQ(out, zeros);
+  // One byte more of it is over the ratio.
+  r = inflate_in_steps(i, compress(d, zeros + '\0'), out, limits, SIZE_MAX);
+  EXPECT_EQ(r.status, Inflater::Status::too_big);
+}
