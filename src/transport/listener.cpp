@@ -429,7 +429,7 @@ bool ListenerContext::count_rawsocket_session(std::size_t limit) const {
 }
 
 ListenerContext::Route ListenerContext::route(std::string_view path) const {
-  if (any_path) return {&*any_path, "/", 0};
+  if (any_path) return {&*any_path, "/", path.size()};  // every path is the WebSocket
   if (path.empty() || path.front() != '/') return {};
   std::string_view prefix = path;
   // "/ws/" reaches "/ws" too; clients and people add trailing slashes.
