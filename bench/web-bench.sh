@@ -59,6 +59,7 @@ nport=$(free_port)
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes auto;
+$( [ "$(id -u)" = 0 ] && echo 'user root;' )
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;
 daemon off;
@@ -89,7 +90,13 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 
 # wrk's "Requests/sec" for one run.
-rps() { wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
+# wrk's "Requests/sec" for one run; a run with non-2xx answers is an error, not a figure.
+rps() {
+  local out
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "$@")
+  if grep -q "Non-2xx" <<<"$out"; then echo "web-bench: non-2xx answers: $*" >&2; echo "$out" >&2; exit 1; fi
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
 cpu_of() { awk '{print $14 + $15}' /proc/"$1"/stat; }
 
 declare -A result
