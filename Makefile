@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc)
 # Ninja when present (install-deps brings it); the generator is fixed at a build dir's first configure.
 GEN = $$(test -f $(1)/CMakeCache.txt || { command -v ninja >/dev/null && echo "-G Ninja"; })
 
-.PHONY: deps build run test test-asan test-tsan bench fuzz clean format
+.PHONY: deps build run test test-asan test-tsan bench bench-web fuzz clean format
 
 deps:
 	@scripts/install-deps
@@ -45,6 +45,13 @@ BENCH_ARGS ?=
 bench: build
 	bench/run-bench.sh $(BUILD_DIR)/junction $(BUILD_DIR)/junction-bench \
 	  --subscribers 1,10,100,1000 --sizes 16,64,1024,65536 --connections 5000 $(BENCH_ARGS)
+
+# The web side against Debian's nginx in the same run (bench/web-bench.sh): static 1 KB and 1 MB
+# files over keep-alive (wrk), and HTTP bridge publisher requests/s.
+# make bench-web WEB_BENCH_ARGS="10 100"   (seconds per run, connections)
+WEB_BENCH_ARGS ?=
+bench-web: build
+	bench/web-bench.sh $(BUILD_DIR)/junction $(WEB_BENCH_ARGS)
 
 # Long fuzzing runs with libFuzzer (clang): FUZZ_SECONDS per target, corpus grows in build-fuzz/.
 FUZZ_SECONDS ?= 300

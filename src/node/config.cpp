@@ -6,6 +6,8 @@
 // behaviour, or accepted with a warning ("not supported yet; ignored") when they only tune it.
 // docs/configuration.md is the user-facing copy of this schema; keep both in step.
 #include "node/config.hpp"
+#include "transport/subprotocol.hpp"
+#include "web/nodeinfo.hpp"
 
 #include <fstream>
 #include <map>
@@ -174,12 +176,16 @@ NodeConfig default_config() {
   web.name = "transport 'default'";
   web.interface = "127.0.0.1";
   web.port = 8080;
-  transport::PathService info;
-  info.kind = transport::PathService::Kind::nodeinfo;
-  web.paths.emplace("/", info);
   transport::PathService ws;
   ws.kind = transport::PathService::Kind::websocket;
   // ws.websocket.serializers: the WebSocketOptions default (cbor, msgpack, ubjson, json).
+  transport::PathService info;
+  info.kind = transport::PathService::Kind::http;
+  info.http = std::make_shared<web::NodeInfoService>(
+      std::vector<web::NodeInfoWebSocket>{
+          {"/ws", transport::spoken_subprotocols(ws.websocket), std::nullopt}},
+      false);
+  web.paths.emplace("/", info);
   web.paths.emplace("/ws", ws);
   node.listeners.push_back(std::move(web));
   return node;

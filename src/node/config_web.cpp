@@ -3,37 +3,182 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <filesystem>
+
+#include "transport/subprotocol.hpp"
+#include "web/json_value.hpp"
+#include "web/nodeinfo.hpp"
+#include "web/redirect.hpp"
+#include "web/static_files.hpp"
 
 namespace junction::node::detail {
 
 namespace {
 
-// Web path service (a value in a "web" transport's "paths"):
+// The node directory (relative paths in the config are relative to it): the config file's
+// directory, or the working directory for configs that come from no file.
+std::filesystem::path node_directory(const Validator& v) {
+  const std::string& source = v.source();
+  if (source.empty() || source.front() == '<') return std::filesystem::current_path();
+  return std::filesystem::absolute(source).parent_path();
+}
+
+// A Python package's resource directory (Crossbar's "package" + "resource", found with
+// pkg_resources there): asks /usr/bin/python3 where the package lives.
+std::filesystem::path python_package_resource(Validator& v, const std::string& path,
+                                              const std::string& package,
+                                              const std::string& resource) {
+  auto is_name = [](const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+    });
+  };
+  if (!is_name(package)) v.fail(path, "invalid Python package name \"" + package + "\"");
+  const std::string command =
+      "/usr/bin/python3 -c 'import importlib, os; m = importlib.import_module(\"" + package +
+      "\"); print(os.path.dirname(os.path.abspath(m.__file__)))' 2>/dev/null";
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, pipe) != nullptr)
+      out += buf;
+    if (::pclose(pipe) != 0) out.clear();
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+    out.pop_back();
+  if (out.empty()) v.fail(path, "cannot import Python package \"" + package + "\"");
+  return std::filesystem::path(out) / resource;
+}
+
+// "static" path service (web/static_files):
+//   directory  a directory, absolute or relative to the node directory; or
+//   package + resource: a Python package's resource directory (e.g. "mypkg", "web").
+//   options:
+//     enable_directory_listing  boolean (default false): list directories without an index.
+//     mime_types    object ".ext" -> Content-Type, over the defaults.
+//     cache_timeout integer seconds (default 43200) for Cache-Control max-age and Expires;
+//                   null: no caching headers.
+//     default_file  file (relative to the directory) served for paths that do not exist, for
+//                   single-page applications.
+//     allow_cross_origin  boolean (default true): Crossbar's CORS headers.
+std::shared_ptr<transport::HttpService> read_static(Validator& v, Obj& o) {
+  web::StaticOptions options;
+  const auto directory = o.opt_string("directory");
+  const auto package = o.opt_string("package");
+  const auto resource = o.opt_string("resource");
+  if (directory && package) v.fail(o.path(), "give either 'directory' or 'package', not both");
+  if (directory) {
+    options.directory = std::filesystem::path(*directory).is_absolute()
+                            ? std::filesystem::path(*directory)
+                            : node_directory(v) / *directory;
+  } else if (package) {
+    if (!resource) v.fail(o.path(), "'package' needs 'resource' (the directory in the package)");
+    options.directory = python_package_resource(v, o.at("package"), *package, *resource);
+  } else {
+    v.fail(o.path(), "a static service needs 'directory' (or 'package' and 'resource')");
+  }
+  options.directory = options.directory.lexically_normal();
+  if (const json* opt = o.opt_object("options")) {
+    Obj p(v, *opt, o.at("options"), "static options");
+    options.enable_directory_listing = p.boolean("enable_directory_listing", false);
+    if (const json* types = p.opt_object("mime_types")) {
+      for (const auto& [ext, type] : types->items()) {
+        if (!type.is_string()) {
+          v.fail(path_key(p.at("mime_types"), ext), "expected a string, found " + found(type));
+        }
+        options.mime_types[ext] = type.get<std::string>();
+      }
+    }
+    if (const json* timeout = p.get("cache_timeout"); timeout && timeout->is_null()) {
+      options.cache_timeout.reset();
+    } else if (auto seconds = p.opt_int("cache_timeout", 0, 10LL * 365 * 24 * 3600)) {
+      options.cache_timeout = *seconds;
+    }
+    if (auto file = p.opt_string("default_file")) options.default_file = *file;
+    options.allow_cross_origin = p.boolean("allow_cross_origin", true);
+    p.finish();
+  }
+  return std::make_shared<web::StaticService>(std::move(options));
+}
+
+// "json" path service (web/json_value):
+//   value    any JSON value, served as the document.
+//   options  prettify (boolean: indented, sorted keys), allow_cross_origin (default true),
+//            discourage_caching (boolean: Cache-Control no-store).
+std::shared_ptr<transport::HttpService> read_json_value(Validator& v, Obj& o) {
+  const json& value = o.need("value", "any JSON value");
+  web::JsonValueOptions options;
+  bool prettify = false;
+  if (const json* opt = o.opt_object("options")) {
+    Obj p(v, *opt, o.at("options"), "json options");
+    prettify = p.boolean("prettify", false);
+    options.allow_cross_origin = p.boolean("allow_cross_origin", true);
+    options.discourage_caching = p.boolean("discourage_caching", false);
+    p.finish();
+  }
+  return std::make_shared<web::JsonValueService>(prettify ? value.dump(3) : value.dump(), options);
+}
+
+// Web path services, with their paths (a web transport's "paths", or a "path" service's):
 //   type "websocket": WAMP over WebSocket on this path; keys as in read_websocket_keys, plus "id".
 //   type "nodeinfo":  a small HTML page about the node; keys "type", "id".
-//   Crossbar's other services (static, redirect, json, wsgi, cgi, reverseproxy, ...) are not
+//   type "static":    files (read_static).
+//   type "redirect":  "url" (required): every GET answers 302 to it.
+//   type "json":      a fixed JSON document (read_json_value).
+//   type "path":      "paths": a nested tree, mounted at this path ("/" in it is this path
+//                     itself); flattened into the transport's paths.
+//   Crossbar's other services (wsgi, cgi, reverseproxy, websocket-reverseproxy, longpoll,
+//   caller, publisher, webhook, upload, archive, resource, schemadoc, wap, ...) are not
 //   supported yet.
-transport::PathService read_path_service(Validator& v, const json& j, const std::string& path) {
-  Obj o(v, j, path, "web path service");
-  const std::string type = o.need_string("type");
-  read_id(o);
-  transport::PathService service;
-  if (type == "websocket") {
-    service.kind = transport::PathService::Kind::websocket;
-    service.websocket = read_websocket_keys(o);
-  } else if (type == "nodeinfo") {
-    service.kind = transport::PathService::Kind::nodeinfo;
-  } else if (type == "static" || type == "redirect" || type == "json" || type == "wsgi" ||
-             type == "cgi" || type == "longpoll" || type == "reverseproxy" ||
-             type == "websocket-reverseproxy" || type == "resource" || type == "caller" ||
-             type == "publisher" || type == "webhook" || type == "schemadoc" || type == "path" ||
-             type == "upload" || type == "archive" || type == "wap" || type == "pusher") {
-    v.fail(o.at("type"), "path type '" + type + "' is not supported yet");
-  } else {
-    v.fail(o.at("type"), "unknown path type '" + type + "' (expected websocket or nodeinfo)");
+// `prefix` is the mount path of the tree ("" at the top).
+void read_web_paths(Validator& v, const json& paths, const std::string& json_path,
+                    const std::string& prefix, transport::ListenerConfig& listener,
+                    std::vector<std::string>& nodeinfo_paths) {
+  if (!paths.is_object()) v.fail(json_path, "expected an object, found " + found(paths));
+  if (paths.empty()) v.fail(json_path, "expected at least one path service");
+  for (const auto& [key, value] : paths.items()) {
+    const std::string service_path = path_key(json_path, key);
+    const std::string normalised = normalise_web_path(v, key, service_path);
+    const std::string full =
+        prefix.empty() ? normalised : (normalised == "/" ? prefix : prefix + normalised);
+    Obj o(v, value, service_path, "web path service");
+    const std::string type = o.need_string("type");
+    read_id(o);
+    if (type == "path") {
+      read_web_paths(v, o.need("paths", "an object mapping paths to services"), o.at("paths"),
+                     full == "/" ? std::string() : full, listener, nodeinfo_paths);
+      o.finish();
+      continue;
+    }
+    if (listener.paths.contains(full)) {
+      v.fail(service_path, "path \"" + full + "\" is configured twice");
+    }
+    transport::PathService service;
+    service.kind = transport::PathService::Kind::http;
+    if (type == "websocket") {
+      service.kind = transport::PathService::Kind::websocket;
+      service.websocket = read_websocket_keys(o);
+    } else if (type == "nodeinfo") {
+      nodeinfo_paths.push_back(full);  // made once every WebSocket path is known
+    } else if (type == "static") {
+      service.http = read_static(v, o);
+    } else if (type == "redirect") {
+      service.http = std::make_shared<web::RedirectService>(o.need_string("url"));
+    } else if (type == "json") {
+      service.http = read_json_value(v, o);
+    } else if (type == "wsgi" || type == "cgi" || type == "longpoll" || type == "reverseproxy" ||
+               type == "websocket-reverseproxy" || type == "resource" || type == "caller" ||
+               type == "publisher" || type == "webhook" || type == "schemadoc" ||
+               type == "upload" || type == "archive" || type == "wap" || type == "pusher") {
+      v.fail(o.at("type"), "path type '" + type + "' is not supported yet");
+    } else {
+      v.fail(o.at("type"), "unknown path type '" + type +
+                               "' (expected websocket, nodeinfo, static, redirect, json or path)");
+    }
+    o.finish();
+    listener.paths.emplace(full, std::move(service));
   }
-  o.finish();
-  return service;
 }
 
 }  // namespace
@@ -63,28 +208,37 @@ std::string normalise_web_path(Validator& v, const std::string& key, const std::
 }
 
 // The keys of a "web" transport (also the "web" item of a "universal" one):
-//   paths    required, an object mapping paths to services (read_path_service).
-//   options  Crossbar's access_log, display_tracebacks, hsts, hsts_max_age, client_timeout:
-//            accepted with a warning, ignored for now.
+//   paths    required, an object mapping paths to services (read_web_paths).
+//   options  Crossbar's:
+//     access_log          boolean (default false): a log line per request ("access" logger).
+//     hsts                boolean (default false): Strict-Transport-Security on TLS listeners.
+//     hsts_max_age        integer seconds (default 31536000).
+//     display_tracebacks, client_timeout: accepted with a warning, ignored.
 void read_web_keys(Obj& o, transport::ListenerConfig& listener) {
   Validator& v = o.v();
-  const json& paths = o.need("paths", "an object mapping paths to services");
-  if (!paths.is_object()) v.fail(o.at("paths"), "expected an object, found " + found(paths));
-  if (paths.empty()) v.fail(o.at("paths"), "expected at least one path service");
-  for (const auto& [key, value] : paths.items()) {
-    const std::string service_path = path_key(o.at("paths"), key);
-    const std::string normalised = normalise_web_path(v, key, service_path);
-    if (listener.paths.contains(normalised)) {
-      v.fail(service_path, "path \"" + normalised + "\" is configured twice");
+  std::vector<std::string> nodeinfo_paths;
+  read_web_paths(v, o.need("paths", "an object mapping paths to services"), o.at("paths"), "",
+                 listener, nodeinfo_paths);
+  std::vector<web::NodeInfoWebSocket> websockets;
+  for (const auto& [path, service] : listener.paths) {
+    if (service.kind == transport::PathService::Kind::websocket) {
+      websockets.push_back({path, transport::spoken_subprotocols(service.websocket),
+                            service.websocket.external_port});
     }
-    listener.paths.emplace(normalised, read_path_service(v, value, service_path));
+  }
+  for (const auto& path : nodeinfo_paths) {
+    listener.paths.at(path).http =
+        std::make_shared<web::NodeInfoService>(websockets, listener.tls.has_value());
   }
   if (const json* options = o.opt_object("options")) {
     Obj opt(v, *options, o.at("options"), "web transport options");
-    for (const char* key :
-         {"access_log", "display_tracebacks", "hsts", "hsts_max_age", "client_timeout"}) {
-      opt.ignore(key);
+    listener.web.access_log = opt.boolean("access_log", false);
+    listener.web.hsts = opt.boolean("hsts", false);
+    if (auto age = opt.opt_int("hsts_max_age", 0, 10LL * 365 * 24 * 3600)) {
+      listener.web.hsts_max_age = *age;
     }
+    for (const char* key : {"display_tracebacks", "client_timeout"})
+      opt.ignore(key);
     opt.finish();
   }
 }

@@ -1,5 +1,7 @@
 // transport/http_session: see the header. The chain is
-//   run -> do_read -> on_read -> handle_request -> do_write -> on_write -> do_read ...
+//   run -> do_read -> on_read_header -> (read_body ->) on_read -> handle_request
+//     -> (a service answers: deliver -> on_service_answer ->) write_response -> on_write -> do_read
+//     ...
 // and ends in do_close, or in a hand-over of the socket to a WebSocketSession.
 #include "transport/http_session.hpp"
 
@@ -19,6 +21,11 @@
 #include "websocket/deflate.hpp"
 #include "websocket/frame.hpp"
 
+#include <unistd.h>
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include "base/log.hpp"
 #include "base/version.hpp"
 #include "transport/node_info.hpp"
@@ -105,6 +112,79 @@ void HttpSession<Stream>::do_read() {
   read_started_ = std::chrono::steady_clock::now();
   beast::get_lowest_layer(stream_).expires_after(read_timeout());
   reading_ = true;
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&HttpSession::on_read_header, this->shared_from_this()));
+}
+
+template <class Stream>
+bool HttpSession<Stream>::read_failed(error_code ec) {
+  if (!ec) return false;
+  if (ec == http::error::end_of_stream) {
+    do_close();
+  } else if (ec == http::error::header_limit) {
+    respond_and_close(http::status::request_header_fields_too_large, "Request header too large.\n");
+  } else if (ec == http::error::body_limit) {
+    respond_and_close(http::status::payload_too_large, "Request body too large.\n");
+  } else if (is_http_parse_error(ec) && ec != http::error::partial_message && !stopping_) {
+    JLOG(info, "transport") << description_ << ": bad HTTP request: " << ec.message();
+    respond_and_close(http::status::bad_request, "Bad request.\n");
+  } else if (ec == beast::error::timeout && first_request_ && read_timeout() < kHttpReadTimeout) {
+    JLOG(info, "transport")
+        << description_ << ": no WebSocket opening handshake within "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(read_timeout()).count()
+        << " ms (open_handshake_timeout); closing";
+    do_close();
+  } else {
+    // Timeout, reset, shutdown: nothing to answer.
+    JLOG(debug, "transport") << description_ << ": " << ec.message();
+    do_close();
+  }
+  return true;
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_read_header(error_code ec, std::size_t) {
+  if (read_failed(ec)) {
+    reading_ = false;
+    return;
+  }
+  const Request& request = parser_->get();
+  route_ = context_->route(target_path(request.target()));
+  if (route_.service != nullptr && route_.service->kind == PathService::Kind::http) {
+    parser_->body_limit(route_.service->http->body_limit());
+  }
+  if (parser_->is_done()) {
+    reading_ = false;
+    return on_read({}, 0);
+  }
+  // A client that waits for "100 Continue" before sending its body gets it, unless the body
+  // is announced larger than the service takes (then 413 at once).
+  const auto expect = request[http::field::expect];
+  if (beast::iequals(expect, "100-continue")) {
+    const auto limit = route_.service != nullptr && route_.service->kind == PathService::Kind::http
+                           ? route_.service->http->body_limit()
+                           : kHttpBodyLimit;
+    if (const auto length = parser_->content_length(); length && *length > limit) {
+      reading_ = false;
+      return respond_and_close(http::status::payload_too_large, "Request body too large.\n");
+    }
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = this->shared_from_this()](error_code write_ec, std::size_t) {
+                        if (write_ec) {
+                          self->reading_ = false;
+                          return self->do_close();
+                        }
+                        self->read_body();
+                      });
+    return;
+  }
+  read_body();
+}
+
+template <class Stream>
+void HttpSession<Stream>::read_body() {
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
 }
@@ -112,30 +192,7 @@ void HttpSession<Stream>::do_read() {
 template <class Stream>
 void HttpSession<Stream>::on_read(error_code ec, std::size_t) {
   reading_ = false;
-  if (ec) {
-    if (ec == http::error::end_of_stream) return do_close();
-    if (ec == http::error::header_limit) {
-      return respond_and_close(http::status::request_header_fields_too_large,
-                               "Request header too large.\n");
-    }
-    if (ec == http::error::body_limit) {
-      return respond_and_close(http::status::payload_too_large, "Request body too large.\n");
-    }
-    if (is_http_parse_error(ec) && ec != http::error::partial_message && !stopping_) {
-      JLOG(info, "transport") << description_ << ": bad HTTP request: " << ec.message();
-      return respond_and_close(http::status::bad_request, "Bad request.\n");
-    }
-    if (ec == beast::error::timeout && first_request_ && read_timeout() < kHttpReadTimeout) {
-      JLOG(info, "transport")
-          << description_ << ": no WebSocket opening handshake within "
-          << std::chrono::duration_cast<std::chrono::milliseconds>(read_timeout()).count()
-          << " ms (open_handshake_timeout); closing";
-      return do_close();
-    }
-    // Timeout, reset, shutdown: nothing to answer.
-    JLOG(debug, "transport") << description_ << ": " << ec.message();
-    return do_close();
-  }
+  if (read_failed(ec)) return;
   first_request_ = false;
   try {
     handle_request();
@@ -149,40 +206,83 @@ template <class Stream>
 void HttpSession<Stream>::handle_request() {
   Request& request = parser_->get();
   const std::string_view path = target_path(request.target());
-  const PathService* service = context_->route(path);
+  const PathService* service = route_.service;
   const http::verb method = request.method();
+  request_keep_alive_ = request.keep_alive();
+  request_head_ = method == http::verb::head;
+  request_version_ = request.version();
+  if (context_->config.web.access_log) {
+    request_line_.assign(request.method_string().data(), request.method_string().size());
+    request_line_ += ' ';
+    request_line_.append(request.target().data(), request.target().size());
+    request_line_ += request_version_ == 10 ? " HTTP/1.0" : " HTTP/1.1";
+  }
 
   if (service == nullptr) {
     JLOG(debug, "transport") << description_ << ": " << request.method_string() << " " << path
                              << " -> 404";
-    respond(request, http::status::not_found, "Not found.\n");
-    return do_write();
+    return respond(http::status::not_found, "Not found.\n");
   }
 
-  if (service->kind == PathService::Kind::websocket) {
-    if (beast::websocket::is_upgrade(request)) return handle_websocket(*service, request);
-    if (method != http::verb::get && method != http::verb::head) {
-      respond(request, http::status::method_not_allowed, "Method not allowed.\n");
-      response_.set(http::field::allow, "GET");
-      return do_write();
+  if (service->kind == PathService::Kind::http) {
+    if (!info_) {
+      auto info = std::make_shared<HttpConnectionInfo>();
+      info->peer = peer_;
+      error_code ec;
+      const auto remote = socket().remote_endpoint(ec);
+      if (!ec) info->peer_ip = remote.address().to_string();
+      const auto local = socket().local_endpoint(ec);
+      if (!ec) info->local_port = local.port();
+      info->tls = kIsTlsStream<Stream>;
+      info_ = std::move(info);
     }
-    if (service->websocket.enable_webstatus) return handle_websocket_status(*service, request);
-    respond(request, http::status::upgrade_required,
-            "This is a WAMP endpoint: connect with a WebSocket client offering one of these "
-            "subprotocols: " +
-                spoken_subprotocols(service->websocket) + "\n");
-    response_.set(http::field::upgrade, "websocket");
-    response_.set(http::field::sec_websocket_version, "13");
-    return do_write();
+    awaiting_service_ = true;
+    const std::uint64_t id = ++exchange_id_;
+    HttpExchange exchange(this->shared_from_this(), id, parser_->release(), info_,
+                          std::string(route_.mount), route_.rest_offset);
+    // The exchange may be answered inside handle(): nothing after this line may assume that
+    // the session is still waiting.
+    service->http->handle(std::move(exchange));
+    return;
   }
 
-  // nodeinfo
-  if (method != http::verb::get && method != http::verb::head) {
-    respond(request, http::status::method_not_allowed, "Method not allowed.\n");
-    response_.set(http::field::allow, "GET, HEAD");
-    return do_write();
+  // WebSocket: the path itself only (and "/path/"), not what lies below it.
+  if (path.size() > route_.rest_offset &&
+      path.find_first_not_of('/', route_.rest_offset) != std::string_view::npos) {
+    return respond(http::status::not_found, "Not found.\n");
   }
-  handle_node_info(request);
+  if (beast::websocket::is_upgrade(request)) return handle_websocket(*service, request);
+  if (method != http::verb::get && method != http::verb::head) {
+    HttpResponse response =
+        HttpResponse::text(http::status::method_not_allowed, "Method not allowed.\n");
+    response.headers.set(http::field::allow, "GET");
+    return write_response(std::move(response));
+  }
+  if (service->websocket.enable_webstatus) return handle_websocket_status(*service, request);
+  HttpResponse response = HttpResponse::text(
+      http::status::upgrade_required,
+      "This is a WAMP endpoint: connect with a WebSocket client offering one of these "
+      "subprotocols: " +
+          spoken_subprotocols(service->websocket) + "\n");
+  response.headers.set(http::field::upgrade, "websocket");
+  response.headers.set(http::field::sec_websocket_version, "13");
+  write_response(std::move(response));
+}
+
+template <class Stream>
+void HttpSession<Stream>::deliver(std::uint64_t exchange_id, HttpResponse response) {
+  asio::dispatch(socket().get_executor(), [self = this->shared_from_this(), exchange_id,
+                                           response = std::move(response)]() mutable {
+    self->on_service_answer(exchange_id, std::move(response));
+  });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_service_answer(std::uint64_t exchange_id, HttpResponse response) {
+  if (!awaiting_service_ || exchange_id != exchange_id_ || upgraded_) return;
+  awaiting_service_ = false;
+  if (!socket().is_open()) return;  // closed while the service worked
+  write_response(std::move(response));
 }
 
 template <class Stream>
@@ -215,29 +315,28 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
     JLOG(info, "transport") << description_ << ": refused WebSocket upgrade on "
                             << target_path(request.target()) << ": client offered " << client
                             << ", this endpoint speaks " << spoken;
-    respond(request, http::status::bad_request,
-            "No common WAMP subprotocol. This endpoint speaks: " + spoken +
-                ". Your client offered: " + client + ".\n");
-    return do_write();
+    respond(http::status::bad_request, "No common WAMP subprotocol. This endpoint speaks: " +
+                                           spoken + ". Your client offered: " + client + ".\n");
+    return;
   }
   // RFC 6455 §4.2.1: version 13 only (426 names it), a key of 16 base64-encoded bytes.
   if (request[http::field::sec_websocket_version] != "13") {
     JLOG(info, "transport") << description_ << ": refused WebSocket upgrade: version '"
                             << shown(request[http::field::sec_websocket_version])
                             << "' (only 13 is spoken)";
-    respond(request, http::status::upgrade_required,
-            "Unsupported WebSocket version: only version 13 (RFC 6455) is spoken.\n");
-    response_.set(http::field::sec_websocket_version, "13");
-    return do_write();
+    HttpResponse response = HttpResponse::text(
+        http::status::upgrade_required,
+        "Unsupported WebSocket version: only version 13 (RFC 6455) is spoken.\n");
+    response.headers.set(http::field::sec_websocket_version, "13");
+    return write_response(std::move(response));
   }
   const std::string_view key = request[http::field::sec_websocket_key];
   if (!valid_websocket_key(key)) {
     JLOG(info, "transport") << description_
                             << ": refused WebSocket upgrade: bad Sec-WebSocket-Key '" << shown(key)
                             << "'";
-    respond(request, http::status::bad_request,
-            "Bad Sec-WebSocket-Key: it must be 16 random bytes, base64-encoded.\n");
-    return do_write();
+    return respond(http::status::bad_request,
+                   "Bad Sec-WebSocket-Key: it must be 16 random bytes, base64-encoded.\n");
   }
   // What is left of open_handshake_timeout (counted from when we began waiting for this
   // request) is the time the WebSocket session gets to write the 101 response.
@@ -304,8 +403,7 @@ void HttpSession<Stream>::handle_websocket_status(const PathService& service,
   endpoint.subprotocols = spoken_subprotocols(service.websocket);
   endpoint.url = websocket_url(request_host(request), endpoint.path,
                                service.websocket.external_port, context_->config.tls.has_value());
-  respond(request, http::status::ok, render_websocket_status(endpoint), "text/html; charset=utf-8");
-  do_write();
+  respond(http::status::ok, render_websocket_status(endpoint), "text/html; charset=utf-8");
 }
 
 template <class Stream>
@@ -335,59 +433,159 @@ std::chrono::steady_clock::duration HttpSession<Stream>::read_timeout() const {
 }
 
 template <class Stream>
-void HttpSession<Stream>::handle_node_info(const Request& request) {
-  const std::string host = request_host(request);
-  // Each endpoint's URL as a client must write it: with its external_port, if configured.
-  std::vector<NodeInfoEndpoint> endpoints = context_->websocket_paths;
-  for (auto& endpoint : endpoints) {
-    const auto it = context_->config.paths.find(endpoint.path);
-    const auto external_port =
-        it == context_->config.paths.end() ? std::nullopt : it->second.websocket.external_port;
-    endpoint.url =
-        websocket_url(host, endpoint.path, external_port, context_->config.tls.has_value());
-  }
-  respond(request, http::status::ok, render_node_info(host, endpoints), "text/html; charset=utf-8");
-  do_write();
-}
-
-template <class Stream>
-void HttpSession<Stream>::respond(const Request& request, http::status status, std::string body,
+void HttpSession<Stream>::respond(http::status status, std::string body,
                                   std::string_view content_type) {
-  response_ = Response(status, request.version());
-  response_.set(http::field::server, "Junction/" + std::string(kVersion));
-  response_.set(http::field::content_type, content_type);
-  response_.keep_alive(request.keep_alive() && !stopping_);
-  response_.body() = std::move(body);
-  response_.prepare_payload();
-  // HEAD: the same headers (Content-Length included), no body.
-  if (request.method() == http::verb::head) response_.body().clear();
+  write_response(HttpResponse::text(status, std::move(body), content_type));
 }
 
 template <class Stream>
 void HttpSession<Stream>::respond_and_close(http::status status, std::string body) {
-  response_ = Response(status, 11);
-  response_.set(http::field::server, "Junction/" + std::string(kVersion));
-  response_.set(http::field::content_type, "text/plain; charset=utf-8");
-  response_.keep_alive(false);
-  response_.body() = std::move(body);
-  response_.prepare_payload();
-  do_write();
+  request_keep_alive_ = false;
+  request_head_ = false;
+  request_version_ = 11;
+  request_line_.clear();
+  HttpResponse response = HttpResponse::text(status, std::move(body));
+  response.close = true;
+  write_response(std::move(response));
 }
 
+namespace {
+
+// The Date header, formatted once per second per thread.
+const std::string& current_http_date() {
+  thread_local std::int64_t second = -1;
+  thread_local std::string text;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  if (now != second) {
+    second = now;
+    text = http_date(now);
+  }
+  return text;
+}
+
+bool has_body(http::status status) {
+  const auto code = static_cast<unsigned>(status);
+  return code >= 200 && code != 204 && code != 304;
+}
+
+// Largest piece of a file body read and written at once.
+constexpr std::uint64_t kFileChunk = 256 * 1024;
+
+}  // namespace
+
 template <class Stream>
-void HttpSession<Stream>::do_write() {
+void HttpSession<Stream>::write_response(HttpResponse response) {
+  out_ = std::move(response);
+  close_after_ = !request_keep_alive_ || stopping_ || out_.close;
+  const auto code = static_cast<unsigned>(out_.status);
+  head_.clear();
+  head_ += request_version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head_ += std::to_string(code);
+  head_ += ' ';
+  const auto reason = http::obsolete_reason(out_.status);
+  head_.append(reason.data(), reason.size());
+  head_ += "\r\nServer: Junction/";
+  head_ += kVersion;
+  head_ += "\r\nDate: ";
+  head_ += current_http_date();
+  head_ += "\r\n";
+  for (const auto& field : out_.headers) {
+    head_.append(field.name_string().data(), field.name_string().size());
+    head_ += ": ";
+    head_.append(field.value().data(), field.value().size());
+    head_ += "\r\n";
+  }
+  const bool body = has_body(out_.status);
+  if (body || out_.status == http::status::not_modified) {
+    // 304: the length of what a 200 would have carried is not known here; none is sent.
+    if (body) {
+      head_ += "Content-Length: ";
+      head_ += std::to_string(out_.body_size());
+      head_ += "\r\n";
+    }
+  }
+  if (kIsTlsStream<Stream> && context_->config.web.hsts) {
+    head_ += "Strict-Transport-Security: max-age=";
+    head_ += std::to_string(context_->config.web.hsts_max_age);
+    head_ += "; includeSubDomains\r\n";
+  }
+  if (close_after_) {
+    head_ += "Connection: close\r\n";
+  } else if (request_version_ == 10) {
+    head_ += "Connection: keep-alive\r\n";
+  }
+  head_ += "\r\n";
+  if (context_->config.web.access_log && !request_line_.empty()) {
+    JLOG(info, "access") << peer_ << " \"" << request_line_ << "\" " << code << " "
+                         << (body && !request_head_ ? out_.body_size() : 0);
+  }
+
   beast::get_lowest_layer(stream_).expires_after(kHttpWriteTimeout);
-  http::async_write(stream_, response_,
+  file_left_ = 0;
+  std::string_view payload;
+  if (body && !request_head_) {
+    if (out_.file) {
+      file_position_ = out_.offset;
+      file_left_ = out_.length;
+    } else if (out_.shared) {
+      payload = std::string_view(*out_.shared).substr(out_.offset, out_.length);
+    } else {
+      payload = out_.body;
+    }
+  }
+  if (file_left_ > 0) {
+    // The head goes out with the first chunk.
+    return write_file_chunk();
+  }
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_.data(), head_.size()),
+                                                  asio::buffer(payload.data(), payload.size())};
+  asio::async_write(stream_, buffers,
                     beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this()));
 }
 
 template <class Stream>
+void HttpSession<Stream>::write_file_chunk() {
+  const auto want = static_cast<std::size_t>(std::min(file_left_, kFileChunk));
+  file_chunk_.resize(want);
+  std::size_t got = 0;
+  while (got < want) {
+    const auto n = ::pread(out_.file->fd(), file_chunk_.data() + got, want - got,
+                           static_cast<off_t>(file_position_ + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // The file shrank or failed under us: the length is promised, so the connection ends.
+      JLOG(warn, "transport") << description_ << ": reading a file body failed; closing";
+      return force_close();
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  file_position_ += want;
+  file_left_ -= want;
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head_.data(), head_.size()),
+                                            asio::buffer(file_chunk_.data(), want)};
+  asio::async_write(stream_, buffers,
+                    [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
+                      self->head_.clear();  // sent with the first chunk
+                      if (!ec && self->file_left_ > 0) {
+                        beast::get_lowest_layer(self->stream_).expires_after(kHttpWriteTimeout);
+                        return self->write_file_chunk();
+                      }
+                      self->on_write(ec, bytes);
+                    });
+}
+
+template <class Stream>
 void HttpSession<Stream>::on_write(error_code ec, std::size_t) {
+  out_ = HttpResponse();
+  file_chunk_.clear();
+  file_chunk_.shrink_to_fit();
   if (ec) {
     JLOG(debug, "transport") << description_ << ": write failed: " << ec.message();
     return do_close();
   }
-  if (!response_.keep_alive() || stopping_) return do_close();
+  if (close_after_ || stopping_) return do_close();
   do_read();
 }
 

@@ -1,9 +1,13 @@
 // transport/http_session: one HTTP/1.1 connection before (or instead of) a WebSocket upgrade.
-// Reads requests with size limits and a timeout, answers each from the listener's path services
-// (welcome page, WebSocket status page, 404, 405, 426, refused upgrades — wrong subprotocol,
-// disallowed Origin), keeps the connection alive between requests, bounds the wait for the first
-// request by the WebSocket open_handshake_timeout, and hands the socket to a WebSocketSession
-// when an upgrade is negotiated. One template for plain TCP (TcpStream) and TLS
+// Reads requests with size limits and a timeout (the header first, then the body up to the
+// routed service's body_limit, with "100 Continue" when asked), routes each by longest path
+// prefix, answers WebSocket paths itself (status page, 404, 405, 426, refused upgrades — wrong
+// subprotocol, disallowed Origin) and hands every other request to its HttpService
+// (transport/http_service.hpp), whose answer may come later and from any thread. One request at
+// a time: pipelined requests wait in the read buffer until the previous answer is written. Keeps
+// the connection alive between requests, bounds the wait for the first request by the WebSocket
+// open_handshake_timeout, and hands the socket to a WebSocketSession when an upgrade is
+// negotiated. One template for plain TCP (TcpStream) and TLS
 // (TlsStream, handshake already done), like Beast's advanced "flex" server.
 #pragma once
 
@@ -20,6 +24,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "transport/http_service.hpp"
 #include "transport/listener.hpp"
 #include "transport/net.hpp"
 #include "transport/session_registry.hpp"
@@ -29,7 +34,9 @@ namespace junction::transport {
 
 // Explicitly instantiated in http_session.cpp for TcpStream and TlsStream.
 template <class Stream>
-class HttpSession : public LiveSession, public std::enable_shared_from_this<HttpSession<Stream>> {
+class HttpSession : public LiveSession,
+                    public HttpResponder,
+                    public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   // `peer`: the remote address as the listener wrote it. `initial`: bytes already read from the
   // socket (a universal listener's protocol detection).
@@ -44,27 +51,37 @@ class HttpSession : public LiveSession, public std::enable_shared_from_this<Http
   void force_close() override;
   void detach() override { force_close(); }
 
+  // HttpResponder: a service's answer, from any thread.
+  void deliver(std::uint64_t exchange_id, HttpResponse response) override;
+
  private:
   using Request = beast::http::request<beast::http::string_body>;
-  using Response = beast::http::response<beast::http::string_body>;
 
   void do_read();
+  void on_read_header(error_code ec, std::size_t bytes);
+  void read_body();
   void on_read(error_code ec, std::size_t bytes);
+  // Whether the read failed (and was answered or closed).
+  bool read_failed(error_code ec);
   void handle_request();
   void handle_websocket(const PathService& service, Request& request);
-  void handle_node_info(const Request& request);
   void handle_websocket_status(const PathService& service, const Request& request);
+  void on_service_answer(std::uint64_t exchange_id, HttpResponse response);
   // The Host the request named, else our local address.
   std::string request_host(const Request& request);
   // How long to wait for the next request: on a fresh connection to a listener with WebSocket
   // services, the shortest open_handshake_timeout among them (at most kHttpReadTimeout).
   std::chrono::steady_clock::duration read_timeout() const;
-  // Prepares response_ for the current request; the body is dropped for HEAD.
-  void respond(const Request& request, beast::http::status status, std::string body,
+  // Answers the current request with a text body.
+  void respond(beast::http::status status, std::string body,
                std::string_view content_type = "text/plain; charset=utf-8");
+  // Answers and closes (after a request we could not read whole).
   void respond_and_close(beast::http::status status, std::string body);
-  void do_write();
+  // Serialises `response` for the current request (the body is dropped for HEAD) and writes it.
+  void write_response(HttpResponse response);
   void on_write(error_code ec, std::size_t bytes);
+  // Writes the next chunk of a file body.
+  void write_file_chunk();
   void do_close();
   TcpSocket& socket() { return beast::get_lowest_layer(stream_).socket(); }
 
@@ -74,7 +91,25 @@ class HttpSession : public LiveSession, public std::enable_shared_from_this<Http
   std::string description_;  // "http 127.0.0.1:50122"
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
-  Response response_;  // the response being written; lives here until on_write
+  std::shared_ptr<const HttpConnectionInfo> info_;  // handed to services with each request
+  ListenerContext::Route route_;                    // of the current request
+
+  // The current request, as far as the response needs it (the request itself may be a
+  // service's now).
+  bool request_keep_alive_ = true;
+  bool request_head_ = false;  // HEAD: headers only
+  unsigned request_version_ = 11;
+  std::string request_line_;       // "GET /x HTTP/1.1", for the access log
+  std::uint64_t exchange_id_ = 0;  // of the request a service answers
+  bool awaiting_service_ = false;
+
+  // The response being written; lives here until the write completes.
+  HttpResponse out_;
+  std::string head_;                 // status line and header fields
+  bool close_after_ = false;         // Connection: close
+  std::uint64_t file_position_ = 0;  // file bodies: next byte to read
+  std::uint64_t file_left_ = 0;      // file bodies: bytes still to write
+  std::string file_chunk_;
 
   std::chrono::steady_clock::time_point read_started_{};  // when do_read() began waiting
   bool first_request_ = true;                             // nothing read on this connection yet

@@ -415,11 +415,6 @@ ListenerContext::ListenerContext(ListenerConfig config_in, IoPort& port_in,
     any_path->kind = PathService::Kind::websocket;
     any_path->websocket = *config.websocket_on_any_path;
   }
-  for (const auto& [path, service] : config.paths) {
-    if (service.kind == PathService::Kind::websocket) {
-      websocket_paths.push_back({path, spoken_subprotocols(service.websocket)});
-    }
-  }
 }
 
 ListenerContext::ListenerContext(const ListenerContext& other, IoPort& port_in,
@@ -439,17 +434,21 @@ bool ListenerContext::count_rawsocket_session(std::size_t limit) const {
   return true;
 }
 
-const PathService* ListenerContext::route(std::string_view path) const {
-  if (any_path) return &*any_path;
-  if (auto it = config.paths.find(std::string(path)); it != config.paths.end()) return &it->second;
+ListenerContext::Route ListenerContext::route(std::string_view path) const {
+  if (any_path) return {&*any_path, "/", path.size()};  // every path is the WebSocket
+  if (path.empty() || path.front() != '/') return {};
+  std::string_view prefix = path;
   // "/ws/" reaches "/ws" too; clients and people add trailing slashes.
-  if (path.size() > 1 && path.back() == '/') {
-    path.remove_suffix(1);
-    if (auto it = config.paths.find(std::string(path)); it != config.paths.end()) {
-      return &it->second;
+  while (prefix.size() > 1 && prefix.back() == '/')
+    prefix.remove_suffix(1);
+  for (;;) {
+    if (auto it = config.paths.find(prefix); it != config.paths.end()) {
+      return {&it->second, it->first, prefix.size()};
     }
+    if (prefix.size() == 1) return {};
+    const auto slash = prefix.rfind('/');
+    prefix = slash == 0 ? path.substr(0, 1) : prefix.substr(0, slash);
   }
-  return nullptr;
 }
 
 std::shared_ptr<Listener> make_listener(

@@ -37,8 +37,15 @@ struct ListenerContext {
   ListenerContext(const ListenerContext& other, IoPort& port,
                   std::shared_ptr<SessionRegistry> registry, std::shared_ptr<TimerWheel> timers);
 
-  // The service for a request path (query string already removed), or null for 404.
-  const PathService* route(std::string_view path) const;
+  // Where a request path (query string already removed, still percent-encoded) goes: the
+  // service of the longest configured path that is a prefix of it at a '/' boundary ("/app/x/y"
+  // -> "/app/x", else "/app", else "/"), as Crossbar's resource tree nests them.
+  struct Route {
+    const PathService* service = nullptr;  // null: 404
+    std::string_view mount;                // the configured path matched ("/" or "/app")
+    std::size_t rest_offset = 0;           // where the rest of the path starts in `path`
+  };
+  Route route(std::string_view path) const;
 
   // HTTP (path services or WebSocket on any path) is served on this listener.
   bool serves_http() const { return any_path.has_value() || !config.paths.empty(); }
@@ -52,10 +59,9 @@ struct ListenerContext {
   ListenerConfig config;
   IoPort* port;  // this I/O thread's way to the router
   std::shared_ptr<SessionRegistry> registry;
-  std::shared_ptr<TimerWheel> timers;   // session deadlines (auto-ping, handshakes, linger)
-  std::optional<PathService> any_path;  // from config.websocket_on_any_path
-  std::vector<NodeInfoEndpoint> websocket_paths;  // listed on the nodeinfo page
-  std::shared_ptr<asio::ssl::context> tls;        // from config.tls; null: plain
+  std::shared_ptr<TimerWheel> timers;       // session deadlines (auto-ping, handshakes, linger)
+  std::optional<PathService> any_path;      // from config.websocket_on_any_path
+  std::shared_ptr<asio::ssl::context> tls;  // from config.tls; null: plain
   // RawSocket sessions past their handshake on every thread, for RawSocketOptions::max_connections.
   std::shared_ptr<std::atomic<std::size_t>> rawsocket_sessions;
 };

@@ -3,36 +3,10 @@
 #include "transport/node_info.hpp"
 
 #include "base/version.hpp"
+#include "transport/http_service.hpp"
 
 namespace junction::transport {
 namespace {
-
-std::string escape_html(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // "<!DOCTYPE html>...<body>\n<h1>Junction <version>" — the start both pages share.
 std::string page_head() {

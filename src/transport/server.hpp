@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "router/router.hpp"
+#include "transport/http_service.hpp"
 #include "wamp/message.hpp"
 
 namespace junction::transport {
@@ -99,11 +100,21 @@ struct TlsOptions {
 
 struct PathService {
   enum class Kind {
-    websocket,  // WAMP over WebSocket
-    nodeinfo,   // a small HTML page about this node (Crossbar's "nodeinfo")
+    websocket,  // WAMP over WebSocket (the transport's own)
+    http,       // a plain HTTP service (src/web/: static, redirect, json, nodeinfo, ...)
   };
   Kind kind = Kind::websocket;
-  WebSocketOptions websocket;
+  WebSocketOptions websocket;         // Kind::websocket
+  std::shared_ptr<HttpService> http;  // Kind::http; shared by the listener's I/O threads
+};
+
+// A "web" transport's "options" (Crossbar's names).
+struct WebOptions {
+  bool access_log = false;  // one info line per answered request ("access" logger)
+  // HTTP Strict Transport Security on responses of TLS listeners (RFC 6797 forbids it on
+  // plain HTTP): "Strict-Transport-Security: max-age=<hsts_max_age>; includeSubDomains".
+  bool hsts = false;
+  std::int64_t hsts_max_age = 31536000;
 };
 
 // One listening socket. What it serves follows from what is set: HTTP path services (`paths`),
@@ -116,8 +127,11 @@ struct ListenerConfig {
   std::string unix_path;              // non-empty: listen on this Unix domain socket instead
   int backlog = 511;
   std::optional<TlsOptions> tls;  // TLS on this listener, whatever it serves
-  // "web" transports: service per path ("/" and "/ws"; keys are normalised to start with '/').
-  std::map<std::string, PathService> paths;
+  // "web" transports: service per path ("/", "/ws", "/app/api": keys are normalised to start
+  // with '/', nested "path" services flattened). A request goes to the longest configured path
+  // that is a prefix of its path at a '/' boundary (ListenerContext::route).
+  std::map<std::string, PathService, std::less<>> paths;
+  WebOptions web;
   // "websocket" transports: WAMP over WebSocket on every path.
   std::optional<WebSocketOptions> websocket_on_any_path;
   // "rawsocket" transports (and the RawSocket side of "universal" ones).

@@ -199,7 +199,8 @@ TEST(NodeConfigUniversal, CrossbarShape) {
   ASSERT_EQ(l.paths.size(), 3u);
   EXPECT_EQ(l.paths.at("/ws").kind, transport::PathService::Kind::websocket);
   EXPECT_EQ(l.paths.at("/other").kind, transport::PathService::Kind::websocket);
-  EXPECT_EQ(l.paths.at("/").kind, transport::PathService::Kind::nodeinfo);
+  ASSERT_EQ(l.paths.at("/").kind, transport::PathService::Kind::http);
+  EXPECT_EQ(l.paths.at("/").http->type(), "nodeinfo");
   EXPECT_FALSE(l.websocket_on_any_path.has_value());
 
   // RawSocket alone on a universal transport is allowed (and on a Unix socket).

@@ -103,7 +103,8 @@ void expect_fixture(const NodeConfig& node) {
   EXPECT_EQ(web.port, 8080);
   EXPECT_FALSE(web.websocket_on_any_path.has_value());
   ASSERT_EQ(web.paths.size(), 2u);
-  EXPECT_EQ(web.paths.at("/").kind, transport::PathService::Kind::nodeinfo);
+  ASSERT_EQ(web.paths.at("/").kind, transport::PathService::Kind::http);
+  EXPECT_EQ(web.paths.at("/").http->type(), "nodeinfo");
   const auto& ws = web.paths.at("/ws");
   EXPECT_EQ(ws.kind, transport::PathService::Kind::websocket);
   EXPECT_EQ(ws.websocket.serializers,
@@ -313,8 +314,8 @@ TEST(NodeConfigErrors, UnsupportedThings) {
             "t.json: workers[0].transports[0].type: unknown transport type 'carrier-pigeon' "
             "(expected websocket, web, rawsocket or universal)");
   EXPECT_EQ(error_of(config(kRealm,
-                            web_transport_with_ws(R"({"type": "static", "directory": "../web"})"))),
-            "t.json: workers[0].transports[0].paths./ws.type: path type 'static' is not supported "
+                            web_transport_with_ws(R"({"type": "upload", "directory": "../up"})"))),
+            "t.json: workers[0].transports[0].paths./ws.type: path type 'upload' is not supported "
             "yet");
   EXPECT_EQ(error_of(R"({"version": 2, "workers": [{"type": "guest", "executable": "x"}]})"),
             "t.json: workers[0].type: worker type 'guest' is not supported yet");
@@ -475,7 +476,8 @@ TEST(NodeConfigDefault, EmbeddedDefault) {
   const auto& web = node.listeners[0];
   EXPECT_EQ(web.interface, "127.0.0.1");
   EXPECT_EQ(web.port, 8080);
-  EXPECT_EQ(web.paths.at("/").kind, transport::PathService::Kind::nodeinfo);
+  ASSERT_EQ(web.paths.at("/").kind, transport::PathService::Kind::http);
+  EXPECT_EQ(web.paths.at("/").http->type(), "nodeinfo");
   EXPECT_EQ(web.paths.at("/ws").kind, transport::PathService::Kind::websocket);
   EXPECT_EQ(web.paths.at("/ws").websocket.serializers,
             (std::vector<wamp::Serializer>{wamp::Serializer::cbor, wamp::Serializer::msgpack,

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# make bench-web: Junction's web side against Debian's nginx on the same machine, same run.
+#   static files: a 1 KB and a 1 MB file over keep-alive connections (wrk), Junction vs nginx
+#                 (nginx: sendfile on, access log off, one worker per core);
+#   HTTP bridge:  publisher POSTs per second (wrk with a POST script, keep-alive), when this
+#                 junction has the bridge (else reported as not built).
+# Usage: bench/web-bench.sh path/to/junction [seconds] [connections]
+# Prints a table and one JSON line. Every server started here is stopped by PID on exit.
+set -euo pipefail
+JUNCTION=${1:?usage: web-bench.sh path/to/junction [seconds] [connections]}
+SECONDS_PER_RUN=${2:-5}
+CONNECTIONS=${3:-50}
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || { echo "web-bench: $tool is missing (scripts/install-deps)"; exit 1; }
+done
+
+work=$(mktemp -d /tmp/junction-web-bench.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "web-bench: nothing listens on port $1"; exit 1
+}
+
+mkdir -p "$work/www"
+head -c 1024 /dev/urandom > "$work/www/1k.bin"
+head -c 1048576 /dev/urandom > "$work/www/1m.bin"
+
+jport=$(free_port)
+cat > "$work/config.json" <<JSON
+{"version": 2, "workers": [{"type": "router",
+  "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [
+    {"uri": "", "match": "prefix", "allow": {"call": true, "register": true, "publish": true, "subscribe": true}}]}]}],
+  "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": $jport, "interface": "127.0.0.1"},
+    "paths": {"/": {"type": "static", "directory": "$work/www"}BRIDGE}}]}]}
+JSON
+# The HTTP bridge only where this junction has it.
+bridge_path=',"pub": {"type": "publisher", "realm": "realm1", "role": "anonymous"}'
+sed "s|BRIDGE|$bridge_path|" "$work/config.json" > "$work/with-bridge.json"
+if "$JUNCTION" check --config "$work/with-bridge.json" >/dev/null 2>&1; then
+  mv "$work/with-bridge.json" "$work/config.json"; have_bridge=1
+else
+  sed -i "s|BRIDGE||" "$work/config.json"; have_bridge=0
+fi
+"$JUNCTION" start --config "$work/config.json" --loglevel warn 2>"$work/junction.log" &
+pids+=($!)
+
+nport=$(free_port)
+mkdir -p "$work/nginx"
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+$( [ "$(id -u)" = 0 ] && echo 'user root;' )
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+daemon off;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx;
+  proxy_temp_path $work/nginx;
+  fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx;
+  scgi_temp_path $work/nginx;
+  types { application/octet-stream bin; }
+  server { listen 127.0.0.1:$nport; root $work/www; }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+pids+=($!)
+wait_port "$jport"
+wait_port "$nport"
+
+cat > "$work/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"topic": "com.example.bench", "args": ["hello"]}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+# wrk's "Requests/sec" for one run.
+# wrk's "Requests/sec" for one run; a run with non-2xx answers is an error, not a figure.
+rps() {
+  local out
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "$@")
+  if grep -q "Non-2xx" <<<"$out"; then echo "web-bench: non-2xx answers: $*" >&2; echo "$out" >&2; exit 1; fi
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
+cpu_of() { awk '{print $14 + $15}' /proc/"$1"/stat; }
+
+declare -A result
+for file in 1k 1m; do
+  for server in junction nginx; do
+    port=$jport; [ "$server" = nginx ] && port=$nport
+    result[$server-$file]=$(rps "http://127.0.0.1:$port/$file.bin")
+  done
+done
+result[bridge]=null
+[ "$have_bridge" = 1 ] && result[bridge]=$(rps -s "$work/post.lua" "http://127.0.0.1:$jport/pub")
+
+printf '%-28s %14s %14s %8s\n' "scenario" "junction req/s" "nginx req/s" "ratio"
+for file in 1k 1m; do
+  j=${result[junction-$file]}; n=${result[nginx-$file]}
+  printf '%-28s %14s %14s %8s\n' "static $file (keep-alive)" "$j" "$n" "$(awk -v a="$j" -v b="$n" 'BEGIN{printf "%.2f", a/b}')"
+done
+printf '%-28s %14s %14s %8s\n' "bridge publisher POST" "${result[bridge]}" "-" "-"
+printf '{"bench":"web","connections":%s,"seconds":%s,"static_1k":{"junction":%s,"nginx":%s},"static_1m":{"junction":%s,"nginx":%s},"bridge_publisher":%s}\n' \
+  "$CONNECTIONS" "$SECONDS_PER_RUN" "${result[junction-1k]}" "${result[nginx-1k]}" \
+  "${result[junction-1m]}" "${result[nginx-1m]}" "${result[bridge]}"

@@ -1,0 +1,49 @@
+// web/common: see the header.
+#include "web/common.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+
+namespace junction::web {
+
+namespace http = boost::beast::http;
+
+void respond_not_found(transport::HttpExchange& exchange) {
+  exchange.respond(transport::HttpResponse::text(
+      http::status::not_found,
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>"
+      "<body><h1>404 Not Found</h1><p>There is nothing at " +
+          transport::escape_html(exchange.path()) + ".</p></body></html>\n",
+      "text/html; charset=utf-8"));
+}
+
+bool allow_get_head(transport::HttpExchange& exchange) {
+  const auto method = exchange.request().method();
+  if (method == http::verb::get || method == http::verb::head) return true;
+  auto response =
+      transport::HttpResponse::text(http::status::method_not_allowed, "Method not allowed.\n");
+  response.headers.set(http::field::allow, "GET, HEAD");
+  exchange.respond(std::move(response));
+  return false;
+}
+
+std::string request_host(const transport::HttpExchange& exchange) {
+  const auto host = exchange.request()[http::field::host];
+  if (!host.empty()) return std::string(host);
+  return "localhost:" + std::to_string(exchange.connection().local_port);
+}
+
+void set_cross_origin_headers(const transport::HttpExchange& exchange,
+                              transport::HttpResponse& response) {
+  const auto& request = exchange.request();
+  auto origin = request[http::field::origin];
+  if (origin.empty() || origin == "null") origin = "*";
+  response.headers.set(http::field::access_control_allow_origin, origin);
+  response.headers.set(http::field::access_control_allow_credentials, "true");
+  if (const auto it = request.find(http::field::access_control_request_headers);
+      it != request.end()) {
+    response.headers.set(http::field::access_control_allow_headers, it->value());
+  }
+}
+
+}  // namespace junction::web

@@ -1,0 +1,25 @@
+// web/common: small helpers the path services share — the 404 answer, the GET/HEAD-only check,
+// the Host a request named, and Crossbar's cross-origin headers.
+#pragma once
+
+#include <string>
+
+#include "transport/http_service.hpp"
+
+namespace junction::web {
+
+// 404 with a short HTML page.
+void respond_not_found(transport::HttpExchange& exchange);
+
+// True for GET and HEAD; anything else is answered 405 (Allow: GET, HEAD) here.
+bool allow_get_head(transport::HttpExchange& exchange);
+
+// The Host header, else "localhost:<local port>".
+std::string request_host(const transport::HttpExchange& exchange);
+
+// Crossbar's set_cross_origin_headers: Access-Control-Allow-Origin is the request's Origin (or
+// "*" without one), credentials allowed, and the requested headers allowed.
+void set_cross_origin_headers(const transport::HttpExchange& exchange,
+                              transport::HttpResponse& response);
+
+}  // namespace junction::web

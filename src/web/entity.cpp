@@ -1,0 +1,218 @@
+// web/entity: see the header.
+#include "web/entity.hpp"
+
+#include <zlib.h>
+
+#include <charconv>
+#include <chrono>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include "web/common.hpp"
+
+namespace junction::web {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool parse_u64(std::string_view s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 19) return false;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+// If-None-Match: "*" or a list of entity tags; weak comparison (W/ ignored), as RFC 9110 asks.
+bool etag_matches(std::string_view header, std::string_view etag) {
+  header = trim(header);
+  if (header == "*") return true;
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    auto tag = trim(header.substr(0, comma));
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    auto mine = etag;
+    if (mine.starts_with("W/")) mine.remove_prefix(2);
+    if (tag == mine) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::shared_ptr<const std::string> make_gzip(const std::string& content) {
+  z_stream z{};
+  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return nullptr;
+  auto out = std::make_shared<std::string>();
+  out->resize(deflateBound(&z, static_cast<uLong>(content.size())) + 32);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(content.data()));
+  z.avail_in = static_cast<uInt>(content.size());
+  z.next_out = reinterpret_cast<Bytef*>(out->data());
+  z.avail_out = static_cast<uInt>(out->size());
+  const int rc = deflate(&z, Z_FINISH);
+  const auto produced = out->size() - z.avail_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END || produced >= content.size()) return nullptr;
+  out->resize(produced);
+  return out;
+}
+
+RangeResult parse_range(std::string_view header, std::uint64_t size, ByteRange& out) {
+  header = trim(header);
+  if (!header.starts_with("bytes=")) return RangeResult::none;
+  header.remove_prefix(6);
+  if (header.find(',') != std::string_view::npos) return RangeResult::none;
+  header = trim(header);
+  const auto dash = header.find('-');
+  if (dash == std::string_view::npos) return RangeResult::none;
+  const auto first_text = trim(header.substr(0, dash));
+  const auto last_text = trim(header.substr(dash + 1));
+  std::uint64_t first = 0, last = 0;
+  if (first_text.empty()) {
+    // Suffix: the last N bytes.
+    if (!parse_u64(last_text, last)) return RangeResult::none;
+    if (last == 0 || size == 0) return RangeResult::unsatisfiable;
+    const auto n = std::min(last, size);
+    out = {size - n, n};
+    return RangeResult::single;
+  }
+  if (!parse_u64(first_text, first)) return RangeResult::none;
+  if (last_text.empty()) {
+    last = size == 0 ? 0 : size - 1;
+  } else if (!parse_u64(last_text, last) || last < first) {
+    return RangeResult::none;
+  }
+  if (first >= size) return RangeResult::unsatisfiable;
+  last = std::min(last, size - 1);
+  out = {first, last - first + 1};
+  return RangeResult::single;
+}
+
+bool accepts_gzip(std::string_view header) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    auto item = trim(header.substr(0, comma));
+    const auto semi = item.find(';');
+    const auto coding = trim(item.substr(0, semi));
+    if (coding.size() == 4 && (coding[0] | 0x20) == 'g' && (coding[1] | 0x20) == 'z' &&
+        (coding[2] | 0x20) == 'i' && (coding[3] | 0x20) == 'p') {
+      if (semi == std::string_view::npos) return true;
+      auto param = trim(item.substr(semi + 1));
+      if (param.starts_with("q=") || param.starts_with("Q=")) {
+        param.remove_prefix(2);
+        // q=0, q=0.0, q=0.000: refused.
+        return param.find_first_not_of("0.") != std::string_view::npos;
+      }
+      return true;
+    }
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+void serve_entity(transport::HttpExchange& exchange, const Entity& entity,
+                  const EntityOptions& options) {
+  const auto& request = exchange.request();
+  transport::HttpResponse response;
+  auto& headers = response.headers;
+  if (!entity.etag.empty()) headers.set(http::field::etag, entity.etag);
+  if (entity.mtime > 0) headers.set(http::field::last_modified, transport::http_date(entity.mtime));
+  if (options.cache_timeout) {
+    headers.set(http::field::cache_control,
+                "max-age=" + std::to_string(*options.cache_timeout) + ", public");
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    headers.set(http::field::expires, transport::http_date(now + *options.cache_timeout));
+  }
+  if (options.allow_cross_origin) set_cross_origin_headers(exchange, response);
+  const bool gzip_possible = options.gzip && entity.gzipped != nullptr;
+  if (gzip_possible) headers.set(http::field::vary, "Accept-Encoding");
+
+  // Conditional requests (RFC 9110 §13.2.2): If-None-Match wins over If-Modified-Since.
+  if (const auto inm = request.find(http::field::if_none_match); inm != request.end()) {
+    std::string gzip_etag = entity.etag;
+    if (!gzip_etag.empty()) gzip_etag.insert(gzip_etag.size() - 1, "-gzip");
+    if (!entity.etag.empty() && (etag_matches(inm->value(), entity.etag) ||
+                                 (gzip_possible && etag_matches(inm->value(), gzip_etag)))) {
+      response.status = http::status::not_modified;
+      return exchange.respond(std::move(response));
+    }
+  } else if (const auto ims = request.find(http::field::if_modified_since);
+             ims != request.end() && entity.mtime > 0) {
+    const auto since = transport::parse_http_date(ims->value());
+    if (since >= 0 && entity.mtime <= since) {
+      response.status = http::status::not_modified;
+      return exchange.respond(std::move(response));
+    }
+  }
+
+  headers.set(http::field::content_type, entity.content_type);
+  headers.set(http::field::accept_ranges, "bytes");
+
+  // Range, honoured only while If-Range (when sent) still names this representation.
+  if (const auto range = request.find(http::field::range); range != request.end()) {
+    bool current = true;
+    if (const auto if_range = request.find(http::field::if_range); if_range != request.end()) {
+      const auto value = trim(if_range->value());
+      current = value.starts_with("\"") ? value == entity.etag
+                                        : transport::parse_http_date(value) == entity.mtime;
+    }
+    ByteRange byte_range;
+    const auto result =
+        current ? parse_range(range->value(), entity.size, byte_range) : RangeResult::none;
+    if (result == RangeResult::unsatisfiable) {
+      response.status = http::status::range_not_satisfiable;
+      headers.set(http::field::content_range, "bytes */" + std::to_string(entity.size));
+      headers.set(http::field::content_type, "text/plain; charset=utf-8");
+      response.body = "Range not satisfiable.\n";
+      return exchange.respond(std::move(response));
+    }
+    if (result == RangeResult::single) {
+      response.status = http::status::partial_content;
+      headers.set(http::field::content_range,
+                  "bytes " + std::to_string(byte_range.first) + "-" +
+                      std::to_string(byte_range.first + byte_range.length - 1) + "/" +
+                      std::to_string(entity.size));
+      response.shared = entity.content;
+      response.file = entity.content ? nullptr : entity.file;
+      response.offset = byte_range.first;
+      response.length = byte_range.length;
+      return exchange.respond(std::move(response));
+    }
+  }
+
+  if (gzip_possible) {
+    const auto accept = request.find(http::field::accept_encoding);
+    if (accept != request.end() && accepts_gzip(accept->value())) {
+      headers.set(http::field::content_encoding, "gzip");
+      // The gzip form is a different representation: its own entity tag.
+      if (!entity.etag.empty()) {
+        std::string etag = entity.etag;
+        etag.insert(etag.size() - 1, "-gzip");
+        headers.set(http::field::etag, etag);
+      }
+      response.shared = entity.gzipped;
+      response.length = entity.gzipped->size();
+      return exchange.respond(std::move(response));
+    }
+  }
+  response.shared = entity.content;
+  response.file = entity.content ? nullptr : entity.file;
+  response.offset = 0;
+  response.length = entity.size;
+  exchange.respond(std::move(response));
+}
+
+}  // namespace junction::web

@@ -1,0 +1,182 @@
+// web/ and the HTTP service helpers of transport/: byte ranges, Accept-Encoding, HTTP dates,
+// percent-decoding, MIME types, gzip, and the config's web paths (nesting, services, refusals).
+#include <zlib.h>
+
+#include <gtest/gtest.h>
+
+#include "node/config.hpp"
+#include "transport/http_service.hpp"
+#include "web/entity.hpp"
+#include "web/mime_types.hpp"
+
+namespace junction {
+namespace {
+
+using web::ByteRange;
+using web::RangeResult;
+
+TEST(WebRange, Forms) {
+  ByteRange r;
+  EXPECT_EQ(web::parse_range("bytes=0-99", 1000, r), RangeResult::single);
+  EXPECT_EQ(r.first, 0u);
+  EXPECT_EQ(r.length, 100u);
+  EXPECT_EQ(web::parse_range("bytes=900-", 1000, r), RangeResult::single);
+  EXPECT_EQ(r.first, 900u);
+  EXPECT_EQ(r.length, 100u);
+  EXPECT_EQ(web::parse_range("bytes=-10", 1000, r), RangeResult::single);
+  EXPECT_EQ(r.first, 990u);
+  EXPECT_EQ(r.length, 10u);
+  EXPECT_EQ(web::parse_range("bytes=-5000", 1000, r), RangeResult::single);
+  EXPECT_EQ(r.first, 0u);
+  EXPECT_EQ(r.length, 1000u);
+  EXPECT_EQ(web::parse_range("bytes=990-5000", 1000, r), RangeResult::single);
+  EXPECT_EQ(r.length, 10u);
+}
+
+TEST(WebRange, UnsatisfiableAndIgnored) {
+  ByteRange r;
+  EXPECT_EQ(web::parse_range("bytes=1000-", 1000, r), RangeResult::unsatisfiable);
+  EXPECT_EQ(web::parse_range("bytes=-0", 1000, r), RangeResult::unsatisfiable);
+  EXPECT_EQ(web::parse_range("bytes=0-1,5-6", 1000, r), RangeResult::none);  // whole entity
+  EXPECT_EQ(web::parse_range("bytes=5-1", 1000, r), RangeResult::none);
+  EXPECT_EQ(web::parse_range("items=0-1", 1000, r), RangeResult::none);
+  EXPECT_EQ(web::parse_range("bytes=x-1", 1000, r), RangeResult::none);
+  EXPECT_EQ(web::parse_range("bytes=99999999999999999999-", 1000, r), RangeResult::none);
+}
+
+TEST(WebGzip, AcceptEncoding) {
+  EXPECT_TRUE(web::accepts_gzip("gzip"));
+  EXPECT_TRUE(web::accepts_gzip("deflate, gzip;q=0.5, br"));
+  EXPECT_TRUE(web::accepts_gzip("GZIP"));
+  EXPECT_FALSE(web::accepts_gzip("gzip;q=0"));
+  EXPECT_FALSE(web::accepts_gzip("gzip; q=0.000"));
+  EXPECT_FALSE(web::accepts_gzip("br, deflate"));
+  EXPECT_FALSE(web::accepts_gzip("x-gzip2"));
+}
+
+TEST(WebGzip, RoundTrip) {
+  std::string text;
+  for (int i = 0; i < 200; ++i)
+    text += "hello junction " + std::to_string(i) + "\n";
+  const auto gz = web::make_gzip(text);
+  ASSERT_NE(gz, nullptr);
+  EXPECT_LT(gz->size(), text.size());
+  z_stream z{};
+  ASSERT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out(text.size() + 16, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz->data()));
+  z.avail_in = static_cast<uInt>(gz->size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(out.size() - z.avail_out);
+  inflateEnd(&z);
+  EXPECT_EQ(out, text);
+  // Incompressible (too short to win): none.
+  EXPECT_EQ(web::make_gzip("ab"), nullptr);
+}
+
+TEST(WebHttpDate, RoundTrip) {
+  EXPECT_EQ(transport::http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(transport::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
+  EXPECT_EQ(transport::parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), -1);
+  EXPECT_EQ(transport::parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"), -1);
+  EXPECT_EQ(transport::parse_http_date(""), -1);
+}
+
+TEST(WebPercent, Decode) {
+  std::string out;
+  EXPECT_TRUE(transport::percent_decode("a%20b%2F%2e%2E", out));
+  EXPECT_EQ(out, "a b/..");
+  EXPECT_TRUE(transport::percent_decode("a+b", out));
+  EXPECT_EQ(out, "a+b");
+  EXPECT_FALSE(transport::percent_decode("%2", out));
+  EXPECT_FALSE(transport::percent_decode("%zz", out));
+  EXPECT_FALSE(transport::percent_decode("abc%", out));
+}
+
+TEST(WebMime, DefaultsAndOverrides) {
+  web::MimeTypes types({{".js", "application/x-custom"}, {"FOO", "text/foo"}});
+  EXPECT_EQ(types.lookup("index.html"), "text/html");
+  EXPECT_EQ(types.lookup("css/a.CSS"), "text/css");
+  EXPECT_EQ(types.lookup("logo.svg"), "image/svg+xml");
+  EXPECT_EQ(types.lookup("x.js"), "application/x-custom");
+  EXPECT_EQ(types.lookup("y.foo"), "text/foo");
+  EXPECT_EQ(types.lookup("noext"), "application/octet-stream");
+  EXPECT_EQ(types.lookup("dir.d/noext"), "application/octet-stream");
+  EXPECT_TRUE(web::compressible_type("text/html; charset=utf-8"));
+  EXPECT_TRUE(web::compressible_type("application/ld+json"));
+  EXPECT_FALSE(web::compressible_type("image/png"));
+}
+
+// The config's web paths: nesting ("path" services flattened), services made, refusals.
+std::string web_config(const std::string& paths, const std::string& options = "") {
+  return R"({"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1",
+    "roles": [{"name": "anonymous", "permissions": []}]}], "transports": [{"type": "web",
+    "endpoint": {"type": "tcp", "port": 8080}, )" +
+         options + R"("paths": )" + paths + "}]}]}";
+}
+
+node::NodeConfig parse(const std::string& text) {
+  return node::parse_config(text, node::ConfigFormat::json, "/tmp/node/t.json");
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const node::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(WebConfig, NestedPathsAreFlattened) {
+  const auto node = parse(web_config(R"({
+    "/": {"type": "static", "directory": "../web"},
+    "ws": {"type": "websocket"},
+    "app": {"type": "path", "paths": {
+      "/": {"type": "json", "value": {"a": 1}},
+      "go": {"type": "redirect", "url": "https://example.com/"},
+      "deep": {"type": "path", "paths": {"info": {"type": "nodeinfo"}}}}}})"));
+  const auto& paths = node.listeners.at(0).paths;
+  ASSERT_EQ(paths.size(), 5u);
+  EXPECT_EQ(paths.at("/").http->type(), "static");
+  EXPECT_EQ(paths.at("/ws").kind, transport::PathService::Kind::websocket);
+  EXPECT_EQ(paths.at("/app").http->type(), "json");
+  EXPECT_EQ(paths.at("/app/go").http->type(), "redirect");
+  EXPECT_EQ(paths.at("/app/deep/info").http->type(), "nodeinfo");
+}
+
+TEST(WebConfig, WebOptions) {
+  const auto node = parse(web_config(R"({"/": {"type": "nodeinfo"}})",
+                                     R"("options": {"access_log": true, "hsts": true,
+                                        "hsts_max_age": 600}, )"));
+  const auto& web = node.listeners.at(0).web;
+  EXPECT_TRUE(web.access_log);
+  EXPECT_TRUE(web.hsts);
+  EXPECT_EQ(web.hsts_max_age, 600);
+}
+
+TEST(WebConfig, Errors) {
+  EXPECT_EQ(error_of(web_config(R"({"/": {"type": "static"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths./: a static service needs "
+            "'directory' (or 'package' and 'resource')");
+  EXPECT_EQ(error_of(web_config(R"({"/": {"type": "static", "directory": "w", "options":
+                                   {"listing": true}}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths./.options.listing: unknown key "
+            "'listing' in static options (expected one of: enable_directory_listing, mime_types, "
+            "cache_timeout, default_file, allow_cross_origin)");
+  EXPECT_EQ(error_of(web_config(R"({"/": {"type": "redirect"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths./: missing required key 'url' (a "
+            "string) in web path service");
+  EXPECT_EQ(error_of(web_config(R"({"a": {"type": "path", "paths": {"/": {"type": "nodeinfo"}}},
+                                    "/a": {"type": "nodeinfo"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.a.paths./: path \"/a\" is "
+            "configured twice");
+  EXPECT_EQ(error_of(web_config(R"({"/": {"type": "cgi", "directory": "x", "processor": "y"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths./.type: path type 'cgi' is not "
+            "supported yet");
+}
+
+}  // namespace
+}  // namespace junction
