@@ -168,9 +168,14 @@ class ThreadsTest(JunctionTestCase):
         callee = await self.connect()
         callers = [await self.connect() for _ in range(THREADS)]
         started = asyncio.get_running_loop().create_future()
+        invoked = []
 
+        # Drop the callee only once every call has reached it: the callers' CALLs cross from
+        # other I/O threads, so a call still in flight when the callee goes would (rightly) get
+        # no_such_procedure instead of canceled, and the test would race.
         async def slow():
-            if not started.done():
+            invoked.append(1)
+            if len(invoked) == len(callers) and not started.done():
                 started.set_result(None)
             await asyncio.sleep(30)
 
