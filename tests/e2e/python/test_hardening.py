@@ -64,6 +64,13 @@ def node_rss(router):
     raise AssertionError("no VmRSS")
 
 
+def under_asan(router):
+    """True when the junction under test is an AddressSanitizer build: ASan's quarantine keeps
+    freed memory resident, so resident-memory bounds are asserted only on the release build."""
+    with open("/proc/%d/maps" % router.proc.pid) as f:
+        return "libasan" in f.read()
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p))]
@@ -244,7 +251,8 @@ class CompressionBombTest(JunctionTestCase):
                              "bystander p50 %.3f ms under bombs vs reference %.3f ms"
                              % (p50["bombs"], reference))
         # Nothing of the bombs is kept: not even one 16 MiB message's worth.
-        self.assertLess(rss_after - rss_before, 16 * 1024 * 1024)
+        if not under_asan(self.router):
+            self.assertLess(rss_after - rss_before, 16 * 1024 * 1024)
         self.assertTrue(self.router.wait_for_log("compression ratio above 256:1"),
                         self.router.log_tail(20))
 
@@ -492,7 +500,8 @@ class SlowConsumerTest(JunctionTestCase):
         self.assertTrue(self.router.wait_for_log("slow consumers closed so far: 3"))
         # Three slow consumers could have held 3 x 4 MiB (plus kernel socket buffers, which are
         # not the node's); the node-wide 8 MiB budget keeps them well below 3 x 64 MiB.
-        self.assertLess(growth, 48 * 1024 * 1024, "node RSS grew by %.1f MB" % (growth / 1e6))
+        if not under_asan(router):
+            self.assertLess(growth, 48 * 1024 * 1024, "node RSS grew by %.1f MB" % (growth / 1e6))
 
 
 def bomber(host, port):
