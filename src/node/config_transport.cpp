@@ -188,6 +188,18 @@ std::vector<wamp::Serializer> read_serializers(Validator& v, const json& j,
   return out;
 }
 
+// A timeout or interval in milliseconds (WebSocket and RawSocket options alike): 0 switches it
+// off, else at least 1000 and at most a day.
+void read_timeout_millis(Validator& v, Obj& o, const char* key, std::chrono::milliseconds& out) {
+  const auto ms = o.opt_int(key, 0, 24LL * 3600 * 1000);
+  if (!ms) return;
+  if (*ms != 0 && *ms < 1000) {
+    v.fail(o.at(key), "'" + std::string(key) + "' is in milliseconds; " + std::to_string(*ms) +
+                          " is too small (0 switches it off, else at least 1000)");
+  }
+  out = std::chrono::milliseconds(*ms);
+}
+
 // WebSocket "options", with Crossbar's names, units and meaning. Times are in milliseconds and,
 // as in Crossbar, 0 or at least 1000 (a smaller value is almost certainly meant as seconds).
 //   max_message_size         integer 1..64 MiB (default 16 MiB); a larger message closes with 1009
@@ -220,15 +232,8 @@ void read_websocket_options(Validator& v, const json& j, const std::string& path
     ws.max_message_size = static_cast<std::size_t>(*size);
   }
 
-  constexpr long long kMaxMillis = 24LL * 3600 * 1000;
   auto millis = [&](const char* key, std::chrono::milliseconds& out) {
-    const auto ms = o.opt_int(key, 0, kMaxMillis);
-    if (!ms) return;
-    if (*ms != 0 && *ms < 1000) {
-      v.fail(o.at(key), "'" + std::string(key) + "' is in milliseconds; " + std::to_string(*ms) +
-                            " is too small (0 switches it off, else at least 1000)");
-    }
-    out = std::chrono::milliseconds(*ms);
+    read_timeout_millis(v, o, key, out);
   };
   millis("auto_ping_interval", ws.auto_ping_interval);
   millis("auto_ping_timeout", ws.auto_ping_timeout);
@@ -390,14 +395,7 @@ transport::RawSocketOptions read_rawsocket_keys(Obj& o) {
       rs.max_connections = static_cast<std::size_t>(*n);
     }
     auto millis = [&](const char* key, std::chrono::milliseconds& out) {
-      const auto ms = opt.opt_int(key, 0, 24LL * 3600 * 1000);
-      if (!ms) return;
-      if (*ms != 0 && *ms < 1000) {
-        v.fail(opt.at(key), "'" + std::string(key) + "' is in milliseconds; " +
-                                std::to_string(*ms) +
-                                " is too small (0 switches it off, else at least 1000)");
-      }
-      out = std::chrono::milliseconds(*ms);
+      read_timeout_millis(v, opt, key, out);
     };
     millis("auto_ping_interval", rs.auto_ping_interval);
     millis("auto_ping_timeout", rs.auto_ping_timeout);
