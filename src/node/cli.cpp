@@ -21,6 +21,7 @@
 
 #include <openssl/opensslv.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/version.hpp>
 #include <nlohmann/json.hpp>
@@ -266,6 +267,9 @@ int cmd_start(const detail::CliArgs& args) {
     // The routing thread; the Server adds io_threads - 1 I/O threads of its own.
     boost::asio::io_context io(1);
     router::Router router(loaded.config.router);
+    // In-process sessions get what the router sends them outside a dispatch (a timer) through
+    // the routing thread's loop.
+    router.set_executor([&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
     transport::Server server(io, router, loaded.config.listeners, io_threads);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -70,18 +70,21 @@ void Broker::subscribe(Session& session, const Message& message) {
   if (!match) return;
   if (!admit(realm_, session, message, Action::subscribe, true, *match)) return;
   Subscription* subscription = index_.find(message.uri, *match);
-  if (!subscription) {
-    auto created = std::make_unique<Subscription>();
-    created->topic = message.uri;
-    created->match = *match;
-    created->id = realm_.ids().next_unique([this](wamp::Id id) { return by_id_.contains(id); });
-    subscription = created.get();
+  const bool created = subscription == nullptr;
+  if (created) {
+    auto fresh = std::make_unique<Subscription>();
+    fresh->topic = message.uri;
+    fresh->match = *match;
+    fresh->id = realm_.ids().next_unique([this](wamp::Id id) { return by_id_.contains(id); });
+    fresh->created = WallClock::now();
+    subscription = fresh.get();
     index_.insert(subscription->topic, subscription->match, subscription);
-    by_id_.emplace(subscription->id, std::move(created));
+    by_id_.emplace(subscription->id, std::move(fresh));
   }
   // Subscribing twice to the same topic and policy returns the existing subscription (spec).
-  if (std::find(subscription->subscribers.begin(), subscription->subscribers.end(), &session) ==
-      subscription->subscribers.end()) {
+  const bool added = std::find(subscription->subscribers.begin(), subscription->subscribers.end(),
+                               &session) == subscription->subscribers.end();
+  if (added) {
     subscription->subscribers.push_back(&session);
     session.subscriptions.insert(subscription->id);
   }
@@ -90,6 +93,10 @@ void Broker::subscribe(Session& session, const Message& message) {
   reply.request = message.request;
   reply.id = subscription->id;
   session.send(std::move(reply));
+  if (created) {
+    realm_.notify([&](RealmObserver& o) { o.subscription_created(session, *subscription); });
+  }
+  if (added) realm_.notify([&](RealmObserver& o) { o.subscriber_added(session, *subscription); });
 }
 
 void Broker::unsubscribe(Session& session, const Message& message) {
@@ -109,10 +116,28 @@ void Broker::unsubscribe(Session& session, const Message& message) {
 void Broker::detach(Session& session, Subscription& subscription) {
   session.subscriptions.erase(subscription.id);
   std::erase(subscription.subscribers, &session);
+  realm_.notify([&](RealmObserver& o) { o.subscriber_removed(session, subscription); });
   if (subscription.subscribers.empty()) {
+    realm_.notify([&](RealmObserver& o) { o.subscription_deleted(session, subscription); });
     index_.erase(subscription.topic, subscription.match);
     by_id_.erase(subscription.id);  // destroys `subscription`
   }
+}
+
+bool Broker::remove_subscriber(wamp::Id subscription_id, Session& subscriber,
+                               const std::string& reason) {
+  const auto it = by_id_.find(subscription_id);
+  if (it == by_id_.end() || !subscriber.subscriptions.contains(subscription_id)) return false;
+  detach(subscriber, *it->second);
+  // Subscription revocation (spec, advanced profile): UNSUBSCRIBED with request 0 and details,
+  // only to a subscriber that announced it understands them.
+  if (!subscriber.features.subscriber_subscription_revocation) return true;
+  Message notice;
+  notice.type = MessageType::unsubscribed;
+  notice.options["subscription"] = wamp::Value(subscription_id);
+  if (!reason.empty()) notice.options["reason"] = reason;
+  subscriber.send(std::move(notice));
+  return true;
 }
 
 void Broker::remove_session(Session& session) {
@@ -120,6 +145,13 @@ void Broker::remove_session(Session& session) {
   for (wamp::Id id : ids) {
     if (auto it = by_id_.find(id); it != by_id_.end()) detach(session, *it->second);
   }
+}
+
+bool Broker::has_subscribers(std::string_view topic) const {
+  if (by_id_.empty()) return false;
+  bool found = false;
+  index_.for_each_match(topic, [&found](const Subscription&) { found = true; });
+  return found;
 }
 
 void Broker::publish(Session& session, const Message& message) {

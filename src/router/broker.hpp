@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "router/realm_events.hpp"
 #include "router/session.hpp"
 #include "router/uri_index.hpp"
 
@@ -20,6 +21,7 @@ struct Subscription {
   std::string topic;  // the topic or pattern subscribed to
   MatchPolicy match = MatchPolicy::exact;
   std::vector<Session*> subscribers;  // in subscription order
+  WallClock::time_point created;
 };
 
 class Broker {
@@ -34,8 +36,13 @@ class Broker {
   void publish(Session& session, const wamp::Message& message);
   // Drops every subscription of a session that leaves.
   void remove_session(Session& session);
+  // Subscription revocation: `subscriber` is no longer subscribed and is told so with
+  // UNSUBSCRIBED {subscription, reason} (request 0). False if it was not subscribed.
+  bool remove_subscriber(wamp::Id subscription, Session& subscriber, const std::string& reason);
 
   std::size_t subscription_count() const { return by_id_.size(); }
+  // Whether a publication to `topic` would reach anyone (meta events skip building otherwise).
+  bool has_subscribers(std::string_view topic) const;
 
   // For the meta API (wamp.subscription.get/lookup/match/list):
   // the subscription with this id, or nullptr;

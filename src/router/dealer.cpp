@@ -98,6 +98,7 @@ void Dealer::register_procedure(Session& session, const Message& message) {
   }
   if (!admit(realm_, session, message, Action::register_, true, *match)) return;
   Registration* registration = index_.find(message.uri, *match);
+  const bool created = registration == nullptr;
   if (registration) {
     // Spec (shared registration): after a 'single' registration every further one fails; after
     // a shared one, those with another policy fail. A callee registers a procedure once.
@@ -125,6 +126,7 @@ void Dealer::register_procedure(Session& session, const Message& message) {
     registration->procedure = message.uri;
     registration->match = *match;
     registration->invoke = invoke;
+    registration->created = WallClock::now();
     registration->id =
         realm_.ids().next_unique([this](wamp::Id id) { return by_id_.contains(id); });
     index_.insert(registration->procedure, registration->match, registration);
@@ -138,6 +140,10 @@ void Dealer::register_procedure(Session& session, const Message& message) {
   reply.request = message.request;
   reply.id = registration->id;
   session.send(std::move(reply));
+  realm_.notify([&](RealmObserver& o) {
+    if (created) o.registration_created(session, *registration);
+    o.callee_added(session, *registration);
+  });
 }
 
 void Dealer::unregister(Session& session, const Message& message) {
@@ -162,7 +168,9 @@ void Dealer::remove_callee(Registration& registration, Session& callee) {
   if (it == callees.end()) return;
   const auto index = static_cast<std::size_t>(it - callees.begin());
   callees.erase(it);
+  realm_.notify([&](RealmObserver& o) { o.callee_removed(callee, registration); });
   if (callees.empty()) {
+    realm_.notify([&](RealmObserver& o) { o.registration_deleted(callee, registration); });
     index_.erase(registration.procedure, registration.match);
     by_id_.erase(registration.id);  // destroys `registration`
     return;
@@ -170,6 +178,21 @@ void Dealer::remove_callee(Registration& registration, Session& callee) {
   // Round robin goes on with the callee that was next (its index moved down by one).
   if (index < registration.next_callee) --registration.next_callee;
   if (registration.next_callee >= callees.size()) registration.next_callee = 0;
+}
+
+bool Dealer::revoke_callee(wamp::Id registration_id, Session& callee, const std::string& reason) {
+  const auto it = by_id_.find(registration_id);
+  if (it == by_id_.end() || !callee.registrations.contains(registration_id)) return false;
+  remove_callee(*it->second, callee);
+  // Registration revocation (spec, advanced profile): UNREGISTERED with request 0 and details,
+  // only to a callee that announced it understands them.
+  if (!callee.features.callee_registration_revocation) return true;
+  Message notice;
+  notice.type = MessageType::unregistered;
+  notice.options["registration"] = wamp::Value(registration_id);
+  if (!reason.empty()) notice.options["reason"] = reason;
+  callee.send(std::move(notice));
+  return true;
 }
 
 Session& Dealer::pick_callee(Registration& registration) {
@@ -238,7 +261,9 @@ void Dealer::call(Session& session, const Message& message) {
   invocation.request = pending.invocation_request;
   invocation.id = registration.id;
   invocation.payload = message.payload;
-  if (auth.disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
+  // The router's own in-process callees (meta API) always learn who calls them.
+  if (auth.disclose || callee.in_process ||
+      wamp::get_bool(message.options, "disclose_me").value_or(false)) {
     invocation.options["caller"] = wamp::Value(session.id);
     invocation.options["caller_authid"] = session.authid;
     invocation.options["caller_authrole"] = session.authrole;

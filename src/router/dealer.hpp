@@ -16,6 +16,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "router/authorizer.hpp"
+#include "router/realm_events.hpp"
 #include "router/session.hpp"
 #include "router/uri_index.hpp"
 
@@ -37,6 +38,7 @@ struct Registration {
   // unless the policy shares it.
   std::vector<Session*> callees;
   std::size_t next_callee = 0;  // roundrobin: the index the next call goes to
+  WallClock::time_point created;
   // Exact registrations only: the last caller role granted CALL on this procedure, and what it
   // was granted (disclose): permissions are static per realm, so a role's answer for a URI never
   // changes. Refusals are not kept. Empty call_auth.allowed: nothing kept yet.
@@ -76,6 +78,10 @@ class Dealer {
   void cancel(Session& caller, const wamp::Message& message);
   // Unregisters the session's procedures and settles every call it takes part in.
   void remove_session(Session& session);
+  // Registration revocation: `callee` no longer serves the registration and is told so with
+  // UNREGISTERED {registration, reason} (request 0). Calls already on their way still complete.
+  // False if `callee` does not serve it.
+  bool revoke_callee(wamp::Id registration, Session& callee, const std::string& reason);
 
   std::size_t registration_count() const { return by_id_.size(); }
   std::size_t pending_call_count() const { return by_invocation_.size(); }

@@ -35,6 +35,8 @@ ClientFeatures ClientFeatures::from_roles(const wamp::Object& roles) {
   };
   ClientFeatures out;
   out.callee_call_canceling = feature("callee", "call_canceling");
+  out.callee_registration_revocation = feature("callee", "registration_revocation");
+  out.subscriber_subscription_revocation = feature("subscriber", "subscription_revocation");
   return out;
 }
 
@@ -44,6 +46,7 @@ void Realm::leave(wamp::Id session_id) {
   Session& session = *it->second;
   broker_.remove_session(session);
   dealer_.remove_session(session);
+  notify([&](RealmObserver& o) { o.session_left(session); });
   sessions_.erase(it);
 }
 

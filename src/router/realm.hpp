@@ -5,11 +5,13 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "router/authorizer.hpp"
 #include "router/broker.hpp"
 #include "router/dealer.hpp"
 #include "router/ids.hpp"
+#include "router/realm_events.hpp"
 #include "router/session.hpp"
 
 namespace junction::router {
@@ -26,9 +28,23 @@ class Realm {
   // Adds a session with a fresh id; the realm owns it until leave().
   Session& join(Peer& peer, std::string authid, std::string authrole, std::string authmethod,
                 ClientFeatures features);
+  // The session's WELCOME is queued: observers hear of it.
+  void joined(const Session& session) {
+    notify([&](RealmObserver& o) { o.session_joined(session); });
+  }
   // Removes the session from every subscription and registration; pending calls it was the
   // callee for fail at once; then the Session is destroyed.
   void leave(wamp::Id session_id);
+
+  // Realm events (router/realm_events.hpp). The observer must outlive the realm or be removed.
+  void add_observer(RealmObserver& observer) { observers_.push_back(&observer); }
+  void remove_observer(RealmObserver& observer) { std::erase(observers_, &observer); }
+  template <typename Event>
+  void notify(Event&& event) {
+    if (observers_.empty()) return;  // what a realm nobody watches pays
+    for (RealmObserver* observer : observers_)
+      event(*observer);
+  }
 
   // Handles one message from an established session (any type the broker or dealer owns).
   void dispatch(Session& session, const wamp::Message& message);
@@ -46,6 +62,7 @@ class Realm {
   std::unordered_map<wamp::Id, std::unique_ptr<Session>> sessions_;
   Broker broker_;
   Dealer dealer_;
+  std::vector<RealmObserver*> observers_;
 };
 
 // Answers `request` with ERROR `error`, a one-line explanation as its Arguments.

@@ -5,8 +5,10 @@
 
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "base/log.hpp"
+#include "router/local_delivery.hpp"
 #include "router/realm.hpp"
 
 namespace junction::router {
@@ -19,6 +21,7 @@ struct Router::Impl {
   std::map<std::string, std::unique_ptr<Realm>, std::less<>> realms;
   std::set<SessionState*> connections;
   bool shutting_down = false;
+  LocalDelivery local_delivery;
 };
 
 namespace {
@@ -85,6 +88,35 @@ class SessionState {
   }
 
   wamp::Id session_id() const { return session_ ? session_->id : 0; }
+  LocalDelivery& local_delivery() { return router_.local_delivery; }
+
+  void establish_in_process(std::string_view realm_name, std::string authid, std::string authrole) {
+    const auto realm_it = router_.realms.find(realm_name);
+    if (realm_it == router_.realms.end()) {
+      throw std::invalid_argument("no realm '" + std::string(realm_name) + "' on this router");
+    }
+    if (phase_ != Phase::awaiting_hello) {
+      throw std::logic_error("establish_in_process: the connection already has a session");
+    }
+    ClientFeatures features;
+    features.callee_registration_revocation = true;
+    features.subscriber_subscription_revocation = true;
+    establish(*realm_it->second, std::move(authid), std::move(authrole), "local", features,
+              /*in_process=*/true);
+  }
+
+  // The router ends the session (meta API kill): it leaves its realm at once (its pending calls
+  // are answered), is sent GOODBYE with `reason`, and the transport closes once the peer answers.
+  void kill(std::string reason, std::string message) {
+    if (phase_ != Phase::established) return;
+    const wamp::Id id = session_->id;
+    leave();
+    Message goodbye = wamp::make_goodbye(std::move(reason));
+    if (!message.empty()) goodbye.options["message"] = std::move(message);
+    peer_.send(wamp::make_outbound(std::move(goodbye)));
+    phase_ = Phase::goodbye_sent;
+    JLOG(info, "router") << "session " << id << " killed (" << peer_.describe() << ")";
+  }
 
   // By reference all the way down: a Message is moved only where it is kept.
   void receive(Message& message) {
@@ -185,8 +217,16 @@ class SessionState {
                    "realm '" + realm.name() + "' has no role '" + authrole + "'");
     }
 
-    Session& session = realm.join(peer_, generate_authid(router_.ids), authrole, "anonymous",
-                                  ClientFeatures::from_roles(*roles));
+    establish(realm, generate_authid(router_.ids), authrole, "anonymous",
+              ClientFeatures::from_roles(*roles));
+  }
+
+  void establish(Realm& realm, std::string authid, std::string authrole, std::string authmethod,
+                 ClientFeatures features, bool in_process = false) {
+    Session& session =
+        realm.join(peer_, std::move(authid), std::move(authrole), std::move(authmethod), features);
+    session.state = this;
+    session.in_process = in_process;
     realm_ = &realm;
     session_ = &session;
     phase_ = Phase::established;
@@ -201,6 +241,7 @@ class SessionState {
     peer_.send(wamp::make_outbound(std::move(welcome)));
     JLOG(debug, "router") << "session " << session.id << " joined realm '" << realm.name() << "' ("
                           << peer_.describe() << ")";
+    realm.joined(session);
   }
 
   void on_established(const Message& message) {
@@ -276,18 +317,34 @@ class SessionState {
 
 Connection::Connection(Router& router, Peer& peer)
     : state_(std::make_unique<SessionState>(*router.impl_, peer)) {}
-Connection::~Connection() = default;
+Connection::~Connection() {
+  DispatchScope scope(state_->local_delivery());
+  state_.reset();
+}
+// Every entry holds a DispatchScope: in-process peers get what this dispatch sent them after it.
 void Connection::receive(wamp::Message message) {
+  DispatchScope scope(state_->local_delivery());
   state_->receive(message);
 }
 void Connection::receive_malformed(const std::string& reason) {
+  DispatchScope scope(state_->local_delivery());
   state_->receive_malformed(reason);
 }
 void Connection::closed() {
+  DispatchScope scope(state_->local_delivery());
   state_->closed();
 }
 wamp::Id Connection::session_id() const {
   return state_->session_id();
+}
+void Connection::establish_in_process(std::string_view realm, std::string authid,
+                                      std::string authrole) {
+  DispatchScope scope(state_->local_delivery());
+  state_->establish_in_process(realm, std::move(authid), std::move(authrole));
+}
+
+void kill_session(Session& session, std::string reason, std::string message) {
+  session.state->kill(std::move(reason), std::move(message));
 }
 
 Router::Router(RouterConfig config) : impl_(std::make_unique<Impl>()) {
@@ -304,11 +361,25 @@ std::unique_ptr<Connection> Router::connect(Peer& peer) {
 }
 
 void Router::shutdown() {
+  DispatchScope scope(impl_->local_delivery);
   impl_->shutting_down = true;
   // shutdown() never removes entries synchronously (Peer::close only queues), but copy anyway.
   const auto connections = impl_->connections;
   for (SessionState* state : connections)
     state->shutdown();
+}
+
+Realm* Router::find_realm(std::string_view name) {
+  const auto it = impl_->realms.find(name);
+  return it == impl_->realms.end() ? nullptr : it->second.get();
+}
+
+LocalDelivery& Router::local_delivery() {
+  return impl_->local_delivery;
+}
+
+void Router::set_executor(std::function<void(std::function<void()>)> executor) {
+  impl_->local_delivery.set_executor(std::move(executor));
 }
 
 std::size_t Router::session_count() const {

@@ -70,6 +70,8 @@ struct RealmConfig {
   std::string name;
   wamp::UriCheck uri_check = wamp::UriCheck::loose;
   std::vector<RoleConfig> roles;
+  // Crossbar's realm option: the router serves the meta API (src/meta/) on this realm.
+  bool enable_meta_api = true;
 };
 
 struct RouterConfig {
@@ -78,6 +80,8 @@ struct RouterConfig {
 
 class Router;
 class SessionState;
+class Realm;
+class LocalDelivery;
 
 // One transport connection as seen by the router: from HELLO through to GOODBYE/ABORT/close.
 class Connection {
@@ -97,6 +101,11 @@ class Connection {
   // The session id once WELCOME was sent, else 0.
   wamp::Id session_id() const;
 
+  // For sessions that live inside the node (router/in_process_session.hpp): joins `realm` at
+  // once, without HELLO or authentication (the node vouches for it), as authid/authrole. The
+  // WELCOME is sent to the peer as usual. Throws std::invalid_argument for an unknown realm.
+  void establish_in_process(std::string_view realm, std::string authid, std::string authrole);
+
  private:
   std::unique_ptr<SessionState> state_;
 };
@@ -114,6 +123,15 @@ class Router {
   void shutdown();
 
   std::size_t session_count() const;
+
+  // A realm by name, or null (for modules that serve a realm from inside: src/meta/).
+  Realm* find_realm(std::string_view name);
+  // Where messages for in-process peers wait for the end of the current dispatch.
+  LocalDelivery& local_delivery();
+  // How the router gets a message to an in-process peer when it sends one outside any dispatch
+  // (a timer): the node passes "post to the routing thread's io_context". Unset, such messages
+  // wait for the next dispatch.
+  void set_executor(std::function<void(std::function<void()>)> executor);
 
   struct Impl;
 

@@ -10,6 +10,7 @@
 namespace junction::router {
 
 class Realm;
+class SessionState;  // router.cpp: the connection's state machine
 struct PendingCall;  // router/dealer.hpp
 
 // What the client announced in HELLO.Details.roles that the router acts on. Only these flags are
@@ -17,6 +18,10 @@ struct PendingCall;  // router/dealer.hpp
 // never read again.
 struct ClientFeatures {
   bool callee_call_canceling = false;  // the callee handles INTERRUPT
+  // Told with UNREGISTERED/UNSUBSCRIBED (request 0) when the router revokes one (spec: never
+  // sent to a peer that did not announce it).
+  bool callee_registration_revocation = false;
+  bool subscriber_subscription_revocation = false;
 
   static ClientFeatures from_roles(const wamp::Object& roles);
 };
@@ -29,6 +34,10 @@ struct Session {
   std::string authrole;
   std::string authmethod;
   ClientFeatures features;
+  // The connection's state machine (to end the session from the router's side: kill), and
+  // whether the session lives inside the node (the router's own, hidden from the meta API).
+  SessionState* state = nullptr;
+  bool in_process = false;
 
   // What the session holds, so leaving the realm is proportional to what it did.
   std::set<wamp::Id> subscriptions;
@@ -42,5 +51,10 @@ struct Session {
   void send(wamp::Message&& message) const { peer->send(wamp::make_outbound(std::move(message))); }
   void send(const wamp::OutboundPtr& message) const { peer->send(message); }
 };
+
+// The router ends `session` (wamp.session.kill): it leaves its realm at once — `session` is
+// destroyed before this returns — is sent GOODBYE `reason` (Details.message when not empty), and
+// its transport closes once the peer answers.
+void kill_session(Session& session, std::string reason, std::string message);
 
 }  // namespace junction::router
