@@ -28,6 +28,7 @@
 
 #include "base/log.hpp"
 #include "base/version.hpp"
+#include "meta/meta_api.hpp"
 #include "node/cli_args.hpp"
 #include "node/config.hpp"
 #include "node/convert.hpp"
@@ -267,9 +268,10 @@ int cmd_start(const detail::CliArgs& args) {
     // The routing thread; the Server adds io_threads - 1 I/O threads of its own.
     boost::asio::io_context io(1);
     router::Router router(loaded.config.router);
-    // In-process sessions get what the router sends them outside a dispatch (a timer) through
-    // the routing thread's loop.
+    // In-process sessions (the meta API) get what the router sends them outside a dispatch (a
+    // timer) through the routing thread's loop.
     router.set_executor([&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
+    const auto meta_api = meta::serve_meta_api(router, loaded.config.router);
     transport::Server server(io, router, loaded.config.listeners, io_threads);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);

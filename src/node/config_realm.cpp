@@ -133,9 +133,11 @@ router::RoleConfig read_role(Validator& v, const json& j, const std::string& pat
 //   name     string, required: the realm URI clients join (loose WAMP URI rules). Unique per node.
 //   id       optional config ID.
 //   roles    list of roles (above). A realm without roles admits nobody.
-//   options  {uri_check: "loose" (default) | "strict"}: how URIs in messages are validated.
-//            Crossbar's other realm options (enable_meta_api, bridge_meta_api,
-//            event_dispatching_chunk_size, ...) are not supported yet.
+//   options  uri_check: "loose" (default) | "strict": how URIs in messages are validated.
+//            enable_meta_api: bool (default true): the router serves the WAMP meta API
+//            (wamp.session.*, wamp.registration.*, wamp.subscription.*) and publishes its meta
+//            events on this realm (src/meta/, docs/meta-api.md). Crossbar's other realm options
+//            (bridge_meta_api, event_dispatching_chunk_size, ...) are not supported yet.
 //   stats    (periodic session statistics events) not supported yet.
 //   trace    boolean; accepted with a warning (Crossbar's message tracing; use --loglevel trace).
 //   store, principals, rlinks: not supported yet.
@@ -170,7 +172,8 @@ router::RealmConfig read_realm(Validator& v, const json& j, const std::string& p
         v.fail(opt.at("uri_check"), "expected \"loose\" or \"strict\", found \"" + *check + "\"");
       }
     }
-    for (const char* key : {"enable_meta_api", "bridge_meta_api", "event_dispatching_chunk_size"}) {
+    realm.enable_meta_api = opt.boolean("enable_meta_api", true);
+    for (const char* key : {"bridge_meta_api", "event_dispatching_chunk_size"}) {
       opt.refuse(key);
     }
     opt.finish();

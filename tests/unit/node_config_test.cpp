@@ -336,8 +336,8 @@ TEST(NodeConfigErrors, UnsupportedThings) {
   EXPECT_EQ(
       error_of(config(R"({"name": "realm1", "roles": [{"name": "r", "authorizer": "com.auth"}]})")),
       "t.json: workers[0].realms[0].roles[0].authorizer: 'authorizer' is not supported yet");
-  EXPECT_EQ(error_of(config(R"({"name": "realm1", "options": {"enable_meta_api": true}})")),
-            "t.json: workers[0].realms[0].options.enable_meta_api: 'enable_meta_api' is not "
+  EXPECT_EQ(error_of(config(R"({"name": "realm1", "options": {"bridge_meta_api": true}})")),
+            "t.json: workers[0].realms[0].options.bridge_meta_api: 'bridge_meta_api' is not "
             "supported yet");
   EXPECT_EQ(error_of(R"({"workers": [{"type": "router", "components": [{"type": "class"}]}]})"),
             "t.json: workers[0].components: router components are not supported yet");
@@ -560,6 +560,16 @@ TEST(NodeConfigYaml, ScalarTyping) {
   // An empty document is not a node config.
   EXPECT_EQ(error_of("", ConfigFormat::yaml),
             "t.json: (top level): expected an object (node config), found null");
+}
+
+TEST(NodeConfig, RealmOptionEnableMetaApi) {
+  EXPECT_TRUE(parse(config(R"({"name": "realm1"})")).router.realms.at(0).enable_meta_api);
+  EXPECT_FALSE(parse(config(R"({"name": "realm1", "options": {"enable_meta_api": false}})"))
+                   .router.realms.at(0)
+                   .enable_meta_api);
+  EXPECT_EQ(error_of(config(R"({"name": "realm1", "options": {"enable_meta_api": "yes"}})")),
+            "t.json: workers[0].realms[0].options.enable_meta_api: expected true or false, found "
+            "a string (\"yes\")");
 }
 
 }  // namespace
