@@ -2,16 +2,19 @@
 // meta events (from realm events), plus testaments.
 #include "meta/meta_api.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <functional>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "base/log.hpp"
+#include "meta/event_history.hpp"
 #include "router/broker.hpp"
 #include "router/dealer.hpp"
 #include "router/in_process_session.hpp"
 #include "router/realm.hpp"
+#include "wamp/match.hpp"
 
 namespace junction::meta {
 namespace {
@@ -104,13 +107,15 @@ Object registration_details(const Registration& r) {
   return Object{{"id", Value(r.id)},
                 {"created", iso8601(r.created)},
                 {"uri", r.procedure},
-                {"match", "exact"},
+                {"match", std::string(wamp::match_policy_name(r.match))},
                 {"invoke", std::string(router::invoke_policy_name(r.invoke))}};
 }
 
 Object subscription_details(const Subscription& s) {
-  return Object{
-      {"id", Value(s.id)}, {"created", iso8601(s.created)}, {"uri", s.topic}, {"match", "exact"}};
+  return Object{{"id", Value(s.id)},
+                {"created", iso8601(s.created)},
+                {"uri", s.topic},
+                {"match", std::string(wamp::match_policy_name(s.match))}};
 }
 
 Array callees_of(const Registration& r) {
@@ -143,9 +148,12 @@ struct MetaApi::State : router::RealmObserver {
   Realm& realm;
   InProcessSession session;
   std::unordered_map<wamp::Id, Testaments> testaments;
+  EventHistory history;
 
   State(router::Router& router, Realm& realm_in)
-      : realm(realm_in), session(router, realm_in.name(), "router", "trusted") {
+      : realm(realm_in),
+        session(router, realm_in.name(), "router", "trusted"),
+        history(session, realm_in.config()) {
     register_procedures();
     realm.add_observer(*this);
   }
@@ -408,7 +416,44 @@ struct MetaApi::State : router::RealmObserver {
       return Reply::none();
     });
 
+    add("wamp.registration.lookup", [](State& self, const Call& call) {
+      const std::string* procedure = call.string(0, "procedure");
+      if (!procedure) return missing("procedure");
+      const auto policy = lookup_policy(call);
+      if (!policy) return missing("options");
+      const Registration* r = self.realm.dealer().lookup(*procedure, *policy);
+      if (!r || call.hidden(r->procedure)) return Reply::ok(Value());
+      return Reply::ok(Value(r->id));
+    });
+    add("wamp.registration.match", [](State& self, const Call& call) {
+      const std::string* procedure = call.string(0, "procedure");
+      if (!procedure) return missing("procedure");
+      const Registration* r = self.realm.dealer().best_match(*procedure);
+      if (!r || call.hidden(r->procedure)) return Reply::ok(Value());
+      return Reply::ok(Value(r->id));
+    });
+
     // wamp.subscription.*
+    add("wamp.subscription.lookup", [](State& self, const Call& call) {
+      const std::string* topic = call.string(0, "topic");
+      if (!topic) return missing("topic");
+      const auto policy = lookup_policy(call);
+      if (!policy) return missing("options");
+      const Subscription* s = self.realm.broker().lookup(*topic, *policy);
+      if (!s || call.hidden(s->topic)) return Reply::ok(Value());
+      return Reply::ok(Value(s->id));
+    });
+    add("wamp.subscription.match", [](State& self, const Call& call) {
+      const std::string* topic = call.string(0, "topic");
+      if (!topic) return missing("topic");
+      Array ids;
+      self.realm.broker().for_each_match(*topic, [&](const Subscription& s) {
+        if (!call.hidden(s.topic)) ids.push_back(Value(s.id));
+      });
+      // Crossbar answers null, not an empty list, when nothing matches.
+      if (ids.empty()) return Reply::ok(Value());
+      return Reply::ok(std::move(ids));
+    });
     add("wamp.subscription.list", [](State& self, const Call& call) {
       return self.list_of(
           call, self.realm.broker().subscriptions(), [](const Subscription& s) { return &s.topic; },
@@ -431,8 +476,9 @@ struct MetaApi::State : router::RealmObserver {
       if (!s) return no_such_subscription(*id);
       if (call.hidden(s->topic)) return not_authorized("list subscribers", s->topic);
       Array ids;
-      for (const Session* subscriber : s->subscribers)
-        ids.push_back(Value(subscriber->id));
+      for (const Session* subscriber : s->subscribers) {
+        if (!subscriber->in_process) ids.push_back(Value(subscriber->id));
+      }
       return Reply::ok(std::move(ids));
     });
     add("wamp.subscription.count_subscribers", [](State& self, const Call& call) {
@@ -441,7 +487,31 @@ struct MetaApi::State : router::RealmObserver {
       const Subscription* s = self.realm.broker().find(*id);
       if (!s) return no_such_subscription(*id);
       if (call.hidden(s->topic)) return not_authorized("count subscribers", s->topic);
-      return Reply::ok(static_cast<std::int64_t>(s->subscribers.size()));
+      return Reply::ok(static_cast<std::int64_t>(
+          std::count_if(s->subscribers.begin(), s->subscribers.end(),
+                        [](const Session* subscriber) { return !subscriber->in_process; })));
+    });
+    add("wamp.subscription.get_events", [](State& self, const Call& call) {
+      const auto id = call.id(0, "subscription_id");
+      if (!id) return missing("subscription_id");
+      std::uint64_t limit = 10;  // Crossbar's default
+      if (const Value* l = call.arg(1, "limit")) {
+        if (!l->as_uint()) return missing("limit");
+        limit = *l->as_uint();
+      }
+      if (!self.history.enabled()) {
+        return Reply::fail("wamp.error.history_unavailable",
+                           "event history not available or enabled");
+      }
+      const Subscription* s = self.realm.broker().find(*id);
+      if (!s) return no_such_subscription(*id);
+      if (call.hidden(s->topic)) return not_authorized("retrieve event history", s->topic);
+      auto events = self.history.events(*id, limit, self.realm.name());
+      if (!events) {
+        return Reply::fail("wamp.error.history_unavailable",
+                           "event history for the given subscription is not available or enabled");
+      }
+      return Reply::ok(std::move(*events));
     });
     add("wamp.subscription.remove_subscriber", [](State& self, const Call& call) {
       const auto id = call.id(0, "subscription_id");
@@ -473,13 +543,24 @@ struct MetaApi::State : router::RealmObserver {
       only = client_session(*session_id);
       if (!only) return no_such_session(*session_id);
     }
-    Array exact;
+    Array by_policy[3];
     for (const auto& [id, entry] : table) {
       if (only ? !held_by(*entry, *only) : call.hidden(*uri_of(*entry))) continue;
-      exact.push_back(Value(id));
+      by_policy[static_cast<int>(entry->match)].push_back(Value(id));
     }
-    return Reply::ok(
-        Object{{"exact", std::move(exact)}, {"prefix", Array{}}, {"wildcard", Array{}}});
+    return Reply::ok(Object{{"exact", std::move(by_policy[0])},
+                            {"prefix", std::move(by_policy[1])},
+                            {"wildcard", std::move(by_policy[2])}});
+  }
+
+  // lookup's optional second argument: {match: "exact" | "prefix" | "wildcard"}.
+  static std::optional<router::MatchPolicy> lookup_policy(const Call& call) {
+    const Value* options = call.arg(1, "options");
+    if (!options) return router::MatchPolicy::exact;
+    if (!options->as_object()) return std::nullopt;
+    const std::string* match = wamp::get_string(*options->as_object(), "match");
+    if (!match) return router::MatchPolicy::exact;
+    return wamp::parse_match_policy(*match);
   }
 
   Reply add_testament(const Call& call) {

@@ -129,6 +129,46 @@ router::RoleConfig read_role(Validator& v, const json& j, const std::string& pat
 
 }  // namespace
 
+// A realm's "store": Crossbar's realm store, {"type": "memory", "limit": N, "event-history":
+// [{"uri", "match", "limit"}]}: the events published to each listed topic (or pattern; match
+// "exact" by default) are kept, the last `limit` of them (default: the store's
+// "limit", default 100; at most 100000), for wamp.subscription.get_events.
+// Other store types and "call-queue" are not supported yet.
+static void read_store(Validator& v, const json& j, const std::string& path,
+                       router::RealmConfig& realm) {
+  Obj o(v, j, path, "realm store");
+  const std::string type = o.need_string("type");
+  if (type != "memory") v.fail(o.at("type"), "store type '" + type + "' is not supported yet");
+  const std::size_t limit = static_cast<std::size_t>(o.opt_int("limit", 1, 100000).value_or(100));
+  if (const json* items = o.opt_list("event-history")) {
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      Obj item(v, (*items)[i], path_index(o.at("event-history"), i), "event history");
+      router::EventHistoryConfig history;
+      history.uri = item.need_string("uri");
+      const std::string match = item.opt_string("match").value_or("exact");
+      if (match == "exact") {
+        history.match = router::MatchPolicy::exact;
+      } else if (match == "prefix") {
+        history.match = router::MatchPolicy::prefix;
+      } else if (match == "wildcard") {
+        history.match = router::MatchPolicy::wildcard;
+      } else {
+        v.fail(item.at("match"),
+               "expected \"exact\", \"prefix\" or \"wildcard\", found \"" + match + "\"");
+      }
+      if (history.match == router::MatchPolicy::exact &&
+          !wamp::valid_uri(history.uri, wamp::UriCheck::loose)) {
+        v.fail(item.at("uri"), "expected a topic URI, found \"" + history.uri + "\"");
+      }
+      history.limit = static_cast<std::size_t>(item.opt_int("limit", 1, 100000).value_or(limit));
+      item.finish();
+      realm.event_history.push_back(std::move(history));
+    }
+  }
+  o.refuse("call-queue");
+  o.finish();
+}
+
 // Realm (an item of a router worker's "realms"):
 //   name     string, required: the realm URI clients join (loose WAMP URI rules). Unique per node.
 //   id       optional config ID.
@@ -140,7 +180,8 @@ router::RoleConfig read_role(Validator& v, const json& j, const std::string& pat
 //            (bridge_meta_api, event_dispatching_chunk_size, ...) are not supported yet.
 //   stats    (periodic session statistics events) not supported yet.
 //   trace    boolean; accepted with a warning (Crossbar's message tracing; use --loglevel trace).
-//   store, principals, rlinks: not supported yet.
+//   store    see read_store above.
+//   principals, rlinks: not supported yet.
 router::RealmConfig read_realm(Validator& v, const json& j, const std::string& path) {
   Obj o(v, j, path, "realm");
   router::RealmConfig realm;
@@ -179,7 +220,8 @@ router::RealmConfig read_realm(Validator& v, const json& j, const std::string& p
     opt.finish();
   }
   o.ignore("trace");
-  for (const char* key : {"store", "principals", "rlinks", "stats"})
+  if (const json* store = o.opt_object("store")) read_store(v, *store, o.at("store"), realm);
+  for (const char* key : {"principals", "rlinks", "stats"})
     o.refuse(key);
   o.finish();
   return realm;

@@ -7,6 +7,7 @@
 
 #include "base/log.hpp"
 #include "router/realm.hpp"
+#include "wamp/match.hpp"
 
 namespace junction::router {
 namespace {
@@ -43,7 +44,9 @@ struct RecipientFilter {
         eligible_authid(wamp::get_array(options, "eligible_authid")),
         eligible_authrole(wamp::get_array(options, "eligible_authrole")) {}
 
-  bool accepts(const Session& s) const {
+  // Inlined into the fan-out loop (it is also called for retained events, which would otherwise
+  // make it an out-of-line call per recipient).
+  [[gnu::always_inline]] bool accepts(const Session& s) const {
     if (exclude && contains_id(*exclude, s.id)) return false;
     if (exclude_authid && contains_string(*exclude_authid, s.authid)) return false;
     if (exclude_authrole && contains_string(*exclude_authrole, s.authrole)) return false;
@@ -62,6 +65,7 @@ wamp::Object Broker::features() {
       {"publisher_identification", true},       // publish(): disclose_me, role's disclose
       {"subscriber_blackwhite_listing", true},  // RecipientFilter
       {"pattern_based_subscription", true},     // subscribe(): match; publish(): Details.topic
+      {"event_retention", true},                // retain(), send_retained()
   };
 }
 
@@ -97,6 +101,59 @@ void Broker::subscribe(Session& session, const Message& message) {
     realm_.notify([&](RealmObserver& o) { o.subscription_created(session, *subscription); });
   }
   if (added) realm_.notify([&](RealmObserver& o) { o.subscriber_added(session, *subscription); });
+  if (wamp::get_bool(message.options, "get_retained").value_or(false)) {
+    send_retained(session, *subscription);
+  }
+}
+
+void Broker::retain(const Session& publisher, const Message& message, wamp::Id publication) {
+  RetainedEvents::Event event;
+  event.publication = publication;
+  event.payload = message.payload;
+  const Authorization auth =
+      realm_.authorizer().authorize(publisher.authrole, message.uri, Action::publish);
+  if (auth.disclose || wamp::get_bool(message.options, "disclose_me").value_or(false)) {
+    event.details["publisher"] = wamp::Value(publisher.id);
+    event.details["publisher_authid"] = publisher.authid;
+    event.details["publisher_authrole"] = publisher.authrole;
+  }
+  for (const char* key : {"exclude", "exclude_authid", "exclude_authrole", "eligible",
+                          "eligible_authid", "eligible_authrole"}) {
+    if (const wamp::Value* value = wamp::find(message.options, key)) event.filter[key] = *value;
+  }
+  retained_.retain(message.uri, std::move(event));
+}
+
+void Broker::send_retained(const Session& session, const Subscription& subscription) {
+  // Per matching topic, the most recent retained event this subscriber would have received
+  // (spec); a pattern subscription's events carry the topic, as live ones do.
+  const auto send_latest = [&](const std::string& topic,
+                               const std::vector<RetainedEvents::Event>& events) {
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+      if (!RecipientFilter(it->filter).accepts(session)) continue;
+      Message event;
+      event.type = MessageType::event;
+      event.id = subscription.id;
+      event.id2 = it->publication;
+      event.options = it->details;
+      event.options["retained"] = true;
+      if (subscription.match != MatchPolicy::exact) event.options["topic"] = topic;
+      event.payload = it->payload;
+      session.send(std::move(event));
+      return;
+    }
+  };
+  if (subscription.match == MatchPolicy::exact) {
+    if (const auto* events = retained_.find(subscription.topic)) {
+      send_latest(subscription.topic, *events);
+    }
+    return;
+  }
+  retained_.for_each(
+      [&](const std::string& topic, const std::vector<RetainedEvents::Event>& events) {
+        if (wamp::matches(subscription.topic, subscription.match, topic))
+          send_latest(topic, events);
+      });
 }
 
 void Broker::unsubscribe(Session& session, const Message& message) {
@@ -160,6 +217,9 @@ void Broker::publish(Session& session, const Message& message) {
   const auto auth = admit(realm_, session, message, Action::publish, acknowledge);
   if (!auth) return;
   const wamp::Id publication = realm_.ids().next();
+  if (wamp::get_bool(message.options, "retain").value_or(false)) {
+    retain(session, message, publication);
+  }
   if (!index_.empty()) {
     const bool disclose =
         auth->disclose || wamp::get_bool(message.options, "disclose_me").value_or(false);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "router/realm_events.hpp"
+#include "router/retained_events.hpp"
 #include "router/session.hpp"
 #include "router/uri_index.hpp"
 
@@ -41,6 +42,7 @@ class Broker {
   bool remove_subscriber(wamp::Id subscription, Session& subscriber, const std::string& reason);
 
   std::size_t subscription_count() const { return by_id_.size(); }
+  const RetainedEvents& retained() const { return retained_; }
   // Whether a publication to `topic` would reach anyone (meta events skip building otherwise).
   bool has_subscribers(std::string_view topic) const;
 
@@ -66,8 +68,13 @@ class Broker {
 
  private:
   void detach(Session& session, Subscription& subscription);
+  // Event retention: keep a `retain: true` publication; give a `get_retained: true` subscriber
+  // the latest one it may receive.
+  void retain(const Session& publisher, const wamp::Message& message, wamp::Id publication);
+  void send_retained(const Session& session, const Subscription& subscription);
 
   Realm& realm_;
+  RetainedEvents retained_;
   std::unordered_map<wamp::Id, std::unique_ptr<Subscription>> by_id_;  // owns the subscriptions
   UriIndex<Subscription> index_;                                       // by (topic, match)
 };

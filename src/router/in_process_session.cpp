@@ -191,6 +191,7 @@ void InProcessSession::deliver(const wamp::OutboundPtr& outbound) {
       event.subscription = m.id;
       event.publication = m.id2;
       event.details = m.options;
+      event.payload = m.payload;
       decode_payload(m.payload, event.args, event.kwargs);
       const EventHandler handler = it->second;  // the handler may unsubscribe
       guarded("event handler", [&] { handler(event); });

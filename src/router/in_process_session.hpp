@@ -44,7 +44,8 @@ class InProcessSession final : private Peer, private LocalDelivery::Receiver {
     wamp::Id publication = 0;
     wamp::Array args;
     wamp::Object kwargs;
-    wamp::Object details;  // EVENT.Details: publisher, topic (pattern subscriptions), ...
+    wamp::Object details;      // EVENT.Details: publisher, topic (pattern subscriptions), ...
+    wamp::PayloadPtr payload;  // args/kwargs as the publisher encoded them (shared, not copied)
   };
   using EventHandler = std::function<void(const Event&)>;
 

@@ -21,6 +21,7 @@ class Realm {
   Realm(RealmConfig config, IdGenerator& ids);
 
   const std::string& name() const { return config_.name; }
+  const RealmConfig& config() const { return config_; }
   wamp::UriCheck uri_check() const { return config_.uri_check; }
   const Authorizer& authorizer() const { return authorizer_; }
   IdGenerator& ids() { return ids_; }

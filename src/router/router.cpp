@@ -26,10 +26,24 @@ struct Router::Impl {
 
 namespace {
 
-// The features WELCOME announces: each role's list lives next to the code that implements it.
-wamp::Object router_roles() {
-  return wamp::Object{{"broker", wamp::Object{{"features", Broker::features()}}},
-                      {"dealer", wamp::Object{{"features", Dealer::features()}}}};
+// The features WELCOME announces: each role's list lives next to the code that implements it;
+// the meta API's (src/meta/) only on realms that serve it (the spec asks both roles to announce
+// the session meta API; revocation is what wamp.*.remove_callee/remove_subscriber do).
+wamp::Object router_roles(const RealmConfig& realm) {
+  wamp::Object broker_features = Broker::features();
+  wamp::Object dealer_features = Dealer::features();
+  if (realm.enable_meta_api) {
+    broker_features["session_meta_api"] = true;
+    broker_features["subscription_meta_api"] = true;
+    broker_features["subscription_revocation"] = true;
+    dealer_features["session_meta_api"] = true;
+    dealer_features["registration_meta_api"] = true;
+    dealer_features["registration_revocation"] = true;
+    dealer_features["testament_meta_api"] = true;
+    if (!realm.event_history.empty()) broker_features["event_history"] = true;
+  }
+  return wamp::Object{{"broker", wamp::Object{{"features", std::move(broker_features)}}},
+                      {"dealer", wamp::Object{{"features", std::move(dealer_features)}}}};
 }
 
 // An anonymous authid in Crossbar's style (e.g. "KXAN-3U4L-6CAP-...."): random, readable.
@@ -237,7 +251,7 @@ class SessionState {
     welcome.options =
         wamp::Object{{"realm", realm.name()},        {"authid", session.authid},
                      {"authrole", session.authrole}, {"authmethod", session.authmethod},
-                     {"authprovider", "static"},     {"roles", router_roles()}};
+                     {"authprovider", "static"},     {"roles", router_roles(realm.config())}};
     peer_.send(wamp::make_outbound(std::move(welcome)));
     JLOG(debug, "router") << "session " << session.id << " joined realm '" << realm.name() << "' ("
                           << peer_.describe() << ")";

@@ -66,12 +66,22 @@ struct RoleConfig {
   std::vector<Permission> permissions;
 };
 
+// One "event-history" item of Crossbar's realm "store": keep the last `limit` events published
+// to `uri` (under `match`) for wamp.subscription.get_events.
+struct EventHistoryConfig {
+  std::string uri;
+  MatchPolicy match = MatchPolicy::exact;
+  std::size_t limit = 100;
+};
+
 struct RealmConfig {
   std::string name;
   wamp::UriCheck uri_check = wamp::UriCheck::loose;
   std::vector<RoleConfig> roles;
   // Crossbar's realm option: the router serves the meta API (src/meta/) on this realm.
   bool enable_meta_api = true;
+  // Crossbar's "store" (type "memory"): the topics whose events are kept (src/meta/).
+  std::vector<EventHistoryConfig> event_history;
 };
 
 struct RouterConfig {

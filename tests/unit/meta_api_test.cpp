@@ -19,6 +19,7 @@ using wamp::Object;
 using wamp::Value;
 
 router::RouterConfig config() {
+  using router::testing::realm_config;
   router::RouterConfig c;
   // "anonymous" may do anything but publish to com.secret.
   router::Permission all = router::testing::allow_all();
@@ -26,11 +27,17 @@ router::RouterConfig config() {
       router::testing::allow_all("com.secret", router::MatchPolicy::exact);
   no_secret.publish = false;
   c.realms.push_back(
-      router::RealmConfig{"realm1", wamp::UriCheck::loose, {{"anonymous", {all, no_secret}}}});
-  c.realms.push_back(
-      router::RealmConfig{"quiet", wamp::UriCheck::loose, {{"anonymous", {all}}}, false});
-  c.realms.push_back(router::RealmConfig{
-      "locked", wamp::UriCheck::loose, {{"anonymous", {router::testing::allow_all("com.")}}}});
+      realm_config("realm1", wamp::UriCheck::loose, {{"anonymous", {all, no_secret}}}));
+  c.realms.push_back(realm_config("quiet", wamp::UriCheck::loose, {{"anonymous", {all}}}, false));
+  c.realms.push_back(realm_config("locked", wamp::UriCheck::loose,
+                                  {{"anonymous", {router::testing::allow_all("com.")}}}));
+  router::RealmConfig history =
+      realm_config("history", wamp::UriCheck::loose, {{"anonymous", {all}}});
+  router::EventHistoryConfig counter;
+  counter.uri = "com.counter";
+  counter.limit = 3;
+  history.event_history.push_back(counter);
+  c.realms.push_back(std::move(history));
   return c;
 }
 
@@ -314,6 +321,69 @@ TEST_F(MetaTest, NoMetaApiWhenDisabled) {
   Client c(router, "quiet");
   EXPECT_EQ(call(c, "wamp.session.count").uri, "wamp.error.no_such_procedure");
   EXPECT_EQ(router.find_realm("quiet")->sessions().size(), 1u);
+}
+
+TEST_F(MetaTest, EventHistoryKeepsTheLastEventsBounded) {
+  Client publisher(router, "history");
+  for (int i = 1; i <= 5; ++i) {
+    Message m = request(MessageType::publish, i, "com.counter");
+    m.payload = wamp::make_payload({i}, {{"n", i}});
+    publisher.send(m);
+  }
+  // A subscriber that comes later shares the history's subscription and reads its events.
+  Client reader(router, "history");
+  const wamp::Id subscription = subscribe(reader, "com.counter");
+  Value events = result(reader, "wamp.subscription.get_events", {Value(subscription)});
+  ASSERT_TRUE(events.as_array());
+  ASSERT_EQ(events.as_array()->size(), 3u);  // the configured limit
+  const Object& newest = *events.as_array()->at(0).as_object();
+  EXPECT_EQ(*wamp::get_array(newest, "args"), (Array{5}));
+  EXPECT_EQ(*wamp::get_object(newest, "kwargs"), (Object{{"n", 5}}));
+  EXPECT_EQ(*wamp::get_string(newest, "topic"), "com.counter");
+  EXPECT_EQ(*wamp::get_string(newest, "realm"), "history");
+  EXPECT_TRUE(wamp::find(newest, "session_id")->is_null());  // not disclosed
+  EXPECT_EQ(*wamp::get_array(*events.as_array()->at(2).as_object(), "args"), (Array{3}));
+  EXPECT_EQ(result(reader, "wamp.subscription.get_events", {Value(subscription), Value(1)})
+                .as_array()
+                ->size(),
+            1u);
+  // The history's own subscriber is not listed.
+  EXPECT_EQ(result(reader, "wamp.subscription.count_subscribers", {Value(subscription)}), Value(1));
+  const wamp::Id other = subscribe(reader, "com.other");
+  EXPECT_EQ(call(reader, "wamp.subscription.get_events", {Value(other)}).uri,
+            "wamp.error.history_unavailable");
+  Client plain(router);
+  const wamp::Id no_history = subscribe(plain, "com.counter");
+  EXPECT_EQ(call(plain, "wamp.subscription.get_events", {Value(no_history)}).uri,
+            "wamp.error.history_unavailable");
+}
+
+TEST_F(MetaTest, LookupAndMatchFollowThePatterns) {
+  Client admin(router), c(router);
+  c.send(request(MessageType::reg, 1, "com.lm.one"));
+  const wamp::Id exact = c.peer.pop().id;
+  c.send(request(MessageType::reg, 2, "com.lm.", {{"match", "prefix"}}));
+  const wamp::Id prefix = c.peer.pop().id;
+  EXPECT_EQ(result(admin, "wamp.registration.lookup", {"com.lm.one"}), Value(exact));
+  EXPECT_EQ(result(admin, "wamp.registration.lookup", {"com.lm.", Object{{"match", "prefix"}}}),
+            Value(prefix));
+  EXPECT_EQ(result(admin, "wamp.registration.lookup", {"com.lm."}), Value());
+  EXPECT_EQ(result(admin, "wamp.registration.match", {"com.lm.one"}), Value(exact));
+  EXPECT_EQ(result(admin, "wamp.registration.match", {"com.lm.two"}), Value(prefix));
+  EXPECT_EQ(result(admin, "wamp.registration.match", {"org.x"}), Value());
+  c.send(request(MessageType::subscribe, 3, "com.t..x", {{"match", "wildcard"}}));
+  const wamp::Id wildcard = c.peer.pop().id;
+  const wamp::Id plain = subscribe(c, "com.t.a.x");
+  const Value matched = result(admin, "wamp.subscription.match", {"com.t.a.x"});
+  ASSERT_TRUE(matched.as_array());
+  EXPECT_EQ(matched.as_array()->size(), 2u);
+  EXPECT_EQ(matched.as_array()->at(0), Value(plain));  // exact first
+  EXPECT_EQ(result(admin, "wamp.subscription.match", {"com.none"}), Value());
+  const Value listed = result(admin, "wamp.registration.list", {Value(c.id)});
+  EXPECT_EQ(*wamp::get_array(*listed.as_object(), "prefix"), (Array{Value(prefix)}));
+  EXPECT_EQ(*wamp::get_string(
+                *result(admin, "wamp.subscription.get", {Value(wildcard)}).as_object(), "match"),
+            "wildcard");
 }
 
 }  // namespace

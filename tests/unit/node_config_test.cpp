@@ -572,5 +572,27 @@ TEST(NodeConfig, RealmOptionEnableMetaApi) {
             "a string (\"yes\")");
 }
 
+TEST(NodeConfig, RealmStoreEventHistory) {
+  const auto node = parse(config(R"({"name": "realm1", "store": {"type": "memory", "limit": 50,
+      "event-history": [{"uri": "com.example.oncounter", "match": "exact", "limit": 1000},
+                        {"uri": "com.example.", "match": "prefix"}]}})"));
+  const auto& history = node.router.realms.at(0).event_history;
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].uri, "com.example.oncounter");
+  EXPECT_EQ(history[0].match, MatchPolicy::exact);
+  EXPECT_EQ(history[0].limit, 1000u);
+  EXPECT_EQ(history[1].match, MatchPolicy::prefix);
+  EXPECT_EQ(history[1].limit, 50u);
+  EXPECT_EQ(error_of(config(R"({"name": "realm1", "store": {"type": "lmdb"}})")),
+            "t.json: workers[0].realms[0].store.type: store type 'lmdb' is not supported yet");
+  EXPECT_EQ(error_of(config(R"({"name": "realm1", "store": {"type": "memory",
+      "call-queue": [{"uri": "com.example.compute"}]}})")),
+            "t.json: workers[0].realms[0].store.call-queue: 'call-queue' is not supported yet");
+  EXPECT_EQ(error_of(config(R"({"name": "realm1", "store": {"type": "memory",
+      "event-history": [{"uri": "com.x", "limit": 0}]}})")),
+            "t.json: workers[0].realms[0].store.event-history[0].limit: expected an integer from "
+            "1 to 100000, found 0");
+}
+
 }  // namespace
 }  // namespace junction::node

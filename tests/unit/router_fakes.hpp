@@ -30,6 +30,17 @@ class FakePeer : public Peer {
   bool closed = false;
 };
 
+// A realm config (RealmConfig has more fields than tests care about).
+inline RealmConfig realm_config(std::string name, wamp::UriCheck check,
+                                std::vector<RoleConfig> roles, bool meta_api = true) {
+  RealmConfig realm;
+  realm.name = std::move(name);
+  realm.uri_check = check;
+  realm.roles = std::move(roles);
+  realm.enable_meta_api = meta_api;
+  return realm;
+}
+
 inline Permission allow_all(std::string uri = "", MatchPolicy match = MatchPolicy::prefix) {
   Permission p;
   p.uri = std::move(uri);

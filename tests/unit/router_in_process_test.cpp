@@ -23,8 +23,8 @@ using wamp::MessageType;
 
 RouterConfig config() {
   RouterConfig c;
-  c.realms.push_back(
-      RealmConfig{"realm1", wamp::UriCheck::loose, {{"anonymous", {testing::allow_all()}}}});
+  c.realms.push_back(testing::realm_config("realm1", wamp::UriCheck::loose,
+                                           {{"anonymous", {testing::allow_all()}}}));
   // "reader" may only subscribe and call.
   Permission read = testing::allow_all();
   read.publish = read.register_ = false;

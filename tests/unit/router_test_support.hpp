@@ -43,23 +43,34 @@ inline Permission allow_all(std::string uri = "", MatchPolicy match = MatchPolic
   return p;
 }
 
+// A realm config (RealmConfig has more fields than tests care about).
+inline RealmConfig realm_config(std::string name, wamp::UriCheck check,
+                                std::vector<RoleConfig> roles, bool meta_api = true) {
+  RealmConfig realm;
+  realm.name = std::move(name);
+  realm.uri_check = check;
+  realm.roles = std::move(roles);
+  realm.enable_meta_api = meta_api;
+  return realm;
+}
+
 inline RouterConfig test_config() {
   RouterConfig config;
   config.realms.push_back(
-      RealmConfig{"realm1", wamp::UriCheck::loose, {{"anonymous", {allow_all()}}}});
+      realm_config("realm1", wamp::UriCheck::loose, {{"anonymous", {allow_all()}}}));
   Permission only_subscribe = allow_all();
   only_subscribe.publish = only_subscribe.register_ = only_subscribe.call = false;
   config.realms.push_back(
-      RealmConfig{"strict", wamp::UriCheck::strict, {{"anonymous", {allow_all()}}}});
+      realm_config("strict", wamp::UriCheck::strict, {{"anonymous", {allow_all()}}}));
   config.realms.push_back(
-      RealmConfig{"readonly", wamp::UriCheck::loose, {{"anonymous", {only_subscribe}}}});
-  config.realms.push_back(RealmConfig{"noroles", wamp::UriCheck::loose, {}});
+      realm_config("readonly", wamp::UriCheck::loose, {{"anonymous", {only_subscribe}}}));
+  config.realms.push_back(realm_config("noroles", wamp::UriCheck::loose, {}));
   // May register anything under "com.", call only "com.open".
   Permission register_only = allow_all("com.");
   register_only.call = false;
   Permission call_open = allow_all("com.open", MatchPolicy::exact);
-  config.realms.push_back(
-      RealmConfig{"callrules", wamp::UriCheck::loose, {{"anonymous", {register_only, call_open}}}});
+  config.realms.push_back(realm_config("callrules", wamp::UriCheck::loose,
+                                       {{"anonymous", {register_only, call_open}}}));
   return config;
 }
 

@@ -32,8 +32,11 @@ router::RouterConfig one_realm() {
   router::Permission all;
   all.match = router::MatchPolicy::prefix;
   all.call = all.register_ = all.publish = all.subscribe = true;
+  router::RealmConfig realm;
+  realm.name = "realm1";
+  realm.roles = {{"anonymous", {all}}};
   router::RouterConfig config;
-  config.realms.push_back({"realm1", wamp::UriCheck::loose, {{"anonymous", {all}}}});
+  config.realms.push_back(std::move(realm));
   return config;
 }
 

@@ -95,6 +95,22 @@ test('registration and subscription meta', async ({ connect: open }) => {
   assert.deepEqual((await deleted.wait(1, 10000, c.id))[0].args, [c.id, reg.id]);
 });
 
+test('lookup and match', async ({ connect: open }) => {
+  const admin = await open();
+  const c = await open();
+  const exact = await within(c.register('com.jslm.proc.one', () => 1));
+  const prefix = await within(c.register('com.jslm.proc.', () => 2, { match: 'prefix' }));
+  const wild = await within(c.subscribe('com.jslm..one', () => {}, { match: 'wildcard' }));
+  assert.equal(await within(admin.call('wamp.registration.lookup', ['com.jslm.proc.one'])), exact.id);
+  assert.equal(await within(admin.call('wamp.registration.lookup', ['com.jslm.proc.', { match: 'prefix' }])), prefix.id);
+  assert.equal(await within(admin.call('wamp.registration.match', ['com.jslm.proc.two'])), prefix.id);
+  assert.equal(await within(admin.call('wamp.registration.match', ['com.nothing'])), null);
+  assert.equal(await within(admin.call('wamp.subscription.lookup', ['com.jslm..one', { match: 'wildcard' }])), wild.id);
+  assert.deepEqual(await within(admin.call('wamp.subscription.match', ['com.jslm.x.one'])), [wild.id]);
+  assert.deepEqual(await within(admin.call('wamp.registration.list', [c.id])),
+    { exact: [exact.id], prefix: [prefix.id], wildcard: [] });
+});
+
 test('kill: the killed callee leaves, its callers get errors', async ({ connect: open }) => {
   const admin = await open();
   const callee = await open();

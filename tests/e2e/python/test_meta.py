@@ -17,6 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from autobahn.wamp.exception import ApplicationError  # noqa: E402
 
+from autobahn.wamp.types import RegisterOptions, SubscribeOptions  # noqa: E402
+
 from junction_harness import (REALM, JunctionTestCase, connect, default_config,  # noqa: E402
                               main, within)
 
@@ -153,6 +155,36 @@ class MetaTest(JunctionTestCase):
         self.assertEqual(args, [sid, reg.id])
         (args, _), = await inboxes["wamp.registration.on_delete"].wait_for(1, about=sid)
         self.assertEqual(args, [sid, reg.id])
+
+    async def test_lookup_and_match(self):
+        admin = await self.connect()
+        c = await self.connect()
+        exact = await within(c.register(lambda: 1, "com.lm.proc.one"))
+        prefix = await within(c.register(lambda: 2, "com.lm.proc.",
+                                         options=RegisterOptions(match="prefix")))
+        sub_exact = await within(c.subscribe(lambda *a: None, "com.lm.topic.one"))
+        sub_wild = await within(c.subscribe(lambda *a: None, "com.lm..one",
+                                            options=SubscribeOptions(match="wildcard")))
+        call = admin.call
+        self.assertEqual(await within(call("wamp.registration.lookup", "com.lm.proc.one")),
+                         exact.id)
+        self.assertEqual(await within(call("wamp.registration.lookup", "com.lm.proc.",
+                                           {"match": "prefix"})), prefix.id)
+        self.assertIsNone(await within(call("wamp.registration.lookup", "com.lm.proc.")))
+        self.assertEqual(await within(call("wamp.registration.match", "com.lm.proc.one")),
+                         exact.id)
+        self.assertEqual(await within(call("wamp.registration.match", "com.lm.proc.two")),
+                         prefix.id)
+        self.assertIsNone(await within(call("wamp.registration.match", "com.other")))
+        self.assertEqual(await within(call("wamp.subscription.lookup", "com.lm..one",
+                                           {"match": "wildcard"})), sub_wild.id)
+        self.assertEqual(sorted(await within(call("wamp.subscription.match", "com.lm.topic.one"))),
+                         sorted([sub_exact.id, sub_wild.id]))
+        self.assertIsNone(await within(call("wamp.subscription.match", "com.lm.nothing")))
+        listed = await within(call("wamp.registration.list", c._session_id))
+        self.assertEqual(listed, {"exact": [exact.id], "prefix": [prefix.id], "wildcard": []})
+        got = await within(call("wamp.subscription.get", sub_wild.id))
+        self.assertEqual(got["match"], "wildcard")
 
     async def test_kill_of_a_session_with_pending_calls(self):
         admin = await self.connect()

@@ -230,14 +230,15 @@ class RawSocketTest(rs.RawSocketTestCase):
 
     async def test_message_larger_than_the_client_accepts_closes(self):
         ws = await self.connect()
-        await h.within(ws.register(lambda: "x" * 1000, "com.ws.big"))
+        await h.within(ws.register(lambda: "x" * 2000, "com.ws.big"))
         s = rs.connect_raw(self.ep["rs_tcp"])
         try:
-            self.assertEqual(rs.handshake(s, exponent=0), b"\x7f\x81\x00\x00")  # we take 512 B
+            # We take 1 KiB: room for the WELCOME (≈ 700 B with every feature it announces).
+            self.assertEqual(rs.handshake(s, exponent=1), b"\x7f\x81\x00\x00")
             s.sendall(rs.frame(b'[1, "realm1", {"roles": {"caller": {}}}]'))
             self.assertEqual(rs.read_frame(s)[0], 0)  # WELCOME fits
             s.sendall(rs.frame(b'[48, 1, {}, "com.ws.big"]'))
-            # The RESULT would be > 512 bytes: the router closes rather than drop it silently.
+            # The RESULT would be > 1 KiB: the router closes rather than drop it silently.
             closed = await asyncio.get_running_loop().run_in_executor(None, rs.closed_by_peer, s)
             self.assertTrue(closed)
         finally:
