@@ -26,6 +26,7 @@
 #include <boost/version.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auth/asio_executor.hpp"
 #include "base/log.hpp"
 #include "base/version.hpp"
 #include "meta/meta_api.hpp"
@@ -267,6 +268,12 @@ int cmd_start(const detail::CliArgs& args) {
   try {
     // The routing thread; the Server adds io_threads - 1 I/O threads of its own.
     boost::asio::io_context io(1);
+    // Key derivation for authentication runs on a worker thread, answers on this one.
+    auth::AsioExecutor auth_executor(io);
+    auth::bind_node_executor(&auth_executor);
+    struct Unbind {
+      ~Unbind() { auth::bind_node_executor(nullptr); }
+    } unbind_auth_executor;
     router::Router router(loaded.config.router);
     // In-process sessions (the meta API) get what the router sends them outside a dispatch (a
     // timer) through the routing thread's loop.

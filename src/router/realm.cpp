@@ -12,15 +12,22 @@ Realm::Realm(RealmConfig config, IdGenerator& ids)
       broker_(*this),
       dealer_(*this) {}
 
+wamp::Id Realm::next_session_id() {
+  return ids_.next_unique([this](wamp::Id id) { return sessions_.contains(id); });
+}
+
 Session& Realm::join(Peer& peer, std::string authid, std::string authrole, std::string authmethod,
-                     ClientFeatures features) {
+                     ClientFeatures features, std::string authprovider, wamp::Object authextra,
+                     wamp::Id id) {
   auto session = std::make_unique<Session>();
-  session->id = ids_.next_unique([this](wamp::Id id) { return sessions_.contains(id); });
+  session->id = id != 0 && !sessions_.contains(id) ? id : next_session_id();
   session->realm = this;
   session->peer = &peer;
   session->authid = std::move(authid);
   session->authrole = std::move(authrole);
   session->authmethod = std::move(authmethod);
+  session->authprovider = std::move(authprovider);
+  session->authextra = std::move(authextra);
   session->features = features;
   Session& ref = *session;
   sessions_.emplace(ref.id, std::move(session));

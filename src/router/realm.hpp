@@ -26,9 +26,13 @@ class Realm {
   const Authorizer& authorizer() const { return authorizer_; }
   IdGenerator& ids() { return ids_; }
 
-  // Adds a session with a fresh id; the realm owns it until leave().
+  // Adds a session; the realm owns it until leave(). Its id is `id` when given and free (the
+  // id announced during authentication), else a fresh one.
   Session& join(Peer& peer, std::string authid, std::string authrole, std::string authmethod,
-                ClientFeatures features);
+                ClientFeatures features, std::string authprovider = "static",
+                wamp::Object authextra = {}, wamp::Id id = 0);
+  // A fresh session id no session of this realm has (announced before join(), e.g. in WAMP-CRA).
+  wamp::Id next_session_id();
   // The session's WELCOME is queued: observers hear of it.
   void joined(const Session& session) {
     notify([&](RealmObserver& o) { o.session_joined(session); });

@@ -1,11 +1,14 @@
-// router/router: the session state machine (HELLO → WELCOME → … → GOODBYE/ABORT) for each
-// connection, realm lookup, anonymous authentication, and graceful shutdown. Everything that
+// router/router: the session state machine (HELLO → [CHALLENGE → AUTHENTICATE →] WELCOME → … →
+// GOODBYE/ABORT) for each connection, realm lookup, and graceful shutdown. Who a client is gets
+// decided by the transport's Authenticator (router/authentication.hpp); without one, every
+// session is anonymous. Everything that
 // happens inside an established session is handed to its Realm.
 #include "router/router.hpp"
 
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "base/log.hpp"
 #include "router/local_delivery.hpp"
@@ -115,7 +118,8 @@ class SessionState {
     ClientFeatures features;
     features.callee_registration_revocation = true;
     features.subscriber_subscription_revocation = true;
-    establish(*realm_it->second, std::move(authid), std::move(authrole), "local", features,
+    establish(*realm_it->second, std::move(authid), std::move(authrole), "local", "static", {},
+              features, 0,
               /*in_process=*/true);
   }
 
@@ -137,6 +141,8 @@ class SessionState {
     switch (phase_) {
       case Phase::awaiting_hello:
         return on_awaiting_hello(message);
+      case Phase::authenticating:
+        return on_authenticating(message);
       case Phase::established:
         return on_established(message);
       case Phase::goodbye_sent:
@@ -164,6 +170,7 @@ class SessionState {
                             << "' lost its transport (" << peer_.describe() << ")";
     }
     leave();
+    forget_authentication();
     phase_ = Phase::closed;
   }
 
@@ -173,14 +180,15 @@ class SessionState {
       peer_.send(
           wamp::make_outbound(wamp::make_goodbye(std::string(wamp::errors::system_shutdown))));
       phase_ = Phase::goodbye_sent;
-    } else if (phase_ == Phase::awaiting_hello) {
+    } else if (phase_ == Phase::awaiting_hello || phase_ == Phase::authenticating) {
+      forget_authentication();
       phase_ = Phase::closed;
       peer_.close();
     }
   }
 
  private:
-  enum class Phase { awaiting_hello, established, goodbye_sent, closed };
+  enum class Phase { awaiting_hello, authenticating, established, goodbye_sent, closed };
 
   void on_awaiting_hello(const Message& message) {
     switch (message.type) {
@@ -209,14 +217,46 @@ class SessionState {
       return abort(wamp::errors::no_such_realm, "no realm '" + hello.uri + "' on this router");
     }
     Realm& realm = *realm_it->second;
+    requested_realm_ = realm.name();
     const wamp::Object* roles = wamp::get_object(hello.options, "roles");
     if (!roles || !announces_a_role(*roles)) {
       return abort(wamp::errors::protocol_violation,
                    "HELLO.Details.roles must announce at least one of caller, callee, publisher, "
                    "subscriber");
     }
-    if (const wamp::Array* methods = wamp::get_array(hello.options, "authmethods");
-        methods && !methods->empty()) {
+    const ClientFeatures features = ClientFeatures::from_roles(*roles);
+    const wamp::Array* methods = wamp::get_array(hello.options, "authmethods");
+    transport_ = peer_.transport_info();
+    if (!transport_.authenticator) return welcome_anonymous(realm, methods, features);
+
+    AuthRequest request;
+    request.realm = realm.name();
+    if (const std::string* authid = wamp::get_string(hello.options, "authid")) {
+      request.authid = *authid;
+    }
+    if (methods) {
+      for (const auto& m : *methods) {
+        if (const std::string* name = m.as_string()) request.authmethods.push_back(*name);
+      }
+    }
+    if (const wamp::Object* extra = wamp::get_object(hello.options, "authextra")) {
+      request.authextra = *extra;
+    }
+    request.transport = &transport_;
+    request.session_id = realm.next_session_id();
+    pending_session_id_ = request.session_id;
+    features_ = features;
+    phase_ = Phase::authenticating;
+    awaiting_authenticate_ = false;
+    decision_pending_ = true;
+    auto pending = transport_.authenticator->hello(request, decision_callback());
+    // The decision may have arrived already (and even ended the connection).
+    if (phase_ == Phase::authenticating) pending_auth_ = std::move(pending);
+  }
+
+  // The router's built-in default without an "auth" config: every session is anonymous.
+  void welcome_anonymous(Realm& realm, const wamp::Array* methods, ClientFeatures features) {
+    if (methods && !methods->empty()) {
       bool anonymous = false;
       for (const auto& m : *methods)
         anonymous = anonymous || (m.as_string() && *m.as_string() == "anonymous");
@@ -230,15 +270,16 @@ class SessionState {
       return abort(wamp::errors::no_such_role,
                    "realm '" + realm.name() + "' has no role '" + authrole + "'");
     }
-
-    establish(realm, generate_authid(router_.ids), authrole, "anonymous",
-              ClientFeatures::from_roles(*roles));
+    establish(realm, generate_authid(router_.ids), authrole, "anonymous", "static", {}, features,
+              0);
   }
 
   void establish(Realm& realm, std::string authid, std::string authrole, std::string authmethod,
-                 ClientFeatures features, bool in_process = false) {
+                 std::string authprovider, wamp::Object authextra, ClientFeatures features,
+                 wamp::Id id, bool in_process = false) {
     Session& session =
-        realm.join(peer_, std::move(authid), std::move(authrole), std::move(authmethod), features);
+        realm.join(peer_, std::move(authid), std::move(authrole), std::move(authmethod), features,
+                   std::move(authprovider), std::move(authextra), id);
     session.state = this;
     session.in_process = in_process;
     realm_ = &realm;
@@ -248,14 +289,106 @@ class SessionState {
     Message welcome;
     welcome.type = MessageType::welcome;
     welcome.id = session.id;
-    welcome.options =
-        wamp::Object{{"realm", realm.name()},        {"authid", session.authid},
-                     {"authrole", session.authrole}, {"authmethod", session.authmethod},
-                     {"authprovider", "static"},     {"roles", router_roles(realm.config())}};
+    welcome.options = wamp::Object{{"realm", realm.name()},
+                                   {"authid", session.authid},
+                                   {"authrole", session.authrole},
+                                   {"authmethod", session.authmethod},
+                                   {"authprovider", session.authprovider},
+                                   {"roles", router_roles(realm.config())}};
+    if (!session.authextra.empty()) welcome.options["authextra"] = session.authextra;
     peer_.send(wamp::make_outbound(std::move(welcome)));
-    JLOG(debug, "router") << "session " << session.id << " joined realm '" << realm.name() << "' ("
-                          << peer_.describe() << ")";
+    JLOG(debug, "router") << "session " << session.id << " joined realm '" << realm.name()
+                          << "' as '" << session.authid << "' (role '" << session.authrole << "', "
+                          << session.authmethod << ", " << peer_.describe() << ")";
     realm.joined(session);
+  }
+
+  // Between HELLO and WELCOME: only the answer to a CHALLENGE (or an ABORT) may come.
+  void on_authenticating(const Message& message) {
+    switch (message.type) {
+      case MessageType::abort:
+        forget_authentication();
+        phase_ = Phase::closed;
+        peer_.close();
+        return;
+      case MessageType::authenticate: {
+        if (!awaiting_authenticate_ || !pending_auth_) {
+          return abort(wamp::errors::protocol_violation,
+                       "AUTHENTICATE received without a CHALLENGE to answer");
+        }
+        awaiting_authenticate_ = false;  // one answer per challenge
+        decision_pending_ = true;
+        // Held here: a decision delivered at once may end the authentication, and the object
+        // must outlive its own call.
+        auto pending = std::move(pending_auth_);
+        pending->authenticate(message.uri, message.options, decision_callback());
+        if (phase_ == Phase::authenticating) pending_auth_ = std::move(pending);
+        return;
+      }
+      default:
+        return abort(wamp::errors::protocol_violation,
+                     std::string(wamp::message_name(message.type)) +
+                         " received while authenticating (expected AUTHENTICATE)");
+    }
+  }
+
+  // Decisions are delivered later, maybe after the connection moved on or went away: each
+  // carries the attempt it belongs to and is dropped when that attempt is over.
+  AuthDone decision_callback() {
+    if (!alive_) alive_ = std::make_shared<char>();
+    return [this, alive = std::weak_ptr<char>(alive_),
+            attempt = ++auth_attempt_](AuthDecision decision) {
+      if (alive.expired() || attempt != auth_attempt_ || phase_ != Phase::authenticating ||
+          !decision_pending_) {
+        return;
+      }
+      decision_pending_ = false;
+      DispatchScope scope(router_.local_delivery);  // e.g. meta events of the session joining
+      on_decision(std::move(decision));
+    };
+  }
+
+  void on_decision(AuthDecision decision) {
+    switch (decision.kind) {
+      case AuthDecision::Kind::deny:
+        return abort(decision.error.empty() ? "wamp.error.authentication_failed" : decision.error,
+                     std::move(decision.message));
+      case AuthDecision::Kind::challenge: {
+        awaiting_authenticate_ = true;
+        Message challenge;
+        challenge.type = MessageType::challenge;
+        challenge.uri = std::move(decision.authmethod);
+        challenge.options = std::move(decision.extra);
+        peer_.send(wamp::make_outbound(std::move(challenge)));
+        return;
+      }
+      case AuthDecision::Kind::welcome:
+        break;
+    }
+    std::string realm_name = decision.realm;
+    if (realm_name.empty()) realm_name = requested_realm_;
+    const auto realm_it = router_.realms.find(realm_name);
+    if (realm_it == router_.realms.end()) {
+      return abort(wamp::errors::no_such_realm, "no realm '" + realm_name + "' on this router");
+    }
+    Realm& realm = *realm_it->second;
+    if (!realm.authorizer().has_role(decision.authrole)) {
+      return abort(wamp::errors::no_such_role,
+                   "realm '" + realm.name() + "' has no role '" + decision.authrole + "'");
+    }
+    forget_authentication();
+    establish(realm, std::move(decision.authid), std::move(decision.authrole),
+              std::move(decision.authmethod),
+              decision.authprovider.empty() ? "static" : std::move(decision.authprovider),
+              std::move(decision.extra), features_, pending_session_id_);
+  }
+
+  void forget_authentication() {
+    pending_auth_.reset();
+    awaiting_authenticate_ = false;
+    decision_pending_ = false;
+    ++auth_attempt_;
+    transport_ = {};
   }
 
   void on_established(const Message& message) {
@@ -308,6 +441,7 @@ class SessionState {
                          << (session_ ? " session " + std::to_string(session_->id) : std::string())
                          << ": ABORT " << reason << ": " << text;
     leave();
+    forget_authentication();
     phase_ = Phase::closed;
     peer_.send(wamp::make_outbound(wamp::make_abort(std::string(reason), std::move(text))));
     peer_.close();
@@ -327,6 +461,17 @@ class SessionState {
   Phase phase_ = Phase::awaiting_hello;
   Realm* realm_ = nullptr;
   Session* session_ = nullptr;
+
+  // Authentication in progress (Phase::authenticating).
+  TransportInfo transport_;  // what the authenticator was shown (kept while it may look)
+  std::string requested_realm_;
+  ClientFeatures features_;
+  wamp::Id pending_session_id_ = 0;
+  std::unique_ptr<PendingAuthentication> pending_auth_;
+  bool awaiting_authenticate_ = false;  // a CHALLENGE was sent and not answered yet
+  bool decision_pending_ = false;       // the authenticator owes a decision
+  std::uint64_t auth_attempt_ = 0;      // which decision callback is current
+  std::shared_ptr<char> alive_;         // late decisions check it (see decision_callback)
 };
 
 Connection::Connection(Router& router, Peer& peer)

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "router/authentication.hpp"
 #include "wamp/codec.hpp"
 #include "wamp/match.hpp"
 #include "wamp/uri.hpp"
@@ -30,6 +31,12 @@ struct TransportInfo {
     std::string sha256_fingerprint;  // uppercase hex pairs joined by ':' (Crossbar's format)
   };
   std::optional<PeerCertificate> peer_certificate;
+  // TLS channel binding "tls-unique" as WAMP-Cryptosign uses it: SHA-256 of the client's TLS
+  // Finished message (32 bytes); empty without TLS.
+  std::string tls_unique;
+  // The methods the listener (or WebSocket path) accepts, from its "auth" config: an opaque
+  // handle the transport only carries. Null: anonymous only (the router's built-in default).
+  std::shared_ptr<Authenticator> authenticator;
 };
 
 // The router's view of one transport connection. send() and close() only queue work: they must

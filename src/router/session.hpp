@@ -33,6 +33,8 @@ struct Session {
   std::string authid;
   std::string authrole;
   std::string authmethod;
+  std::string authprovider;  // "static", "dynamic"
+  wamp::Object authextra;    // as sent in WELCOME
   ClientFeatures features;
   // The connection's state machine (to end the session from the router's side: kill), and
   // whether the session lives inside the node (the router's own, hidden from the meta API).

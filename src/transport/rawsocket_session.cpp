@@ -47,6 +47,7 @@ RawSocketSession<Stream>::RawSocketSession(Stream stream,
       options_(*context_->config.rawsocket),
       description_((kIsTlsStream<Stream> ? "rawsocket (TLS) " : "rawsocket ") + peer),
       transport_info_(transport_info_of(stream_)) {
+  transport_info_.authenticator = options_.auth;
   const auto bytes = initial.cdata();
   reader_.prime(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
 }

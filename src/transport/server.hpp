@@ -60,6 +60,9 @@ struct WebSocketOptions {
   std::optional<std::uint16_t> external_port;
   // A plain GET (no upgrade) on a WebSocket path answers a small status page (else 426).
   bool enable_webstatus = true;
+  // The "auth" config: an opaque handle handed to the router with each session. Null:
+  // anonymous only.
+  std::shared_ptr<router::Authenticator> auth;
 };
 
 struct RawSocketOptions {
@@ -82,6 +85,8 @@ struct RawSocketOptions {
   std::chrono::milliseconds hello_timeout{10000};
   std::chrono::milliseconds auth_timeout{30000};
   std::chrono::milliseconds frame_timeout{60000};
+  // As WebSocketOptions::auth.
+  std::shared_ptr<router::Authenticator> auth;
 };
 
 // TLS for a listener (OpenSSL 3), Crossbar's endpoint "tls". Files are PEM; paths as given

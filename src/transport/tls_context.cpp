@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -188,6 +189,15 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const TlsOptions& options,
   loader.load_dhparam(options);
   ERR_clear_error();
   return context;
+}
+
+std::string tls_unique_channel_id(const SSL* ssl) {
+  unsigned char finished[EVP_MAX_MD_SIZE];
+  const std::size_t n = SSL_get_peer_finished(ssl, finished, sizeof finished);
+  if (n == 0) return {};
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(finished, n, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
 }
 
 std::optional<router::TransportInfo::PeerCertificate> peer_certificate(const SSL* ssl) {

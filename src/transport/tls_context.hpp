@@ -52,6 +52,10 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const TlsOptions& options,
 // ca_certificates set, a handshake with an unverifiable certificate fails).
 std::optional<router::TransportInfo::PeerCertificate> peer_certificate(const SSL* ssl);
 
+// TLS channel binding "tls-unique" as WAMP-Cryptosign (and Autobahn) define it: SHA-256 of the
+// TLS Finished message the client sent (the server's "peer finished"); empty before a handshake.
+std::string tls_unique_channel_id(const SSL* ssl);
+
 // What a session tells the router about its transport.
 template <class Stream>
 router::TransportInfo transport_info_of(Stream& stream) {
@@ -59,6 +63,7 @@ router::TransportInfo transport_info_of(Stream& stream) {
   if constexpr (kIsTlsStream<Stream>) {
     info.tls = true;
     info.peer_certificate = peer_certificate(stream.native_handle());
+    info.tls_unique = tls_unique_channel_id(stream.native_handle());
   }
   return info;
 }

@@ -76,7 +76,9 @@ class WebSocketSession : public LiveSession,
   void close() override;
   std::string describe() const override { return description_; }
   router::TransportInfo transport_info() const override {
-    return tls_info_ ? *tls_info_ : router::TransportInfo{};
+    router::TransportInfo info = tls_info_ ? *tls_info_ : router::TransportInfo{};
+    info.authenticator = options_.auth;
+    return info;
   }
 
   // LiveSession

@@ -1,0 +1,43 @@
+// auth/anonymous: WAMP "anonymous" authentication: every client is admitted under the
+// configured role, with a random authid unless one is configured.
+#include "auth/crypto.hpp"
+#include "auth/method.hpp"
+
+namespace junction::auth {
+namespace {
+
+// Crossbar-style readable random authid, e.g. "KXAN-3U4L-6CAP-PXNK-WU6Y-JEX3".
+std::string random_authid() {
+  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXY3456789";
+  const std::string bytes = random_bytes(24);
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i && i % 4 == 0) out += '-';
+    out += kAlphabet[static_cast<unsigned char>(bytes[i]) % (sizeof kAlphabet - 1)];
+  }
+  return out;
+}
+
+class Anonymous : public Method {
+ public:
+  explicit Anonymous(MethodConfig config) : config_(std::move(config)) {}
+  std::unique_ptr<router::PendingAuthentication> hello(const router::AuthRequest&,
+                                                       router::AuthDone done) override {
+    Principal p;
+    p.authid = config_.authid.empty() ? random_authid() : config_.authid;
+    p.role = config_.role;
+    done(welcome(p, "anonymous"));
+    return nullptr;
+  }
+
+ private:
+  MethodConfig config_;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_anonymous(const MethodConfig& config) {
+  return std::make_unique<Anonymous>(config);
+}
+
+}  // namespace junction::auth
