@@ -1,38 +1,190 @@
-// node/config_auth: the "auth" of WebSocket and RawSocket transports (authentication methods).
+// node/config_auth: the "auth" of WebSocket and RawSocket transports (authentication methods),
+// turned into an auth::Authenticator the transport carries as an opaque handle.
+#include <cctype>
+
+#include "auth/authenticator.hpp"
+#include "auth/crypto.hpp"
 #include "node/config_reader.hpp"
 
 namespace junction::node::detail {
 
-// "auth": only anonymous authentication exists yet: {"anonymous": {"type": "static"}} (the
-// default when "auth" is absent). A static "role" other than "anonymous", dynamic anonymous
-// authenticators, and ticket / wampcra / tls / cookie / cryptosign / scram are not supported yet.
-void read_auth(Validator& v, const json& j, const std::string& path) {
-  Obj o(v, j, path, "'auth'");
-  for (const char* method : {"ticket", "wampcra", "tls", "cookie", "cryptosign", "scram"}) {
-    if (o.has(method)) {
-      v.fail(o.at(method),
-             "authentication method '" + std::string(method) + "' is not supported yet");
+// "auth": the authentication methods a transport (or WebSocket path) accepts, Crossbar's keys.
+// Absent: anonymous only, role "anonymous". Each method is {"type": "static", ...}:
+//   anonymous   role (default "anonymous"), authid (default: random per session).
+//   ticket      principals: {authid: {ticket, role, realm?, authextra?}}. "ticket" is the ticket
+//               itself or an Argon2id hash of it ("$argon2id$v=19$...", verified off the routing
+//               thread; `junction keygen`-style helper: auth::argon2id_encoded).
+//   wampcra     users (or principals): {authid: {secret, role, realm?, authextra?, salt?,
+//               iterations? (1000), keylen? (32)}}. With salt the secret is the derived key,
+//               base64(PBKDF2-HMAC-SHA256(password, salt, iterations, keylen)), as in Crossbar.
+//   cryptosign  principals: {authid: {authorized_keys: [hex Ed25519 public keys], role, realm?,
+//               authextra?}}; "router-key" (64 hex digits, an Ed25519 seed): the router signs a
+//               client's challenge with it (router authentication).
+//   scram       principals: {authid: {kdf ("argon2id-13" | "pbkdf2"), iterations, memory
+//               (argon2id-13), salt (hex), stored-key (hex), server-key (hex), role, realm?,
+//               authextra?}} — the router never holds the password.
+//   tls         principals: {authid: {certificate-sha256 ("AB:CD:.." as OpenSSL prints it)
+//               and/or subject (RFC 2253), role, realm?, authextra?}}; the listener needs
+//               "ca_certificates" so client certificates are verified.
+// "type": "dynamic" (an authenticator procedure), "cookie" and "certificate-sha1" are not
+// supported yet. Secrets may come from the environment ("${VAR}").
+namespace {
+
+wamp::Value to_wamp_value(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null:
+      return nullptr;
+    case json::value_t::boolean:
+      return j.get<bool>();
+    case json::value_t::number_integer:
+      return j.get<std::int64_t>();
+    case json::value_t::number_unsigned:
+      return j.get<std::uint64_t>();
+    case json::value_t::number_float:
+      return j.get<double>();
+    case json::value_t::string:
+      return j.get<std::string>();
+    case json::value_t::array: {
+      wamp::Array a;
+      for (const auto& x : j)
+        a.push_back(to_wamp_value(x));
+      return a;
     }
+    case json::value_t::object: {
+      wamp::Object o;
+      for (const auto& [k, x] : j.items())
+        o.emplace(k, to_wamp_value(x));
+      return o;
+    }
+    default:
+      return nullptr;
   }
-  if (const json* anon = o.get("anonymous")) {
-    Obj a(v, *anon, o.at("anonymous"), "anonymous authentication");
-    const std::string type = a.need_string("type");
-    if (type == "dynamic") {
-      v.fail(a.at("type"), "dynamic anonymous authentication is not supported yet");
+}
+
+wamp::Object to_wamp_object(const json& j) {
+  return std::move(*to_wamp_value(j).as_object());
+}
+
+void read_principal_common(Obj& p, auth::Principal& out) {
+  out.role = p.need_string("role");
+  out.realm = p.opt_string("realm").value_or("");
+  if (const json* extra = p.opt_object("authextra")) out.authextra = to_wamp_object(*extra);
+}
+
+std::string need_hex(Obj& o, std::string_view key, std::size_t bytes) {
+  const std::string text = o.need_string(key);
+  auto raw = auth::from_hex(text);
+  if (!raw || (bytes && raw->size() != bytes)) {
+    o.v().fail(o.at(key),
+               "expected " +
+                   (bytes ? std::to_string(bytes * 2) + " hex digits" : std::string("hex digits")) +
+                   " (the value is not shown)");
+  }
+  return *raw;
+}
+
+auth::MethodConfig read_method(Validator& v, const std::string& name, const json& j,
+                               const std::string& path, auth::AuthConfig& config) {
+  Obj o(v, j, path, "'" + name + "' authentication");
+  auth::MethodConfig m;
+  m.type = o.need_string("type");
+  if (m.type == "dynamic") {
+    v.fail(o.at("type"), "dynamic authenticators are not supported yet");
+  }
+  if (m.type != "static") {
+    v.fail(o.at("type"), "expected \"static\" or \"dynamic\", found \"" + m.type + "\"");
+  }
+  if (name == "anonymous") {
+    m.role = o.opt_string("role").value_or("anonymous");
+    m.authid = o.opt_string("authid").value_or("");
+    o.accept("authenticator");
+    o.finish();
+    return m;
+  }
+  if (name == "cryptosign") {
+    if (o.has("router-key")) config.router_key = need_hex(o, "router-key", 32);
+  }
+  const char* list_key = name == "wampcra" && o.has("users") ? "users" : "principals";
+  if (name == "wampcra") o.accept("principals");
+  const json* principals = o.opt_object(list_key);
+  if (!principals) o.need(list_key, "an object of principals by authid");
+  for (const auto& [authid, pj] : principals->items()) {
+    const std::string ppath = path_key(o.at(list_key), authid);
+    Obj p(v, pj, ppath, "principal '" + authid + "'");
+    auth::Principal pr;
+    pr.authid = authid;
+    read_principal_common(p, pr);
+    if (name == "ticket") {
+      pr.ticket = p.need_string("ticket");
+    } else if (name == "wampcra") {
+      pr.secret = p.need_string("secret");
+      pr.salt = p.opt_string("salt");
+      pr.iterations =
+          static_cast<std::uint32_t>(p.opt_int("iterations", 1, 100000000).value_or(1000));
+      pr.keylen = static_cast<std::uint32_t>(p.opt_int("keylen", 16, 1024).value_or(32));
+    } else if (name == "cryptosign") {
+      const json& keys = p.need("authorized_keys", "a list of hex Ed25519 public keys");
+      if (!keys.is_array() || keys.empty()) {
+        v.fail(p.at("authorized_keys"), "expected a non-empty list of hex Ed25519 public keys");
+      }
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto raw = keys[i].is_string() ? auth::from_hex(keys[i].get<std::string>()) : std::nullopt;
+        if (!raw || raw->size() != 32) {
+          v.fail(path_index(p.at("authorized_keys"), i),
+                 "expected 64 hex digits (an Ed25519 public key)");
+        }
+        pr.authorized_keys.push_back(*raw);
+      }
+    } else if (name == "scram") {
+      pr.scram.kdf = p.need_string("kdf");
+      if (pr.scram.kdf != "argon2id-13" && pr.scram.kdf != "pbkdf2") {
+        v.fail(p.at("kdf"),
+               "expected \"argon2id-13\" or \"pbkdf2\", found \"" + pr.scram.kdf + "\"");
+      }
+      const json& it = p.need("iterations", "an integer");
+      pr.scram.iterations =
+          static_cast<std::uint32_t>(p.check_int(p.at("iterations"), it, 1, 100000000));
+      if (pr.scram.kdf == "argon2id-13") {
+        const json& mem = p.need("memory", "an integer (KiB)");
+        pr.scram.memory = static_cast<std::uint32_t>(p.check_int(p.at("memory"), mem, 8, 4194304));
+      } else {
+        p.opt_int("memory", 0, 4194304);
+      }
+      pr.scram.salt = need_hex(p, "salt", 0);
+      pr.scram.stored_key = need_hex(p, "stored-key", 32);
+      pr.scram.server_key = need_hex(p, "server-key", 32);
+    } else if (name == "tls") {
+      p.refuse("certificate-sha1");
+      pr.certificate_sha256 = p.opt_string("certificate-sha256").value_or("");
+      for (char& c : pr.certificate_sha256)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      pr.certificate_subject = p.opt_string("subject").value_or("");
+      if (pr.certificate_sha256.empty() && pr.certificate_subject.empty()) {
+        v.fail(ppath, "a tls principal needs \"certificate-sha256\" or \"subject\"");
+      }
     }
-    if (type != "static") {
-      v.fail(a.at("type"), "expected \"static\" or \"dynamic\", found \"" + type + "\"");
-    }
-    if (auto role = a.opt_string("role"); role && *role != "anonymous") {
-      v.fail(a.at("role"),
-             "anonymous sessions with a role other than 'anonymous' are not "
-             "supported yet (found \"" +
-                 *role + "\")");
-    }
-    a.accept("authenticator");
-    a.finish();
+    p.finish();
+    m.principals.emplace(authid, std::move(pr));
   }
   o.finish();
+  return m;
+}
+
+}  // namespace
+
+std::shared_ptr<router::Authenticator> read_auth(Validator& v, const json& j,
+                                                 const std::string& path) {
+  Obj o(v, j, path, "'auth'");
+  o.refuse("cookie");
+  auth::AuthConfig config;
+  for (const std::string& name : auth::known_methods()) {
+    if (const json* method = o.get(name)) {
+      config.methods[name] = read_method(v, name, *method, o.at(name), config);
+    }
+  }
+  o.finish();
+  if (config.methods.empty()) v.fail(path, "no authentication method configured");
+  return std::make_shared<auth::Authenticator>(std::move(config), auth::node_executor());
 }
 
 }  // namespace junction::node::detail

@@ -197,7 +197,8 @@ router::RealmConfig read_realm(Validator& v, const json& j, const std::string& p
 transport::ListenerConfig read_transport(Validator& v, const json& j, const std::string& path);
 transport::WebSocketOptions read_websocket_keys(Obj& o);
 // config_auth.cpp
-void read_auth(Validator& v, const json& j, const std::string& path);
+std::shared_ptr<router::Authenticator> read_auth(Validator& v, const json& j,
+                                                 const std::string& path);
 // config_web.cpp
 std::string normalise_web_path(Validator& v, const std::string& key, const std::string& path);
 void read_web_keys(Obj& o, transport::ListenerConfig& listener);

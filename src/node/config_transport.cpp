@@ -378,7 +378,7 @@ transport::RawSocketOptions read_rawsocket_keys(Obj& o) {
   if (auto size = o.opt_int("max_message_size", 1, kMaxMessageSizeLimit)) {
     rs.max_message_size = static_cast<std::size_t>(*size);
   }
-  if (const json* auth = o.get("auth")) read_auth(v, *auth, o.at("auth"));
+  if (const json* auth = o.get("auth")) rs.auth = read_auth(v, *auth, o.at("auth"));
   o.boolean("debug", false);
   if (const json* options = o.opt_object("options")) {
     Obj opt(v, *options, o.at("options"), "RawSocket options");
@@ -448,7 +448,7 @@ transport::WebSocketOptions read_websocket_keys(Obj& o) {
   if (const json* s = o.get("serializers"))
     ws.serializers = read_serializers(v, *s, o.at("serializers"));
   if (const json* opt = o.get("options")) read_websocket_options(v, *opt, o.at("options"), ws);
-  if (const json* auth = o.get("auth")) read_auth(v, *auth, o.at("auth"));
+  if (const json* auth = o.get("auth")) ws.auth = read_auth(v, *auth, o.at("auth"));
   o.opt_string("url");
   o.boolean("debug", false);
   o.refuse("cookie");

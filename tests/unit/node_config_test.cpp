@@ -330,8 +330,14 @@ TEST(NodeConfigErrors, UnsupportedThings) {
   EXPECT_EQ(
       error_of(
           config(kRealm, web_transport_with_ws(
-                             R"({"type": "websocket", "auth": {"ticket": {"type": "static"}}})"))),
-      "t.json: workers[0].transports[0].paths./ws.auth.ticket: authentication method 'ticket' is "
+                             R"({"type": "websocket", "auth": {"cookie": {"type": "static"}}})"))),
+      "t.json: workers[0].transports[0].paths./ws.auth.cookie: 'cookie' is not supported yet");
+  EXPECT_EQ(
+      error_of(config(
+          kRealm,
+          web_transport_with_ws(
+              R"({"type": "websocket", "auth": {"ticket": {"type": "dynamic", "authenticator": "a.b"}}})"))),
+      "t.json: workers[0].transports[0].paths./ws.auth.ticket.type: dynamic authenticators are "
       "not supported yet");
   EXPECT_EQ(
       error_of(config(R"({"name": "realm1", "roles": [{"name": "r", "authorizer": "com.auth"}]})")),
@@ -592,6 +598,45 @@ TEST(NodeConfig, RealmStoreEventHistory) {
       "event-history": [{"uri": "com.x", "limit": 0}]}})")),
             "t.json: workers[0].realms[0].store.event-history[0].limit: expected an integer from "
             "1 to 100000, found 0");
+}
+
+TEST(NodeConfigAuth, MethodsArePassedToTheTransportAsAHandle) {
+  const auto node = parse(config(kRealm, web_transport_with_ws(R"({"type": "websocket", "auth": {
+      "ticket": {"type": "static", "principals": {"joe": {"ticket": "t", "role": "r"}}},
+      "wampcra": {"type": "static", "users": {"p": {"secret": "s", "role": "r", "salt": "x",
+                                                    "iterations": 10, "keylen": 32}}},
+      "cryptosign": {"type": "static", "principals": {"c": {"authorized_keys": [
+          "545efb0a2192db8d43f118e9bf9aee081466e1ef36c708b96ee6f62dddad9122"], "role": "r"}}},
+      "scram": {"type": "static", "principals": {"a": {"kdf": "pbkdf2", "iterations": 4096,
+          "salt": "00ff", "role": "r",
+          "stored-key": "0000000000000000000000000000000000000000000000000000000000000000",
+          "server-key": "0000000000000000000000000000000000000000000000000000000000000000"}}},
+      "tls": {"type": "static", "principals": {"t": {"subject": "CN=x", "role": "r"}}},
+      "anonymous": {"type": "static", "role": "guest"}}})")));
+  const auto& paths = node.listeners.at(0).paths;
+  EXPECT_NE(paths.at("/ws").websocket.auth, nullptr);
+}
+
+TEST(NodeConfigAuth, BadValuesNameTheKeyAndNeverShowTheSecret) {
+  const auto ws = [](const std::string& auth) {
+    return config(kRealm, web_transport_with_ws(R"({"type": "websocket", "auth": )" + auth + "}"));
+  };
+  EXPECT_EQ(error_of(ws(R"({"cryptosign": {"type": "static", "principals": {"c": {
+                "authorized_keys": ["abc"], "role": "r"}}}})")),
+            "t.json: workers[0].transports[0].paths./ws.auth.cryptosign.principals.c."
+            "authorized_keys[0]: expected 64 hex digits (an Ed25519 public key)");
+  const std::string e = error_of(ws(R"({"scram": {"type": "static", "principals": {"a": {
+      "kdf": "pbkdf2", "iterations": 1, "salt": "00", "role": "r",
+      "stored-key": "zz-secret-zz", "server-key": "00"}}}})"));
+  EXPECT_NE(e.find("stored-key: expected 64 hex digits"), std::string::npos) << e;
+  EXPECT_EQ(e.find("zz-secret-zz"), std::string::npos) << e;
+  EXPECT_EQ(error_of(ws(R"({"ticket": {"type": "static", "principals": {"j": {"role": "r"}}}})")),
+            "t.json: workers[0].transports[0].paths./ws.auth.ticket.principals.j: missing "
+            "required key 'ticket' (a string) in principal 'j'");
+  EXPECT_EQ(error_of(ws(R"({"tls": {"type": "static", "principals": {"j": {"role": "r",
+                "certificate-sha1": "AA"}}}})")),
+            "t.json: workers[0].transports[0].paths./ws.auth.tls.principals.j.certificate-sha1: "
+            "'certificate-sha1' is not supported yet");
 }
 
 }  // namespace

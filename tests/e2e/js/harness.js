@@ -180,8 +180,9 @@ async function startRouter(config) {
 // Connects an AutobahnJS session (JSON only, no reconnect). Resolves with the session once
 // joined; the session gets .connection, .closed (promise of {reason, details}) and .close().
 // Rejects with an Error carrying .reason/.details if the connection closes before WELCOME
-// (e.g. ABORT wamp.error.no_such_realm).
-function connect(router, { realm = REALM, timeout = OP_TIMEOUT_MS } = {}) {
+// (e.g. ABORT wamp.error.no_such_realm). `auth` adds AutobahnJS's authentication options
+// (authmethods, authid, authextra, onchallenge).
+function connect(router, { realm = REALM, timeout = OP_TIMEOUT_MS, auth = {} } = {}) {
   const url = typeof router === 'string' ? router : router.url;
   const connection = new autobahn.Connection({
     url,
@@ -191,6 +192,7 @@ function connect(router, { realm = REALM, timeout = OP_TIMEOUT_MS } = {}) {
     retry_if_unreachable: false,
     // Errors thrown by handlers are the point of some tests: do not print them.
     on_user_error: () => {},
+    ...auth,
   });
   let resolveClosed;
   const closed = new Promise((resolve) => { resolveClosed = resolve; });
