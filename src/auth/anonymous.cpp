@@ -21,8 +21,14 @@ std::string random_authid() {
 class Anonymous : public Method {
  public:
   explicit Anonymous(MethodConfig config) : config_(std::move(config)) {}
-  std::unique_ptr<router::PendingAuthentication> hello(const router::AuthRequest&,
+  std::unique_ptr<router::PendingAuthentication> hello(const router::AuthRequest& request,
                                                        router::AuthDone done) override {
+    if (!config_.realm.empty() && config_.realm != request.realm) {
+      done(router::AuthDecision::deny(
+          "wamp.error.no_such_realm",
+          "anonymous sessions may only join realm '" + config_.realm + "' on this transport"));
+      return nullptr;
+    }
     Principal p;
     p.authid = config_.authid.empty() ? random_authid() : config_.authid;
     p.role = config_.role;

@@ -55,6 +55,7 @@ struct MethodConfig {
   // anonymous: the role (and optionally a fixed authid) every session gets.
   std::string role = "anonymous";
   std::string authid;
+  std::string realm;  // anonymous: the only realm it admits to ("" any)
   std::map<std::string, Principal> principals;
   // dynamic: the procedure called as authenticate(realm, authid, details), the realm it is
   // registered on ("" the realm the client asked for), and how long it may take.

@@ -110,6 +110,13 @@ struct Flight {
   std::unique_ptr<router::PendingAuthentication> inner;
 };
 
+router::AuthDone as_dynamic(router::AuthDone done) {
+  return [done = std::move(done)](AuthDecision d) {
+    if (d.kind == AuthDecision::Kind::welcome) d.authprovider = "dynamic";
+    done(std::move(d));
+  };
+}
+
 class Forward : public router::PendingAuthentication {
  public:
   explicit Forward(std::shared_ptr<Flight> flight) : flight_(std::move(flight)) {}
@@ -119,19 +126,12 @@ class Forward : public router::PendingAuthentication {
       return done(AuthDecision::deny(wamp::errors::protocol_violation,
                                      "AUTHENTICATE before the CHALLENGE"));
     }
-    flight_->inner->authenticate(signature, extra, std::move(done));
+    flight_->inner->authenticate(signature, extra, as_dynamic(std::move(done)));
   }
 
  private:
   std::shared_ptr<Flight> flight_;
 };
-
-router::AuthDone as_dynamic(router::AuthDone done) {
-  return [done = std::move(done)](AuthDecision d) {
-    if (d.kind == AuthDecision::Kind::welcome) d.authprovider = "dynamic";
-    done(std::move(d));
-  };
-}
 
 class Dynamic : public Method {
  public:

@@ -91,12 +91,17 @@ auth::MethodConfig read_method(Validator& v, const std::string& name, const json
   if (m.type == "dynamic") {
     v.fail(o.at("type"), "dynamic authenticators are not supported yet");
   }
+  if (m.type == "function") {
+    v.fail(o.at("type"),
+           "authenticator type 'function' is not supported yet (a Python function in Crossbar)");
+  }
   if (m.type != "static") {
     v.fail(o.at("type"), "expected \"static\" or \"dynamic\", found \"" + m.type + "\"");
   }
   if (name == "anonymous") {
     m.role = o.opt_string("role").value_or("anonymous");
     m.authid = o.opt_string("authid").value_or("");
+    m.realm = o.opt_string("realm").value_or("");
     o.accept("authenticator");
     o.finish();
     return m;
