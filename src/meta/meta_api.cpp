@@ -99,8 +99,8 @@ Reply missing(std::string_view what) {
 Object session_details(const Realm& realm, const Session& s) {
   return Object{{"realm", realm.name()},      {"session", Value(s.id)},
                 {"authid", s.authid},         {"authrole", s.authrole},
-                {"authmethod", s.authmethod}, {"authprovider", "static"},
-                {"authextra", Object{}},      {"transport", Object{{"peer", s.peer->describe()}}}};
+                {"authmethod", s.authmethod}, {"authprovider", s.authprovider},
+                {"authextra", s.authextra},   {"transport", Object{{"peer", s.peer->describe()}}}};
 }
 
 Object registration_details(const Registration& r) {

@@ -247,8 +247,10 @@ router::RouterConfig realm_config() {
   all.uri = "";
   all.match = router::MatchPolicy::prefix;
   all.call = all.register_ = all.publish = all.subscribe = true;
-  config.realms.push_back(router::RealmConfig{
-      "realm1", wamp::UriCheck::loose, {{"anonymous", {all}}, {"user", {all}}, {"backend", {}}}});
+  router::RealmConfig realm;
+  realm.name = "realm1";
+  realm.roles = {{"anonymous", {all}}, {"user", {all}}, {"backend", {}}};
+  config.realms.push_back(std::move(realm));
   return config;
 }
 

@@ -186,6 +186,14 @@ class AuthTest(h.JunctionTestCase):
         self.assertEqual(d.authextra, {"team": "blue"})
         self.assertEqual(s.challenges[0].method, "ticket")
 
+    async def test_meta_api_reports_how_a_session_authenticated(self):
+        s = await self.joined(auth_connect(self.router, ["ticket"], ticket(TICKET), "joe"))
+        got = await h.within(s.call("wamp.session.get", s.join_details.session))
+        self.assertEqual({k: got[k] for k in ("authid", "authrole", "authmethod", "authprovider",
+                                              "authextra")},
+                         {"authid": "joe", "authrole": "user", "authmethod": "ticket",
+                          "authprovider": "static", "authextra": {"team": "blue"}})
+
     async def test_ticket_from_environment_and_hashed(self):
         await self.joined(auth_connect(self.router, ["ticket"], ticket(TICKET_ENV), "envy"))
         await self.joined(auth_connect(self.router, ["ticket"], ticket(HASHED_TICKET), "hashy"))
