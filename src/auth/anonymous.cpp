@@ -6,18 +6,6 @@
 namespace junction::auth {
 namespace {
 
-// Crossbar-style readable random authid, e.g. "KXAN-3U4L-6CAP-PXNK-WU6Y-JEX3".
-std::string random_authid() {
-  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXY3456789";
-  const std::string bytes = random_bytes(24);
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i && i % 4 == 0) out += '-';
-    out += kAlphabet[static_cast<unsigned char>(bytes[i]) % (sizeof kAlphabet - 1)];
-  }
-  return out;
-}
-
 class Anonymous : public Method {
  public:
   explicit Anonymous(MethodConfig config) : config_(std::move(config)) {}

@@ -58,9 +58,11 @@ struct MethodConfig {
   std::string realm;  // anonymous: the only realm it admits to ("" any)
   std::map<std::string, Principal> principals;
   // dynamic: the procedure called as authenticate(realm, authid, details), the realm it is
-  // registered on ("" the realm the client asked for), and how long it may take.
+  // registered on ("" the realm the client asked for), the role the router's calling session
+  // has there, and how long it may take.
   std::string authenticator;
   std::string authenticator_realm;
+  std::string authenticator_role = "trusted";
   std::uint32_t timeout_ms = 10000;
 };
 

@@ -6,7 +6,10 @@
 // authid, realm, extra, plus what the method needs — wampcra: secret [salt iterations keylen];
 // cryptosign: pubkey; scram: kdf iterations memory salt stored-key server-key). For ticket the
 // procedure is called once the client sent its ticket (details.ticket) and decides alone; for
-// the others the principal it returns goes through the static method's own checks.
+// anonymous and tls it decides alone too (tls: only for a client whose certificate the TLS
+// handshake verified; details.transport.client_cert says which); for wampcra, cryptosign and
+// scram the principal it returns goes through the static method's own checks (challenge,
+// signature, proof). An ERROR from the procedure is the ABORT's reason (Crossbar's behaviour).
 #include <memory>
 
 #include "auth/crypto.hpp"
@@ -174,10 +177,22 @@ class Dynamic : public Method {
           });
     }
 
+    if (name_ == "tls" && !(request.transport && request.transport->peer_certificate)) {
+      finish(flight, AuthDecision::deny(kAuthenticationFailed,
+                                        "tls authentication needs a verified TLS client "
+                                        "certificate"));
+      return nullptr;
+    }
+
     ask(flight, details_of(flight->request), [this, flight](const ProcedureCaller::Result& result) {
       std::string why;
       auto principal = to_principal(result, name_, flight->request.authid, why);
       if (!principal) return finish(flight, bad_answer(why));
+      if (name_ == "anonymous" || name_ == "tls") {
+        // No secret to check: the authenticator's answer is the decision.
+        if (principal->authid.empty()) principal->authid = random_authid();
+        return finish(flight, welcome(*principal, name_, "dynamic"));
+      }
       // The static method's own checks and challenge, with this one principal.
       MethodConfig one;
       one.role = principal->role;
@@ -245,7 +260,7 @@ class Dynamic : public Method {
         flight->request.realm,
         flight->request.authid.empty() ? wamp::Value(nullptr) : wamp::Value(flight->request.authid),
         std::move(details)};
-    caller->call(realm, config_.authenticator, std::move(args),
+    caller->call(realm, config_.authenticator_role, config_.authenticator, std::move(args),
                  [flight, on_answer = std::move(on_answer),
                   procedure = config_.authenticator](ProcedureCaller::Result result) {
                    if (flight->answered) return;

@@ -3,14 +3,24 @@
 
 #include <stdexcept>
 
+#include "auth/crypto.hpp"
+
 namespace junction::auth {
+
+std::string random_authid() {
+  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXY3456789";
+  const std::string bytes = random_bytes(24);
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i && i % 4 == 0) out += '-';
+    out += kAlphabet[static_cast<unsigned char>(bytes[i]) % (sizeof kAlphabet - 1)];
+  }
+  return out;
+}
 
 std::unique_ptr<Method> make_method(const std::string& name, const MethodConfig& config,
                                     const AuthConfig& all, Executor& executor) {
-  if (config.type == "dynamic") {
-    if (name == "tls") throw std::invalid_argument("dynamic tls authentication is not supported");
-    return make_dynamic(name, config, all, executor);
-  }
+  if (config.type == "dynamic") return make_dynamic(name, config, all, executor);
   if (name == "anonymous") return make_anonymous(config);
   if (name == "ticket") return make_ticket(config, executor);
   if (name == "wampcra") return make_wampcra(config);

@@ -50,6 +50,9 @@ router::AuthDecision welcome(const Principal& principal, std::string_view method
 const Principal* find_principal(const MethodConfig& config, const router::AuthRequest& request,
                                 std::string_view method, router::AuthDecision& failure);
 
+// A Crossbar-style readable random authid (e.g. "KXAN-3U4L-6CAP-PXNK-WU6Y-JEX3"), from the CSPRNG.
+std::string random_authid();
+
 // A generic "authentication failed" denial naming the authid and method, never the secret.
 router::AuthDecision failed(const router::AuthRequest& request, std::string_view method);
 

@@ -18,9 +18,11 @@ class ProcedureCaller {
     wamp::Object kwargs;
   };
   virtual ~ProcedureCaller() = default;
-  // Calls `procedure` on `realm`. `done` runs on the routing thread, at most once — maybe never
-  // (a callee that does not answer): callers keep their own timeout.
-  virtual void call(const std::string& realm, const std::string& procedure, wamp::Array args,
+  // Calls `procedure` on `realm` as a session with role `authrole`. `done` runs on the routing
+  // thread, at most once — maybe never (a callee that does not answer): callers keep their own
+  // timeout.
+  virtual void call(const std::string& realm, const std::string& authrole,
+                    const std::string& procedure, wamp::Array args,
                     std::function<void(Result)> done) = 0;
 };
 

@@ -30,6 +30,7 @@
 #include "base/log.hpp"
 #include "base/version.hpp"
 #include "meta/meta_api.hpp"
+#include "node/auth_caller.hpp"
 #include "node/cli_args.hpp"
 #include "node/config.hpp"
 #include "node/convert.hpp"
@@ -279,6 +280,8 @@ int cmd_start(const detail::CliArgs& args) {
     // timer) through the routing thread's loop.
     router.set_executor([&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
     const auto meta_api = meta::serve_meta_api(router, loaded.config.router);
+    // Dynamic authenticators are called through in-process sessions on this router.
+    BoundAuthCaller auth_caller(router);
     transport::Server server(io, router, loaded.config.listeners, io_threads);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -5,6 +5,7 @@
 #include "auth/authenticator.hpp"
 #include "auth/crypto.hpp"
 #include "node/config_reader.hpp"
+#include "wamp/uri.hpp"
 
 namespace junction::node::detail {
 
@@ -26,8 +27,13 @@ namespace junction::node::detail {
 //   tls         principals: {authid: {certificate-sha256 ("AB:CD:.." as OpenSSL prints it)
 //               and/or subject (RFC 2253), role, realm?, authextra?}}; the listener needs
 //               "ca_certificates" so client certificates are verified.
-// "type": "dynamic" (an authenticator procedure), "cookie" and "certificate-sha1" are not
-// supported yet. Secrets may come from the environment ("${VAR}").
+// Each method may instead be {"type": "dynamic", "authenticator": "<procedure>"}: Junction calls
+// that procedure as authenticate(realm, authid, details) through an in-process session on
+// "authenticator-realm" (default: the realm the client asked for) with role
+// "authenticator-role" (default "trusted"); "timeout" (milliseconds, Junction's own key,
+// default 10000) bounds the wait, then the client gets an ABORT. cryptosign's "router-key" is
+// accepted there too. "cookie" and "certificate-sha1" are not supported yet. Secrets may come
+// from the environment ("${VAR}").
 namespace {
 
 wamp::Value to_wamp_value(const json& j) {
@@ -89,7 +95,18 @@ auth::MethodConfig read_method(Validator& v, const std::string& name, const json
   auth::MethodConfig m;
   m.type = o.need_string("type");
   if (m.type == "dynamic") {
-    v.fail(o.at("type"), "dynamic authenticators are not supported yet");
+    m.authenticator = o.need_string("authenticator");
+    if (!wamp::valid_uri(m.authenticator, wamp::UriCheck::loose)) {
+      v.fail(o.at("authenticator"), "'" + m.authenticator + "' is not a valid procedure URI");
+    }
+    m.authenticator_realm = o.opt_string("authenticator-realm").value_or("");
+    m.authenticator_role = o.opt_string("authenticator-role").value_or("trusted");
+    m.timeout_ms = static_cast<std::uint32_t>(o.opt_int("timeout", 1, 600000).value_or(10000));
+    if (name == "cryptosign" && o.has("router-key")) {
+      config.router_key = need_hex(o, "router-key", 32);
+    }
+    o.finish();
+    return m;
   }
   if (m.type == "function") {
     v.fail(o.at("type"),

@@ -684,15 +684,15 @@ namespace {
 class FakeCaller : public ProcedureCaller {
  public:
   struct Call {
-    std::string realm, procedure;
+    std::string realm, authrole, procedure;
     wamp::Array args;
     std::function<void(Result)> done;
   };
   FakeCaller() { bind_node_caller(this); }
   ~FakeCaller() override { bind_node_caller(nullptr); }
-  void call(const std::string& realm, const std::string& procedure, wamp::Array args,
-            std::function<void(Result)> done) override {
-    calls.push_back({realm, procedure, std::move(args), std::move(done)});
+  void call(const std::string& realm, const std::string& authrole, const std::string& procedure,
+            wamp::Array args, std::function<void(Result)> done) override {
+    calls.push_back({realm, authrole, procedure, std::move(args), std::move(done)});
   }
   std::vector<Call> calls;
 };
@@ -714,13 +714,15 @@ TEST(AuthDynamic, TicketIsDecidedByTheProcedureWithTheTicketInDetails) {
   ASSERT_EQ(caller.calls.size(), 1u);
   const auto& call = caller.calls[0];
   EXPECT_EQ(call.realm, "realm1");
+  EXPECT_EQ(call.authrole, "trusted");
   EXPECT_EQ(call.procedure, "com.example.authenticate");
   ASSERT_EQ(call.args.size(), 3u);
   EXPECT_EQ(*call.args[0].as_string(), "realm1");
   EXPECT_EQ(*call.args[1].as_string(), "joe");
   EXPECT_EQ(*wamp::get_string(*call.args[2].as_object(), "ticket"), "tkt");
   EXPECT_TRUE(h.peer.inbox.empty());
-  caller.calls[0].done({"", {wamp::Object{{"role", "user"}, {"extra", wamp::Object{{"k", 1}}}}}, {}});
+  caller.calls[0].done(
+      {"", {wamp::Object{{"role", "user"}, {"extra", wamp::Object{{"k", 1}}}}}, {}});
   Message w = h.welcome_or_abort();
   ASSERT_EQ(w.type, MessageType::welcome) << w.uri;
   EXPECT_EQ(*wamp::get_string(w.options, "authprovider"), "dynamic");
@@ -776,7 +778,8 @@ TEST(AuthDynamic, MalformedAnswerAndMissingCaller) {
   {
     FakeCaller caller;
     Harness h(dynamic_config("cryptosign"));
-    h.connection->receive(hello({"cryptosign"}, "c", wamp::Object{{"pubkey", std::string(64, 'a')}}));
+    h.connection->receive(
+        hello({"cryptosign"}, "c", wamp::Object{{"pubkey", std::string(64, 'a')}}));
     caller.calls[0].done({"", {wamp::Object{{"role", "user"}}}, {}});  // no pubkey
     Message a = h.welcome_or_abort();
     EXPECT_EQ(a.uri, "wamp.error.authentication_failed");
@@ -795,6 +798,73 @@ TEST(AuthDynamic, ConnectionGoneBeforeTheAnswer) {
   h.executor.run();
   EXPECT_TRUE(h.peer.inbox.empty());
   EXPECT_EQ(h.router.session_count(), 0u);
+}
+
+TEST(AuthDynamic, AnonymousAndTlsAreDecidedByTheAnswer) {
+  {
+    FakeCaller caller;
+    Harness h(dynamic_config("anonymous"));
+    h.connection->receive(hello({"anonymous"}));
+    ASSERT_EQ(caller.calls.size(), 1u);
+    EXPECT_EQ(*wamp::get_string(*caller.calls[0].args[2].as_object(), "authmethod"), "anonymous");
+    caller.calls[0].done({"", {wamp::Value("user")}, {}});
+    Message w = h.welcome_or_abort();
+    ASSERT_EQ(w.type, MessageType::welcome) << w.uri;
+    EXPECT_EQ(*wamp::get_string(w.options, "authrole"), "user");
+    EXPECT_EQ(*wamp::get_string(w.options, "authprovider"), "dynamic");
+    EXPECT_EQ(wamp::get_string(w.options, "authid")->size(), 29u);  // random, Crossbar's shape
+  }
+  {
+    FakeCaller caller;
+    Harness h(dynamic_config("tls"));
+    h.connection->receive(hello({"tls"}));
+    EXPECT_TRUE(caller.calls.empty());  // no verified certificate: the authenticator is not asked
+    EXPECT_EQ(h.welcome_or_abort().uri, "wamp.error.authentication_failed");
+  }
+  FakeCaller caller;
+  Harness h(dynamic_config("tls"));
+  h.peer.info.tls = true;
+  h.peer.info.peer_certificate =
+      router::TransportInfo::PeerCertificate{"CN=client1,O=Example", "client1", "AB:CD"};
+  h.connection->receive(hello({"tls"}));
+  ASSERT_EQ(caller.calls.size(), 1u);
+  const wamp::Object& details = *caller.calls[0].args[2].as_object();
+  const wamp::Object& cert =
+      *wamp::get_object(*wamp::get_object(details, "transport"), "client_cert");
+  EXPECT_EQ(*wamp::get_string(cert, "subject"), "CN=client1,O=Example");
+  EXPECT_EQ(*wamp::get_string(cert, "sha256"), "AB:CD");
+  caller.calls[0].done({"", {wamp::Object{{"role", "user"}, {"authid", "client1"}}}, {}});
+  Message w = h.welcome_or_abort();
+  ASSERT_EQ(w.type, MessageType::welcome) << w.uri;
+  EXPECT_EQ(*wamp::get_string(w.options, "authid"), "client1");
+  EXPECT_EQ(*wamp::get_string(w.options, "authmethod"), "tls");
+}
+
+TEST(AuthDynamic, ScramPrincipalFromTheProcedureGoesThroughTheProof) {
+  FakeCaller caller;
+  Harness h(dynamic_config("scram"));
+  const std::string salt = "0123456789abcdef";
+  const ScramKeys keys = scram_keys(scram_salted_password("pbkdf2", "pencil", salt, 100, 0));
+  h.connection->receive(hello({"scram"}, "alice", wamp::Object{{"nonce", "Y2xpZW50bm9uY2U="}}));
+  ASSERT_EQ(caller.calls.size(), 1u);
+  caller.calls[0].done({"",
+                        {wamp::Object{{"role", "user"},
+                                      {"kdf", "pbkdf2"},
+                                      {"iterations", 100},
+                                      {"salt", to_hex(salt)},
+                                      {"stored-key", to_hex(keys.stored_key)},
+                                      {"server-key", to_hex(keys.server_key)}}},
+                        {}});
+  Message ch = h.peer.pop();
+  ASSERT_EQ(ch.type, MessageType::challenge) << ch.uri;
+  const std::string auth_message =
+      scram_auth_message("alice", "Y2xpZW50bm9uY2U=", *wamp::get_string(ch.options, "nonce"),
+                         *wamp::get_string(ch.options, "salt"), 100);
+  h.connection->receive(authenticate(to_base64(scram_client_proof(keys, auth_message))));
+  Message w = h.welcome_or_abort();
+  ASSERT_EQ(w.type, MessageType::welcome) << w.uri;
+  EXPECT_EQ(*wamp::get_string(w.options, "authprovider"), "dynamic");
+  EXPECT_EQ(*wamp::get_string(w.options, "authmethod"), "scram");
 }
 
 }  // namespace

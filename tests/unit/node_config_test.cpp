@@ -333,13 +333,6 @@ TEST(NodeConfigErrors, UnsupportedThings) {
                              R"({"type": "websocket", "auth": {"cookie": {"type": "static"}}})"))),
       "t.json: workers[0].transports[0].paths./ws.auth.cookie: 'cookie' is not supported yet");
   EXPECT_EQ(
-      error_of(config(
-          kRealm,
-          web_transport_with_ws(
-              R"({"type": "websocket", "auth": {"ticket": {"type": "dynamic", "authenticator": "a.b"}}})"))),
-      "t.json: workers[0].transports[0].paths./ws.auth.ticket.type: dynamic authenticators are "
-      "not supported yet");
-  EXPECT_EQ(
       error_of(config(R"({"name": "realm1", "roles": [{"name": "r", "authorizer": "com.auth"}]})")),
       "t.json: workers[0].realms[0].roles[0].authorizer: 'authorizer' is not supported yet");
   EXPECT_EQ(error_of(config(R"({"name": "realm1", "options": {"bridge_meta_api": true}})")),
@@ -637,6 +630,34 @@ TEST(NodeConfigAuth, BadValuesNameTheKeyAndNeverShowTheSecret) {
                 "certificate-sha1": "AA"}}}})")),
             "t.json: workers[0].transports[0].paths./ws.auth.tls.principals.j.certificate-sha1: "
             "'certificate-sha1' is not supported yet");
+}
+
+TEST(NodeConfigAuth, DynamicAuthenticators) {
+  const auto ws = [](const std::string& auth) {
+    return config(kRealm, web_transport_with_ws(R"({"type": "websocket", "auth": )" + auth + "}"));
+  };
+  const auto node = parse(ws(R"({
+      "ticket": {"type": "dynamic", "authenticator": "com.example.authenticate"},
+      "wampcra": {"type": "dynamic", "authenticator": "com.example.authenticate",
+                  "authenticator-realm": "realm-auth", "authenticator-role": "auth",
+                  "timeout": 2500},
+      "anonymous": {"type": "dynamic", "authenticator": "com.example.anon"}})"));
+  EXPECT_NE(node.listeners.at(0).paths.at("/ws").websocket.auth, nullptr);
+  EXPECT_EQ(error_of(ws(R"({"ticket": {"type": "dynamic"}})")),
+            "t.json: workers[0].transports[0].paths./ws.auth.ticket: missing required key "
+            "'authenticator' (a string) in 'ticket' authentication");
+  EXPECT_EQ(error_of(ws(R"({"ticket": {"type": "dynamic", "authenticator": "a..b c"}})")),
+            "t.json: workers[0].transports[0].paths./ws.auth.ticket.authenticator: 'a..b c' is "
+            "not a valid procedure URI");
+  EXPECT_EQ(error_of(ws(R"({"ticket": {"type": "dynamic", "authenticator": "a.b",
+                                       "timeout": 0}})")),
+            "t.json: workers[0].transports[0].paths./ws.auth.ticket.timeout: expected an integer "
+            "from 1 to 600000, found 0");
+  EXPECT_EQ(error_of(ws(R"({"ticket": {"type": "dynamic", "authenticator": "a.b",
+                                       "principals": {}}})")),
+            "t.json: workers[0].transports[0].paths./ws.auth.ticket.principals: unknown key "
+            "'principals' in 'ticket' authentication (expected one of: type, authenticator, "
+            "authenticator-realm, authenticator-role, timeout)");
 }
 
 }  // namespace

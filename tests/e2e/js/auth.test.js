@@ -1,7 +1,8 @@
 'use strict';
 // Authentication end to end with AutobahnJS: ticket, WAMP-CRA (plain and salted) and
 // WAMP-Cryptosign — success, wrong secret, unknown authid, unknown role, a role with no
-// permissions — and a scan of the router's debug log for any secret.
+// permissions —, dynamic ticket and WAMP-CRA authenticators registered by an AutobahnJS session,
+// and a scan of the router's debug log for any secret.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
@@ -26,6 +27,7 @@ const PUBKEY = hex(KEYPAIR.publicKey);
 const ALL = { uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } };
 const config = h.defaultConfig();
 config.workers[0].realms[0].roles = [
+  { name: 'anonymous', permissions: [ALL] },
   { name: 'user', permissions: [ALL] },
   { name: 'nothing', permissions: [] },
 ];
@@ -46,7 +48,15 @@ config.workers[0].transports[0].paths.ws.auth = {
   } },
 };
 
+// An anonymous path for the authenticator component, and a path whose methods it decides.
+config.workers[0].transports[0].paths.open = { type: 'websocket', serializers: ['json'] };
+config.workers[0].transports[0].paths.dyn = { type: 'websocket', serializers: ['json'], auth: {
+  ticket: { type: 'dynamic', authenticator: 'com.example.js.authenticate' },
+  wampcra: { type: 'dynamic', authenticator: 'com.example.js.authenticate' },
+} };
+
 const ctx = h.withRouter(test, { config });
+const pathUrl = (router, p) => router.url.replace(/\/ws$/, '/' + p);
 
 const ticket = (t) => () => t;
 const cra = (secret, password) => (session, method, extra) => {
@@ -111,6 +121,40 @@ ctx.test('cryptosign: with and without authid, then the failures', async ({ conn
     'wamp.error.authentication_failed');
   await expectAbort(join(connect, ['cryptosign'], cryptosign(OTHER_KEYPAIR), 'ghost', { pubkey: hex(OTHER_KEYPAIR.publicKey) }),
     'wamp.error.no_such_role');
+});
+
+ctx.test('dynamic: ticket and WAMP-CRA decided by an AutobahnJS authenticator', async ({ router, connect }) => {
+  const seen = [];
+  const authenticator = await h.connect(pathUrl(router, 'open'));
+  try {
+    await authenticator.register('com.example.js.authenticate', ([realm, authid, details]) => {
+      seen.push({ realm, authid, details });
+      if (details.authmethod === 'wampcra') {
+        if (authid === 'peter') return { secret: CRA_SECRET, role: 'user' };
+        throw new autobahn.Error('com.example.no_such_user', ['no user ' + authid]);
+      }
+      if (details.ticket === TICKET) return { role: 'user', authid: authid + '@js' };
+      throw new autobahn.Error('com.example.invalid_ticket', ['wrong ticket']);
+    });
+    const dyn = pathUrl(router, 'dyn');
+    const viaDyn = (o) => h.connect(dyn, o).then((s) => { s.close(); return s; });
+    let s = await viaDyn({ auth: { authmethods: ['ticket'], onchallenge: ticket(TICKET), authid: 'joe' } });
+    assert.equal(s.joinDetails.authid, 'joe@js');
+    assert.equal(s.joinDetails.authprovider, 'dynamic');
+    assert.equal(seen[0].realm, h.REALM);
+    assert.equal(seen[0].details.ticket, TICKET);
+    s = await viaDyn({ auth: { authmethods: ['wampcra'], onchallenge: cra(CRA_SECRET), authid: 'peter' } });
+    assert.equal(s.joinDetails.authmethod, 'wampcra');
+    assert.equal(s.joinDetails.authprovider, 'dynamic');
+    await expectAbort(viaDyn({ auth: { authmethods: ['ticket'], onchallenge: ticket(WRONG), authid: 'joe' } }),
+      'com.example.invalid_ticket');
+    await expectAbort(viaDyn({ auth: { authmethods: ['wampcra'], onchallenge: cra(WRONG), authid: 'peter' } }),
+      'wamp.error.authentication_failed');
+    await expectAbort(viaDyn({ auth: { authmethods: ['wampcra'], onchallenge: cra(CRA_SECRET), authid: 'eve' } }),
+      'com.example.no_such_user');
+  } finally {
+    await authenticator.close();
+  }
 });
 
 ctx.test('no offered method: wamp.error.no_auth_method', async ({ connect }) => {
