@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "transport/subprotocol.hpp"
+#include "web/http_bridge.hpp"
 #include "web/json_value.hpp"
 #include "web/nodeinfo.hpp"
 #include "web/redirect.hpp"
@@ -120,17 +121,83 @@ std::shared_ptr<transport::HttpService> read_json_value(Validator& v, Obj& o) {
   return std::make_shared<web::JsonValueService>(prettify ? value.dump(3) : value.dump(), options);
 }
 
+// "publisher", "caller", "webhook" path services (web/http_bridge):
+//   realm    required: the realm the bridge's in-process session joins.
+//   role     required: its authrole (its permissions are the role's, as for any client).
+//   authid   Junction's own, optional (default "http-bridge"): its authid.
+//   options:
+//     key, secret           strings, both or neither: requests must then be signed.
+//     post_body_limit       integer bytes (0: Junction's 16 MiB cap); larger bodies get 413.
+//     timestamp_delta_limit integer seconds (default 300; 0: none): how far a request's
+//                           timestamp may be from the node's clock.
+//     require_ip            list of addresses or networks ("10.0.0.0/8") clients must come from.
+//     require_tls           boolean: refuse requests over plain HTTP.
+//     debug                 boolean; accepted, ignored (use --loglevel).
+//     webhook only: topic (required), success_response (default "OK"), error_response
+//     (default "NOT OK"); github_secret is not supported yet.
+std::shared_ptr<transport::HttpService> read_bridge(Validator& v, Obj& o,
+                                                    web::HttpBridgeService::Kind kind) {
+  web::BridgeOptions options;
+  options.realm = o.need_string("realm");
+  options.authrole = o.need_string("role");
+  options.authid = o.opt_string("authid").value_or("http-bridge");
+  const bool webhook = kind == web::HttpBridgeService::Kind::webhook;
+  const json* opt = o.opt_object("options");
+  if (webhook && opt == nullptr) v.fail(o.path(), "a webhook needs 'options' with its 'topic'");
+  if (opt != nullptr) {
+    Obj p(v, *opt, o.at("options"), "HTTP bridge options");
+    const auto key = p.opt_string("key");
+    const auto secret = p.opt_string("secret");
+    if (key.has_value() != secret.has_value()) {
+      v.fail(p.path(), "'key' and 'secret' go together (signed requests need both)");
+    }
+    if (key) {
+      if (key->empty() || secret->empty())
+        v.fail(p.at("key"), "'key' and 'secret' may not be empty");
+      options.key = *key;
+      options.secret = *secret;
+    }
+    if (auto limit = p.opt_int("post_body_limit", 0, 1LL << 32)) {
+      options.post_body_limit = static_cast<std::uint64_t>(*limit);
+    }
+    if (auto delta = p.opt_int("timestamp_delta_limit", 0, 10LL * 365 * 24 * 3600)) {
+      options.timestamp_delta_limit = *delta;
+    }
+    if (const json* ips = p.opt_list("require_ip")) {
+      for (std::size_t i = 0; i < ips->size(); ++i) {
+        const json& item = (*ips)[i];
+        web::IpNetwork network;
+        if (!item.is_string() || !web::IpNetwork::parse(item.get<std::string>(), network)) {
+          v.fail(path_index(p.at("require_ip"), i),
+                 "expected an IP address or network such as \"10.0.0.0/8\", found " + item.dump());
+        }
+        options.require_ip.push_back(network);
+      }
+    }
+    options.require_tls = p.boolean("require_tls", false);
+    p.boolean("debug", false);
+    if (webhook) {
+      options.topic = p.need_string("topic");
+      if (auto text = p.opt_string("success_response")) options.success_response = *text;
+      if (auto text = p.opt_string("error_response")) options.error_response = *text;
+      p.refuse("github_secret");
+    }
+    p.finish();
+  }
+  return std::make_shared<web::HttpBridgeService>(kind, std::move(options));
+}
+
 // Web path services, with their paths (a web transport's "paths", or a "path" service's):
 //   type "websocket": WAMP over WebSocket on this path; keys as in read_websocket_keys, plus "id".
 //   type "nodeinfo":  a small HTML page about the node; keys "type", "id".
 //   type "static":    files (read_static).
 //   type "redirect":  "url" (required): every GET answers 302 to it.
 //   type "json":      a fixed JSON document (read_json_value).
+//   type "publisher", "caller", "webhook": the HTTP bridge (read_bridge).
 //   type "path":      "paths": a nested tree, mounted at this path ("/" in it is this path
 //                     itself); flattened into the transport's paths.
 //   Crossbar's other services (wsgi, cgi, reverseproxy, websocket-reverseproxy, longpoll,
-//   caller, publisher, webhook, upload, archive, resource, schemadoc, wap, ...) are not
-//   supported yet.
+//   upload, archive, resource, schemadoc, wap, ...) are not supported yet.
 // `prefix` is the mount path of the tree ("" at the top).
 void read_web_paths(Validator& v, const json& paths, const std::string& json_path,
                     const std::string& prefix, transport::ListenerConfig& listener,
@@ -167,14 +234,20 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = std::make_shared<web::RedirectService>(o.need_string("url"));
     } else if (type == "json") {
       service.http = read_json_value(v, o);
+    } else if (type == "publisher") {
+      service.http = read_bridge(v, o, web::HttpBridgeService::Kind::publisher);
+    } else if (type == "caller") {
+      service.http = read_bridge(v, o, web::HttpBridgeService::Kind::caller);
+    } else if (type == "webhook") {
+      service.http = read_bridge(v, o, web::HttpBridgeService::Kind::webhook);
     } else if (type == "wsgi" || type == "cgi" || type == "longpoll" || type == "reverseproxy" ||
-               type == "websocket-reverseproxy" || type == "resource" || type == "caller" ||
-               type == "publisher" || type == "webhook" || type == "schemadoc" ||
+               type == "websocket-reverseproxy" || type == "resource" || type == "schemadoc" ||
                type == "upload" || type == "archive" || type == "wap" || type == "pusher") {
       v.fail(o.at("type"), "path type '" + type + "' is not supported yet");
     } else {
       v.fail(o.at("type"), "unknown path type '" + type +
-                               "' (expected websocket, nodeinfo, static, redirect, json or path)");
+                               "' (expected websocket, nodeinfo, static, redirect, json, "
+                               "publisher, caller, webhook or path)");
     }
     o.finish();
     listener.paths.emplace(full, std::move(service));

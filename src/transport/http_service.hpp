@@ -17,10 +17,15 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+namespace junction::router {
+class Router;
+}
 
 namespace junction::transport {
 
@@ -131,6 +136,16 @@ class HttpService {
   // Largest request body this service accepts (a larger one is answered 413 without reading
   // it). Most services take none worth speaking of.
   virtual std::uint64_t body_limit() const { return 64 * 1024; }
+  // Called once by the Server on the routing thread before its listeners accept anything:
+  // services that talk to the router (the HTTP bridge, long-poll) join it here.
+  // `routing_io` runs the router's thread: post router work there. Throws std::runtime_error to
+  // refuse to start (a realm that does not exist, say).
+  virtual void start(router::Router& router, boost::asio::io_context& routing_io) {
+    (void)router;
+    (void)routing_io;
+  }
+  // Called on the routing thread when the server stops listening: leave the router.
+  virtual void stop() {}
   // Answers the request (see the file comment). Runs on the connection's I/O thread; must not
   // throw for bad input (answer 4xx instead). An exception is logged and answered 500.
   virtual void handle(HttpExchange exchange) = 0;

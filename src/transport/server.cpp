@@ -51,6 +51,7 @@ struct Server::Impl {
   Impl(asio::io_context& io_in, router::Router& router_in, std::vector<ListenerConfig> configs_in,
        std::size_t thread_count)
       : io(io_in),
+        router(router_in),
         configs(std::move(configs_in)),
         hub(std::make_shared<RoutingHub>(io_in, router_in)) {
     if (thread_count == 0) thread_count = 1;
@@ -70,7 +71,9 @@ struct Server::Impl {
   }
 
   asio::io_context& io;
+  router::Router& router;
   std::vector<ListenerConfig> configs;
+  bool services_started = false;
   std::shared_ptr<RoutingHub> hub;  // outlives the I/O threads' io_contexts (declared first)
   std::vector<IoThread> threads;
   std::vector<std::shared_ptr<Listener>> listeners;
@@ -103,6 +106,18 @@ Server::~Server() {
 
 void Server::start() {
   try {
+    // HTTP services that talk to the router join it before anyone can reach them.
+    impl_->services_started = true;
+    for (const auto& config : impl_->configs) {
+      for (const auto& [path, service] : config.paths) {
+        if (!service.http) continue;
+        try {
+          service.http->start(impl_->router, impl_->io);
+        } catch (const std::exception& e) {
+          throw std::runtime_error(config.name + ": path \"" + path + "\": " + e.what());
+        }
+      }
+    }
     std::vector<std::shared_ptr<const ListenerContext>> contexts;
     for (const auto& config : impl_->configs) {
       contexts.clear();
@@ -145,6 +160,14 @@ void Server::start() {
 void Server::stop_listening() {
   for (const auto& listener : impl_->listeners)
     listener->stop();
+  if (impl_->services_started) {
+    impl_->services_started = false;
+    for (const auto& config : impl_->configs) {
+      for (const auto& [path, service] : config.paths) {
+        if (service.http) service.http->stop();
+      }
+    }
+  }
 }
 
 void Server::close_connections() {
