@@ -151,24 +151,24 @@ void HttpSession<Stream>::on_read_header(error_code ec, std::size_t) {
   }
   const Request& request = parser_->get();
   route_ = context_->route(target_path(request.target()));
-  if (route_.service != nullptr && route_.service->kind == PathService::Kind::http) {
-    parser_->body_limit(route_.service->http->body_limit());
+  const auto limit = route_.service != nullptr && route_.service->kind == PathService::Kind::http
+                         ? route_.service->http->body_limit()
+                         : kHttpBodyLimit;
+  parser_->body_limit(limit);
+  // Beast checks a Content-Length against the body limit while it parses the head, which was
+  // before the route (and so the service's limit) was known: check it here. A chunked body is
+  // checked by the parser as it arrives.
+  if (const auto length = parser_->content_length(); length && *length > limit) {
+    reading_ = false;
+    return respond_and_close(http::status::payload_too_large, "Request body too large.\n");
   }
   if (parser_->is_done()) {
     reading_ = false;
     return on_read({}, 0);
   }
-  // A client that waits for "100 Continue" before sending its body gets it, unless the body
-  // is announced larger than the service takes (then 413 at once).
+  // A client that waits for "100 Continue" before sending its body gets it.
   const auto expect = request[http::field::expect];
   if (beast::iequals(expect, "100-continue")) {
-    const auto limit = route_.service != nullptr && route_.service->kind == PathService::Kind::http
-                           ? route_.service->http->body_limit()
-                           : kHttpBodyLimit;
-    if (const auto length = parser_->content_length(); length && *length > limit) {
-      reading_ = false;
-      return respond_and_close(http::status::payload_too_large, "Request body too large.\n");
-    }
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = this->shared_from_this()](error_code write_ec, std::size_t) {

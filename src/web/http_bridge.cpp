@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -195,6 +197,17 @@ bool IpNetwork::parse(std::string_view text, IpNetwork& out) {
   }
   if (slash != std::string_view::npos) {
     const auto bits = text.substr(slash + 1);
+    // Crossbar (netaddr) also takes an IPv4 netmask: "192.168.1.0/255.255.255.0".
+    std::array<std::uint8_t, 4> mask{};
+    if (!n.v6 && inet_pton(AF_INET, std::string(bits).c_str(), mask.data()) == 1) {
+      const std::uint32_t m = (std::uint32_t{mask[0]} << 24) | (std::uint32_t{mask[1]} << 16) |
+                              (std::uint32_t{mask[2]} << 8) | mask[3];
+      const unsigned ones = static_cast<unsigned>(std::popcount(m));
+      if (m != (ones == 0 ? 0u : ~std::uint32_t{0} << (32 - ones))) return false;  // not contiguous
+      n.prefix = ones;
+      out = n;
+      return true;
+    }
     if (bits.empty() || bits.size() > 3 ||
         !std::all_of(bits.begin(), bits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return false;

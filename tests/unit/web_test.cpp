@@ -7,6 +7,7 @@
 #include "node/config.hpp"
 #include "transport/http_service.hpp"
 #include "web/entity.hpp"
+#include "web/http_bridge.hpp"
 #include "web/mime_types.hpp"
 
 namespace junction {
@@ -14,6 +15,36 @@ namespace {
 
 using web::ByteRange;
 using web::RangeResult;
+
+TEST(WebBridgeIpNetwork, PrefixesNetmasksAndMappedAddresses) {
+  web::IpNetwork n;
+  ASSERT_TRUE(web::IpNetwork::parse("10.0.0.0/8", n));
+  EXPECT_TRUE(n.contains("10.1.2.3"));
+  EXPECT_FALSE(n.contains("11.0.0.1"));
+  EXPECT_TRUE(n.contains("::ffff:10.9.9.9"));                          // IPv4-mapped
+  ASSERT_TRUE(web::IpNetwork::parse("192.168.1.1/255.255.255.0", n));  // Crossbar's netmask form
+  EXPECT_EQ(n.prefix, 24u);
+  EXPECT_TRUE(n.contains("192.168.1.77"));
+  EXPECT_FALSE(n.contains("192.168.2.1"));
+  ASSERT_TRUE(web::IpNetwork::parse("127.0.0.1", n));
+  EXPECT_EQ(n.prefix, 32u);
+  ASSERT_TRUE(web::IpNetwork::parse("fd00::/8", n));
+  EXPECT_TRUE(n.contains("fd12::1"));
+  EXPECT_FALSE(n.contains("10.0.0.1"));
+  EXPECT_FALSE(web::IpNetwork::parse("10.0.0.0/255.0.255.0", n));  // not contiguous
+  EXPECT_FALSE(web::IpNetwork::parse("10.0.0.0/33", n));
+  EXPECT_FALSE(web::IpNetwork::parse("10.0.0.0/", n));
+  EXPECT_FALSE(web::IpNetwork::parse("example.com", n));
+}
+
+TEST(WebBridgeSignature, HmacSha256OverKeyTimestampSeqNonceBody) {
+  // Independent value: python3 -c "import hmac,hashlib,base64; print(base64.urlsafe_b64encode(
+  //   hmac.new(b's3cret', b'k1'+b'2026-11-24T04:35:00.123Z'+b'7'+b'42'+b'{}',
+  //   hashlib.sha256).digest()).decode())"
+  EXPECT_EQ(web::HttpBridgeService::signature("s3cret", "k1", "2026-11-24T04:35:00.123Z", "7", "42",
+                                              "{}"),
+            "UVDklu_w0iksunZd-aRLSVvGf_CGEXJVcrd8S1DQVy8=");
+}
 
 TEST(WebRange, Forms) {
   ByteRange r;
