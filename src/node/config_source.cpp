@@ -1,6 +1,7 @@
 // node/config_source: config text (JSON, YAML) → JSON tree, syntax errors with line:col, and
 // "${VAR}" environment substitution.
 #include "node/config_source.hpp"
+#include "wamp/utf8.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -133,12 +134,22 @@ json yaml_scalar(const YAML::Node& node) {
   return json(text);
 }
 
+// YAML (unlike JSON, which nlohmann validates) lets any bytes through; a config string must be
+// text, and a non-UTF-8 one would only fail later, far from its line, when it is serialized.
+void require_utf8(const YAML::Node& scalar, const std::string& source) {
+  if (wamp::valid_utf8(scalar.Scalar())) return;
+  const auto mark = scalar.Mark();
+  throw ConfigError(location(source, mark.line + 1, mark.column + 1) +
+                    ": invalid UTF-8 in a string (config files must be UTF-8 text)");
+}
+
 json yaml_to_json(const YAML::Node& node, const std::string& source) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
       return json(nullptr);
     case YAML::NodeType::Scalar:
+      require_utf8(node, source);
       return yaml_scalar(node);
     case YAML::NodeType::Sequence: {
       json out = json::array();
@@ -155,6 +166,7 @@ json yaml_to_json(const YAML::Node& node, const std::string& source) {
           throw ConfigError(location(source, mark.line + 1, mark.column + 1) +
                             ": mapping keys must be plain strings");
         }
+        require_utf8(key, source);
         if (out.contains(key.Scalar())) {
           const auto mark = key.Mark();
           throw ConfigError(location(source, mark.line + 1, mark.column + 1) + ": duplicate key '" +

@@ -1,5 +1,5 @@
 // wamp/utf8: UTF-8 validation shared by every codec (WAMP strings must be valid UTF-8 so they can
-// be transcoded to JSON and handed to any client). Internal to the wamp module.
+// be transcoded to JSON and handed to any client). Also used by the node for YAML config strings.
 #pragma once
 
 #include <cstddef>

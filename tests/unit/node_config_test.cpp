@@ -384,6 +384,14 @@ TEST(NodeConfigErrors, YamlSyntaxErrorHasLineAndColumn) {
             "t.json:4:4: end of sequence not found");
 }
 
+TEST(NodeConfigErrors, YamlInvalidUtf8IsAConfigErrorWithLine) {
+  // Found by fuzz_config: the bytes reached nlohmann::json and escaped as a type_error.
+  EXPECT_EQ(error_of("version: 2\nworkers:\n  - type: \"rou\xffter\"\n", ConfigFormat::yaml),
+            "t.json:3:11: invalid UTF-8 in a string (config files must be UTF-8 text)");
+  EXPECT_EQ(error_of("version: 2\n\xc0\xaf: 1\n", ConfigFormat::yaml),
+            "t.json:2:1: invalid UTF-8 in a string (config files must be UTF-8 text)");
+}
+
 // ---- env substitution ------------------------------------------------------------------------
 
 TEST(NodeConfigEnv, SubstitutesWholeStringVariables) {
