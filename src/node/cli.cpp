@@ -38,6 +38,7 @@
 #include "node/pidfile.hpp"
 #include "router/router.hpp"
 #include "transport/outbound_budget.hpp"
+#include "transport/routing_clock.hpp"
 #include "transport/server.hpp"
 
 namespace junction::node {
@@ -275,7 +276,9 @@ int cmd_start(const detail::CliArgs& args) {
     struct Unbind {
       ~Unbind() { auth::bind_node_executor(nullptr); }
     } unbind_auth_executor;
-    router::Router router(loaded.config.router);
+    // Deadlines (call timeouts, cancel grace periods) on the routing thread's loop.
+    transport::RoutingClock clock(io);
+    router::Router router(loaded.config.router, clock);
     // In-process sessions (the meta API) get what the router sends them outside a dispatch (a
     // timer) through the routing thread's loop.
     router.set_executor([&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });

@@ -176,7 +176,10 @@ static void read_store(Validator& v, const json& j, const std::string& path,
 //   options  uri_check: "loose" (default) | "strict": how URIs in messages are validated.
 //            enable_meta_api: bool (default true): the router serves the WAMP meta API
 //            (wamp.session.*, wamp.registration.*, wamp.subscription.*) and publishes its meta
-//            events on this realm (src/meta/, docs/meta-api.md). Crossbar's other realm options
+//            events on this realm (src/meta/, docs/meta-api.md).
+//            cancel_kill_grace: integer ms 1..3600000 (default 2000), Junction's own: how long the
+//            dealer waits for a callee's answer to INTERRUPT (CANCEL mode "kill") before it
+//            answers the caller wamp.error.canceled itself. Crossbar's other realm options
 //            (bridge_meta_api, event_dispatching_chunk_size, ...) are not supported yet.
 //   stats    (periodic session statistics events) not supported yet.
 //   trace    boolean; accepted with a warning (Crossbar's message tracing; use --loglevel trace).
@@ -214,6 +217,9 @@ router::RealmConfig read_realm(Validator& v, const json& j, const std::string& p
       }
     }
     realm.enable_meta_api = opt.boolean("enable_meta_api", true);
+    if (const auto grace = opt.opt_int("cancel_kill_grace", 1, 3600000)) {
+      realm.cancel_kill_grace = std::chrono::milliseconds(*grace);
+    }
     for (const char* key : {"bridge_meta_api", "event_dispatching_chunk_size"}) {
       opt.refuse(key);
     }

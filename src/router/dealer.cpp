@@ -4,6 +4,7 @@
 #include "router/dealer.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "base/log.hpp"
 #include "router/realm.hpp"
@@ -13,6 +14,23 @@ namespace {
 
 using wamp::Message;
 using wamp::MessageType;
+
+// CALL.Options.timeout above this counts as this (a year): a deadline further away is no
+// deadline, and steady_clock's nanoseconds must not overflow.
+constexpr std::uint64_t kMaxCallTimeoutMillis = 365ull * 24 * 3600 * 1000;
+
+// CALL.Options.timeout in whole milliseconds (0: none), or nullopt if it is not a non-negative
+// number. The spec says integer; a fraction (Autobahn|Python documents seconds and lets a float
+// through) is rounded up rather than refused.
+std::optional<std::uint64_t> call_timeout_millis(const wamp::Value& value) {
+  if (const auto integer = value.as_uint()) return std::min(*integer, kMaxCallTimeoutMillis);
+  if (const double* real = std::get_if<double>(&value.v); real && *real >= 0) {
+    return *real >= static_cast<double>(kMaxCallTimeoutMillis)
+               ? kMaxCallTimeoutMillis
+               : static_cast<std::uint64_t>(std::ceil(*real));
+  }
+  return std::nullopt;
+}
 
 // Slots of calls in flight kept for reuse while calls are in flight; above this, the pool and the
 // indexes are freed when the last call ends.
@@ -75,6 +93,7 @@ wamp::Object Dealer::features() {
   return wamp::Object{
       {"caller_identification", true},       // call(): disclose_me, role's disclose
       {"call_canceling", true},              // cancel()
+      {"call_timeout", true},                // call(): timeout; time_out()
       {"progressive_call_results", true},    // yield(): progress
       {"pattern_based_registration", true},  // register_procedure(): match; call(): best match
       {"shared_registration", true},         // register_procedure(): invoke; pick_callee()
@@ -240,6 +259,25 @@ void Dealer::call(Session& session, const Message& message) {
     }
     auth = registration.call_auth;
   }
+  // The options acted on, in one pass (none to read for a CALL without options).
+  bool progress = false;
+  bool disclose_me = false;
+  std::uint64_t timeout_millis = 0;  // 0: no timeout (spec)
+  for (const auto& [key, value] : message.options) {
+    if (key == "receive_progress") {
+      progress = value.as_bool() && *value.as_bool();
+    } else if (key == "disclose_me") {
+      disclose_me = value.as_bool() && *value.as_bool();
+    } else if (key == "timeout") {
+      const auto millis = call_timeout_millis(value);
+      if (!millis) {
+        reply_error(session, message, wamp::errors::invalid_argument,
+                    "option 'timeout' must be a non-negative number of milliseconds");
+        return;
+      }
+      timeout_millis = *millis;
+    }
+  }
   const auto [slot, fresh] = by_call_.try_emplace(CallKey{session.id, message.request}, nullptr);
   if (!fresh) {
     reply_error(session, message, wamp::errors::invalid_argument,
@@ -247,7 +285,6 @@ void Dealer::call(Session& session, const Message& message) {
     return;
   }
   Session& callee = pick_callee(registration);
-  const bool progress = wamp::get_bool(message.options, "receive_progress").value_or(false);
   PendingCall& pending = add_call(session, callee);
   pending.call_request = message.request;
   pending.invocation_request = ++callee.last_invocation_request;
@@ -262,8 +299,7 @@ void Dealer::call(Session& session, const Message& message) {
   invocation.id = registration.id;
   invocation.payload = message.payload;
   // The router's own in-process callees (meta API) always learn who calls them.
-  if (auth.disclose || callee.in_process ||
-      wamp::get_bool(message.options, "disclose_me").value_or(false)) {
+  if (auth.disclose || callee.in_process || disclose_me) {
     invocation.options["caller"] = wamp::Value(session.id);
     invocation.options["caller_authid"] = session.authid;
     invocation.options["caller_authrole"] = session.authrole;
@@ -272,6 +308,43 @@ void Dealer::call(Session& session, const Message& message) {
   // A pattern's callee learns the concrete procedure (spec: INVOCATION.Details.procedure).
   if (registration.match != MatchPolicy::exact) invocation.options["procedure"] = message.uri;
   callee.send(std::move(invocation));
+  if (timeout_millis != 0) {
+    pending.timer = realm_.timers().start(std::chrono::milliseconds(timeout_millis),
+                                          [this, call = &pending] { time_out(*call); });
+  }
+}
+
+void Dealer::time_out(PendingCall& call) {
+  call.timer = 0;  // it ran
+  Session& caller = *call.caller;
+  Session& callee = *call.callee;
+  const wamp::Id call_request = call.call_request;
+  const wamp::Id invocation_request = call.invocation_request;
+  remove_call(call);  // a late YIELD or ERROR finds nothing and is dropped
+  interrupt(callee, invocation_request, "killnowait", wamp::errors::timeout);
+  fail_call(caller, call_request, wamp::errors::timeout,
+            "the call did not complete within its timeout (CALL.Options.timeout)");
+}
+
+void Dealer::end_kill_grace(PendingCall& call) {
+  call.timer = 0;
+  Session& caller = *call.caller;
+  const wamp::Id call_request = call.call_request;
+  remove_call(call);  // the callee's late answer is dropped
+  fail_call(caller, call_request, wamp::errors::canceled,
+            "call canceled by the caller; the callee did not answer the interrupt within " +
+                std::to_string(realm_.config().cancel_kill_grace.count()) + " ms");
+}
+
+void Dealer::interrupt(const Session& callee, wamp::Id invocation_request, std::string_view mode,
+                       std::string_view reason) {
+  if (!callee.features.callee_call_canceling) return;
+  Message message;
+  message.type = MessageType::interrupt;
+  message.request = invocation_request;
+  message.options["mode"] = std::string(mode);
+  if (!reason.empty()) message.options["reason"] = std::string(reason);
+  callee.send(std::move(message));
 }
 
 void Dealer::yield(Session& callee, const Message& message) {
@@ -327,15 +400,20 @@ void Dealer::cancel(Session& caller, const Message& message) {
     return;
   }
   Session& callee = *call.callee;
-  if (mode != "skip" && callee.features.callee_call_canceling) {
-    Message interrupt;
-    interrupt.type = MessageType::interrupt;
-    interrupt.request = call.invocation_request;
-    interrupt.options["mode"] = mode;
-    callee.send(std::move(interrupt));
-    // kill: the callee's answer (normally an ERROR) is the caller's final message.
-    if (mode == "kill") return;
+  if (mode == "kill" && callee.features.callee_call_canceling) {
+    if (call.killing) return;  // already waiting for the callee's answer
+    interrupt(callee, call.invocation_request, mode, wamp::errors::canceled);
+    // The callee's answer (normally an ERROR) is the caller's final message, but many callees
+    // answer nothing after INTERRUPT: past the grace period the dealer answers for them. The
+    // grace period replaces the call's timeout: the caller asked for the end already.
+    call.killing = true;
+    realm_.timers().cancel(call.timer);
+    call.timer = realm_.timers().start(realm_.config().cancel_kill_grace,
+                                       [this, pending = &call] { end_kill_grace(*pending); });
+    return;
   }
+  if (mode == "killnowait")
+    interrupt(callee, call.invocation_request, mode, wamp::errors::canceled);
   const wamp::Id call_request = call.call_request;
   remove_call(call);
   fail_call(caller, call_request, wamp::errors::canceled, "call canceled by the caller");
@@ -368,6 +446,7 @@ void Dealer::remove_call(PendingCall& call) {
 }
 
 void Dealer::forget_call(PendingCall& call) {
+  if (call.timer != 0) realm_.timers().cancel(call.timer);
   by_call_.erase(CallKey{call.caller->id, call.call_request});
   unlink(call.caller->calls_made, call, &PendingCall::caller_prev, &PendingCall::caller_next);
   unlink(call.callee->calls_served, call, &PendingCall::callee_prev, &PendingCall::callee_next);
@@ -400,13 +479,7 @@ void Dealer::remove_session(Session& session) {
     Session& callee = *call->callee;
     const wamp::Id invocation_request = call->invocation_request;
     remove_call(*call);
-    if (callee.features.callee_call_canceling) {
-      Message interrupt;
-      interrupt.type = MessageType::interrupt;
-      interrupt.request = invocation_request;
-      interrupt.options["mode"] = "killnowait";
-      callee.send(std::move(interrupt));
-    }
+    interrupt(callee, invocation_request, "killnowait");
   }
 }
 

@@ -2,7 +2,8 @@
 // wildcard; the best match wins, router/uri_index.hpp), shared by several callees under an
 // invocation policy (single, first, last, roundrobin, random), calls in flight from CALL to
 // RESULT/ERROR, and the rule that no call hangs: when a callee leaves, each of its pending calls is
-// answered with an error at once.
+// answered with an error at once; a call with a timeout is answered wamp.error.timeout when it
+// runs out; a `kill` cancel the callee does not answer is answered after a grace period.
 #pragma once
 
 #include <deque>
@@ -16,6 +17,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "router/authorizer.hpp"
+#include "router/clock.hpp"
 #include "router/realm_events.hpp"
 #include "router/session.hpp"
 #include "router/uri_index.hpp"
@@ -56,6 +58,12 @@ struct PendingCall {
   wamp::Id invocation_request = 0;  // the callee's INVOCATION request id
   wamp::Id registration = 0;
   bool receive_progress = false;
+  // INTERRUPT (mode kill) was sent: the callee's answer, or the end of the grace period, ends
+  // the call.
+  bool killing = false;
+  // The call's one deadline on the realm's Timers (0: none): its timeout (CALL.Options.timeout)
+  // until a `kill` cancel replaces it with the grace period.
+  Timers::Id timer = 0;
   // Circular doubly linked lists: the head's prev is the tail.
   PendingCall* caller_prev = nullptr;
   PendingCall* caller_next = nullptr;  // also the free list's link while unused
@@ -124,6 +132,12 @@ class Dealer {
   void forget_call(PendingCall& call);
   void fail_call(const Session& caller, wamp::Id call_request, std::string_view error,
                  std::string_view why);
+  // INTERRUPT to the callee, if it announced call_canceling (`reason`: an error URI, or empty).
+  static void interrupt(const Session& callee, wamp::Id invocation_request, std::string_view mode,
+                        std::string_view reason = {});
+  // The deadlines: CALL.Options.timeout ran out; the callee did not answer a `kill` in time.
+  void time_out(PendingCall& call);
+  void end_kill_grace(PendingCall& call);
 
   Realm& realm_;
   std::unordered_map<wamp::Id, std::unique_ptr<Registration>> by_id_;  // owns the registrations

@@ -5,9 +5,10 @@
 
 namespace junction::router {
 
-Realm::Realm(RealmConfig config, IdGenerator& ids)
+Realm::Realm(RealmConfig config, IdGenerator& ids, Timers& timers)
     : config_(std::move(config)),
       ids_(ids),
+      timers_(timers),
       authorizer_(config_.roles),
       broker_(*this),
       dealer_(*this) {}

@@ -9,6 +9,7 @@
 
 #include "router/authorizer.hpp"
 #include "router/broker.hpp"
+#include "router/clock.hpp"
 #include "router/dealer.hpp"
 #include "router/ids.hpp"
 #include "router/realm_events.hpp"
@@ -18,13 +19,14 @@ namespace junction::router {
 
 class Realm {
  public:
-  Realm(RealmConfig config, IdGenerator& ids);
+  Realm(RealmConfig config, IdGenerator& ids, Timers& timers);
 
   const std::string& name() const { return config_.name; }
   const RealmConfig& config() const { return config_; }
   wamp::UriCheck uri_check() const { return config_.uri_check; }
   const Authorizer& authorizer() const { return authorizer_; }
   IdGenerator& ids() { return ids_; }
+  Timers& timers() { return timers_; }
 
   // Adds a session; the realm owns it until leave(). Its id is `id` when given and free (the
   // id announced during authentication), else a fresh one.
@@ -63,6 +65,7 @@ class Realm {
  private:
   RealmConfig config_;
   IdGenerator& ids_;
+  Timers& timers_;
   Authorizer authorizer_;
   std::unordered_map<wamp::Id, std::unique_ptr<Session>> sessions_;
   Broker broker_;

@@ -20,6 +20,10 @@ using wamp::Message;
 using wamp::MessageType;
 
 struct Router::Impl {
+  explicit Impl(Clock* given) : clock(given ? given : &own_clock), timers(*clock) {}
+  UndrivenClock own_clock;  // when no clock is given
+  Clock* clock;
+  Timers timers;
   IdGenerator ids;
   std::map<std::string, std::unique_ptr<Realm>, std::less<>> realms;
   std::set<SessionState*> connections;
@@ -506,14 +510,22 @@ void kill_session(Session& session, std::string reason, std::string message) {
   session.state->kill(std::move(reason), std::move(message));
 }
 
-Router::Router(RouterConfig config) : impl_(std::make_unique<Impl>()) {
+Router::Router(RouterConfig config, Clock& clock) : Router(std::move(config), &clock) {}
+
+Router::Router(RouterConfig config) : Router(std::move(config), nullptr) {}
+
+Router::Router(RouterConfig config, Clock* clock) : impl_(std::make_unique<Impl>(clock)) {
   for (RealmConfig& realm : config.realms) {
     std::string name = realm.name;
-    impl_->realms.emplace(std::move(name), std::make_unique<Realm>(std::move(realm), impl_->ids));
+    impl_->realms.emplace(std::move(name),
+                          std::make_unique<Realm>(std::move(realm), impl_->ids, impl_->timers));
   }
+  impl_->clock->set_alarm([this] { run_timers(); });
 }
 
-Router::~Router() = default;
+Router::~Router() {
+  impl_->clock->set_alarm(nullptr);
+}
 
 std::unique_ptr<Connection> Router::connect(Peer& peer) {
   return std::make_unique<Connection>(*this, peer);
@@ -535,6 +547,15 @@ Realm* Router::find_realm(std::string_view name) {
 
 LocalDelivery& Router::local_delivery() {
   return impl_->local_delivery;
+}
+
+Timers& Router::timers() {
+  return impl_->timers;
+}
+
+void Router::run_timers() {
+  DispatchScope scope(impl_->local_delivery);
+  impl_->timers.run_due();
 }
 
 void Router::set_executor(std::function<void(std::function<void()>)> executor) {

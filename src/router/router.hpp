@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "router/authentication.hpp"
+#include "router/clock.hpp"
 #include "wamp/codec.hpp"
 #include "wamp/match.hpp"
 #include "wamp/uri.hpp"
@@ -89,6 +90,9 @@ struct RealmConfig {
   bool enable_meta_api = true;
   // Crossbar's "store" (type "memory"): the topics whose events are kept (src/meta/).
   std::vector<EventHistoryConfig> event_history;
+  // Junction's own: how long the dealer waits for a callee's answer to INTERRUPT (cancel mode
+  // `kill`) before it answers the caller wamp.error.canceled itself.
+  std::chrono::milliseconds cancel_kill_grace{2000};
 };
 
 struct RouterConfig {
@@ -129,6 +133,10 @@ class Connection {
 
 class Router {
  public:
+  // Deadlines (call timeouts, cancel grace periods) run on `clock` (router/clock.hpp), which
+  // must outlive the router.
+  Router(RouterConfig config, Clock& clock);
+  // A router whose deadlines fire only when run_timers() is called (unit tests).
   explicit Router(RouterConfig config);
   ~Router();
   Router(const Router&) = delete;
@@ -149,10 +157,15 @@ class Router {
   // (a timer): the node passes "post to the routing thread's io_context". Unset, such messages
   // wait for the next dispatch.
   void set_executor(std::function<void(std::function<void()>)> executor);
+  // The router's timers, and running those that are due (what the clock's alarm does).
+  Timers& timers();
+  void run_timers();
 
   struct Impl;
 
  private:
+  Router(RouterConfig config, Clock* clock);  // null: a clock of its own (UndrivenClock)
+
   std::unique_ptr<Impl> impl_;
   friend class Connection;
 };

@@ -579,6 +579,17 @@ TEST(NodeConfig, RealmOptionEnableMetaApi) {
             "a string (\"yes\")");
 }
 
+TEST(NodeConfig, RealmOptionCancelKillGrace) {
+  EXPECT_EQ(parse(config(R"({"name": "realm1"})")).router.realms.at(0).cancel_kill_grace,
+            std::chrono::milliseconds(2000));
+  EXPECT_EQ(parse(config(R"({"name": "realm1", "options": {"cancel_kill_grace": 500}})"))
+                .router.realms.at(0)
+                .cancel_kill_grace,
+            std::chrono::milliseconds(500));
+  EXPECT_NE(error_of(config(R"({"name": "realm1", "options": {"cancel_kill_grace": 0}})")), "");
+  EXPECT_NE(error_of(config(R"({"name": "realm1", "options": {"cancel_kill_grace": "2s"}})")), "");
+}
+
 TEST(NodeConfig, RealmStoreEventHistory) {
   const auto node = parse(config(R"({"name": "realm1", "store": {"type": "memory", "limit": 50,
       "event-history": [{"uri": "com.example.oncounter", "match": "exact", "limit": 1000},

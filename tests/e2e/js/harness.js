@@ -229,6 +229,37 @@ function connect(router, { realm = REALM, timeout = OP_TIMEOUT_MS, auth = {} } =
   });
 }
 
+// Connects with connect() (a withRouter ctx.connect or a bound connect) and has the session
+// announce, on top of AutobahnJS's own features, `features` ({callee: {call_canceling: true}},
+// say) in its HELLO: for features AutobahnJS does not implement, whose messages the test then
+// handles itself.
+let extraFeatures = null;
+const autobahnJoin = autobahn.Session.prototype.join;
+autobahn.Session.prototype.join = function (...args) {
+  if (extraFeatures) {
+    const features = extraFeatures;
+    const send = this._send_wamp;
+    this._send_wamp = (msg) => {
+      if (msg[0] === 1) { // HELLO: amend a copy of the library's roles (shared by every session)
+        const roles = JSON.parse(JSON.stringify(msg[2].roles));
+        for (const [role, add] of Object.entries(features)) Object.assign(roles[role].features, add);
+        msg = [msg[0], msg[1], { ...msg[2], roles }];
+        this._send_wamp = send;
+      }
+      return send(msg);
+    };
+  }
+  return autobahnJoin.apply(this, args);
+};
+async function connectAnnouncing(connectFn, features) {
+  extraFeatures = features;
+  try {
+    return await connectFn();
+  } finally {
+    extraFeatures = null;
+  }
+}
+
 // Awaits `promise`, which must reject with an autobahn.Error whose .error is `uri`.
 async function expectWampError(promise, uri, ms = OP_TIMEOUT_MS) {
   let err;
@@ -278,5 +309,5 @@ if (!process.env.JUNCTION_E2E_VERBOSE) {
 
 module.exports = {
   autobahn, REALM, MAX_MESSAGE_SIZE, OP_TIMEOUT_MS, defaultConfig, startRouter, connect,
-  within, expectWampError, withRouter, Router,
+  within, expectWampError, withRouter, Router, connectAnnouncing,
 };
