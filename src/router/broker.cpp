@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/log.hpp"
+#include "router/passthru.hpp"
 #include "router/realm.hpp"
 #include "wamp/match.hpp"
 
@@ -66,6 +67,7 @@ wamp::Object Broker::features() {
       {"subscriber_blackwhite_listing", true},  // RecipientFilter
       {"pattern_based_subscription", true},     // subscribe(): match; publish(): Details.topic
       {"event_retention", true},                // retain(), send_retained()
+      {"payload_passthru_mode", true},          // publish(), retain(): ppt_*
   };
 }
 
@@ -121,6 +123,8 @@ void Broker::retain(const Session& publisher, const Message& message, wamp::Id p
                           "eligible_authid", "eligible_authrole"}) {
     if (const wamp::Value* value = wamp::find(message.options, key)) event.filter[key] = *value;
   }
+  if (passthru_of(message.options) == Passthru::valid)
+    copy_passthru(message.options, event.details);
   retained_.retain(message.uri, std::move(event));
 }
 
@@ -213,6 +217,23 @@ bool Broker::has_subscribers(std::string_view topic) const {
 
 void Broker::publish(Session& session, const Message& message) {
   const bool acknowledge = wamp::get_bool(message.options, "acknowledge").value_or(false);
+  // Payload passthru (router/passthru.hpp): only from a publisher that announced it (spec: else
+  // a protocol error); whether each subscriber can read it is the subscriber's business (spec).
+  const Passthru passthru = passthru_of(message.options);
+  if (passthru == Passthru::invalid) {
+    if (acknowledge) {
+      reply_error(session, message, wamp::errors::invalid_argument,
+                  "ppt_scheme must be a non-empty string and ppt_serializer, ppt_cipher, "
+                  "ppt_keyid strings");
+    }
+    return;
+  }
+  if (passthru == Passthru::valid && !session.features.publisher_payload_passthru) {
+    abort_session(session, wamp::errors::protocol_violation,
+                  "PUBLISH in payload passthru mode from a peer that did not announce "
+                  "payload_passthru_mode");
+    return;  // `session` is gone
+  }
   // Errors for a publication are reported only when the publisher asked for acknowledgement.
   const auto auth = admit(realm_, session, message, Action::publish, acknowledge);
   if (!auth) return;
@@ -240,6 +261,7 @@ void Broker::publish(Session& session, const Message& message) {
       }
       // A pattern's subscribers learn the concrete topic (spec: EVENT.Details.topic).
       if (subscription.match != MatchPolicy::exact) event.options["topic"] = message.uri;
+      if (passthru == Passthru::valid) copy_passthru(message.options, event.options);
       const wamp::OutboundPtr outbound = wamp::make_outbound(std::move(event));
       for (Session* subscriber : subscription.subscribers) {
         if (subscriber == &session && exclude_me) continue;

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "base/log.hpp"
+#include "router/passthru.hpp"
 #include "router/realm.hpp"
 
 namespace junction::router {
@@ -91,12 +92,14 @@ std::string_view invoke_policy_name(InvokePolicy policy) {
 
 wamp::Object Dealer::features() {
   return wamp::Object{
-      {"caller_identification", true},       // call(): disclose_me, role's disclose
-      {"call_canceling", true},              // cancel()
-      {"call_timeout", true},                // call(): timeout; time_out()
-      {"progressive_call_results", true},    // yield(): progress
-      {"pattern_based_registration", true},  // register_procedure(): match; call(): best match
-      {"shared_registration", true},         // register_procedure(): invoke; pick_callee()
+      {"caller_identification", true},         // call(): disclose_me, role's disclose
+      {"call_canceling", true},                // cancel()
+      {"call_timeout", true},                  // call(): timeout; time_out()
+      {"progressive_call_results", true},      // yield(): progress
+      {"progressive_call_invocations", true},  // call(): progress; continue_invocations()
+      {"payload_passthru_mode", true},         // call(), yield(), invocation_error(): ppt_*
+      {"pattern_based_registration", true},    // register_procedure(): match; call(): best match
+      {"shared_registration", true},           // register_procedure(): invoke; pick_callee()
   };
 }
 
@@ -234,6 +237,26 @@ Session& Dealer::pick_callee(Registration& registration) {
 }
 
 void Dealer::call(Session& session, const Message& message) {
+  // The call's slot, which a new call needs anyway; taken already, the CALL continues a
+  // progressive call invocation, or is refused.
+  const CallKey key{session.id, message.request};
+  const auto [slot, fresh] = by_call_.try_emplace(key, nullptr);
+  if (!fresh) {
+    if (slot->second->invocations_open) return continue_invocations(*slot->second, message);
+    reply_error(session, message, wamp::errors::invalid_argument,
+                "request id " + std::to_string(message.request) + " is already in use by a call");
+    return;
+  }
+  // Every return before the call is made gives the slot back.
+  struct Unclaimed {
+    CallIndex& index;
+    const CallKey& key;
+    bool claimed = false;
+    ~Unclaimed() {
+      if (!claimed) index.erase(key);
+    }
+  } unclaimed{by_call_, key};
+
   Registration* const found = index_.best_match(message.uri);
   if (!found) {
     if (!admit(realm_, session, message, Action::call)) return;
@@ -260,14 +283,20 @@ void Dealer::call(Session& session, const Message& message) {
     auth = registration.call_auth;
   }
   // The options acted on, in one pass (none to read for a CALL without options).
-  bool progress = false;
+  bool progress = false;     // progressive results (receive_progress)
+  bool invocations = false;  // progressive invocations (progress)
   bool disclose_me = false;
+  bool passthru = false;             // ppt_scheme: checked below
   std::uint64_t timeout_millis = 0;  // 0: no timeout (spec)
   for (const auto& [key, value] : message.options) {
     if (key == "receive_progress") {
       progress = value.as_bool() && *value.as_bool();
     } else if (key == "disclose_me") {
       disclose_me = value.as_bool() && *value.as_bool();
+    } else if (key == "progress") {
+      invocations = value.as_bool() && *value.as_bool();
+    } else if (key == "ppt_scheme") {
+      passthru = true;
     } else if (key == "timeout") {
       const auto millis = call_timeout_millis(value);
       if (!millis) {
@@ -278,19 +307,38 @@ void Dealer::call(Session& session, const Message& message) {
       timeout_millis = *millis;
     }
   }
-  const auto [slot, fresh] = by_call_.try_emplace(CallKey{session.id, message.request}, nullptr);
-  if (!fresh) {
-    reply_error(session, message, wamp::errors::invalid_argument,
-                "request id " + std::to_string(message.request) + " is already in use by a call");
-    return;
+  if (passthru && !passthru_admitted(session, message, session.features.caller_payload_passthru)) {
+    return;  // refused (the session may be gone)
+  }
+  if (invocations && !session.features.caller_progressive_call_invocations) {
+    // Spec: a protocol error, the session is aborted.
+    by_call_.erase(slot);
+    unclaimed.claimed = true;
+    abort_session(session, wamp::errors::protocol_violation,
+                  "CALL with progress=true from a caller that did not announce "
+                  "progressive_call_invocations");
+    return;  // `session` is gone
   }
   Session& callee = pick_callee(registration);
+  if (invocations && !(callee.features.callee_progressive_call_invocations &&
+                       callee.features.callee_call_canceling)) {
+    reply_error(session, message, wamp::errors::feature_not_supported,
+                "the callee of '" + message.uri +
+                    "' does not support progressive call invocations (with call canceling)");
+    return;
+  }
+  if (passthru && !callee.features.callee_payload_passthru) {
+    reply_error(session, message, wamp::errors::feature_not_supported,
+                "the callee of '" + message.uri + "' does not support payload passthru mode");
+    return;
+  }
   PendingCall& pending = add_call(session, callee);
   pending.call_request = message.request;
   pending.invocation_request = ++callee.last_invocation_request;
   pending.registration = registration.id;
   pending.receive_progress = progress;
   slot->second = &pending;
+  unclaimed.claimed = true;
   by_invocation_.emplace(CallKey{callee.id, pending.invocation_request}, &pending);
 
   Message invocation;
@@ -307,11 +355,38 @@ void Dealer::call(Session& session, const Message& message) {
   if (progress) invocation.options["receive_progress"] = true;
   // A pattern's callee learns the concrete procedure (spec: INVOCATION.Details.procedure).
   if (registration.match != MatchPolicy::exact) invocation.options["procedure"] = message.uri;
+  if (passthru) copy_passthru(message.options, invocation.options);
+  if (invocations) {
+    pending.invocations_open = true;
+    pending.invocation_details = invocation.options;
+    invocation.options["progress"] = true;
+  }
   callee.send(std::move(invocation));
   if (timeout_millis != 0) {
     pending.timer = realm_.timers().start(std::chrono::milliseconds(timeout_millis),
                                           [this, call = &pending] { time_out(*call); });
   }
+}
+
+void Dealer::continue_invocations(PendingCall& call, const Message& message) {
+  if (call.killing) return;  // canceled: the rest of the stream has nowhere to go
+  // Only `progress` counts in a continuing CALL (spec); its procedure and other options are
+  // those of the first.
+  const bool more = wamp::get_bool(message.options, "progress").value_or(false);
+  Message invocation;
+  invocation.type = MessageType::invocation;
+  invocation.request = call.invocation_request;
+  invocation.id = call.registration;
+  invocation.payload = message.payload;
+  if (more) {
+    invocation.options = call.invocation_details;
+    invocation.options["progress"] = true;
+  } else {
+    call.invocations_open = false;
+    invocation.options = std::move(call.invocation_details);
+    call.invocation_details.clear();
+  }
+  call.callee->send(std::move(invocation));
 }
 
 void Dealer::time_out(PendingCall& call) {
@@ -359,10 +434,26 @@ void Dealer::yield(Session& callee, const Message& message) {
   const bool progressive = wamp::get_bool(message.options, "progress").value_or(false);
   if (progressive && !call.receive_progress) return;  // the caller did not ask for progress
   Session& caller = *call.caller;
+  const Passthru passthru = passthru_of(message.options);
+  if (passthru != Passthru::none) {
+    if (!passthru_admitted(callee, message, callee.features.callee_payload_passthru)) return;
+    if (!caller.features.caller_payload_passthru) {
+      // Spec: the callee is told; and the caller still gets its one final answer.
+      reply_error(callee, message, wamp::errors::feature_not_supported,
+                  "the caller does not support payload passthru mode");
+      const wamp::Id call_request = call.call_request;
+      by_invocation_.erase(it);
+      forget_call(call);
+      fail_call(caller, call_request, wamp::errors::feature_not_supported,
+                "the callee answered in payload passthru mode, which this caller did not announce");
+      return;
+    }
+  }
   Message result;
   result.type = MessageType::result;
   result.request = call.call_request;
   result.payload = message.payload;
+  if (passthru != Passthru::none) copy_passthru(message.options, result.options);
   if (progressive) {
     result.options["progress"] = true;
   } else {
@@ -384,8 +475,12 @@ void Dealer::invocation_error(Session& callee, const Message& message) {
   const wamp::Id call_request = call.call_request;
   by_invocation_.erase(it);
   forget_call(call);
-  // The callee's error reaches the caller unchanged: URI, args and kwargs.
-  caller.send(wamp::make_error(MessageType::call, call_request, message.uri, message.payload));
+  // The callee's error reaches the caller unchanged: URI, args and kwargs, and the ppt_*
+  // attributes of a passthru payload.
+  Message error = wamp::make_error(MessageType::call, call_request, message.uri, message.payload);
+  if (passthru_of(message.options) == Passthru::valid)
+    copy_passthru(message.options, error.options);
+  caller.send(std::move(error));
 }
 
 void Dealer::cancel(Session& caller, const Message& message) {
@@ -419,6 +514,26 @@ void Dealer::cancel(Session& caller, const Message& message) {
   fail_call(caller, call_request, wamp::errors::canceled, "call canceled by the caller");
 }
 
+bool Dealer::passthru_admitted(Session& session, const Message& message, bool announced) {
+  if (passthru_of(message.options) == Passthru::invalid) {
+    reply_error(session, message, wamp::errors::invalid_argument,
+                "ppt_scheme must be a non-empty string and ppt_serializer, ppt_cipher, ppt_keyid "
+                "strings");
+    return false;
+  }
+  if (!announced) {
+    // Spec: a protocol error, the session is aborted.
+    const std::string what(wamp::message_name(message.type));
+    if (message.type == MessageType::call) by_call_.erase(CallKey{session.id, message.request});
+    abort_session(session, wamp::errors::protocol_violation,
+                  what +
+                      " in payload passthru mode from a peer that did not announce "
+                      "payload_passthru_mode");
+    return false;
+  }
+  return true;
+}
+
 void Dealer::fail_call(const Session& caller, wamp::Id call_request, std::string_view error,
                        std::string_view why) {
   caller.send(wamp::make_error(MessageType::call, call_request, std::string(error),
@@ -447,6 +562,7 @@ void Dealer::remove_call(PendingCall& call) {
 
 void Dealer::forget_call(PendingCall& call) {
   if (call.timer != 0) realm_.timers().cancel(call.timer);
+  if (call.invocations_open) call.invocation_details.clear();
   by_call_.erase(CallKey{call.caller->id, call.call_request});
   unlink(call.caller->calls_made, call, &PendingCall::caller_prev, &PendingCall::caller_next);
   unlink(call.callee->calls_served, call, &PendingCall::callee_prev, &PendingCall::callee_next);

@@ -1,9 +1,10 @@
 // router/dealer: Remote Procedure Calls. Registrations by procedure pattern (exact, prefix,
 // wildcard; the best match wins, router/uri_index.hpp), shared by several callees under an
 // invocation policy (single, first, last, roundrobin, random), calls in flight from CALL to
-// RESULT/ERROR, and the rule that no call hangs: when a callee leaves, each of its pending calls is
-// answered with an error at once; a call with a timeout is answered wamp.error.timeout when it
-// runs out; a `kill` cancel the callee does not answer is answered after a grace period.
+// RESULT/ERROR (progressive invocations: a stream of CALLs with one request id, each passed on to
+// the same callee), and the rule that no call hangs: when a callee leaves, each of its pending
+// calls is answered with an error at once; a call with a timeout is answered wamp.error.timeout
+// when it runs out; a `kill` cancel the callee does not answer is answered after a grace period.
 #pragma once
 
 #include <deque>
@@ -64,6 +65,11 @@ struct PendingCall {
   // The call's one deadline on the realm's Timers (0: none): its timeout (CALL.Options.timeout)
   // until a `kill` cancel replaces it with the grace period.
   Timers::Id timer = 0;
+  // Progressive call invocations: the caller's final CALL has not come yet. Every INVOCATION of
+  // the call carries the Details of the first (spec: options are frozen by the initiating CALL),
+  // kept here while the stream is open.
+  bool invocations_open = false;
+  wamp::Object invocation_details;
   // Circular doubly linked lists: the head's prev is the tail.
   PendingCall* caller_prev = nullptr;
   PendingCall* caller_next = nullptr;  // also the free list's link while unused
@@ -138,6 +144,12 @@ class Dealer {
   // The deadlines: CALL.Options.timeout ran out; the callee did not answer a `kill` in time.
   void time_out(PendingCall& call);
   void end_kill_grace(PendingCall& call);
+  // A CALL, YIELD with ppt_scheme: valid ppt_* attributes (else ERROR invalid_argument) from a
+  // session that announced payload_passthru_mode (else ABORT protocol_violation: the session is
+  // gone when this returns false).
+  bool passthru_admitted(Session& session, const wamp::Message& message, bool announced);
+  // A CALL with the request id of a call whose invocations are still open: the next INVOCATION.
+  void continue_invocations(PendingCall& call, const wamp::Message& message);
 
   Realm& realm_;
   std::unordered_map<wamp::Id, std::unique_ptr<Registration>> by_id_;  // owns the registrations

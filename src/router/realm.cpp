@@ -43,6 +43,12 @@ ClientFeatures ClientFeatures::from_roles(const wamp::Object& roles) {
   };
   ClientFeatures out;
   out.callee_call_canceling = feature("callee", "call_canceling");
+  out.caller_progressive_call_invocations = feature("caller", "progressive_call_invocations");
+  out.callee_progressive_call_invocations = feature("callee", "progressive_call_invocations");
+  out.caller_payload_passthru = feature("caller", "payload_passthru_mode");
+  out.callee_payload_passthru = feature("callee", "payload_passthru_mode");
+  out.publisher_payload_passthru = feature("publisher", "payload_passthru_mode");
+  out.subscriber_payload_passthru = feature("subscriber", "payload_passthru_mode");
   out.callee_registration_revocation = feature("callee", "registration_revocation");
   out.subscriber_subscription_revocation = feature("subscriber", "subscription_revocation");
   return out;

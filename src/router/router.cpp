@@ -162,6 +162,11 @@ class SessionState {
     }
   }
 
+  // The router aborts the session for a protocol error found inside the realm (abort_session).
+  void abort_from_realm(std::string_view reason, std::string text) {
+    abort(reason, std::move(text));
+  }
+
   void receive_malformed(const std::string& reason) {
     if (phase_ == Phase::closed) return;
     abort(wamp::errors::protocol_violation, reason);
@@ -508,6 +513,10 @@ void Connection::establish_in_process(std::string_view realm, std::string authid
 
 void kill_session(Session& session, std::string reason, std::string message) {
   session.state->kill(std::move(reason), std::move(message));
+}
+
+void abort_session(Session& session, std::string_view reason, std::string text) {
+  session.state->abort_from_realm(reason, std::move(text));
 }
 
 Router::Router(RouterConfig config, Clock& clock) : Router(std::move(config), &clock) {}

@@ -18,6 +18,15 @@ struct PendingCall;  // router/dealer.hpp
 // never read again.
 struct ClientFeatures {
   bool callee_call_canceling = false;  // the callee handles INTERRUPT
+  // Progressive call invocations: the caller may send them (else a progressive CALL is a protocol
+  // violation); the callee can take them (it must also handle INTERRUPT, spec).
+  bool caller_progressive_call_invocations = false;
+  bool callee_progressive_call_invocations = false;
+  // Payload passthru mode (router/passthru.hpp), per role.
+  bool caller_payload_passthru = false;
+  bool callee_payload_passthru = false;
+  bool publisher_payload_passthru = false;
+  bool subscriber_payload_passthru = false;
   // Told with UNREGISTERED/UNSUBSCRIBED (request 0) when the router revokes one (spec: never
   // sent to a peer that did not announce it).
   bool callee_registration_revocation = false;
@@ -58,5 +67,9 @@ struct Session {
 // destroyed before this returns — is sent GOODBYE `reason` (Details.message when not empty), and
 // its transport closes once the peer answers.
 void kill_session(Session& session, std::string reason, std::string message);
+// The router aborts `session` for a protocol error it found inside the realm: ABORT `reason` with
+// `text`, the session leaves its realm at once (destroyed before this returns), the transport
+// closes.
+void abort_session(Session& session, std::string_view reason, std::string text);
 
 }  // namespace junction::router

@@ -35,6 +35,7 @@ inline constexpr std::string_view no_such_session = "wamp.error.no_such_session"
 inline constexpr std::string_view protocol_violation = "wamp.error.protocol_violation";
 inline constexpr std::string_view canceled = "wamp.error.canceled";
 inline constexpr std::string_view timeout = "wamp.error.timeout";
+inline constexpr std::string_view feature_not_supported = "wamp.error.feature_not_supported";
 inline constexpr std::string_view option_not_allowed = "wamp.error.option_not_allowed";
 inline constexpr std::string_view runtime_error = "wamp.error.runtime_error";
 }  // namespace errors
