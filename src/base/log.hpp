@@ -1,5 +1,8 @@
-// base/log: leveled logging for every module. One line per record on stderr:
+// base/log: leveled logging for every module. One line per record on stderr (or the file
+// descriptor set_output names), as text:
 //   2026-11-24T05:14:01.123Z info  router: session 123 joined realm1
+// or, with Format::json, as a JSON object per line:
+//   {"time":"2026-11-24T05:14:01.123Z","level":"info","component":"router","message":"..."}
 // The level check happens before the message is built, so disabled records cost one compare.
 #pragma once
 
@@ -11,7 +14,12 @@ namespace junction::log {
 
 enum class Level { trace = 0, debug, info, warn, error, off };
 
+enum class Format { text, json };
+
 void set_level(Level level);
+void set_format(Format format);
+// Where records go (default STDERR_FILENO); the caller keeps the descriptor open.
+void set_output(int fd);
 Level level();
 std::optional<Level> parse_level(std::string_view name);
 std::string_view level_name(Level level);

@@ -17,6 +17,7 @@
 #include <optional>
 #include <thread>
 
+#include <fcntl.h>
 #include <signal.h>
 
 #include <openssl/opensslv.h>
@@ -222,6 +223,32 @@ class Watchdog {
 
 int cmd_start(const detail::CliArgs& args) {
   if (args.loglevel) log::set_level(*args.loglevel);
+  if (args.logformat) log::set_format(*args.logformat);
+  if (args.logtofile) {
+    // The node directory is where node.pid goes: the config file's directory, else --cbdir ...
+    std::optional<std::filesystem::path> dir;
+    try {
+      const auto cwd = std::filesystem::current_path();
+      const auto choice = detail::choose_config(args, detail::process_env, cwd);
+      dir = choice.file.empty() ? detail::find_node_directory(args, detail::process_env, cwd)
+                                : choice.file.parent_path();
+    } catch (const ConfigError& e) {
+      JLOG(error, "node") << e.what();
+      return 1;
+    }
+    if (!dir) {
+      JLOG(error, "node") << "--logtofile needs a node directory (--cbdir, $JUNCTION_DIR, "
+                             "$CROSSBAR_DIR, ./.junction, ./.crossbar)";
+      return 1;
+    }
+    const auto file = *dir / "node.log";
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      JLOG(error, "node") << file.string() << ": cannot open: " << std::strerror(errno);
+      return 1;
+    }
+    log::set_output(fd);  // kept open until the process ends
+  }
   Loaded loaded;
   try {
     loaded = load(args, UnsetEnv::refuse);

@@ -33,6 +33,8 @@ std::string usage() {
          "                    when given; default config.json, config.yaml or config.yml in the\n"
          "                    node directory\n"
          "  --loglevel LEVEL  trace, debug, info (default), warn or error\n"
+         "  --logformat FMT   (start, restart) text (default) or json: one JSON object a line\n"
+         "  --logtofile       (start, restart) log to node.log in the node directory, not stderr\n"
          "  --threads N       I/O threads (a number, or auto: one per core); overrides\n"
          "                    $JUNCTION_IO_THREADS and the router worker's options.io_threads;\n"
          "                    default 1. Routing itself always runs on one thread.\n"
@@ -67,8 +69,15 @@ CliArgs parse_args(const std::vector<std::string>& args) {
       value = name.substr(eq + 1);
       name.resize(eq);
     }
+    const bool starts = c == "start" || c == "restart";
+    if (starts && name == "--logtofile") {
+      if (value) throw UsageError("option '--logtofile' takes no value");
+      out.logtofile = true;
+      continue;
+    }
     const bool known =
         (takes_cbdir && name == "--cbdir") || (c == "status" && name == "--assert") ||
+        (starts && name == "--logformat") ||
         (takes_options && (name == "--config" || name == "--loglevel" || name == "--threads"));
     if (!known) throw UsageError("unknown option '" + name + "' for '" + out.command + "'");
     if (!value) {
@@ -78,6 +87,11 @@ CliArgs parse_args(const std::vector<std::string>& args) {
     if (value->empty()) throw UsageError("option '" + name + "' needs a value");
     if (name == "--cbdir") {
       out.cbdir = *value;
+    } else if (name == "--logformat") {
+      if (*value != "text" && *value != "json") {
+        throw UsageError("--logformat takes text or json, not '" + *value + "'");
+      }
+      out.logformat = *value == "json" ? log::Format::json : log::Format::text;
     } else if (name == "--assert") {
       if (*value != "running" && *value != "stopped") {
         throw UsageError("--assert takes running or stopped, not '" + *value + "'");

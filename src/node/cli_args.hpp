@@ -26,6 +26,8 @@ struct CliArgs {
   std::optional<log::Level> loglevel;           // --loglevel LEVEL
   std::optional<std::size_t> threads;           // --threads N (I/O threads; 0: one per core)
   std::optional<std::string> assert_state;      // status --assert running|stopped
+  std::optional<log::Format> logformat;         // --logformat text|json
+  bool logtofile = false;                       // --logtofile: <node directory>/node.log
 };
 
 // An I/O thread count: a positive number, or "auto" (0: one per core). nullopt when malformed.

@@ -236,12 +236,44 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.junction("stop")[0], 0)
         self.assertEqual(restarted.wait(TIMEOUT), 0)
 
+    def test_logformat_json_and_logtofile(self):
+        self.write_config(node_config())
+        node = self.start("--logformat", "json", "--loglevel", "debug")
+        node.wait_listening()
+        self.assertEqual(self.junction("stop")[0], 0)
+        node.proc.wait(TIMEOUT)
+        node.reader.join(TIMEOUT)
+        records = [json.loads(line) for line in node.lines]
+        self.assertTrue(records)
+        for r in records:
+            self.assertEqual(set(r), {"time", "level", "component", "message"})
+            self.assertRegex(r["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertTrue(any(r["component"] == "node" and "stopped" in r["message"] for r in records))
+
+        node = self.start("--logtofile")
+        deadline = time.time() + TIMEOUT
+        log = os.path.join(self.cbdir, "node.log")
+        while time.time() < deadline and not (
+                os.path.exists(log) and "listening on" in open(log).read()):
+            time.sleep(0.05)
+        self.assertEqual(self.junction("stop")[0], 0)
+        self.assertEqual(node.proc.wait(TIMEOUT), 0)
+        node.reader.join(TIMEOUT)
+        self.assertEqual(node.lines, [])  # nothing on stderr
+        with open(log) as f:
+            text = f.read()
+        self.assertIn("listening on", text)
+        self.assertIn("Junction stopped", text)
+
     def test_usage_errors(self):
         rc, _, err = self.junction("frobnicate")
         self.assertEqual(rc, 2)
         self.assertIn("unknown command 'frobnicate'", err)
         rc, _, err = self.junction("status", "--assert", "maybe")
         self.assertEqual(rc, 2)
+        rc, _, err = self.junction("start", "--logformat", "xml")
+        self.assertEqual(rc, 2)
+        self.assertIn("--logformat takes text or json, not 'xml'", err)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include "base/log.hpp"
 #include "node/cli.hpp"
 #include "node/cli_args.hpp"
 #include "node/config.hpp"
@@ -50,6 +52,48 @@ TEST(NodeCli, ParsesCommandsAndOptions) {
   EXPECT_EQ(parse_args({"start", "--threads", "4"}).threads, std::size_t{4});
   EXPECT_EQ(parse_args({"start", "--threads=auto"}).threads, std::size_t{0});
   EXPECT_EQ(parse_args({"start"}).threads, std::nullopt);
+}
+
+TEST(NodeCli, LogFormatAndLogToFile) {
+  EXPECT_EQ(parse_args({"start", "--logformat", "json"}).logformat, log::Format::json);
+  EXPECT_EQ(parse_args({"restart", "--logformat=text"}).logformat, log::Format::text);
+  EXPECT_EQ(parse_args({"start"}).logformat, std::nullopt);
+  EXPECT_TRUE(parse_args({"start", "--logtofile"}).logtofile);
+  EXPECT_FALSE(parse_args({"start"}).logtofile);
+  EXPECT_EQ(usage_error({"start", "--logformat", "xml"}),
+            "--logformat takes text or json, not 'xml'");
+  EXPECT_EQ(usage_error({"start", "--logtofile=yes"}), "option '--logtofile' takes no value");
+  EXPECT_EQ(usage_error({"check", "--logformat", "json"}),
+            "unknown option '--logformat' for 'check'");
+}
+
+// JSON log lines: one object a line, control characters, quotes and backslashes escaped.
+TEST(NodeLog, JsonLinesAreEscaped) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  log::set_output(fds[1]);
+  log::set_format(log::Format::json);
+  log::write(log::Level::warn, "guest \"x\"",
+             "a\tb \"q\" back\\slash\nnext\x01 caf\xC3\xA9 bad\xFF\xC3");
+  log::set_format(log::Format::text);
+  log::write(log::Level::info, "node", "plain");
+  log::set_output(2);
+  ::close(fds[1]);
+  std::string out;
+  char buf[512];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  const auto newline = out.find('\n');
+  ASSERT_NE(newline, std::string::npos);
+  const std::string json_line = out.substr(0, newline);
+  EXPECT_EQ(json_line.substr(0, 9), "{\"time\":\"");
+  EXPECT_NE(
+      json_line.find(
+          R"("level":"warn","component":"guest \"x\"","message":"a\tb \"q\" back\\slash\nnext\u0001 café bad��"})"),
+      std::string::npos)
+      << json_line;
+  EXPECT_NE(out.find(" info  node: plain\n", newline), std::string::npos) << out;
 }
 
 TEST(NodeCli, ThreadCounts) {
