@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -33,8 +34,10 @@
 #include "meta/meta_api.hpp"
 #include "node/auth_caller.hpp"
 #include "node/cli_args.hpp"
+#include "node/component_launcher.hpp"
 #include "node/config.hpp"
 #include "node/convert.hpp"
+#include "node/guest_supervisor.hpp"
 #include "node/node_key.hpp"
 #include "node/pidfile.hpp"
 #include "router/router.hpp"
@@ -48,6 +51,7 @@ namespace {
 
 using namespace std::chrono_literals;
 constexpr auto kShutdownGrace = 5s;
+constexpr auto kStopWait = 30s;  // `junction stop` waits this long for the node to end
 
 struct Loaded {
   NodeConfig config;
@@ -109,8 +113,9 @@ int cmd_stop(const detail::CliArgs& args) {
     std::cerr << "cannot signal PID " << *pid << ": " << std::strerror(errno) << "\n";
     return 1;
   }
-  // The node's own shutdown gives connections 5 s; wait a little longer than that.
-  const auto deadline = std::chrono::steady_clock::now() + 2 * kShutdownGrace;
+  // The node's own shutdown gives guest workers their stop_timeout (5 s by default) and then
+  // connections 5 s; wait longer than that.
+  const auto deadline = std::chrono::steady_clock::now() + kStopWait;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_alive(*pid)) {
       std::cout << "stopped\n";
@@ -118,8 +123,7 @@ int cmd_stop(const detail::CliArgs& args) {
     }
     std::this_thread::sleep_for(50ms);
   }
-  std::cerr << "PID " << *pid << " still runs " << (2 * kShutdownGrace).count()
-            << " s after SIGTERM\n";
+  std::cerr << "PID " << *pid << " still runs " << kStopWait.count() << " s after SIGTERM\n";
   return 1;
 }
 
@@ -293,6 +297,29 @@ int cmd_start(const detail::CliArgs& args) {
   transport::OutboundBudget::global().configure(loaded.config.max_outbound_bytes,
                                                 loaded.config.max_outbound_bytes_per_connection);
 
+  // Python components: the launcher script, and the private socket they connect over.
+  std::optional<PrivateSocketDir> component_dir;
+  ComponentRuntime component_runtime;
+  if (std::any_of(loaded.config.guests.begin(), loaded.config.guests.end(),
+                  [](const GuestConfig& g) { return g.component_launcher; })) {
+    std::string searched;
+    const auto launcher = find_component_launcher(&searched);
+    if (!launcher) {
+      JLOG(error, "node") << "Python components need junction-components.py, installed with "
+                             "junction; not found (looked at "
+                          << searched << ")";
+      return 1;
+    }
+    try {
+      component_dir.emplace();
+    } catch (const std::runtime_error& e) {
+      JLOG(error, "node") << e.what();
+      return 1;
+    }
+    component_runtime = {launcher->string(), component_dir->socket_path()};
+    loaded.config.listeners.push_back(component_listener(component_runtime.socket));
+  }
+
   std::signal(SIGPIPE, SIG_IGN);
   try {
     // The routing thread; the Server adds io_threads - 1 I/O threads of its own.
@@ -315,17 +342,32 @@ int cmd_start(const detail::CliArgs& args) {
     transport::Server server(io, router, loaded.config.listeners, io_threads);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    // Shutdown: the guest workers first (SIGTERM, SIGKILL after their stop_timeout) while the
+    // router still serves their goodbyes, then GOODBYE to every session and the listeners closed.
+    bool shutting_down = false;
+    std::function<void()> shut_down;
+    GuestSupervisor guests(
+        io, loaded.config.guests, loaded.config.shutdown_triggers, [&] { shut_down(); },
+        component_runtime);
+    shut_down = [&] {
+      if (shutting_down) return;
+      shutting_down = true;
+      // Back to the default action: a second Ctrl-C ends the process at once.
+      boost::system::error_code ignored;
+      signals.clear(ignored);
+      signals.cancel(ignored);  // when a worker's exit stopped the node, the wait is still pending
+      guests.stop([&] {
+        server.stop_listening();
+        router.shutdown();
+        server.close_connections();
+        watchdog.arm();
+      });
+    };
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       JLOG(info, "node") << "received " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
                          << ", shutting down";
-      // Back to the default action: a second Ctrl-C ends the process at once.
-      boost::system::error_code ignored;
-      signals.clear(ignored);
-      server.stop_listening();
-      router.shutdown();
-      server.close_connections();
-      watchdog.arm();
+      shut_down();
     });
     // Signals are caught before the listeners announce themselves: a supervisor may send SIGTERM
     // as soon as it sees "listening on", and that must already mean a graceful stop.
@@ -335,6 +377,8 @@ int cmd_start(const detail::CliArgs& args) {
       JLOG(error, "node") << e.what();
       return 1;
     }
+    // Guest workers start once the router listens (they usually connect to it).
+    guests.start();
     io.run();
   } catch (const std::exception& e) {
     JLOG(error, "node") << "fatal: " << e.what();

@@ -48,9 +48,20 @@ NodeConfig read_node(Validator& v, const json& root) {
   std::map<std::string, std::string> realm_paths;
   if (const json* workers = o.opt_list("workers")) {
     std::size_t routers = 0;
+    std::size_t unnamed = 0;  // Crossbar numbers the workers without an "id": worker-001, ...
     for (std::size_t i = 0; i < workers->size(); ++i) {
       const std::string worker_path = path_index("workers", i);
-      read_worker(v, (*workers)[i], worker_path, node, realm_paths);
+      const json& worker = (*workers)[i];
+      if (worker.is_object() && !worker.contains("id")) ++unnamed;
+      if (worker.is_object() && worker.contains("type") && worker["type"] == "guest") {
+        node.guests.push_back(read_guest(v, worker, worker_path, unnamed));
+        continue;
+      }
+      if (worker.is_object() && worker.contains("type") && worker["type"] == "container") {
+        node.guests.push_back(read_container(v, worker, worker_path, unnamed));
+        continue;
+      }
+      read_worker(v, worker, worker_path, node, realm_paths);
       if (++routers > 1) v.fail(worker_path, "more than one router worker is not supported yet");
     }
   }
@@ -127,6 +138,13 @@ NodeConfig load_config_file(const std::filesystem::path& file, UnsetEnv unset_en
       path = (node_dir / path).string();
     }
   };
+  for (auto& guest : node.guests) {
+    // A guest's working directory is relative to the node directory, which is also the default.
+    guest.workdir =
+        guest.workdir.empty() ? node_dir.string() : (resolve(guest.workdir), guest.workdir);
+    for (auto& dir : guest.pythonpath)
+      resolve(dir);
+  }
   for (auto& listener : node.listeners) {
     resolve(listener.unix_path);
     if (listener.tls) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "node/worker_config.hpp"
 #include "router/router.hpp"
 #include "transport/server.hpp"
 
@@ -36,6 +37,8 @@ struct NodeConfig {
   // own; transport::OutboundBudget). 0: the default (1 GiB / 64 MiB).
   std::size_t max_outbound_bytes = 0;
   std::size_t max_outbound_bytes_per_connection = 0;
+  // Guest workers (Crossbar "guest"), in config order; started once the router listens.
+  std::vector<GuestConfig> guests;
 };
 
 class ConfigError : public std::runtime_error {

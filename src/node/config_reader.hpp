@@ -4,6 +4,8 @@
 // Each section of the Crossbar.io node config is read in its own file:
 //   config.cpp            top level: load, parse, the node object, listener clashes, defaults
 //   config_worker.cpp     workers and the controller
+//   config_guest.cpp      guest workers
+//   config_component.cpp  Python components: container workers, router components
 //   config_realm.cpp      realms, roles, permissions
 //   config_transport.cpp  transports, endpoints, TLS, WebSocket and RawSocket options
 //   config_auth.cpp       a transport's "auth"
@@ -191,6 +193,18 @@ std::optional<std::string> read_id(Obj& o);
 void read_controller(Validator& v, const json& j, const std::string& path, NodeConfig& node);
 void read_worker(Validator& v, const json& j, const std::string& path, NodeConfig& node,
                  std::map<std::string, std::string>& realm_paths);
+// config_guest.cpp (unnamed_number: the N of the default ID "worker-NNN")
+GuestConfig read_guest(Validator& v, const json& j, const std::string& path,
+                       std::size_t unnamed_number);
+void read_env(Validator& v, const json& j, const std::string& path, GuestConfig& g);
+void read_junction_options(Validator& v, const json& j, const std::string& path, GuestConfig& g);
+// config_component.cpp
+GuestConfig read_container(Validator& v, const json& j, const std::string& path,
+                           std::size_t unnamed_number);
+// The launcher process for `components` (in_router: the router worker's own).
+GuestConfig component_worker(Validator& v, const json& components, const std::string& path,
+                             bool in_router, std::string id);
+void read_pythonpath(Validator& v, const json& j, const std::string& path, GuestConfig& g);
 // config_realm.cpp
 router::RealmConfig read_realm(Validator& v, const json& j, const std::string& path);
 // config_transport.cpp

@@ -8,26 +8,47 @@ namespace junction::node::detail {
 
 namespace {
 
-// Worker (an item of "workers"):
-//   type        "router" (required). "container", "guest", "proxy", ... are not supported yet.
+// Router worker (an item of "workers" with type "router"; "guest" and "container" workers are
+// read by config_guest.cpp and config_component.cpp):
+//   type        "router" (required). "proxy", "websocket-testee", ... are not supported yet.
 //   id          optional config ID.
 //   options     object (read_worker_options).
 //   realms      list of realms.
 //   transports  list of transports.
-//   components  must be empty: embedded components are not supported yet.
+//   components  Python components (config_component.cpp), run in a launcher process of their
+//               own, connected over the node's private socket with their configured role.
 //   connections not supported yet; manhole accepted with a warning.
 // Worker options: "io_threads" (Junction's own: a number 1..256, or "auto" for one per core) is
 // read, and so are "max_outbound_bytes" / "max_outbound_bytes_per_connection" (Junction's own:
 // bytes, 1 MiB..1 TiB; the node-wide budget for what waits for slow peers and each connection's
-// bound, transport::OutboundBudget); Crossbar's native worker process options (title, python,
-// pythonpath, cpu_affinity, env, expose_controller, expose_shared) are accepted with a warning and
-// ignored (the router worker is the junction process itself); any other key is refused, as
-// Crossbar's checker does. With several router workers the largest io_threads wins.
-void read_worker_options(Validator& v, const json& j, const std::string& path, NodeConfig& node) {
+// bound, transport::OutboundBudget); "pythonpath", "env" and "python" apply to the process the
+// router's components run in (a warning when there are none); Crossbar's other native worker
+// process options (title, cpu_affinity, expose_controller, expose_shared) are accepted with a
+// warning and ignored (the router worker is the junction process itself); any other key is
+// refused, as Crossbar's checker does. With several router workers the largest io_threads wins.
+void read_worker_options(Validator& v, const json& j, const std::string& path, NodeConfig& node,
+                         GuestConfig& components) {
   static constexpr std::string_view kCrossbarOptions[] = {
       "title", "python", "pythonpath", "cpu_affinity", "env", "expose_controller", "expose_shared"};
   for (const auto& [key, value] : j.items()) {
     const std::string where = path_key(path, key);
+    // The router's Python components run in a process of their own (config_component.cpp):
+    // these are its options.
+    if (key == "pythonpath") {
+      read_pythonpath(v, value, where, components);
+      continue;
+    }
+    if (key == "env") {
+      read_env(v, value, where, components);
+      continue;
+    }
+    if (key == "python") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        v.fail(where, "expected the Python interpreter's path, found " + found(value));
+      }
+      components.executable = value.get<std::string>();
+      continue;
+    }
     if (key == "max_outbound_bytes" || key == "max_outbound_bytes_per_connection") {
       // Junction's own: the node-wide bound on bytes waiting for slow peers, and each
       // connection's bound (transport/outbound_budget.hpp). 1 MiB .. 1 TiB.
@@ -133,17 +154,31 @@ void read_worker(Validator& v, const json& j, const std::string& path, NodeConfi
                  std::map<std::string, std::string>& realm_paths) {
   Obj o(v, j, path, "worker");
   const std::string type = o.need_string("type");
-  if (type == "container" || type == "guest" || type == "proxy" || type == "websocket-testee" ||
+  if (type == "container" || type == "proxy" || type == "websocket-testee" ||
       type == "marketplace" || type == "hostmonitor" || type == "xbrmm") {
     v.fail(o.at("type"), "worker type '" + type + "' is not supported yet");
   }
   if (type != "router") {
-    v.fail(o.at("type"), "unknown worker type '" + type + "' (expected router)");
+    v.fail(o.at("type"), "unknown worker type '" + type + "' (expected router or guest)");
   }
   read_id(o);
-  if (const json* options = o.opt_object("options")) {
-    read_worker_options(v, *options, o.at("options"), node);
+  // The router's components and the options of the process they run in.
+  GuestConfig components;
+  if (const json* list = o.opt_list("components"); list && !list->empty()) {
+    components = component_worker(v, *list, path, true, "router");
   }
+  if (const json* options = o.opt_object("options")) {
+    read_worker_options(v, *options, o.at("options"), node, components);
+    if (!components.component_launcher) {
+      for (const char* key : {"pythonpath", "env", "python"}) {
+        if (options->contains(key)) {
+          v.warn(path_key(o.at("options"), key),
+                 std::string("'") + key + "' is used by router components only; ignored");
+        }
+      }
+    }
+  }
+  if (components.component_launcher) node.guests.push_back(std::move(components));
   if (const json* realms = o.opt_list("realms")) {
     for (std::size_t i = 0; i < realms->size(); ++i) {
       const std::string realm_path = path_index(o.at("realms"), i);
@@ -161,9 +196,6 @@ void read_worker(Validator& v, const json& j, const std::string& path, NodeConfi
       node.listeners.push_back(
           read_transport(v, (*transports)[i], path_index(o.at("transports"), i)));
     }
-  }
-  if (const json* components = o.opt_list("components"); components && !components->empty()) {
-    v.fail(o.at("components"), "router components are not supported yet");
   }
   o.refuse("connections");
   o.ignore("manhole");

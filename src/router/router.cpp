@@ -236,7 +236,10 @@ class SessionState {
     const ClientFeatures features = ClientFeatures::from_roles(*roles);
     const wamp::Array* methods = wamp::get_array(hello.options, "authmethods");
     transport_ = peer_.transport_info();
-    if (!transport_.authenticator) return welcome_anonymous(realm, methods, features);
+    if (!transport_.authenticator) {
+      return welcome_anonymous(realm, methods, features,
+                               transport_.trusted ? &hello.options : nullptr);
+    }
 
     AuthRequest request;
     request.realm = realm.name();
@@ -263,8 +266,11 @@ class SessionState {
     if (phase_ == Phase::authenticating) pending_auth_ = std::move(pending);
   }
 
-  // The router's built-in default without an "auth" config: every session is anonymous.
-  void welcome_anonymous(Realm& realm, const wamp::Array* methods, ClientFeatures features) {
+  // The router's built-in default without an "auth" config: every session is anonymous. On the
+  // node's private component socket (`trusted`: its HELLO.Details) the HELLO names its authid and
+  // authrole (node/component_launcher).
+  void welcome_anonymous(Realm& realm, const wamp::Array* methods, ClientFeatures features,
+                         const wamp::Object* trusted = nullptr) {
     if (methods && !methods->empty()) {
       bool anonymous = false;
       for (const auto& m : *methods)
@@ -274,13 +280,18 @@ class SessionState {
                      "this transport supports only the authmethod 'anonymous'");
       }
     }
-    const std::string authrole = "anonymous";
+    std::string authrole = "anonymous";
+    std::string authid;
+    if (trusted) {
+      if (const std::string* r = wamp::get_string(*trusted, "authrole")) authrole = *r;
+      if (const std::string* a = wamp::get_string(*trusted, "authid")) authid = *a;
+    }
     if (!realm.authorizer().has_role(authrole)) {
       return abort(wamp::errors::no_such_role,
                    "realm '" + realm.name() + "' has no role '" + authrole + "'");
     }
-    establish(realm, generate_authid(router_.ids), authrole, "anonymous", "static", {}, features,
-              0);
+    establish(realm, authid.empty() ? generate_authid(router_.ids) : std::move(authid), authrole,
+              "anonymous", "static", {}, features, 0);
   }
 
   void establish(Realm& realm, std::string authid, std::string authrole, std::string authmethod,

@@ -38,6 +38,10 @@ struct TransportInfo {
   // The methods the listener (or WebSocket path) accepts, from its "auth" config: an opaque
   // handle the transport only carries. Null: anonymous only (the router's built-in default).
   std::shared_ptr<Authenticator> authenticator;
+  // A private listener of the node itself (the Python component launcher's socket,
+  // node/component_launcher): the HELLO's authid and authrole are taken as they are, as Crossbar
+  // attaches its router components with their configured role.
+  bool trusted = false;
 };
 
 // The router's view of one transport connection. send() and close() only queue work: they must

@@ -48,6 +48,7 @@ RawSocketSession<Stream>::RawSocketSession(Stream stream,
       description_((kIsTlsStream<Stream> ? "rawsocket (TLS) " : "rawsocket ") + peer),
       transport_info_(transport_info_of(stream_)) {
   transport_info_.authenticator = options_.auth;
+  transport_info_.trusted = options_.trusted;
   const auto bytes = initial.cdata();
   reader_.prime(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
 }

@@ -69,6 +69,9 @@ struct RawSocketOptions {
   // Serializers accepted, in the server's order of preference (RawSocket ids 1 JSON,
   // 2 MessagePack, 3 CBOR, 4 UBJSON).
   std::vector<wamp::Serializer> serializers{wamp::Serializer::json};
+  // The node's private component socket (never from a config file): sessions are trusted to
+  // name their own authid and authrole (router::TransportInfo::trusted).
+  bool trusted = false;
   // Largest message accepted (RawSocket allows at most 16 MiB = 2^24).
   std::size_t max_message_size = 16 * 1024 * 1024;
   // Sessions a listener accepts at once; past it the handshake answers error 4

@@ -240,13 +240,13 @@ TEST(NodeCliCommands, CheckGoodAndBadConfig) {
   EXPECT_EQ(testing::internal::GetCapturedStdout(), "config OK: " + good + "\n");
 
   TempDir dir;
-  const auto bad = dir.write("config.json", R"({"version": 2, "workers": [{"type": "guest"}]})");
+  const auto bad = dir.write("config.json", R"({"version": 2, "workers": [{"type": "proxy"}]})");
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
   EXPECT_EQ(run({"check", "--cbdir", dir.path().string()}), 1);
   EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
   EXPECT_EQ(testing::internal::GetCapturedStderr(),
-            bad.string() + ": workers[0].type: worker type 'guest' is not supported yet\n");
+            bad.string() + ": workers[0].type: worker type 'proxy' is not supported yet\n");
 }
 
 TEST(NodeCliCommands, VersionHelpAndUsage) {

@@ -317,8 +317,8 @@ TEST(NodeConfigErrors, UnsupportedThings) {
                             web_transport_with_ws(R"({"type": "upload", "directory": "../up"})"))),
             "t.json: workers[0].transports[0].paths./ws.type: path type 'upload' is not supported "
             "yet");
-  EXPECT_EQ(error_of(R"({"version": 2, "workers": [{"type": "guest", "executable": "x"}]})"),
-            "t.json: workers[0].type: worker type 'guest' is not supported yet");
+  EXPECT_EQ(error_of(R"({"version": 2, "workers": [{"type": "proxy"}]})"),
+            "t.json: workers[0].type: worker type 'proxy' is not supported yet");
   EXPECT_EQ(
       error_of(config(kRealm, transport_with_endpoint(R"({"type": "unix", "path": "/tmp/s"})"))),
       "t.json: workers[0].transports[0].endpoint: only RawSocket is served on Unix domain sockets "
@@ -338,8 +338,9 @@ TEST(NodeConfigErrors, UnsupportedThings) {
   EXPECT_EQ(error_of(config(R"({"name": "realm1", "options": {"bridge_meta_api": true}})")),
             "t.json: workers[0].realms[0].options.bridge_meta_api: 'bridge_meta_api' is not "
             "supported yet");
-  EXPECT_EQ(error_of(R"({"workers": [{"type": "router", "components": [{"type": "class"}]}]})"),
-            "t.json: workers[0].components: router components are not supported yet");
+  EXPECT_EQ(
+      error_of(R"({"workers": [{"type": "router", "components": [{"type": "function"}]}]})"),
+      "t.json: workers[0].components[0].type: component type 'function' is not supported yet");
 }
 
 TEST(NodeConfigErrors, Serializers) {

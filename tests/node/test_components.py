@@ -1,0 +1,313 @@
+"""Python components (Crossbar's container workers and router components) run by Junction's
+launcher with the system's Autobahn|Python: a Crossbar example config (hello/python from
+crossbar-examples, only its port changed) starts and its container component answers an
+Autobahn|Python client; a router component joins with its configured role (the private socket is
+trusted) and gets that role's permissions; options.pythonpath, env and extra reach the component;
+the component's log lines are in the node log at their level; a component class that cannot be
+imported is an error line and does not stop the node; shutdown-on-last-component-stopped ends the
+container; SIGTERM leaves no Python process behind.
+
+Usage: test_components.py JUNCTION CORPUS_DIR"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import unittest
+
+JUNCTION = None
+CORPUS = None
+TIMEOUT = 20
+PYTHON = "/usr/bin/python3"
+
+# A client run in a subprocess (Twisted's reactor runs once per process): joins realm1 over the
+# given RawSocket Unix path or WebSocket URL, makes the calls given as JSON on argv, prints one
+# JSON line with the results (errors as {"error": uri}).
+CLIENT = r'''
+import json, sys
+from twisted.internet import reactor
+from twisted.internet.endpoints import UNIXClientEndpoint
+from autobahn.twisted.rawsocket import WampRawSocketClientFactory
+from autobahn.twisted.websocket import WampWebSocketClientFactory
+from autobahn.twisted.wamp import ApplicationSession
+from autobahn.wamp.exception import ApplicationError
+from autobahn.wamp.types import ComponentConfig
+from twisted.internet.endpoints import TCP4ClientEndpoint
+
+where, calls = sys.argv[1], json.loads(sys.argv[2])
+out = {}
+
+class Client(ApplicationSession):
+    async def onJoin(self, details):
+        events = []
+        await self.subscribe(lambda n: events.append(n), "com.example.oncounter")
+        for name, args in calls:
+            try:
+                out[name] = await self.call(name, *args)
+            except ApplicationError as e:
+                out[name] = {"error": e.error}
+        if "wait_event" in sys.argv:
+            for _ in range(100):
+                if events:
+                    break
+                await __import__("autobahn").twisted.util.sleep(0.05)
+            out["event"] = events[:1]
+        self.leave()
+    def onDisconnect(self):
+        print(json.dumps(out), flush=True)
+        reactor.stop()
+
+make = lambda: Client(ComponentConfig("realm1"))
+if where.startswith("ws://"):
+    port = int(where.split(":")[2].split("/")[0])
+    factory = WampWebSocketClientFactory(make, url=where)
+    TCP4ClientEndpoint(reactor, "127.0.0.1", port).connect(factory)
+else:
+    UNIXClientEndpoint(reactor, where).connect(WampRawSocketClientFactory(make))
+reactor.callLater(15, reactor.stop)
+reactor.run()
+'''
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_for(predicate, what, timeout=TIMEOUT):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Node:
+    def __init__(self, cwd, *args):
+        self.lines = []
+        self.lock = threading.Lock()
+        self.proc = subprocess.Popen([JUNCTION, "start", *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            with self.lock:
+                self.lines.append(line.rstrip("\n"))
+
+    def text(self):
+        with self.lock:
+            return "\n".join(self.lines)
+
+    def wait_line(self, fragment):
+        try:
+            wait_for(lambda: fragment in self.text(), repr(fragment))
+        except AssertionError:
+            raise AssertionError("no %r in the node log:\n%s" % (fragment, self.text()))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(TIMEOUT)
+        self.reader.join(TIMEOUT)
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(TIMEOUT)
+
+
+class ComponentTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="junction-components-")
+        self.dir = self.tmp.name
+        self.nodes = []
+
+    def tearDown(self):
+        for n in self.nodes:
+            n.kill()
+        self.tmp.cleanup()
+
+    def write(self, relpath, text):
+        path = os.path.join(self.dir, relpath)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(text))
+        return path
+
+    def start(self, cbdir):
+        node = Node(self.dir, "--cbdir", cbdir)
+        self.nodes.append(node)
+        return node
+
+    def client(self, where, calls, *flags):
+        r = subprocess.run([PYTHON, "-c", CLIENT, where, json.dumps(calls), *flags],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.strip(), r.stderr)
+        return json.loads(r.stdout.strip().splitlines()[-1])
+
+    def test_crossbar_example_hello_python(self):
+        with open(os.path.join(CORPUS, "hello", "python", ".crossbar", "config.json")) as f:
+            config = json.load(f)
+        port = free_port()
+        web = config["workers"][0]["transports"][0]
+        self.assertEqual(web["endpoint"]["port"], 8080)
+        web["endpoint"]["port"] = port  # the only change: tests run side by side
+        example = os.path.join(self.dir, "hello", "python")
+        self.write("hello/python/.crossbar/config.json", json.dumps(config, indent=2))
+        os.makedirs(os.path.join(example, "web"))
+        os.makedirs(os.path.join(self.dir, "_shared-web-resources"))
+        # The example's component (crossbar-examples ships it as hello/python/hello.py; the
+        # corpus holds only the configs, so this is a small one of the same shape).
+        self.write("hello/python/hello.py", """
+            from autobahn.twisted.util import sleep
+            from autobahn.twisted.wamp import ApplicationSession
+
+            class AppSession(ApplicationSession):
+                async def onJoin(self, details):
+                    await self.register(lambda x, y: x + y, "com.example.add2")
+                    self.log.info("procedure add2() registered")
+                    counter = 0
+                    while self.is_attached():
+                        self.publish("com.example.oncounter", counter)
+                        counter += 1
+                        await sleep(0.05)
+            """)
+        node = self.start(os.path.join(example, ".crossbar"))
+        node.wait_line("container worker-002: procedure add2() registered")
+        result = self.client("ws://127.0.0.1:%d/ws" % port, [["com.example.add2", [2, 3]]],
+                             "wait_event")
+        self.assertEqual(result["com.example.add2"], 5)
+        self.assertEqual(len(result["event"]), 1)
+        self.assertEqual(node.stop(), 0)
+        text = node.text()
+        self.assertIn("container worker-002: component 'hello.AppSession' joined realm 'realm1'",
+                      text)
+        self.assertIn("Junction stopped", text)
+
+    def test_router_component_role_container_env_extra_and_failures(self):
+        self.write("app/roles.py", """
+            import os
+            from autobahn.twisted.wamp import ApplicationSession
+
+            class Backend(ApplicationSession):
+                async def onJoin(self, details):
+                    open(os.path.join(self.config.extra["dir"], "router.pid"), "w").write(
+                        "%d\\n" % os.getpid())
+                    await self.register(lambda: details.authrole, "com.backend.role")
+                    self.log.warn("backend up as {authid}", authid=details.authid)
+            """)
+        self.write("app/greeter.py", """
+            import os
+            from autobahn.twisted.wamp import ApplicationSession
+
+            class Greeter(ApplicationSession):
+                async def onJoin(self, details):
+                    extra = self.config.extra
+                    open(os.path.join(extra["dir"], "container.pid"), "w").write(
+                        "%d\\n" % os.getpid())
+                    await self.register(
+                        lambda name: "%s, %s (%s)" % (extra["greeting"], name,
+                                                      os.environ.get("GREETER_MOOD")),
+                        "com.example.greet")
+                    # The anonymous role may not register in com.backend.: an error for it.
+                    try:
+                        await self.register(lambda: 0, "com.backend.sneaky")
+                    except Exception as e:
+                        self.log.info("refused: {e}", e=e.error)
+
+            class Once(ApplicationSession):
+                def onJoin(self, details):
+                    self.log.info("once: leaving")
+                    self.leave()
+            """)
+        transport = {"type": "websocket", "endpoint": {"type": "tcp", "host": "127.0.0.1",
+                                                       "port": 8080},
+                     "url": "ws://127.0.0.1:8080/ws"}
+        config = {
+            "version": 2,
+            "workers": [{
+                "type": "router",
+                "options": {"pythonpath": ["../app"]},
+                "realms": [{"name": "realm1", "roles": [
+                    {"name": "anonymous", "permissions": [
+                        {"uri": "com.example.", "match": "prefix",
+                         "allow": {"call": True, "register": True, "publish": True,
+                                   "subscribe": True}},
+                        {"uri": "com.backend.", "match": "prefix",
+                         "allow": {"call": True}}]},
+                    {"name": "backend", "permissions": [
+                        {"uri": "com.backend.", "match": "prefix", "allow": {"register": True}}]},
+                ]}],
+                "transports": [{"type": "rawsocket", "endpoint": {"type": "unix",
+                                                                  "path": "router.sock"}}],
+                "components": [{"type": "class", "id": "backend", "classname": "roles.Backend",
+                                "realm": "realm1", "role": "backend",
+                                "extra": {"dir": self.dir}}],
+            }, {
+                "type": "container",
+                "id": "greeters",
+                "options": {"pythonpath": ["../app"],
+                            "env": {"vars": {"GREETER_MOOD": "cheerful"}}},
+                "components": [
+                    {"type": "class", "classname": "greeter.Greeter", "realm": "realm1",
+                     "transport": transport, "extra": {"greeting": "Hello", "dir": self.dir}},
+                    {"type": "class", "id": "broken", "classname": "greeter.NoSuchClass",
+                     "realm": "realm1", "transport": transport},
+                ],
+            }, {
+                "type": "container",
+                "id": "once",
+                "options": {"pythonpath": ["../app"],
+                            "shutdown": "shutdown-on-last-component-stopped"},
+                "components": [{"type": "class", "classname": "greeter.Once", "realm": "realm1",
+                                "transport": transport}],
+            }],
+        }
+        cbdir = os.path.join(self.dir, ".crossbar")
+        self.write(".crossbar/config.json", json.dumps(config, indent=2))
+        node = self.start(cbdir)
+        node.wait_line("container greeters: refused: wamp.error.not_authorized")
+        node.wait_line("router components: backend up as backend")
+        result = self.client(os.path.join(cbdir, "router.sock"),
+                             [["com.example.greet", ["Ada"]], ["com.backend.role", []]])
+        self.assertEqual(result["com.example.greet"], "Hello, Ada (cheerful)")
+        self.assertEqual(result["com.backend.role"], "backend")
+        node.wait_line("container once: exited with status 0")
+        text = node.text()
+        self.assertRegex(text, r"warn +router components: backend up as backend")
+        self.assertRegex(text, r"error +container greeters: component 'broken' \(greeter.NoSuchClass\) "
+                               r"could not be created")
+        self.assertIn("container once: once: leaving", text)
+        self.assertIn("the last component stopped: the worker ends", text)
+        pids = [int(open(os.path.join(self.dir, n)).read()) for n in ("router.pid", "container.pid")]
+        self.assertIsNone(node.proc.poll())
+        self.assertEqual(node.stop(), 0)
+        for pid in pids:
+            wait_for(lambda: not alive(pid), "PID %d to end" % pid, timeout=5)
+        self.assertNotIn("SIGKILL", node.text())  # they left when asked (SIGTERM)
+
+
+if __name__ == "__main__":
+    JUNCTION = os.path.abspath(sys.argv.pop(1))
+    CORPUS = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
