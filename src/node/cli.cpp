@@ -38,6 +38,7 @@
 #include "node/config.hpp"
 #include "node/convert.hpp"
 #include "node/guest_supervisor.hpp"
+#include "node/init_app.hpp"
 #include "node/node_key.hpp"
 #include "node/pidfile.hpp"
 #include "router/router.hpp"
@@ -165,6 +166,23 @@ int cmd_convert(const detail::CliArgs& args) {
     std::cout << "converted " << choice.file.string() << " to " << written.string() << "\n";
     return 0;
   } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}
+
+int cmd_init(const detail::CliArgs& args) {
+  const auto appdir = args.appdir.value_or(".");
+  const std::string name = args.template_name.value_or("default");
+  try {
+    const auto files = init_app(appdir, name);
+    std::cout << "created a '" << name << "' application in " << appdir.string() << ":\n";
+    for (const auto& f : files)
+      std::cout << "  " << f << "\n";
+    std::cout << "start it with: junction start --cbdir " << (appdir / ".crossbar").string()
+              << "\n";
+    return 0;
+  } catch (const std::runtime_error& e) {
     std::cerr << e.what() << "\n";
     return 1;
   }
@@ -409,6 +427,7 @@ int run_cli(int argc, char** argv) {
   if (parsed.command == "convert") return cmd_convert(parsed);
   if (parsed.command == "keygen") return cmd_keygen(parsed);
   if (parsed.command == "keys") return cmd_keys(parsed);
+  if (parsed.command == "init") return cmd_init(parsed);
   if (parsed.command == "restart") {
     // Stop what runs from this node directory (nothing running is fine), then start.
     try {

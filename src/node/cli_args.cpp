@@ -13,6 +13,9 @@ std::string usage() {
   return "Usage: junction <command> [options]\n"
          "\n"
          "Commands:\n"
+         "  init      create a node directory and app from a template: --appdir DIR (default .),\n"
+         "            --template default (a node and a web page) or python (plus a Python\n"
+         "            component)\n"
          "  start     start the node (the embedded default config when none is found)\n"
          "  stop      stop the node running from the node directory (SIGTERM, then wait)\n"
          "  status    say whether a node runs from the node directory\n"
@@ -56,7 +59,8 @@ CliArgs parse_args(const std::vector<std::string>& args) {
   if (out.command == "--version") out.command = "version";
   const std::string& c = out.command;
   if (c != "start" && c != "check" && c != "version" && c != "help" && c != "stop" &&
-      c != "status" && c != "convert" && c != "restart" && c != "keygen" && c != "keys") {
+      c != "status" && c != "convert" && c != "restart" && c != "keygen" && c != "keys" &&
+      c != "init") {
     throw UsageError("unknown command '" + out.command + "'");
   }
   const bool takes_options = c == "start" || c == "restart" || c == "check" || c == "convert";
@@ -78,6 +82,7 @@ CliArgs parse_args(const std::vector<std::string>& args) {
     const bool known =
         (takes_cbdir && name == "--cbdir") || (c == "status" && name == "--assert") ||
         (starts && name == "--logformat") ||
+        (c == "init" && (name == "--appdir" || name == "--template")) ||
         (takes_options && (name == "--config" || name == "--loglevel" || name == "--threads"));
     if (!known) throw UsageError("unknown option '" + name + "' for '" + out.command + "'");
     if (!value) {
@@ -87,6 +92,10 @@ CliArgs parse_args(const std::vector<std::string>& args) {
     if (value->empty()) throw UsageError("option '" + name + "' needs a value");
     if (name == "--cbdir") {
       out.cbdir = *value;
+    } else if (name == "--appdir") {
+      out.appdir = *value;
+    } else if (name == "--template") {
+      out.template_name = *value;
     } else if (name == "--logformat") {
       if (*value != "text" && *value != "json") {
         throw UsageError("--logformat takes text or json, not '" + *value + "'");

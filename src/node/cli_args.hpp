@@ -28,6 +28,8 @@ struct CliArgs {
   std::optional<std::string> assert_state;      // status --assert running|stopped
   std::optional<log::Format> logformat;         // --logformat text|json
   bool logtofile = false;                       // --logtofile: <node directory>/node.log
+  std::optional<std::filesystem::path> appdir;  // init --appdir DIR
+  std::optional<std::string> template_name;     // init --template NAME
 };
 
 // An I/O thread count: a positive number, or "auto" (0: one per core). nullopt when malformed.

@@ -8,12 +8,14 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 JUNCTION = None
 TIMEOUT = 15
@@ -264,6 +266,70 @@ class CliTest(unittest.TestCase):
             text = f.read()
         self.assertIn("listening on", text)
         self.assertIn("Junction stopped", text)
+
+    def test_init_templates_start_and_answer(self):
+        rc, out, err = self.junction("init", "--appdir", "app", "--template", "python")
+        self.assertEqual(rc, 0, err)
+        app = os.path.join(self.dir, "app")
+        for f in (".crossbar/config.json", "web/index.html", "app/hello.py", "README"):
+            self.assertTrue(os.path.isfile(os.path.join(app, f)), f)
+            self.assertIn(f, out)
+        # Never over an existing node directory.
+        rc, _, err = self.junction("init", "--appdir", "app")
+        self.assertEqual(rc, 1)
+        self.assertIn(os.path.join("app", ".crossbar") + ": already exists", err)
+        rc, _, err = self.junction("init", "--appdir", "other", "--template", "fortran")
+        self.assertEqual(rc, 1)
+        self.assertIn("unknown template 'fortran'", err)
+        rc, _, err = self.junction("init", "--appdir", "plain")
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "plain", "app")))
+        rc, _, err = self.junction("check", "--cbdir", os.path.join(self.dir, "plain", ".crossbar"))
+        self.assertEqual(rc, 0, err)
+
+        # The python template as it is, but for its port (tests run side by side).
+        config_file = os.path.join(app, ".crossbar", "config.json")
+        with open(config_file) as f:
+            config = json.load(f)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.assertEqual(config["workers"][0]["transports"][0]["endpoint"]["port"], 8080)
+        config["workers"][0]["transports"][0]["endpoint"]["port"] = port
+        with open(config_file, "w") as f:
+            json.dump(config, f)
+        node = Node(self.dir, "--cbdir", os.path.join(app, ".crossbar"))
+        self.nodes.append(node)
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline and not any("com.example.add2 registered" in l for l in node.lines):
+            time.sleep(0.05)
+        self.assertTrue(any("com.example.add2 registered" in l for l in node.lines), "\n".join(node.lines))
+        with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=TIMEOUT) as r:
+            self.assertIn(b"It works.", r.read())
+        client = r"""
+import sys
+from twisted.internet import reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint
+from autobahn.twisted.websocket import WampWebSocketClientFactory
+from autobahn.twisted.wamp import ApplicationSession
+from autobahn.wamp.types import ComponentConfig
+port = int(sys.argv[1])
+class C(ApplicationSession):
+    async def onJoin(self, details):
+        print(await self.call("com.example.add2", 20, 22), flush=True)
+        self.leave()
+    def onDisconnect(self):
+        reactor.stop()
+f = WampWebSocketClientFactory(lambda: C(ComponentConfig("realm1")), url="ws://127.0.0.1:%d/ws" % port)
+TCP4ClientEndpoint(reactor, "127.0.0.1", port).connect(f)
+reactor.callLater(10, reactor.stop)
+reactor.run()
+"""
+        r = subprocess.run(["/usr/bin/python3", "-c", client, str(port)], capture_output=True,
+                           text=True, timeout=TIMEOUT)
+        self.assertEqual(r.stdout.strip(), "42", r.stderr)
+        node.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(node.proc.wait(TIMEOUT), 0)
 
     def test_usage_errors(self):
         rc, _, err = self.junction("frobnicate")
