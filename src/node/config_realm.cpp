@@ -179,7 +179,12 @@ static void read_store(Validator& v, const json& j, const std::string& path,
 //            events on this realm (src/meta/, docs/meta-api.md).
 //            cancel_kill_grace: integer ms 1..3600000 (default 2000), Junction's own: how long the
 //            dealer waits for a callee's answer to INTERRUPT (CANCEL mode "kill") before it
-//            answers the caller wamp.error.canceled itself. Crossbar's other realm options
+//            answers the caller wamp.error.canceled itself.
+//            Junction's own limits (integers, 0: none): max_sessions (default 0: client
+//            sessions at once; past it HELLO is answered ABORT junction.error.limit_exceeded),
+//            max_subscriptions_per_session and max_registrations_per_session (default 10000
+//            each; past them SUBSCRIBE/REGISTER get ERROR junction.error.limit_exceeded).
+//            Crossbar's other realm options
 //            (bridge_meta_api, event_dispatching_chunk_size, ...) are not supported yet.
 //   stats    (periodic session statistics events) not supported yet.
 //   trace    boolean; accepted with a warning (Crossbar's message tracing; use --loglevel trace).
@@ -220,6 +225,12 @@ router::RealmConfig read_realm(Validator& v, const json& j, const std::string& p
     if (const auto grace = opt.opt_int("cancel_kill_grace", 1, 3600000)) {
       realm.cancel_kill_grace = std::chrono::milliseconds(*grace);
     }
+    const auto limit = [&](const char* key, std::size_t& slot) {
+      if (auto n = opt.opt_int(key, 0, 1000000000)) slot = static_cast<std::size_t>(*n);
+    };
+    limit("max_sessions", realm.max_sessions);
+    limit("max_subscriptions_per_session", realm.max_subscriptions_per_session);
+    limit("max_registrations_per_session", realm.max_registrations_per_session);
     for (const char* key : {"bridge_meta_api", "event_dispatching_chunk_size"}) {
       opt.refuse(key);
     }

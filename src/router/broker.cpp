@@ -76,6 +76,14 @@ void Broker::subscribe(Session& session, const Message& message) {
   if (!match) return;
   if (!admit(realm_, session, message, Action::subscribe, true, *match)) return;
   Subscription* subscription = index_.find(message.uri, *match);
+  const std::size_t limit = realm_.config().max_subscriptions_per_session;
+  if (limit != 0 && session.subscriptions.size() >= limit &&
+      (subscription == nullptr || !session.subscriptions.contains(subscription->id))) {
+    reply_error(session, message, wamp::errors::limit_exceeded,
+                "this session holds its maximum of " + std::to_string(limit) +
+                    " subscriptions (realm options.max_subscriptions_per_session)");
+    return;
+  }
   const bool created = subscription == nullptr;
   if (created) {
     auto fresh = std::make_unique<Subscription>();

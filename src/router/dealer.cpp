@@ -142,7 +142,16 @@ void Dealer::register_procedure(Session& session, const Message& message) {
                       std::string(invoke_policy_name(invoke)) + "'");
       return;
     }
-  } else {
+  }
+  // A registration that would only fail anyway was answered above: its own error says more.
+  if (const std::size_t limit = realm_.config().max_registrations_per_session;
+      limit != 0 && session.registrations.size() >= limit) {
+    reply_error(session, message, wamp::errors::limit_exceeded,
+                "this session holds its maximum of " + std::to_string(limit) +
+                    " registrations (realm options.max_registrations_per_session)");
+    return;
+  }
+  if (!registration) {
     auto created = std::make_unique<Registration>();
     registration = created.get();
     registration->procedure = message.uri;

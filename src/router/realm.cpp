@@ -19,7 +19,7 @@ wamp::Id Realm::next_session_id() {
 
 Session& Realm::join(Peer& peer, std::string authid, std::string authrole, std::string authmethod,
                      ClientFeatures features, std::string authprovider, wamp::Object authextra,
-                     wamp::Id id) {
+                     wamp::Id id, bool in_process) {
   auto session = std::make_unique<Session>();
   session->id = id != 0 && !sessions_.contains(id) ? id : next_session_id();
   session->realm = this;
@@ -30,6 +30,8 @@ Session& Realm::join(Peer& peer, std::string authid, std::string authrole, std::
   session->authprovider = std::move(authprovider);
   session->authextra = std::move(authextra);
   session->features = features;
+  session->in_process = in_process;
+  if (!in_process) ++client_sessions_;
   Session& ref = *session;
   sessions_.emplace(ref.id, std::move(session));
   return ref;
@@ -61,6 +63,7 @@ void Realm::leave(wamp::Id session_id) {
   broker_.remove_session(session);
   dealer_.remove_session(session);
   notify([&](RealmObserver& o) { o.session_left(session); });
+  if (!session.in_process) --client_sessions_;
   sessions_.erase(it);
 }
 

@@ -32,7 +32,11 @@ class Realm {
   // id announced during authentication), else a fresh one.
   Session& join(Peer& peer, std::string authid, std::string authrole, std::string authmethod,
                 ClientFeatures features, std::string authprovider = "static",
-                wamp::Object authextra = {}, wamp::Id id = 0);
+                wamp::Object authextra = {}, wamp::Id id = 0, bool in_process = false);
+  // Client sessions (not the router's in-process ones) are at the realm's max_sessions.
+  bool full() const {
+    return config_.max_sessions != 0 && client_sessions_ >= config_.max_sessions;
+  }
   // A fresh session id no session of this realm has (announced before join(), e.g. in WAMP-CRA).
   wamp::Id next_session_id();
   // The session's WELCOME is queued: observers hear of it.
@@ -71,6 +75,7 @@ class Realm {
   Broker broker_;
   Dealer dealer_;
   std::vector<RealmObserver*> observers_;
+  std::size_t client_sessions_ = 0;  // sessions_ that are not in-process, for full()
 };
 
 // Answers `request` with ERROR `error`, a one-line explanation as its Arguments.

@@ -297,11 +297,16 @@ class SessionState {
   void establish(Realm& realm, std::string authid, std::string authrole, std::string authmethod,
                  std::string authprovider, wamp::Object authextra, ClientFeatures features,
                  wamp::Id id, bool in_process = false) {
+    if (!in_process && realm.full()) {
+      return abort(wamp::errors::limit_exceeded, "realm '" + realm.name() +
+                                                     "' holds its maximum of " +
+                                                     std::to_string(realm.config().max_sessions) +
+                                                     " sessions (realm options.max_sessions)");
+    }
     Session& session =
         realm.join(peer_, std::move(authid), std::move(authrole), std::move(authmethod), features,
-                   std::move(authprovider), std::move(authextra), id);
+                   std::move(authprovider), std::move(authextra), id, in_process);
     session.state = this;
-    session.in_process = in_process;
     realm_ = &realm;
     session_ = &session;
     phase_ = Phase::established;

@@ -97,6 +97,11 @@ struct RealmConfig {
   // Junction's own: how long the dealer waits for a callee's answer to INTERRUPT (cancel mode
   // `kill`) before it answers the caller wamp.error.canceled itself.
   std::chrono::milliseconds cancel_kill_grace{2000};
+
+  // Junction's own realm options: what one realm, and one session in it, may hold. 0: no limit.
+  std::size_t max_sessions = 0;  // client sessions (the router's in-process ones not counted)
+  std::size_t max_subscriptions_per_session = 10000;
+  std::size_t max_registrations_per_session = 10000;
 };
 
 struct RouterConfig {

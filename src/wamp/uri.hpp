@@ -38,6 +38,9 @@ inline constexpr std::string_view timeout = "wamp.error.timeout";
 inline constexpr std::string_view feature_not_supported = "wamp.error.feature_not_supported";
 inline constexpr std::string_view option_not_allowed = "wamp.error.option_not_allowed";
 inline constexpr std::string_view runtime_error = "wamp.error.runtime_error";
+// Junction's own: a configured limit (a realm's max_sessions, a session's subscriptions or
+// registrations) would be exceeded. The spec names no error for this.
+inline constexpr std::string_view limit_exceeded = "junction.error.limit_exceeded";
 }  // namespace errors
 
 }  // namespace junction::wamp
