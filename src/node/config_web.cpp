@@ -7,8 +7,10 @@
 #include <filesystem>
 
 #include "transport/subprotocol.hpp"
+#include "web/archive.hpp"
 #include "web/http_bridge.hpp"
 #include "web/json_value.hpp"
+#include "web/longpoll.hpp"
 #include "web/nodeinfo.hpp"
 #include "web/redirect.hpp"
 #include "web/static_files.hpp"
@@ -187,6 +189,116 @@ std::shared_ptr<transport::HttpService> read_bridge(Validator& v, Obj& o,
   return std::make_shared<web::HttpBridgeService>(kind, std::move(options));
 }
 
+// "longpoll" path service (web/longpoll): WAMP over HTTP long-poll.
+//   options:
+//     request_timeout       integer seconds (default 10; 0: none): a /receive with nothing to
+//                           deliver is answered 204 after this long.
+//     session_timeout       integer seconds (default 30; 0: never): a transport with no request
+//                           for this long is closed (its session leaves the realm).
+//     queue_limit_bytes     integer (default 131072; 0: no limit): bytes waiting for the client
+//                           beyond which the transport is closed.
+//     queue_limit_messages  integer (default 100; 0: no limit): the same, in messages.
+//     debug_transport_id    string: every transport gets this id (debugging only).
+//     debug                 boolean; accepted, ignored (use --loglevel debug).
+std::shared_ptr<transport::HttpService> read_longpoll(Validator& v, Obj& o) {
+  web::LongPollOptions options;
+  if (const json* opt = o.opt_object("options")) {
+    Obj p(v, *opt, o.at("options"), "longpoll options");
+    constexpr long long kDay = 24 * 3600;
+    if (auto t = p.opt_int("request_timeout", 0, kDay)) {
+      options.request_timeout = std::chrono::seconds(*t);
+    }
+    if (auto t = p.opt_int("session_timeout", 0, 365 * kDay)) {
+      options.session_timeout = std::chrono::seconds(*t);
+    }
+    if (auto n = p.opt_int("queue_limit_bytes", 0, 1LL << 32)) {
+      options.queue_limit_bytes = static_cast<std::size_t>(*n);
+    }
+    if (auto n = p.opt_int("queue_limit_messages", 0, 1LL << 32)) {
+      options.queue_limit_messages = static_cast<std::size_t>(*n);
+    }
+    if (auto id = p.opt_string("debug_transport_id")) {
+      const bool ok =
+          !id->empty() && id->size() <= 64 && std::all_of(id->begin(), id->end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+          });
+      if (!ok) {
+        v.fail(p.at("debug_transport_id"),
+               "expected 1 to 64 letters, digits, '_' or '-' (it becomes a URL path segment)");
+      }
+      options.debug_transport_id = *id;
+    }
+    p.boolean("debug", false);
+    p.finish();
+  }
+  return std::make_shared<web::LongPollService>(std::move(options));
+}
+
+// "archive" path service (web/archive): files from a ZIP or tar archive, read at config time.
+//   archive         required: the archive file, absolute or relative to the node directory.
+//   origin          string: where the archive can be downloaded (http or https URL).
+//   download        boolean: download a missing archive from origin (not supported yet: a
+//                   missing archive is refused either way).
+//   cache           boolean: accepted; Junction always holds the archive's files in memory.
+//   default_object  the member served for the mount path and paths ending in '/'.
+//   object_prefix   put before every member name looked up ("dist" + "/" + "app.js").
+//   mime_types      object ".ext" -> Content-Type, over the defaults.
+//   hashes          list of SHA-256 hex digests: the archive must match one.
+//   options         default_file: the member served (200) for names not found.
+std::shared_ptr<transport::HttpService> read_archive(Validator& v, Obj& o) {
+  web::ArchiveOptions options;
+  const std::string archive = o.need_string("archive");
+  options.archive = std::filesystem::path(archive).is_absolute() ? std::filesystem::path(archive)
+                                                                 : node_directory(v) / archive;
+  options.archive = options.archive.lexically_normal();
+  const auto origin = o.opt_string("origin");
+  if (origin && !origin->starts_with("http://") && !origin->starts_with("https://")) {
+    v.fail(o.at("origin"), "expected an http:// or https:// URL, found \"" + *origin + "\"");
+  }
+  const bool download = o.boolean("download", false);
+  o.boolean("cache", false);
+  if (auto name = o.opt_string("default_object")) options.default_object = *name;
+  if (auto prefix = o.opt_string("object_prefix")) options.object_prefix = *prefix;
+  if (const json* types = o.opt_object("mime_types")) {
+    for (const auto& [ext, type] : types->items()) {
+      if (!type.is_string()) {
+        v.fail(path_key(o.at("mime_types"), ext), "expected a string, found " + found(type));
+      }
+      options.mime_types[ext] = type.get<std::string>();
+    }
+  }
+  if (const json* hashes = o.opt_list("hashes")) {
+    for (std::size_t i = 0; i < hashes->size(); ++i) {
+      const json& item = (*hashes)[i];
+      const bool ok =
+          item.is_string() && item.get<std::string>().size() == 64 &&
+          std::all_of(item.get<std::string>().begin(), item.get<std::string>().end(),
+                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+      if (!ok) {
+        v.fail(path_index(o.at("hashes"), i),
+               "expected a SHA-256 digest (64 hex digits), found " + item.dump());
+      }
+      options.hashes.push_back(item.get<std::string>());
+    }
+  }
+  if (const json* opt = o.opt_object("options")) {
+    Obj p(v, *opt, o.at("options"), "archive options");
+    if (auto file = p.opt_string("default_file")) options.default_file = *file;
+    p.finish();
+  }
+  std::error_code ec;
+  if (download && !std::filesystem::exists(options.archive, ec)) {
+    v.fail(o.at("download"), "archive 'download' is not supported yet: " +
+                                 options.archive.string() + " does not exist (fetch it from " +
+                                 origin.value_or("its origin") + " and put it there)");
+  }
+  try {
+    return std::make_shared<web::ArchiveService>(std::move(options));
+  } catch (const web::ArchiveError& e) {
+    v.fail(o.at("archive"), e.what());
+  }
+}
+
 // Web path services, with their paths (a web transport's "paths", or a "path" service's):
 //   type "websocket": WAMP over WebSocket on this path; keys as in read_websocket_keys, plus "id".
 //   type "nodeinfo":  a small HTML page about the node; keys "type", "id".
@@ -194,10 +306,12 @@ std::shared_ptr<transport::HttpService> read_bridge(Validator& v, Obj& o,
 //   type "redirect":  "url" (required): every GET answers 302 to it.
 //   type "json":      a fixed JSON document (read_json_value).
 //   type "publisher", "caller", "webhook": the HTTP bridge (read_bridge).
+//   type "longpoll":  WAMP over HTTP long-poll (read_longpoll).
+//   type "archive":   files from a ZIP or tar archive (read_archive).
 //   type "path":      "paths": a nested tree, mounted at this path ("/" in it is this path
 //                     itself); flattened into the transport's paths.
-//   Crossbar's other services (wsgi, cgi, reverseproxy, websocket-reverseproxy, longpoll,
-//   upload, archive, resource, schemadoc, wap, ...) are not supported yet.
+//   Crossbar's other services (wsgi, cgi, reverseproxy, websocket-reverseproxy,
+//   upload, resource, schemadoc, wap, ...) are not supported yet.
 // `prefix` is the mount path of the tree ("" at the top).
 void read_web_paths(Validator& v, const json& paths, const std::string& json_path,
                     const std::string& prefix, transport::ListenerConfig& listener,
@@ -240,14 +354,18 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = read_bridge(v, o, web::HttpBridgeService::Kind::caller);
     } else if (type == "webhook") {
       service.http = read_bridge(v, o, web::HttpBridgeService::Kind::webhook);
-    } else if (type == "wsgi" || type == "cgi" || type == "longpoll" || type == "reverseproxy" ||
+    } else if (type == "longpoll") {
+      service.http = read_longpoll(v, o);
+    } else if (type == "archive") {
+      service.http = read_archive(v, o);
+    } else if (type == "wsgi" || type == "cgi" || type == "reverseproxy" ||
                type == "websocket-reverseproxy" || type == "resource" || type == "schemadoc" ||
-               type == "upload" || type == "archive" || type == "wap" || type == "pusher") {
+               type == "upload" || type == "wap" || type == "pusher") {
       v.fail(o.at("type"), "path type '" + type + "' is not supported yet");
     } else {
       v.fail(o.at("type"), "unknown path type '" + type +
                                "' (expected websocket, nodeinfo, static, redirect, json, "
-                               "publisher, caller, webhook or path)");
+                               "publisher, caller, webhook, longpoll, archive or path)");
     }
     o.finish();
     listener.paths.emplace(full, std::move(service));

@@ -1,13 +1,21 @@
 // web/ and the HTTP service helpers of transport/: byte ranges, Accept-Encoding, HTTP dates,
-// percent-decoding, MIME types, gzip, and the config's web paths (nesting, services, refusals).
+// percent-decoding, MIME types, gzip, long-poll framing and protocol choice, and the config's web
+// paths (nesting, services, refusals).
+#include <unistd.h>
 #include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "node/config.hpp"
 #include "transport/http_service.hpp"
+#include "web/archive.hpp"
 #include "web/entity.hpp"
 #include "web/http_bridge.hpp"
+#include "web/longpoll.hpp"
 #include "web/mime_types.hpp"
 
 namespace junction {
@@ -207,6 +215,171 @@ TEST(WebConfig, Errors) {
   EXPECT_EQ(error_of(web_config(R"({"/": {"type": "cgi", "directory": "x", "processor": "y"}})")),
             "/tmp/node/t.json: workers[0].transports[0].paths./.type: path type 'cgi' is not "
             "supported yet");
+}
+
+TEST(WebLongPoll, ProtocolChoiceFollowsTheClient) {
+  auto p = web::choose_longpoll_protocol({"wamp.2.cbor", "wamp.2.msgpack.batched", "wamp.2.json"});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->name, "wamp.2.msgpack.batched");
+  EXPECT_TRUE(p->batched);
+  EXPECT_EQ(p->mime_type, "application/x-msgpack");
+  p = web::choose_longpoll_protocol({"wamp.2.json"});
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->batched);
+  EXPECT_EQ(p->codec->subprotocol(), "wamp.2.json");
+  EXPECT_FALSE(web::choose_longpoll_protocol({"wamp.2.cbor", "wamp.1.json", ""}));
+  EXPECT_FALSE(web::choose_longpoll_protocol({}));
+}
+
+TEST(WebLongPoll, JsonBatchFraming) {
+  const auto p = *web::choose_longpoll_protocol({"wamp.2.json.batched"});
+  std::string body;
+  web::append_longpoll_frame(p, "[1]", body);
+  web::append_longpoll_frame(p, "[2,\"x\"]", body);
+  EXPECT_EQ(body, "[1]\x18[2,\"x\"]\x18");
+  std::vector<std::string_view> out;
+  std::string error;
+  ASSERT_TRUE(web::split_longpoll_batch(p, body, out, error));
+  EXPECT_EQ(out, (std::vector<std::string_view>{"[1]", "[2,\"x\"]"}));
+  EXPECT_FALSE(web::split_longpoll_batch(p, "[1]\x18[2]", out, error));  // unterminated
+  EXPECT_NE(error.find("batch format error"), std::string::npos);
+  ASSERT_TRUE(web::split_longpoll_batch(p, "", out, error));
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(WebLongPoll, MsgpackBatchFraming) {
+  const auto p = *web::choose_longpoll_protocol({"wamp.2.msgpack.batched"});
+  std::string body;
+  web::append_longpoll_frame(p, std::string("\x91\x01", 2), body);
+  web::append_longpoll_frame(p, std::string(300, 'a'), body);
+  ASSERT_EQ(body.size(), 4u + 2 + 4 + 300);
+  EXPECT_EQ(body.substr(0, 4), std::string("\0\0\0\x02", 4));
+  EXPECT_EQ(body.substr(6, 4), std::string("\0\0\x01\x2c", 4));
+  std::vector<std::string_view> out;
+  std::string error;
+  ASSERT_TRUE(web::split_longpoll_batch(p, body, out, error));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].size(), 300u);
+  EXPECT_FALSE(web::split_longpoll_batch(p, body.substr(0, body.size() - 1), out, error));
+  EXPECT_FALSE(web::split_longpoll_batch(p, std::string("\0\0", 2), out, error));
+  // Unbatched: the body is the message, whatever it holds.
+  const auto plain = *web::choose_longpoll_protocol({"wamp.2.msgpack"});
+  ASSERT_TRUE(web::split_longpoll_batch(plain, "\x18\x18", out, error));
+  EXPECT_EQ(out, (std::vector<std::string_view>{"\x18\x18"}));
+  body.clear();
+  web::append_longpoll_frame(plain, "abc", body);
+  EXPECT_EQ(body, "abc");
+}
+
+TEST(WebConfig, LongPoll) {
+  const auto node = parse(web_config(R"({"lp": {"type": "longpoll", "options": {
+    "request_timeout": 3, "session_timeout": 0, "queue_limit_bytes": 1000,
+    "queue_limit_messages": 7, "debug": true, "debug_transport_id": "kjmd3sBLOUnb3Fyr"}},
+    "lp2": {"type": "longpoll"}})"));
+  const auto& paths = node.listeners.at(0).paths;
+  const auto* lp = dynamic_cast<const web::LongPollService*>(paths.at("/lp").http.get());
+  ASSERT_NE(lp, nullptr);
+  EXPECT_EQ(lp->options().request_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(lp->options().session_timeout.count(), 0);
+  EXPECT_EQ(lp->options().queue_limit_bytes, 1000u);
+  EXPECT_EQ(lp->options().queue_limit_messages, 7u);
+  EXPECT_EQ(lp->options().debug_transport_id, "kjmd3sBLOUnb3Fyr");
+  const auto* defaults = dynamic_cast<const web::LongPollService*>(paths.at("/lp2").http.get());
+  ASSERT_NE(defaults, nullptr);
+  EXPECT_EQ(defaults->options().request_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(defaults->options().session_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(defaults->options().queue_limit_bytes, 131072u);
+  EXPECT_EQ(defaults->options().queue_limit_messages, 100u);
+  EXPECT_EQ(
+      error_of(web_config(R"({"lp": {"type": "longpoll", "options": {"request_timeout": -1}}})")),
+      "/tmp/node/t.json: workers[0].transports[0].paths.lp.options.request_timeout: "
+      "expected an integer from 0 to 86400, found -1");
+  EXPECT_NE(error_of(web_config(R"({"lp": {"type": "longpoll", "options":
+                                   {"debug_transport_id": "a/b"}}})"))
+                .find("paths.lp.options.debug_transport_id: expected 1 to 64 letters"),
+            std::string::npos);
+  EXPECT_NE(error_of(web_config(R"({"lp": {"type": "longpoll", "options": {"timeout": 1}}})"))
+                .find("paths.lp.options.timeout: unknown key 'timeout' in longpoll options"),
+            std::string::npos);
+}
+
+TEST(WebArchive, MemberNames) {
+  EXPECT_EQ(web::archive_member_name("a/b.js"), "a/b.js");
+  EXPECT_EQ(web::archive_member_name("./a/b.js"), "a/b.js");
+  EXPECT_EQ(web::archive_member_name("././x"), "x");
+  for (const char* bad : {"", "/etc/passwd", "../x", "a/../x", "a/./x", "a//x", "a/", "..", "."}) {
+    EXPECT_EQ(web::archive_member_name(bad), "") << bad;
+  }
+  EXPECT_EQ(web::archive_member_name(std::string_view("a\0b", 3)), "");
+}
+
+TEST(WebArchive, ReadsATarAndRefusesWhatIsNotOne) {
+  // A ustar archive written by hand: one 512-byte header, the data padded to 512, two zero
+  // blocks. (The e2e test reads ZIP and tar.gz files made by Python.)
+  auto octal = [](std::string& block, std::size_t at, std::size_t width, unsigned long value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%0*lo", static_cast<int>(width - 1), value);
+    block.replace(at, width - 1, buf);
+  };
+  auto member = [&](const std::string& name, const std::string& data) {
+    std::string h(512, '\0');
+    h.replace(0, name.size(), name);
+    octal(h, 100, 8, 0644);
+    octal(h, 108, 8, 0);
+    octal(h, 116, 8, 0);
+    octal(h, 124, 12, data.size());
+    octal(h, 136, 12, 1700000000);
+    h[156] = '0';
+    h.replace(257, 6, std::string("ustar\0", 6));
+    h.replace(263, 2, "00");
+    h.replace(148, 8, "        ");
+    unsigned long sum = 0;
+    for (const unsigned char c : h)
+      sum += c;
+    char chk[8];
+    std::snprintf(chk, sizeof chk, "%06lo", sum);
+    h.replace(148, 7, std::string(chk, 6) + '\0');
+    std::string out = h + data;
+    out.append((512 - data.size() % 512) % 512, '\0');
+    return out;
+  };
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("junction-archive-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto tar = dir / "t.tar";
+  {
+    std::ofstream out(tar, std::ios::binary);
+    out << member("www/index.html", "<p>hi</p>") << member("../evil", "x")
+        << member("www/app.js", std::string(1000, 'a')) << std::string(1024, '\0');
+  }
+  web::ArchiveOptions options;
+  options.archive = tar;
+  options.object_prefix = "www";
+  web::ArchiveService service(options);
+  EXPECT_EQ(service.member_count(), 2u);
+  EXPECT_TRUE(service.has_member("www/index.html"));
+  EXPECT_TRUE(service.has_member("www/app.js"));
+  EXPECT_FALSE(service.has_member("../evil"));
+
+  options.hashes = {web::sha256_file(tar)};
+  EXPECT_NO_THROW(web::ArchiveService{options});
+  options.hashes = {std::string(64, '0')};
+  EXPECT_THROW(web::ArchiveService{options}, web::ArchiveError);
+  options.hashes.clear();
+  {
+    std::ofstream out(dir / "text.zip");
+    out << "not an archive\n";
+  }
+  options.archive = dir / "text.zip";
+  EXPECT_THROW(web::ArchiveService{options}, web::ArchiveError);
+  options.archive = dir / "missing.zip";
+  try {
+    web::ArchiveService{options};
+    ADD_FAILURE() << "a missing archive was accepted";
+  } catch (const web::ArchiveError& e) {
+    EXPECT_NE(std::string(e.what()).find("No such file or directory"), std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
