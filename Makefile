@@ -39,7 +39,8 @@ test-tsan: deps
 	scripts/test-tsan $(TSAN_DIR)/junction
 
 # junction-bench against a fresh release junction on a free port (bench/run-bench.sh): echo
-# baseline, rpc, fanout (1/10/100/1000 subscribers, 16 B-64 KB), 5000 held sessions.
+# baseline, rpc, fanout (1/10/100/1000 subscribers, 16 B-64 KB), patterns (fan-out without and
+# with 10 000 non-matching pattern subscriptions), 5000 held sessions.
 # Extra junction-bench options: make bench BENCH_ARGS="--seconds 10 --serializer msgpack"
 BENCH_ARGS ?=
 bench: build

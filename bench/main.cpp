@@ -26,7 +26,7 @@ const char* kUsage = R"(junction-bench: load generator for any WAMP router (WebS
   --tls-insecure       TLS: accept any router certificate (no peer or host name verification)
   --realm REALM        realm (default realm1)
   --serializer NAME    json | msgpack | cbor | ubjson (default json)
-  --scenario NAME      rpc | fanout | connections | echo | all (default all); may repeat
+  --scenario NAME      rpc | fanout | patterns | connections | echo | all (default all); may repeat
   --seconds S          measuring time per run (default 3)
   --messages N         stop each run after N calls/publications/round trips (default: time only)
   --callers C          rpc: caller sessions (default 4)
@@ -36,6 +36,8 @@ const char* kUsage = R"(junction-bench: load generator for any WAMP router (WebS
   --subscribers LIST   fanout: subscriber counts, e.g. 1,10,100,1000 (the default)
   --sizes LIST         fanout: payload sizes in bytes, e.g. 16,64,1024,65536 (default 64)
   --window N           fanout: publications in flight per publisher (default 64)
+  --patterns N         patterns: fanout 1 -> 1, 64 B, run without and then with N non-matching
+                       prefix/wildcard subscriptions held by other sessions (default 10000)
   --connections N      connections: sessions to open and hold (default 5000)
   --router-pid PID     the router's process: CPU time per message and memory per session
   --json               only the JSON lines
@@ -63,8 +65,9 @@ void print_row(const Report& r) {
     what = g("callers") + " callers x " + g("inflight") + ", " + g("payload_bytes") + " B";
     rate = g("calls_per_s") + " calls/s";
     cpu = g("router_cpu_us_per_call");
-  } else if (s == "\"fanout\"") {
+  } else if (s == "\"fanout\"" || s == "\"patterns\"") {
     what = g("publishers") + " -> " + g("subscribers") + " subs, " + g("payload_bytes") + " B";
+    if (s == "\"patterns\"") what += ", " + g("pattern_subscriptions") + " patterns";
     rate = g("events_per_s") + " events/s";
     cpu = g("router_cpu_us_per_event");
   } else if (s == "\"connections\"") {
@@ -130,6 +133,8 @@ int main(int argc, char** argv) {
         c.window = std::stoi(value());
       else if (a == "--connections")
         c.connections = std::stoi(value());
+      else if (a == "--patterns")
+        c.patterns = std::stoi(value());
       else if (a == "--router-pid")
         c.router_pid = std::stoi(value());
       else if (a == "--json")
@@ -153,9 +158,10 @@ int main(int argc, char** argv) {
     c.subscribers = {1, 10, 100};
     c.sizes = {16, 1024, 65536};
     c.connections = std::min(c.connections, 200);
+    c.patterns = std::min(c.patterns, 200);
   }
   if (scenarios.empty() || std::find(scenarios.begin(), scenarios.end(), "all") != scenarios.end())
-    scenarios = {"echo", "rpc", "fanout", "connections"};
+    scenarios = {"echo", "rpc", "fanout", "patterns", "connections"};
 
   // Many sessions need many descriptors: take the hard limit.
   rlimit lim{};
@@ -184,6 +190,9 @@ int main(int argc, char** argv) {
             for (int subs : c.subscribers)
               for (std::size_t size : c.sizes)
                 emit(co_await run_fanout(c, subs, size));
+          } else if (s == "patterns") {  // the same shape without, then with the patterns
+            emit(co_await run_fanout(c, 1, 64));
+            emit(co_await run_fanout(c, 1, 64, c.patterns));
           } else if (s == "connections") {
             emit(co_await run_connections(c));
           } else {
@@ -219,6 +228,17 @@ int main(int argc, char** argv) {
           std::printf("rpc calls/s as a fraction of echo round trips/s: %.2f\n",
                       std::stod(r.get("calls_per_s")) / base);
       }
+    }
+    // patterns: the router's CPU per event with the patterns, as a ratio to the run just before
+    // it without them (same shape, same router, same moment).
+    for (std::size_t i = 1; i < reports.size(); ++i) {
+      if (reports[i].get("scenario") != "\"patterns\"") continue;
+      const std::string with = reports[i].get("router_cpu_us_per_event");
+      const std::string without = reports[i - 1].get("router_cpu_us_per_event");
+      if (!with.empty() && !without.empty() && std::stod(without) > 0)
+        std::printf(
+            "patterns: router cpu per event with %s non-matching patterns / without: %.2f\n",
+            reports[i].get("pattern_subscriptions").c_str(), std::stod(with) / std::stod(without));
     }
   }
   return failed ? 1 : 0;

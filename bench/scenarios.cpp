@@ -267,13 +267,38 @@ struct FanoutRun {
 
 }  // namespace
 
-asio::awaitable<Report> run_fanout(const Config& c, int subscriber_count, std::size_t size) {
+// Half prefix, half wildcard, none matching `topic`; spread over sessions of at most 5 000 so the
+// router's per-session subscription limit (10 000 by default) is not what gets measured.
+asio::awaitable<std::vector<std::shared_ptr<Session>>> hold_patterns(const Config& c, int count) {
+  std::vector<std::shared_ptr<Session>> holders;
+  constexpr int kPerSession = 5000;
+  for (int i = 0; i < count; ++i) {
+    if (i % kPerSession == 0) holders.push_back(co_await connect(c));
+    client::SubscribeOptions options;
+    std::string pattern;
+    if (i % 2 == 0) {
+      options.match = "prefix";
+      pattern = "bench.pattern." + std::to_string(i) + ".";
+    } else {
+      options.match = "wildcard";
+      pattern = "bench." + std::to_string(i) + "..x";
+    }
+    co_await holders.back()->subscribe(
+        pattern, [](const client::Event&) {}, std::move(options));
+  }
+  co_return holders;
+}
+
+asio::awaitable<Report> run_fanout(const Config& c, int subscriber_count, std::size_t size,
+                                   int pattern_subscriptions) {
   Report r;
-  r.add_string("scenario", "fanout");
+  r.add_string("scenario", pattern_subscriptions ? "patterns" : "fanout");
   r.add("serializer", serializer_json(c));
   r.add_int("publishers", c.publishers);
   r.add_int("subscribers", subscriber_count);
   r.add_int("payload_bytes", static_cast<std::int64_t>(size));
+  if (pattern_subscriptions) r.add_int("pattern_subscriptions", pattern_subscriptions);
+  const auto pattern_holders = co_await hold_patterns(c, pattern_subscriptions);
 
   FanoutRun run;
   run.config = &c;
@@ -370,6 +395,8 @@ asio::awaitable<Report> run_fanout(const Config& c, int subscriber_count, std::s
   for (auto& s : subscribers)
     s->close();
   for (auto& s : run.publishers)
+    s->close();
+  for (auto& s : pattern_holders)
     s->close();
   co_await sleep_ms(100);
   co_return r;

@@ -1,5 +1,5 @@
-// bench/scenarios: the benchmark's scenarios (rpc, fanout, connections, echo), each measured
-// against a router URL with the project's client library, each yielding one Report.
+// bench/scenarios: the benchmark's scenarios (rpc, fanout, patterns, connections, echo), each
+// measured against a router URL with the project's client library, each yielding one Report.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,7 @@ struct Config {
   int window = 64;                     // publications in flight per publisher (at most)
   std::size_t window_bytes = 8 << 20;  // ... at most this many bytes in flight to subscribers
   std::size_t window_events = 4096;    // ... and at most this many events in flight
+  int patterns = 10000;                // patterns: non-matching pattern subscriptions held
   int connections = 5000;
   int echo_connections = 4;
   bool smoke = false;
@@ -54,7 +55,10 @@ struct Report {
 };
 
 boost::asio::awaitable<Report> run_rpc(const Config& config);
-boost::asio::awaitable<Report> run_fanout(const Config& config, int subscribers, std::size_t size);
+// pattern_subscriptions: before measuring, other sessions hold this many prefix and wildcard
+// subscriptions that never match the fanout topic (what a publish pays for a realm's patterns).
+boost::asio::awaitable<Report> run_fanout(const Config& config, int subscribers, std::size_t size,
+                                          int pattern_subscriptions = 0);
 boost::asio::awaitable<Report> run_connections(const Config& config);
 // The echo server runs on its own thread (like a router in its own process).
 boost::asio::awaitable<Report> run_echo(const Config& config);
