@@ -32,6 +32,7 @@
 #include "base/log.hpp"
 #include "base/version.hpp"
 #include "meta/meta_api.hpp"
+#include "metrics/registry.hpp"
 #include "node/auth_caller.hpp"
 #include "node/cli_args.hpp"
 #include "node/component_launcher.hpp"
@@ -41,6 +42,7 @@
 #include "node/init_app.hpp"
 #include "node/node_key.hpp"
 #include "node/pidfile.hpp"
+#include "node/systemd_notify.hpp"
 #include "router/router.hpp"
 #include "transport/outbound_budget.hpp"
 #include "transport/routing_clock.hpp"
@@ -360,6 +362,9 @@ int cmd_start(const detail::CliArgs& args) {
     transport::Server server(io, router, loaded.config.listeners, io_threads);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    // SIGHUP (a reload, by convention) would end the process by default: reloading roles,
+    // permissions and TLS certificates is not supported yet, so it is logged and ignored.
+    boost::asio::signal_set hangup(io, SIGHUP);
     // Shutdown: the guest workers first (SIGTERM, SIGKILL after their stop_timeout) while the
     // router still serves their goodbyes, then GOODBYE to every session and the listeners closed.
     bool shutting_down = false;
@@ -370,10 +375,13 @@ int cmd_start(const detail::CliArgs& args) {
     shut_down = [&] {
       if (shutting_down) return;
       shutting_down = true;
+      metrics::set_node_state(metrics::NodeState::stopping);  // health: 503 from now on
+      notify_stopping();
       // Back to the default action: a second Ctrl-C ends the process at once.
       boost::system::error_code ignored;
       signals.clear(ignored);
       signals.cancel(ignored);  // when a worker's exit stopped the node, the wait is still pending
+      hangup.cancel(ignored);
       guests.stop([&] {
         server.stop_listening();
         router.shutdown();
@@ -387,6 +395,15 @@ int cmd_start(const detail::CliArgs& args) {
                          << ", shutting down";
       shut_down();
     });
+    std::function<void()> wait_hangup = [&] {
+      hangup.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec || shutting_down) return;
+        JLOG(warn, "node") << "received SIGHUP: reloading the configuration is not supported "
+                              "yet; ignored (restart the node to apply changes)";
+        wait_hangup();
+      });
+    };
+    wait_hangup();
     // Signals are caught before the listeners announce themselves: a supervisor may send SIGTERM
     // as soon as it sees "listening on", and that must already mean a graceful stop.
     try {
@@ -394,6 +411,13 @@ int cmd_start(const detail::CliArgs& args) {
     } catch (const std::exception& e) {
       JLOG(error, "node") << e.what();
       return 1;
+    }
+    metrics::set_node_state(metrics::NodeState::running);
+    {
+      std::string status = "listening on";
+      for (const auto& endpoint : server.bound_endpoints())
+        status += " " + endpoint;
+      notify_ready(status);
     }
     // Guest workers start once the router listens (they usually connect to it).
     guests.start();

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "metrics/health_service.hpp"
+#include "metrics/metrics_service.hpp"
 #include "transport/subprotocol.hpp"
 #include "web/archive.hpp"
 #include "web/http_bridge.hpp"
@@ -308,6 +310,10 @@ std::shared_ptr<transport::HttpService> read_archive(Validator& v, Obj& o) {
 //   type "publisher", "caller", "webhook": the HTTP bridge (read_bridge).
 //   type "longpoll":  WAMP over HTTP long-poll (read_longpoll).
 //   type "archive":   files from a ZIP or tar archive (read_archive).
+//   type "metrics":   Junction's own: the node's Prometheus metrics (metrics/metrics_service);
+//                     keys "type", "id".
+//   type "health":    Junction's own: 200 while the node runs, 503 while it starts or stops
+//                     (metrics/health_service); keys "type", "id".
 //   type "path":      "paths": a nested tree, mounted at this path ("/" in it is this path
 //                     itself); flattened into the transport's paths.
 //   Crossbar's other services (wsgi, cgi, reverseproxy, websocket-reverseproxy,
@@ -358,6 +364,10 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = read_longpoll(v, o);
     } else if (type == "archive") {
       service.http = read_archive(v, o);
+    } else if (type == "metrics") {
+      service.http = std::make_shared<metrics::MetricsService>();
+    } else if (type == "health") {
+      service.http = std::make_shared<metrics::HealthService>();
     } else if (type == "wsgi" || type == "cgi" || type == "reverseproxy" ||
                type == "websocket-reverseproxy" || type == "resource" || type == "schemadoc" ||
                type == "upload" || type == "wap" || type == "pusher") {
@@ -365,7 +375,8 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
     } else {
       v.fail(o.at("type"), "unknown path type '" + type +
                                "' (expected websocket, nodeinfo, static, redirect, json, "
-                               "publisher, caller, webhook, longpoll, archive or path)");
+                               "publisher, caller, webhook, longpoll, archive, path, metrics or "
+                               "health)");
     }
     o.finish();
     listener.paths.emplace(full, std::move(service));

@@ -76,7 +76,8 @@ struct Guest {
   pid_t pid = -1;
   Clock::time_point started;
   std::chrono::milliseconds next_delay{0};
-  bool finished = false;  // exited and will not be restarted
+  bool finished = false;       // exited and will not be restarted
+  std::uint64_t restarts = 0;  // for the node's metrics
   std::unique_ptr<asio::posix::stream_descriptor> stdin_pipe;
   std::array<std::unique_ptr<asio::posix::stream_descriptor>, 2> outputs;  // stdout, stderr
   std::array<std::string, 2> partial;  // output without its newline yet
@@ -304,6 +305,7 @@ struct GuestSupervisor::Impl : std::enable_shared_from_this<Impl> {
       g.timer->expires_after(delay);
       g.timer->async_wait([self = shared_from_this(), &g](const boost::system::error_code& ec) {
         if (ec || self->stopping) return;
+        ++g.restarts;
         self->launch(g);
       });
       return;
@@ -370,7 +372,15 @@ GuestSupervisor::GuestSupervisor(asio::io_context& io, std::vector<GuestConfig> 
                                  std::vector<ShutdownTrigger> triggers,
                                  std::function<void()> shutdown_node, ComponentRuntime components)
     : impl_(std::make_shared<Impl>(io, std::move(guests), std::move(triggers),
-                                   std::move(shutdown_node), std::move(components))) {}
+                                   std::move(shutdown_node), std::move(components))) {
+  // Collected on the routing thread, which owns the guests.
+  metrics_ = metrics::add_collector([impl = impl_.get()](metrics::Exposition& out) {
+    out.family("junction_worker_restarts_total", "counter",
+               "restarts of a guest or container worker by its restart policy");
+    for (const auto& g : impl->guests)
+      out.sample("junction_worker_restarts_total", {{"worker", g->config.id}}, g->restarts);
+  });
+}
 
 GuestSupervisor::~GuestSupervisor() {
   // If the loop ended without stop() (the watchdog stopped it), leave no process behind.

@@ -13,6 +13,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "metrics/registry.hpp"
 #include "node/config.hpp"
 #include "node/worker_config.hpp"
 
@@ -42,6 +43,7 @@ class GuestSupervisor {
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
+  metrics::CollectorHandle metrics_;  // junction_worker_restarts_total (removed before impl_)
 };
 
 }  // namespace junction::node

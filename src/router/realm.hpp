@@ -60,6 +60,7 @@ class Realm {
   // Handles one message from an established session (any type the broker or dealer owns).
   void dispatch(Session& session, const wamp::Message& message);
 
+  std::size_t client_session_count() const { return client_sessions_; }
   const std::unordered_map<wamp::Id, std::unique_ptr<Session>>& sessions() const {
     return sessions_;
   }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "base/log.hpp"
+#include "router/counters.hpp"
 #include "router/local_delivery.hpp"
 #include "router/realm.hpp"
 
@@ -135,7 +136,7 @@ class SessionState {
     leave();
     Message goodbye = wamp::make_goodbye(std::move(reason));
     if (!message.empty()) goodbye.options["message"] = std::move(message);
-    peer_.send(wamp::make_outbound(std::move(goodbye)));
+    send_to_peer(wamp::make_outbound(std::move(goodbye)));
     phase_ = Phase::goodbye_sent;
     JLOG(info, "router") << "session " << id << " killed (" << peer_.describe() << ")";
   }
@@ -186,7 +187,7 @@ class SessionState {
   // Router shutdown: GOODBYE to an established session; other connections just close.
   void shutdown() {
     if (phase_ == Phase::established) {
-      peer_.send(
+      send_to_peer(
           wamp::make_outbound(wamp::make_goodbye(std::string(wamp::errors::system_shutdown))));
       phase_ = Phase::goodbye_sent;
     } else if (phase_ == Phase::awaiting_hello || phase_ == Phase::authenticating) {
@@ -197,6 +198,12 @@ class SessionState {
   }
 
  private:
+  // Every message to the peer goes through here, counted for the node's metrics.
+  void send_to_peer(wamp::OutboundPtr message) {
+    count_sent(message->message().type);
+    peer_.send(std::move(message));
+  }
+
   enum class Phase { awaiting_hello, authenticating, established, goodbye_sent, closed };
 
   void on_awaiting_hello(const Message& message) {
@@ -321,7 +328,7 @@ class SessionState {
                                    {"authprovider", session.authprovider},
                                    {"roles", router_roles(realm.config())}};
     if (!session.authextra.empty()) welcome.options["authextra"] = session.authextra;
-    peer_.send(wamp::make_outbound(std::move(welcome)));
+    send_to_peer(wamp::make_outbound(std::move(welcome)));
     JLOG(debug, "router") << "session " << session.id << " joined realm '" << realm.name()
                           << "' as '" << session.authid << "' (role '" << session.authrole << "', "
                           << session.authmethod << ", " << peer_.describe() << ")";
@@ -384,7 +391,7 @@ class SessionState {
         challenge.type = MessageType::challenge;
         challenge.uri = std::move(decision.authmethod);
         challenge.options = std::move(decision.extra);
-        peer_.send(wamp::make_outbound(std::move(challenge)));
+        send_to_peer(wamp::make_outbound(std::move(challenge)));
         return;
       }
       case AuthDecision::Kind::welcome:
@@ -438,7 +445,7 @@ class SessionState {
         const wamp::Id id = session_->id;
         leave();
         phase_ = Phase::awaiting_hello;  // the transport may carry a new session (spec)
-        peer_.send(
+        send_to_peer(
             wamp::make_outbound(wamp::make_goodbye(std::string(wamp::errors::goodbye_and_out))));
         JLOG(debug, "router") << "session " << id << " said goodbye (" << message.uri << ")";
         return;
@@ -462,13 +469,18 @@ class SessionState {
   }
 
   void abort(std::string_view reason, std::string text) {
+    if ((phase_ == Phase::awaiting_hello || phase_ == Phase::authenticating) &&
+        (reason == "wamp.error.authentication_failed" || reason == "wamp.error.no_auth_method" ||
+         reason == wamp::errors::no_such_role || reason == wamp::errors::not_authorized)) {
+      bump(router_counters.authentication_failures);
+    }
     JLOG(info, "router") << peer_.describe()
                          << (session_ ? " session " + std::to_string(session_->id) : std::string())
                          << ": ABORT " << reason << ": " << text;
     leave();
     forget_authentication();
     phase_ = Phase::closed;
-    peer_.send(wamp::make_outbound(wamp::make_abort(std::string(reason), std::move(text))));
+    send_to_peer(wamp::make_outbound(wamp::make_abort(std::string(reason), std::move(text))));
     peer_.close();
   }
 
@@ -507,6 +519,7 @@ Connection::~Connection() {
 }
 // Every entry holds a DispatchScope: in-process peers get what this dispatch sent them after it.
 void Connection::receive(wamp::Message message) {
+  count_received(message.type);
   DispatchScope scope(state_->local_delivery());
   state_->receive(message);
 }
@@ -592,6 +605,14 @@ std::size_t Router::session_count() const {
   for (const auto& [name, realm] : impl_->realms)
     n += realm->sessions().size();
   return n;
+}
+
+std::vector<Router::RealmStats> Router::realm_stats() const {
+  std::vector<RealmStats> stats;
+  stats.reserve(impl_->realms.size());
+  for (const auto& [name, realm] : impl_->realms)
+    stats.push_back({name, realm->sessions().size(), realm->client_session_count()});
+  return stats;
 }
 
 }  // namespace junction::router

@@ -157,6 +157,14 @@ class Router {
   void shutdown();
 
   std::size_t session_count() const;
+  // Sessions per realm, in name order (the node's metrics). `client_sessions` leaves out the
+  // router's own in-process sessions (meta API, HTTP bridge, authenticator callers).
+  struct RealmStats {
+    std::string name;
+    std::size_t sessions = 0;
+    std::size_t client_sessions = 0;
+  };
+  std::vector<RealmStats> realm_stats() const;
 
   // A realm by name, or null (for modules that serve a realm from inside: src/meta/).
   Realm* find_realm(std::string_view name);

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "router/counters.hpp"
 #include "router/router.hpp"
 #include "wamp/message.hpp"
 
@@ -59,8 +60,15 @@ struct Session {
   PendingCall* calls_served = nullptr;
   wamp::Id last_invocation_request = 0;
 
-  void send(wamp::Message&& message) const { peer->send(wamp::make_outbound(std::move(message))); }
-  void send(const wamp::OutboundPtr& message) const { peer->send(message); }
+  // Counted for the node's metrics (router/counters.hpp).
+  void send(wamp::Message&& message) const {
+    count_sent(message.type);
+    peer->send(wamp::make_outbound(std::move(message)));
+  }
+  void send(const wamp::OutboundPtr& message) const {
+    count_sent(message->message().type);
+    peer->send(message);
+  }
 };
 
 // The router ends `session` (wamp.session.kill): it leaves its realm at once — `session` is

@@ -24,6 +24,7 @@
 #include "transport/net.hpp"
 #include "transport/outbound_budget.hpp"
 #include "transport/tls_context.hpp"
+#include "transport/traffic_counters.hpp"
 
 namespace junction::transport {
 
@@ -129,6 +130,7 @@ class FrameWriter {
       while (first < gather_.size()) {
         std::size_t n = send_now(fd, gather_.data() + first, gather_.size() - first, ec);
         if (ec) break;
+        count_bytes_sent(n);
         for (; n != 0 && first < gather_.size(); ++first) {
           if (n < gather_[first].size()) {
             gather_[first] += n;
@@ -149,8 +151,9 @@ class FrameWriter {
     writing_ = true;
     asio::async_write(
         stream, std::span<const asio::const_buffer>(gather_.data() + first, gather_.size() - first),
-        [this, keep_alive = std::move(keep_alive), done = std::move(done)](error_code ec,
-                                                                           std::size_t) mutable {
+        [this, keep_alive = std::move(keep_alive), done = std::move(done)](
+            error_code ec, std::size_t sent) mutable {
+          count_bytes_sent(sent);
           writing_ = false;
           finish_batch();
           done(ec);

@@ -18,6 +18,7 @@
 
 #include "transport/net.hpp"
 #include "transport/tls_context.hpp"
+#include "transport/traffic_counters.hpp"
 
 namespace junction::transport {
 
@@ -67,6 +68,7 @@ class InputReader {
           [this, keep_alive = std::move(keep_alive), process = std::move(process),
            done = std::move(done)](error_code ec, std::size_t bytes) mutable {
             if (ec) return done(ec);
+            count_bytes_received(bytes);
             own_.size += bytes;
             wanted_ = 0;
             own_.consume(process(own_.data.get(), own_.size));
@@ -135,6 +137,7 @@ class InputReader {
       asked = kSharedReadSize;
       got = receive_now(fd, buffer, asked, ec);
       if (!ec) {
+        count_bytes_received(got);
         wanted_ = 0;
         const std::size_t used = process(buffer, got);
         if (used < got) {
@@ -148,6 +151,7 @@ class InputReader {
       asked = own_.capacity - own_.size;
       got = receive_now(fd, own_.data.get() + own_.size, asked, ec);
       if (!ec) {
+        count_bytes_received(got);
         own_.size += got;
         wanted_ = 0;
         own_.consume(process(own_.data.get(), own_.size));
