@@ -42,6 +42,7 @@
 #include "node/init_app.hpp"
 #include "node/node_key.hpp"
 #include "node/pidfile.hpp"
+#include "node/reload.hpp"
 #include "node/systemd_notify.hpp"
 #include "router/router.hpp"
 #include "transport/outbound_budget.hpp"
@@ -58,6 +59,7 @@ constexpr auto kStopWait = 30s;  // `junction stop` waits this long for the node
 
 struct Loaded {
   NodeConfig config;
+  std::filesystem::path file;  // the config file; empty for the embedded default
   std::string note;
   std::optional<std::filesystem::path> node_dir;  // where node.pid goes; none: no node directory
 };
@@ -66,10 +68,12 @@ Loaded load(const detail::CliArgs& args, UnsetEnv unset_env) {
   const auto cwd = std::filesystem::current_path();
   const auto choice = detail::choose_config(args, detail::process_env, cwd);
   if (choice.file.empty()) {
-    return {default_config(), choice.note,
+    return {default_config(),
+            {},
+            choice.note,
             detail::find_node_directory(args, detail::process_env, cwd)};
   }
-  return {load_config_file(choice.file, unset_env), "", choice.file.parent_path()};
+  return {load_config_file(choice.file, unset_env), choice.file, "", choice.file.parent_path()};
 }
 
 // The node directory for stop/status; prints why there is none.
@@ -362,8 +366,7 @@ int cmd_start(const detail::CliArgs& args) {
     transport::Server server(io, router, loaded.config.listeners, io_threads);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    // SIGHUP (a reload, by convention) would end the process by default: reloading roles,
-    // permissions and TLS certificates is not supported yet, so it is logged and ignored.
+    // SIGHUP reloads the roles and permissions from the config file (node/reload).
     boost::asio::signal_set hangup(io, SIGHUP);
     // Shutdown: the guest workers first (SIGTERM, SIGKILL after their stop_timeout) while the
     // router still serves their goodbyes, then GOODBYE to every session and the listeners closed.
@@ -398,8 +401,7 @@ int cmd_start(const detail::CliArgs& args) {
     std::function<void()> wait_hangup = [&] {
       hangup.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec || shutting_down) return;
-        JLOG(warn, "node") << "received SIGHUP: reloading the configuration is not supported "
-                              "yet; ignored (restart the node to apply changes)";
+        reload_roles(loaded.file, router);
         wait_hangup();
       });
     };

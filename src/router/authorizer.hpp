@@ -28,6 +28,7 @@ class Authorizer {
   Authorizer(const Authorizer&) = delete;
   Authorizer& operator=(const Authorizer&) = delete;
   Authorizer(Authorizer&&) = default;
+  Authorizer& operator=(Authorizer&&) = default;
   bool has_role(std::string_view role) const;
   Authorization authorize(std::string_view role, std::string_view uri, Action action) const;
 

@@ -43,8 +43,9 @@ struct Registration {
   std::size_t next_callee = 0;  // roundrobin: the index the next call goes to
   WallClock::time_point created;
   // Exact registrations only: the last caller role granted CALL on this procedure, and what it
-  // was granted (disclose): permissions are static per realm, so a role's answer for a URI never
-  // changes. Refusals are not kept. Empty call_auth.allowed: nothing kept yet.
+  // was granted (disclose): a role's answer for a URI changes only when the realm's roles are
+  // replaced (forget_call_grants). Refusals are not kept. Empty call_auth.allowed: nothing kept
+  // yet.
   std::string call_role;
   Authorization call_auth;
 };
@@ -116,6 +117,14 @@ class Dealer {
   }
   const std::unordered_map<wamp::Id, std::unique_ptr<Registration>>& registrations() const {
     return by_id_;
+  }
+  // The realm's roles were replaced (a config reload): the CALL grants kept per registration
+  // (Registration::call_auth) no longer hold.
+  void forget_call_grants() {
+    for (auto& [id, registration] : by_id_) {
+      registration->call_role.clear();
+      registration->call_auth = {};
+    }
   }
 
  private:

@@ -160,4 +160,10 @@ std::optional<Authorization> admit(const Realm& realm, const Session& session,
   return auth;
 }
 
+void Realm::replace_roles(std::vector<RoleConfig> roles) {
+  config_.roles = std::move(roles);
+  authorizer_ = Authorizer(config_.roles);
+  dealer_.forget_call_grants();
+}
+
 }  // namespace junction::router

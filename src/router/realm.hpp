@@ -25,6 +25,10 @@ class Realm {
   const RealmConfig& config() const { return config_; }
   wamp::UriCheck uri_check() const { return config_.uri_check; }
   const Authorizer& authorizer() const { return authorizer_; }
+  // New roles and permissions (a config reload): every later action of every session is
+  // checked against them; sessions keep their role name (one that no longer exists is denied
+  // everything).
+  void replace_roles(std::vector<RoleConfig> roles);
   IdGenerator& ids() { return ids_; }
   Timers& timers() { return timers_; }
 

@@ -1,8 +1,8 @@
 """systemd notify as systemd sees it: junction started with $NOTIFY_SOCKET pointing at a Unix
 datagram socket made here (what systemd does for a Type=notify service) sends READY=1 once its
 listeners accept connections (a TCP connect to the port its STATUS names succeeds at that
-moment) and STOPPING=1 when SIGTERM starts the shutdown; SIGHUP is logged as not supported yet
-and leaves the node running; and contrib/junction.service is a Type=notify unit whose
+moment) and STOPPING=1 when SIGTERM starts the shutdown; SIGHUP reloads the roles (logged) and
+leaves the node running; and contrib/junction.service is a Type=notify unit whose
 ExecStart uses `junction start`.
 
 Usage: test_systemd.py JUNCTION"""
@@ -92,7 +92,7 @@ class SystemdNotifyTest(unittest.TestCase):
             self.assertTrue(c.recv(64).startswith(b"HTTP/1.1 200"))
 
         self.proc.send_signal(signal.SIGHUP)
-        self.wait_log("SIGHUP: reloading the configuration is not supported yet")
+        self.wait_log("SIGHUP: roles and permissions reloaded (realm1)")
         self.assertIsNone(self.proc.poll(), "SIGHUP ended the node")
 
         self.proc.send_signal(signal.SIGTERM)

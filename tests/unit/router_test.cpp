@@ -4,6 +4,7 @@
 #include <deque>
 #include <vector>
 
+#include "router/realm.hpp"
 #include "router_test_support.hpp"
 
 namespace junction::router {
@@ -604,6 +605,46 @@ TEST(AuthorizerTest, LongestPrefixWins) {
   Authorizer auth({RoleConfig{"r", {narrow, broad}}});
   EXPECT_TRUE(auth.authorize("r", "com.open", Action::call).allowed);
   EXPECT_FALSE(auth.authorize("r", "com.secret.x", Action::call).allowed);
+}
+
+}  // namespace
+}  // namespace junction::router
+
+namespace junction::router {
+namespace {
+
+using namespace junction::router::test_support;
+
+// A config reload (SIGHUP, node/reload) replaces a realm's roles: the next action of a joined
+// session is checked against the new ones, and nobody is dropped.
+TEST(RouterReload, ReplacedRolesApplyToJoinedSessions) {
+  RouterConfig config;
+  config.realms.push_back(
+      realm_config("realm1", wamp::UriCheck::loose, {{"anonymous", {allow_all()}}}));
+  Router router(config);
+  Client c(router);
+  c.join();
+  Client caller(router);
+  caller.join();
+  c.send(request(MessageType::reg, 1, "com.proc"));
+  EXPECT_EQ(c.peer.pop().type, MessageType::registered);
+  caller.send(request(MessageType::call, 1, "com.proc"));  // granted, and kept per registration
+  EXPECT_EQ(c.peer.pop().type, MessageType::invocation);
+  Permission no_register = allow_all();
+  no_register.register_ = false;
+  no_register.call = false;
+  router.find_realm("realm1")->replace_roles({{"anonymous", {no_register}}});
+  c.send(request(MessageType::reg, 2, "com.other"));
+  expect_error(c.peer.pop(), MessageType::reg, 2, "wamp.error.not_authorized");
+  caller.send(request(MessageType::call, 2, "com.proc"));  // the kept grant is forgotten
+  expect_error(caller.peer.pop(), MessageType::call, 2, "wamp.error.not_authorized");
+  c.send(request(MessageType::subscribe, 3, "com.topic"));
+  EXPECT_EQ(c.peer.pop().type, MessageType::subscribed);
+  // Its role gone: denied everything, still joined.
+  router.find_realm("realm1")->replace_roles({{"other", {allow_all()}}});
+  c.send(request(MessageType::subscribe, 4, "com.topic2"));
+  expect_error(c.peer.pop(), MessageType::subscribe, 4, "wamp.error.not_authorized");
+  EXPECT_FALSE(c.peer.closed);
 }
 
 }  // namespace
