@@ -15,6 +15,7 @@
 #include "web/longpoll.hpp"
 #include "web/nodeinfo.hpp"
 #include "web/redirect.hpp"
+#include "web/reverse_proxy.hpp"
 #include "web/static_files.hpp"
 
 namespace junction::node::detail {
@@ -301,6 +302,29 @@ std::shared_ptr<transport::HttpService> read_archive(Validator& v, Obj& o) {
   }
 }
 
+// "reverseproxy" path service (web/reverse_proxy): requests forwarded to an HTTP backend.
+//   host     required: the backend's host name or address.
+//   port     integer (default 80).
+//   path     the backend's base path (default "/"); the path below the mount is appended.
+//   timeout  Junction's own, integer seconds (default 30): connect + answer, else 504.
+std::shared_ptr<transport::HttpService> read_reverse_proxy(Validator& v, Obj& o) {
+  web::ReverseProxyOptions options;
+  options.host = o.need_string("host");
+  if (options.host.empty()) v.fail(o.at("host"), "expected a host name or address, found \"\"");
+  if (auto port = o.opt_int("port", 1, 65535)) options.port = static_cast<std::uint16_t>(*port);
+  if (auto path = o.opt_string("path")) {
+    if (!path->starts_with('/') || path->find_first_of(" ?#\t\r\n") != std::string::npos) {
+      v.fail(o.at("path"),
+             "expected an absolute path such as \"/\" or \"/api/\", found \"" + *path + "\"");
+    }
+    options.path = *path;
+  }
+  if (auto timeout = o.opt_int("timeout", 1, 3600)) {
+    options.timeout = std::chrono::seconds(*timeout);
+  }
+  return std::make_shared<web::ReverseProxyService>(std::move(options));
+}
+
 // Web path services, with their paths (a web transport's "paths", or a "path" service's):
 //   type "websocket": WAMP over WebSocket on this path; keys as in read_websocket_keys, plus "id".
 //   type "nodeinfo":  a small HTML page about the node; keys "type", "id".
@@ -310,13 +334,14 @@ std::shared_ptr<transport::HttpService> read_archive(Validator& v, Obj& o) {
 //   type "publisher", "caller", "webhook": the HTTP bridge (read_bridge).
 //   type "longpoll":  WAMP over HTTP long-poll (read_longpoll).
 //   type "archive":   files from a ZIP or tar archive (read_archive).
+//   type "reverseproxy": requests forwarded to an HTTP backend (read_reverse_proxy).
 //   type "metrics":   Junction's own: the node's Prometheus metrics (metrics/metrics_service);
 //                     keys "type", "id".
 //   type "health":    Junction's own: 200 while the node runs, 503 while it starts or stops
 //                     (metrics/health_service); keys "type", "id".
 //   type "path":      "paths": a nested tree, mounted at this path ("/" in it is this path
 //                     itself); flattened into the transport's paths.
-//   Crossbar's other services (wsgi, cgi, reverseproxy, websocket-reverseproxy,
+//   Crossbar's other services (wsgi, cgi, websocket-reverseproxy,
 //   upload, resource, schemadoc, wap, ...) are not supported yet.
 // `prefix` is the mount path of the tree ("" at the top).
 void read_web_paths(Validator& v, const json& paths, const std::string& json_path,
@@ -364,19 +389,21 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = read_longpoll(v, o);
     } else if (type == "archive") {
       service.http = read_archive(v, o);
+    } else if (type == "reverseproxy") {
+      service.http = read_reverse_proxy(v, o);
     } else if (type == "metrics") {
       service.http = std::make_shared<metrics::MetricsService>();
     } else if (type == "health") {
       service.http = std::make_shared<metrics::HealthService>();
-    } else if (type == "wsgi" || type == "cgi" || type == "reverseproxy" ||
-               type == "websocket-reverseproxy" || type == "resource" || type == "schemadoc" ||
-               type == "upload" || type == "wap" || type == "pusher") {
+    } else if (type == "wsgi" || type == "cgi" || type == "websocket-reverseproxy" ||
+               type == "resource" || type == "schemadoc" || type == "upload" || type == "wap" ||
+               type == "pusher") {
       v.fail(o.at("type"), "path type '" + type + "' is not supported yet");
     } else {
       v.fail(o.at("type"), "unknown path type '" + type +
                                "' (expected websocket, nodeinfo, static, redirect, json, "
-                               "publisher, caller, webhook, longpoll, archive, path, metrics or "
-                               "health)");
+                               "publisher, caller, webhook, longpoll, archive, reverseproxy, "
+                               "path, metrics or health)");
     }
     o.finish();
     listener.paths.emplace(full, std::move(service));

@@ -17,6 +17,7 @@
 #include "web/http_bridge.hpp"
 #include "web/longpoll.hpp"
 #include "web/mime_types.hpp"
+#include "web/reverse_proxy.hpp"
 
 namespace junction {
 namespace {
@@ -380,6 +381,45 @@ TEST(WebArchive, ReadsATarAndRefusesWhatIsNotOne) {
     EXPECT_NE(std::string(e.what()).find("No such file or directory"), std::string::npos);
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST(WebReverseProxy, BackendTarget) {
+  using web::ReverseProxyService;
+  EXPECT_EQ(ReverseProxyService::backend_target("/", "", false, ""), "/");
+  EXPECT_EQ(ReverseProxyService::backend_target("/", "a/b%20c", false, "x=1"), "/a/b%20c?x=1");
+  EXPECT_EQ(ReverseProxyService::backend_target("/api", "v1/", false, ""), "/api/v1/");
+  EXPECT_EQ(ReverseProxyService::backend_target("/api/", "v1", false, ""), "/api/v1");
+  EXPECT_EQ(ReverseProxyService::backend_target("/api", "", true, ""), "/api/");
+  EXPECT_EQ(ReverseProxyService::backend_target("/api", "", false, "q"), "/api?q");
+  EXPECT_EQ(ReverseProxyService::backend_target("", "x", false, ""), "/x");
+}
+
+TEST(WebConfig, ReverseProxy) {
+  const auto node = parse(web_config(R"({"api": {"type": "reverseproxy", "host": "backend",
+    "port": 8081, "path": "/v1/", "timeout": 5}, "p": {"type": "reverseproxy", "host": "h"}})"));
+  const auto& paths = node.listeners.at(0).paths;
+  const auto* api = dynamic_cast<const web::ReverseProxyService*>(paths.at("/api").http.get());
+  ASSERT_NE(api, nullptr);
+  EXPECT_EQ(api->options().host, "backend");
+  EXPECT_EQ(api->options().port, 8081);
+  EXPECT_EQ(api->options().path, "/v1/");
+  EXPECT_EQ(api->options().timeout, std::chrono::seconds(5));
+  const auto* p = dynamic_cast<const web::ReverseProxyService*>(paths.at("/p").http.get());
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->options().port, 80);
+  EXPECT_EQ(p->options().path, "/");
+  EXPECT_EQ(error_of(web_config(R"({"p": {"type": "reverseproxy", "host": "h", "port": 0}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.p.port: expected an integer from 1 "
+            "to 65535, found 0");
+  EXPECT_EQ(error_of(web_config(R"({"p": {"type": "reverseproxy", "host": "h", "path": "x"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.p.path: expected an absolute path "
+            "such as \"/\" or \"/api/\", found \"x\"");
+  EXPECT_EQ(error_of(web_config(R"({"p": {"type": "reverseproxy"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.p: missing required key 'host' (a "
+            "string) in web path service");
+  EXPECT_EQ(error_of(web_config(R"({"p": {"type": "websocket-reverseproxy", "backend": {}}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.p.type: path type "
+            "'websocket-reverseproxy' is not supported yet");
 }
 
 }  // namespace

@@ -1,0 +1,71 @@
+// web/reverse_proxy: Crossbar's "reverseproxy" path service — requests below the mount path are
+// forwarded over HTTP/1.1 to a backend (`host`, `port`, `path`), and the backend's status,
+// header fields and body come back to the client.
+//
+// The forwarded request keeps the method, the path below the mount (appended to `path`), the
+// query, the body and the client's header fields, but for the hop-by-hop ones (Connection,
+// Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Proxy-*); Host names the backend, and
+// X-Forwarded-For (appended to), X-Forwarded-Host, X-Forwarded-Proto and X-Forwarded-Prefix (the
+// mount path) tell it about the client. The answer's hop-by-hop fields, Content-Length, Date and
+// Server are Junction's own.
+//
+// Each request opens its own connection to the backend (Connection: close; no pooling). All
+// backend I/O runs asynchronously on the service's own thread, never on an I/O thread of the
+// router. A backend that cannot be resolved or reached, or answers something that is not HTTP,
+// is a 502; one that does not answer within `timeout` a 504 — each with a log line.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "transport/http_service.hpp"
+
+namespace junction::web {
+
+struct ReverseProxyOptions {
+  std::string host;
+  std::uint16_t port = 80;
+  std::string path = "/";                         // the backend's base path, starting with '/'
+  std::chrono::milliseconds timeout{30000};       // connect + answer; Junction's own
+  std::uint64_t max_response_size = 64ull << 20;  // larger backend answers are a 502
+};
+
+class ReverseProxyService : public transport::HttpService {
+ public:
+  explicit ReverseProxyService(ReverseProxyOptions options);
+  ~ReverseProxyService() override;
+
+  std::string_view type() const override { return "reverseproxy"; }
+  std::uint64_t body_limit() const override { return 16 * 1024 * 1024; }
+  void start(router::Router& router, boost::asio::io_context& routing_io) override;
+  void stop() override;
+  void handle(transport::HttpExchange exchange) override;
+
+  const ReverseProxyOptions& options() const { return options_; }
+
+  // The backend's request target for `rest` (below the mount, still percent-encoded) and
+  // `query`: "/base/" + "a/b" + "?x=1". Exposed for tests.
+  static std::string backend_target(std::string_view base, std::string_view rest,
+                                    bool trailing_slash, std::string_view query);
+
+ private:
+  class Exchange;
+
+  ReverseProxyOptions options_;
+  // Made by start(), destroyed by stop() while the router's I/O threads still run: requests
+  // still in flight then answer 500 to connections that are still there.
+  std::mutex mutex_;  // guards io_ (handle() runs on every I/O thread, stop() on the routing one)
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread thread_;
+};
+
+}  // namespace junction::web
