@@ -981,6 +981,9 @@ class BigMessageTest(FrameTestCase):
 
         reader = threading.Thread(target=count_events, daemon=True)
         reader.start()
+        # Set when the test ends: a failed assertion below must not leave the flood thread
+        # pacing itself for the rest of its 1200 events (the event loop waits for that thread).
+        test_over = threading.Event()
 
         def flood():
             peer = Peer(router)
@@ -988,6 +991,8 @@ class BigMessageTest(FrameTestCase):
                 peer.hello()
                 frame = ws_frame(OP_TEXT, wamp_json([PUBLISH, 2, {}, topic, ["e" * event_size]]))
                 for i in range(events):
+                    if test_over.is_set():
+                        return None
                     # Never more than ~200 events (13 MB) ahead of the reading subscriber, so
                     # that only the one that does not read can reach the router's queue limit.
                     deadline = time.monotonic() + 10
@@ -1019,6 +1024,7 @@ class BigMessageTest(FrameTestCase):
             # The flood is over for everybody else too: the topic still works.
             await within(self.callee.publish(topic, "still", options=PublishOptions(acknowledge=True)))
         finally:
+            test_over.set()
             slow.close()
             fast.close()
 
