@@ -33,10 +33,19 @@ void AsioExecutor::offload(std::function<void()> work, std::function<void()> don
 }
 
 void AsioExecutor::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  if (timers_stopped_) return;
   auto timer = std::make_shared<boost::asio::steady_timer>(routing_, delay);
-  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+  timers_.insert(timer.get());
+  timer->async_wait([this, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+    timers_.erase(timer.get());
     if (!ec) fn();
   });
+}
+
+void AsioExecutor::stop_timers() {
+  timers_stopped_ = true;
+  for (boost::asio::steady_timer* timer : timers_)
+    timer->cancel();
 }
 
 void AsioExecutor::run_worker() {

@@ -7,9 +7,11 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "auth/executor.hpp"
 
@@ -22,6 +24,10 @@ class AsioExecutor : public Executor {
 
   void offload(std::function<void()> work, std::function<void()> done) override;
   void after(std::chrono::milliseconds delay, std::function<void()> fn) override;
+  // Node shutdown: pending delays are cancelled (their functions never run) and later ones are
+  // dropped, so that timeouts of authentications and authorizations still in flight (10 s by
+  // default) do not keep the routing thread's io_context running. Routing thread.
+  void stop_timers();
 
  private:
   void run_worker();
@@ -32,6 +38,9 @@ class AsioExecutor : public Executor {
   std::deque<std::pair<std::function<void()>, std::function<void()>>> jobs_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+  // Routing thread only.
+  std::unordered_set<boost::asio::steady_timer*> timers_;
+  bool timers_stopped_ = false;
 };
 
 }  // namespace junction::auth

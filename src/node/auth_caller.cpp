@@ -29,4 +29,36 @@ void AuthCaller::call(const std::string& realm, const std::string& authrole,
       });
 }
 
+BoundAuthCaller::BoundAuthCaller(router::Router& router, auth::Executor& executor)
+    : router_(router), caller_(router) {
+  auth::bind_node_caller(&caller_);
+  router_.set_authorizer_call(
+      [this, &executor](const std::string& realm, const std::string& procedure,
+                        std::chrono::milliseconds timeout, wamp::Array args,
+                        std::function<void(std::string, wamp::Array)> done) {
+        // Whichever comes first, the answer or the timeout, answers; the other finds nothing to do.
+        using Done = std::function<void(std::string, wamp::Array)>;
+        auto once = std::make_shared<Done>(std::move(done));
+        executor.after(timeout, [once, timeout] {
+          if (!*once) return;
+          Done answer = std::move(*once);
+          *once = nullptr;
+          answer("wamp.error.timeout",
+                 {wamp::Value("no answer within " + std::to_string(timeout.count()) + " ms")});
+        });
+        caller_.call(realm, "trusted", procedure, std::move(args),
+                     [once](auth::ProcedureCaller::Result result) {
+                       if (!*once) return;
+                       Done answer = std::move(*once);
+                       *once = nullptr;
+                       answer(std::move(result.error), std::move(result.args));
+                     });
+      });
+}
+
+BoundAuthCaller::~BoundAuthCaller() {
+  router_.set_authorizer_call(nullptr);
+  auth::bind_node_caller(nullptr);
+}
+
 }  // namespace junction::node

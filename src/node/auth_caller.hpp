@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "auth/executor.hpp"
 #include "auth/procedure_caller.hpp"
 #include "router/in_process_session.hpp"
 
@@ -28,17 +29,18 @@ class AuthCaller : public auth::ProcedureCaller {
       sessions_;
 };
 
-// Binds an AuthCaller as the node's caller for as long as it lives.
+// Binds an AuthCaller, for as long as it lives, as the node's caller of dynamic authenticators
+// and as the router's caller of dynamic authorizers (role "trusted" on the realm being served;
+// the timeout runs on `executor`, the routing thread's timers).
 class BoundAuthCaller {
  public:
-  explicit BoundAuthCaller(router::Router& router) : caller_(router) {
-    auth::bind_node_caller(&caller_);
-  }
-  ~BoundAuthCaller() { auth::bind_node_caller(nullptr); }
+  BoundAuthCaller(router::Router& router, auth::Executor& executor);
+  ~BoundAuthCaller();
   BoundAuthCaller(const BoundAuthCaller&) = delete;
   BoundAuthCaller& operator=(const BoundAuthCaller&) = delete;
 
  private:
+  router::Router& router_;
   AuthCaller caller_;
 };
 

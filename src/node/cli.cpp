@@ -362,7 +362,7 @@ int cmd_start(const detail::CliArgs& args) {
     router.set_executor([&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
     const auto meta_api = meta::serve_meta_api(router, loaded.config.router);
     // Dynamic authenticators are called through in-process sessions on this router.
-    BoundAuthCaller auth_caller(router);
+    BoundAuthCaller auth_caller(router, auth_executor);
     transport::Server server(io, router, loaded.config.listeners, io_threads);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -388,6 +388,8 @@ int cmd_start(const detail::CliArgs& args) {
       guests.stop([&] {
         server.stop_listening();
         router.shutdown();
+        // Pending authenticator/authorizer timeouts must not hold the loop open after shutdown.
+        auth_executor.stop_timers();
         server.close_connections();
         watchdog.arm();
       });

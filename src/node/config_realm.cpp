@@ -96,7 +96,12 @@ router::Permission read_permission(Validator& v, const json& j, const std::strin
 //                     "permissions" (and without "authorizer"): true allows every action on
 //                     every URI (nothing disclosed), false denies all. With "permissions" Crossbar
 //                     ignores it; so does Junction, with a warning.
-//   authorizer        (dynamic authorizer procedure) not supported yet.
+//   authorizer        a procedure URI: a dynamic authorizer, called as
+//                     authorize(session, uri, action, options) for every call, register,
+//                     publish and subscribe of the role's sessions (router/dynamic_authorizer.hpp);
+//                     exclusive with "permissions" and "allow-by-default".
+//   authorizer-timeout  milliseconds (1..600000, default 10000; Junction's own key): an answer
+//                     that takes longer denies the action (wamp.error.authorization_failed).
 router::RoleConfig read_role(Validator& v, const json& j, const std::string& path) {
   Obj o(v, j, path, "role");
   router::RoleConfig role;
@@ -105,7 +110,21 @@ router::RoleConfig read_role(Validator& v, const json& j, const std::string& pat
   if (role.name.empty() || !wamp::valid_uri(role.name, wamp::UriCheck::loose)) {
     v.fail(o.at("name"), "expected a role name (a WAMP URI), found \"" + role.name + "\"");
   }
-  o.refuse("authorizer");
+  if (const auto authorizer = o.opt_string("authorizer")) {
+    if (!wamp::valid_uri(*authorizer, wamp::UriCheck::loose)) {
+      v.fail(o.at("authorizer"), "'" + *authorizer + "' is not a valid procedure URI");
+    }
+    if (o.has("permissions") || o.has("allow-by-default")) {
+      v.fail(o.at("authorizer"),
+             "a role with an 'authorizer' has no 'permissions' or 'allow-by-default' (the "
+             "authorizer decides everything)");
+    }
+    role.authorizer = *authorizer;
+    role.authorizer_timeout =
+        std::chrono::milliseconds(o.opt_int("authorizer-timeout", 1, 600000).value_or(10000));
+    o.finish();
+    return role;
+  }
   const bool allow_by_default = o.boolean("allow-by-default", false);
   if (const json* perms = o.opt_list("permissions")) {
     for (std::size_t i = 0; i < perms->size(); ++i) {

@@ -18,7 +18,12 @@ std::string_view action_name(Action action) {
 
 Authorizer::Authorizer(const std::vector<RoleConfig>& roles) {
   for (const RoleConfig& config : roles) {
-    roles_.erase(config.name);         // a role defined twice: the last definition counts
+    roles_.erase(config.name);  // a role defined twice: the last definition counts
+    dynamic_.erase(config.name);
+    if (!config.authorizer.empty()) {
+      dynamic_.emplace(config.name, config);
+      continue;
+    }
     Role& role = roles_[config.name];  // nodes are stable: the index points into them
     role.permissions = config.permissions;
     for (const Permission& p : role.permissions) {
@@ -28,7 +33,13 @@ Authorizer::Authorizer(const std::vector<RoleConfig>& roles) {
 }
 
 bool Authorizer::has_role(std::string_view role) const {
-  return role == "trusted" || roles_.contains(role);
+  return role == "trusted" || roles_.contains(role) || dynamic_.contains(role);
+}
+
+const RoleConfig* Authorizer::dynamic_role(std::string_view role) const {
+  if (dynamic_.empty()) return nullptr;
+  const auto it = dynamic_.find(role);
+  return it == dynamic_.end() ? nullptr : &it->second;
 }
 
 Authorization Authorizer::authorize(std::string_view role, std::string_view uri,

@@ -30,6 +30,8 @@ class Authorizer {
   Authorizer(Authorizer&&) = default;
   Authorizer& operator=(Authorizer&&) = default;
   bool has_role(std::string_view role) const;
+  // The config of `role` if it has a dynamic authorizer, else null.
+  const RoleConfig* dynamic_role(std::string_view role) const;
   Authorization authorize(std::string_view role, std::string_view uri, Action action) const;
 
  private:
@@ -48,6 +50,7 @@ class Authorizer {
     UriIndex<const Permission> index;
   };
   std::unordered_map<std::string, Role, RoleHash, std::equal_to<>> roles_;
+  std::unordered_map<std::string, RoleConfig, RoleHash, std::equal_to<>> dynamic_;
 };
 
 }  // namespace junction::router

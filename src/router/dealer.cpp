@@ -283,13 +283,20 @@ void Dealer::call(Session& session, const Message& message) {
   } else {
     // An exactly registered URI is valid (REGISTER checked it against the same realm rules), so
     // what admit() would answer depends on the caller's role only: kept per registration.
-    if (!registration.call_auth.allowed || registration.call_role != session.authrole) {
+    // (A dynamic authorizer's answer is the session's own: never kept here.)
+    if (session.preauthorized) {
       const auto granted = admit(realm_, session, message, Action::call);
       if (!granted) return;
-      registration.call_role = session.authrole;
-      registration.call_auth = *granted;
+      auth = *granted;
+    } else {
+      if (!registration.call_auth.allowed || registration.call_role != session.authrole) {
+        const auto granted = admit(realm_, session, message, Action::call);
+        if (!granted) return;
+        registration.call_role = session.authrole;
+        registration.call_auth = *granted;
+      }
+      auth = registration.call_auth;
     }
-    auth = registration.call_auth;
   }
   // The options acted on, in one pass (none to read for a CALL without options).
   bool progress = false;     // progressive results (receive_progress)

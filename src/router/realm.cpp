@@ -5,13 +5,15 @@
 
 namespace junction::router {
 
-Realm::Realm(RealmConfig config, IdGenerator& ids, Timers& timers)
+Realm::Realm(RealmConfig config, IdGenerator& ids, Timers& timers,
+             const AuthorizerCall& authorizer_call)
     : config_(std::move(config)),
       ids_(ids),
       timers_(timers),
       authorizer_(config_.roles),
       broker_(*this),
-      dealer_(*this) {}
+      dealer_(*this),
+      dynamic_authorizer_(*this, authorizer_call) {}
 
 wamp::Id Realm::next_session_id() {
   return ids_.next_unique([this](wamp::Id id) { return sessions_.contains(id); });
@@ -32,6 +34,7 @@ Session& Realm::join(Peer& peer, std::string authid, std::string authrole, std::
   session->features = features;
   session->in_process = in_process;
   if (!in_process) ++client_sessions_;
+  session->dynamic_role = authorizer_.dynamic_role(session->authrole);
   Session& ref = *session;
   sessions_.emplace(ref.id, std::move(session));
   return ref;
@@ -67,7 +70,7 @@ void Realm::leave(wamp::Id session_id) {
   sessions_.erase(it);
 }
 
-void Realm::dispatch(Session& session, const wamp::Message& message) {
+void Realm::route(Session& session, const wamp::Message& message) {
   using wamp::MessageType;
   switch (message.type) {
     case MessageType::subscribe:
@@ -148,7 +151,10 @@ std::optional<Authorization> admit(const Realm& realm, const Session& session,
     }
     return std::nullopt;
   }
-  const Authorization auth = realm.authorizer().authorize(session.authrole, uri, action);
+  // A dynamic role's answer comes from its authorizer (router/dynamic_authorizer.hpp).
+  const Authorization auth = session.preauthorized
+                                 ? *session.preauthorized
+                                 : realm.authorizer().authorize(session.authrole, uri, action);
   if (!auth.allowed) {
     if (report) {
       reply_error(

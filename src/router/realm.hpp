@@ -11,6 +11,7 @@
 #include "router/broker.hpp"
 #include "router/clock.hpp"
 #include "router/dealer.hpp"
+#include "router/dynamic_authorizer.hpp"
 #include "router/ids.hpp"
 #include "router/realm_events.hpp"
 #include "router/session.hpp"
@@ -19,7 +20,9 @@ namespace junction::router {
 
 class Realm {
  public:
-  Realm(RealmConfig config, IdGenerator& ids, Timers& timers);
+  // `authorizer_call` (the router's, set later) is how dynamic authorizers are reached.
+  Realm(RealmConfig config, IdGenerator& ids, Timers& timers,
+        const AuthorizerCall& authorizer_call);
 
   const std::string& name() const { return config_.name; }
   const RealmConfig& config() const { return config_; }
@@ -61,8 +64,17 @@ class Realm {
       event(*observer);
   }
 
-  // Handles one message from an established session (any type the broker or dealer owns).
-  void dispatch(Session& session, const wamp::Message& message);
+  // Handles one message from an established session (any type the broker or dealer owns). A
+  // session whose role has a dynamic authorizer may have it held (and moved from) until the
+  // authorizer answered.
+  void dispatch(Session& session, wamp::Message& message) {
+    if (session.dynamic_role) [[unlikely]] {
+      return dynamic_authorizer_.dispatch(session, message);
+    }
+    route(session, message);
+  }
+  // Hands the message to the broker or dealer at once.
+  void route(Session& session, const wamp::Message& message);
 
   std::size_t client_session_count() const { return client_sessions_; }
   const std::unordered_map<wamp::Id, std::unique_ptr<Session>>& sessions() const {
@@ -79,6 +91,7 @@ class Realm {
   std::unordered_map<wamp::Id, std::unique_ptr<Session>> sessions_;
   Broker broker_;
   Dealer dealer_;
+  DynamicAuthorizer dynamic_authorizer_;
   std::vector<RealmObserver*> observers_;
   std::size_t client_sessions_ = 0;  // sessions_ that are not in-process, for full()
 };

@@ -30,6 +30,7 @@ struct Router::Impl {
   std::set<SessionState*> connections;
   bool shutting_down = false;
   LocalDelivery local_delivery;
+  AuthorizerCall authorizer_call;  // realms hold its address
 };
 
 namespace {
@@ -423,7 +424,7 @@ class SessionState {
     transport_ = {};
   }
 
-  void on_established(const Message& message) {
+  void on_established(Message& message) {
     const MessageType type = message.type;
     if (!is_client_to_router(type)) {
       return abort(wamp::errors::protocol_violation,
@@ -556,7 +557,8 @@ Router::Router(RouterConfig config, Clock* clock) : impl_(std::make_unique<Impl>
   for (RealmConfig& realm : config.realms) {
     std::string name = realm.name;
     impl_->realms.emplace(std::move(name),
-                          std::make_unique<Realm>(std::move(realm), impl_->ids, impl_->timers));
+                          std::make_unique<Realm>(std::move(realm), impl_->ids, impl_->timers,
+                                                  impl_->authorizer_call));
   }
   impl_->clock->set_alarm([this] { run_timers(); });
 }
@@ -598,6 +600,10 @@ void Router::run_timers() {
 
 void Router::set_executor(std::function<void(std::function<void()>)> executor) {
   impl_->local_delivery.set_executor(std::move(executor));
+}
+
+void Router::set_authorizer_call(AuthorizerCall call) {
+  impl_->authorizer_call = std::move(call);
 }
 
 std::size_t Router::session_count() const {

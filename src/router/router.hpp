@@ -7,11 +7,13 @@
 // transport on another thread must post to it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "router/authentication.hpp"
@@ -74,8 +76,17 @@ struct Permission {
 };
 
 struct RoleConfig {
+  RoleConfig() = default;
+  RoleConfig(std::string name_, std::vector<Permission> permissions_ = {})
+      : name(std::move(name_)), permissions(std::move(permissions_)) {}
+
   std::string name;
   std::vector<Permission> permissions;
+  // A dynamic authorizer: the procedure called as authorize(session, uri, action, options) for
+  // every action of this role's sessions ("" none: the permissions decide), and how long an
+  // answer may take.
+  std::string authorizer;
+  std::chrono::milliseconds authorizer_timeout{10000};
 };
 
 // One "event-history" item of Crossbar's realm "store": keep the last `limit` events published
@@ -140,6 +151,14 @@ class Connection {
   std::unique_ptr<SessionState> state_;
 };
 
+// How the router calls a dynamic authorizer procedure on `realm` (the node binds it to an
+// in-process session with the trusted role): `done` gets the ERROR's URI ("" on success) and the
+// result's (or error's) arguments, exactly once, on the routing thread — the binding keeps the
+// timeout and answers "wamp.error.timeout" when it passes.
+using AuthorizerCall = std::function<void(
+    const std::string& realm, const std::string& procedure, std::chrono::milliseconds timeout,
+    wamp::Array args, std::function<void(std::string error, wamp::Array args)> done)>;
+
 class Router {
  public:
   // Deadlines (call timeouts, cancel grace periods) run on `clock` (router/clock.hpp), which
@@ -177,6 +196,9 @@ class Router {
   // The router's timers, and running those that are due (what the clock's alarm does).
   Timers& timers();
   void run_timers();
+  // Dynamic authorizers (roles with "authorizer"): unset, their sessions are denied every action
+  // with wamp.error.authorization_failed.
+  void set_authorizer_call(AuthorizerCall call);
 
   struct Impl;
 

@@ -1,6 +1,8 @@
 // router/session: one joined WAMP session as the realm, broker and dealer see it.
 #pragma once
 
+#include <deque>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -11,8 +13,9 @@
 namespace junction::router {
 
 class Realm;
-class SessionState;  // router.cpp: the connection's state machine
-struct PendingCall;  // router/dealer.hpp
+class SessionState;    // router.cpp: the connection's state machine
+struct PendingCall;    // router/dealer.hpp
+struct Authorization;  // router/authorizer.hpp
 
 // What the client announced in HELLO.Details.roles that the router acts on. Only these flags are
 // kept: the whole roles dict costs ~2.5 KB and ~66 allocations per session (heaptrack) and is
@@ -59,6 +62,14 @@ struct Session {
   PendingCall* calls_made = nullptr;
   PendingCall* calls_served = nullptr;
   wamp::Id last_invocation_request = 0;
+
+  // Dynamic authorization (router/dynamic_authorizer.hpp), for a role with an "authorizer" only:
+  // the role's config; the messages waiting behind an authorizer's answer, in arrival order (the
+  // first is the one asked about); and, while one message is routed, the authorizer's answer
+  // for it (admit() uses it instead of the static permissions).
+  const RoleConfig* dynamic_role = nullptr;
+  std::unique_ptr<std::deque<wamp::Message>> held;
+  const Authorization* preauthorized = nullptr;
 
   // Counted for the node's metrics (router/counters.hpp).
   void send(wamp::Message&& message) const {

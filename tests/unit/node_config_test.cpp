@@ -332,9 +332,6 @@ TEST(NodeConfigErrors, UnsupportedThings) {
           config(kRealm, web_transport_with_ws(
                              R"({"type": "websocket", "auth": {"cookie": {"type": "static"}}})"))),
       "t.json: workers[0].transports[0].paths./ws.auth.cookie: 'cookie' is not supported yet");
-  EXPECT_EQ(
-      error_of(config(R"({"name": "realm1", "roles": [{"name": "r", "authorizer": "com.auth"}]})")),
-      "t.json: workers[0].realms[0].roles[0].authorizer: 'authorizer' is not supported yet");
   EXPECT_EQ(error_of(config(R"({"name": "realm1", "options": {"bridge_meta_api": true}})")),
             "t.json: workers[0].realms[0].options.bridge_meta_api: 'bridge_meta_api' is not "
             "supported yet");
@@ -678,6 +675,28 @@ TEST(NodeConfigAuth, DynamicAuthenticators) {
             "t.json: workers[0].transports[0].paths./ws.auth.ticket.principals: unknown key "
             "'principals' in 'ticket' authentication (expected one of: type, authenticator, "
             "authenticator-realm, authenticator-role, timeout)");
+}
+
+TEST(NodeConfig, RoleWithADynamicAuthorizer) {
+  const auto node = parse(config(R"({"name": "realm1", "roles": [
+      {"name": "app", "authorizer": "com.example.authorize", "authorizer-timeout": 500}]})"));
+  const auto& role = node.router.realms.at(0).roles.at(0);
+  EXPECT_EQ(role.authorizer, "com.example.authorize");
+  EXPECT_EQ(role.authorizer_timeout, std::chrono::milliseconds(500));
+  EXPECT_TRUE(role.permissions.empty());
+  EXPECT_EQ(parse(config(R"({"name": "realm1", "roles": [{"name": "app", "authorizer": "a.b"}]})"))
+                .router.realms.at(0)
+                .roles.at(0)
+                .authorizer_timeout,
+            std::chrono::milliseconds(10000));
+  EXPECT_EQ(error_of(config(R"({"name": "realm1", "roles": [{"name": "app",
+      "authorizer": "a.b", "permissions": []}]})")),
+            "t.json: workers[0].realms[0].roles[0].authorizer: a role with an 'authorizer' has no "
+            "'permissions' or 'allow-by-default' (the authorizer decides everything)");
+  EXPECT_EQ(error_of(config(R"({"name": "realm1", "roles": [{"name": "app",
+      "authorizer": "not a uri"}]})")),
+            "t.json: workers[0].realms[0].roles[0].authorizer: 'not a uri' is not a valid "
+            "procedure URI");
 }
 
 }  // namespace
