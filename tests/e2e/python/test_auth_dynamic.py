@@ -100,8 +100,7 @@ class DynamicAuthTest(h.JunctionTestCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
-        self.auth = await h.connect(self.router.url, cls=Authenticator)
-        self._sessions.append(self.auth)
+        self.auth = await self.connect(cls=Authenticator)
 
     def url(self, path):
         return "ws://%s:%d/%s" % (self.router.host, self.router.port, path)

@@ -69,8 +69,7 @@ class AuthorizerTest(h.JunctionTestCase):
 
     async def asyncSetUp(self):
         await super().asyncSetUp()
-        self.authorizer = await h.connect(self.router.url, cls=Authorizer)
-        self._sessions.append(self.authorizer)
+        self.authorizer = await self.connect(cls=Authorizer)
 
     async def dyn(self):
         url = "ws://%s:%d/dyn" % (self.router.host, self.router.port)
