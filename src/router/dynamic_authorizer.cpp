@@ -178,6 +178,10 @@ void DynamicAuthorizer::answered(wamp::Id session_id, Action action, const std::
     if (!s.held || s.held->empty()) return;
     Message next = std::move(s.held->front());
     s.held->pop_front();
+    if (!s.dynamic_role) {  // a reload made the role static meanwhile
+      realm_.route(s, next);
+      continue;
+    }
     if (!route_if_decided(s, next)) {
       s.held->push_front(std::move(next));
       return ask(s, s.held->front(), *action_of(s.held->front().type));

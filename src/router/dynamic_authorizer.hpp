@@ -41,6 +41,8 @@ class DynamicAuthorizer {
   void dispatch(Session& session, wamp::Message& message);
 
   std::size_t cached() const { return cache_.size(); }
+  // The realm's roles were replaced (a config reload): no cached answer holds any more.
+  void forget_answers() { cache_.clear(); }
 
  private:
   struct Answer {

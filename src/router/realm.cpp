@@ -170,6 +170,11 @@ void Realm::replace_roles(std::vector<RoleConfig> roles) {
   config_.roles = std::move(roles);
   authorizer_ = Authorizer(config_.roles);
   dealer_.forget_call_grants();
+  // The old Authorizer owned the dynamic roles the sessions point to, and the cached answers
+  // were given under the old roles.
+  dynamic_authorizer_.forget_answers();
+  for (auto& [id, session] : sessions_)
+    session->dynamic_role = authorizer_.dynamic_role(session->authrole);
 }
 
 }  // namespace junction::router

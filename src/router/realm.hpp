@@ -77,6 +77,7 @@ class Realm {
   void route(Session& session, const wamp::Message& message);
 
   std::size_t client_session_count() const { return client_sessions_; }
+  std::size_t dynamic_answers_cached() const { return dynamic_authorizer_.cached(); }
   const std::unordered_map<wamp::Id, std::unique_ptr<Session>>& sessions() const {
     return sessions_;
   }

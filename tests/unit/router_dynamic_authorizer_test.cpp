@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "router/realm.hpp"
 #include "router/router.hpp"
 #include "router_test_support.hpp"
 
@@ -117,6 +118,41 @@ TEST(DynamicAuthorizer, LaterMessagesWaitAndKeepTheirOrder) {
   Message failed = c.peer.pop();
   expect_error(failed, MessageType::call, 4, "wamp.error.authorization_failed");
   EXPECT_NE(failed.payload->args.find("com.example.broken: database down"), std::string::npos);
+  EXPECT_TRUE(f.questions.empty());
+}
+
+// A config reload (SIGHUP) replaces the roles: the sessions' dynamic roles are looked up
+// again (the old ones are gone), cached answers are dropped, and what waits behind an answer
+// asked under the old roles is routed under the new ones.
+TEST(DynamicAuthorizer, AReloadRebindsRolesAndForgetsAnswers) {
+  Fixture f;
+  Client c(f.router);
+  c.join();
+  c.send(request(MessageType::subscribe, 1, "com.a"));
+  ASSERT_EQ(f.questions.size(), 1u);
+  f.answer(wamp::Object{{"allow", true}, {"cache", true}});
+  EXPECT_EQ(c.peer.pop().type, MessageType::subscribed);
+  EXPECT_EQ(f.router.find_realm("realm1")->dynamic_answers_cached(), 1u);
+
+  // Still dynamic after the reload, with another procedure: asked again, of the new one.
+  RoleConfig renamed("anonymous");
+  renamed.authorizer = "com.example.authorize2";
+  f.router.find_realm("realm1")->replace_roles({renamed});
+  EXPECT_EQ(f.router.find_realm("realm1")->dynamic_answers_cached(), 0u);
+  c.send(request(MessageType::subscribe, 2, "com.a"));
+  ASSERT_EQ(f.questions.size(), 1u);
+  EXPECT_EQ(f.questions[0].procedure, "com.example.authorize2");
+
+  // Made static while that question is open: the answer decides its message, and what waited
+  // behind it is routed by the static permissions.
+  c.send(request(MessageType::reg, 3, "com.proc"));
+  f.router.find_realm("realm1")->replace_roles({RoleConfig("anonymous", {allow_all()})});
+  f.answer(true);
+  EXPECT_EQ(c.peer.pop().type, MessageType::subscribed);
+  EXPECT_EQ(c.peer.pop().type, MessageType::registered);
+  EXPECT_TRUE(f.questions.empty());
+  c.send(request(MessageType::call, 4, "com.nothing"));  // static now: no question
+  expect_error(c.peer.pop(), MessageType::call, 4, wamp::errors::no_such_procedure);
   EXPECT_TRUE(f.questions.empty());
 }
 
