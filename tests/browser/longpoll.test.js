@@ -28,19 +28,7 @@ const http = require('node:http');
 
 const { autobahn, startRouter, connect, within } = require('../e2e/js/harness.js');
 
-let playwrightPath;
-try {
-  playwrightPath = require.resolve('playwright-core');
-} catch (e) {
-  playwrightPath = require.resolve(path.join(__dirname, '..', '..', 'node_modules', 'playwright-core'));
-}
-const { chromium } = require(playwrightPath);
-
-const CHROMIUM = process.env.JUNCTION_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+const { chromium, CHROMIUM, CHROMIUM_ARGS } = require('./chromium.js');
 const WAIT_MS = 10000;
 
 const ARGS = ['héllo wörld', '日本語', '🚀✨👩‍💻', 'line\u2028sep', 'quote"back\\slash', 42, 3.5, true, null, { 'ключ': ['🎉'] }];

@@ -24,19 +24,7 @@ const path = require('node:path');
 
 const { startRouter, connect, within } = require('../e2e/js/harness.js');
 
-let playwrightPath;
-try {
-  playwrightPath = require.resolve('playwright-core');
-} catch (e) {
-  playwrightPath = require.resolve(path.join(__dirname, '..', '..', 'node_modules', 'playwright-core'));
-}
-const { chromium } = require(playwrightPath);
-
-const CHROMIUM = process.env.JUNCTION_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+const { chromium, CHROMIUM, CHROMIUM_ARGS } = require('./chromium.js');
 const LAUNCH_TIMEOUT_MS = 30000;
 const NAV_TIMEOUT_MS = 15000;
 const WAIT_MS = 10000; // one WAMP message, one WebSocket open/close
