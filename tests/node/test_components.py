@@ -11,15 +11,15 @@ Usage: test_components.py JUNCTION CORPUS_DIR"""
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
-import time
 import unittest
+
+import node_process
+from node_process import Node, alive, wait_for
 
 JUNCTION = None
 CORPUS = None
@@ -80,59 +80,6 @@ def free_port():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def wait_for(predicate, what, timeout=TIMEOUT):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
-
-
-class Node:
-    def __init__(self, cwd, *args):
-        self.lines = []
-        self.lock = threading.Lock()
-        self.proc = subprocess.Popen([JUNCTION, "start", *args], cwd=cwd, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.proc.stderr:
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def text(self):
-        with self.lock:
-            return "\n".join(self.lines)
-
-    def wait_line(self, fragment):
-        try:
-            wait_for(lambda: fragment in self.text(), repr(fragment))
-        except AssertionError:
-            raise AssertionError("no %r in the node log:\n%s" % (fragment, self.text()))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(TIMEOUT)
-        self.reader.join(TIMEOUT)
-        return rc
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(TIMEOUT)
 
 
 class ComponentTest(unittest.TestCase):
@@ -309,5 +256,7 @@ class ComponentTest(unittest.TestCase):
 
 if __name__ == "__main__":
     JUNCTION = os.path.abspath(sys.argv.pop(1))
+    node_process.JUNCTION = JUNCTION
+    node_process.TIMEOUT = TIMEOUT
     CORPUS = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)

@@ -15,9 +15,11 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 import unittest
+
+import node_process
+from node_process import Node, alive, wait_for
 
 JUNCTION = None
 TIMEOUT = 15
@@ -37,66 +39,6 @@ def router_worker():
         }],
     }
 
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is not alive either (its parent, junction, may not have reaped it yet).
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def wait_for(predicate, what, timeout=TIMEOUT):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
-
-
-class Node:
-    """A `junction start` in the background, its stderr collected."""
-
-    def __init__(self, cwd, *args):
-        self.lines = []
-        self.lock = threading.Lock()
-        self.proc = subprocess.Popen([JUNCTION, "start", *args], cwd=cwd, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.proc.stderr:
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def text(self):
-        with self.lock:
-            return "\n".join(self.lines)
-
-    def wait_line(self, fragment, count=1):
-        try:
-            wait_for(lambda: self.text().count(fragment) >= count, repr(fragment))
-        except AssertionError:
-            raise AssertionError("no %r (x%d) in the node log:\n%s" % (fragment, count, self.text()))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(TIMEOUT)
-        self.reader.join(TIMEOUT)
-        return rc
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(TIMEOUT)
 
 
 class GuestTest(unittest.TestCase):
@@ -350,4 +292,6 @@ class GuestTest(unittest.TestCase):
 
 if __name__ == "__main__":
     JUNCTION = os.path.abspath(sys.argv.pop(1))
+    node_process.JUNCTION = JUNCTION
+    node_process.TIMEOUT = TIMEOUT
     unittest.main(verbosity=2)
