@@ -18,7 +18,9 @@ class Anonymous : public Method {
       return nullptr;
     }
     Principal p;
-    p.authid = config_.authid.empty() ? random_authid() : config_.authid;
+    // With cookie tracking the cbtid is the authid (Crossbar's), so a client is recognised.
+    const std::string cbtid = request.transport ? request.transport->cbtid : std::string();
+    p.authid = !config_.authid.empty() ? config_.authid : !cbtid.empty() ? cbtid : random_authid();
     p.role = config_.role;
     done(welcome(p, "anonymous"));
     return nullptr;

@@ -26,8 +26,12 @@ class Pending : public router::PendingAuthentication {
 }  // namespace
 
 Authenticator::Authenticator(AuthConfig config, Executor& executor,
-                             std::chrono::milliseconds failure_delay)
-    : config_(std::move(config)), executor_(executor), failure_delay_(failure_delay) {
+                             std::chrono::milliseconds failure_delay,
+                             std::shared_ptr<cookie::CookieStore> cookies)
+    : config_(std::move(config)),
+      executor_(executor),
+      failure_delay_(failure_delay),
+      cookies_(std::move(cookies)) {
   for (const auto& [name, method] : config_.methods)
     methods_.emplace(name, make_method(name, method, config_, executor_));
 }
@@ -44,21 +48,63 @@ router::AuthDone Authenticator::delay_failures(router::AuthDone done) {
   };
 }
 
+router::AuthDone Authenticator::remember_login(router::AuthDone done, const std::string& cbtid,
+                                               const std::string& realm) {
+  if (!cookies_ || cbtid.empty()) return done;
+  return [cookies = cookies_, cbtid, realm, done = std::move(done)](router::AuthDecision decision) {
+    if (decision.kind == router::AuthDecision::Kind::welcome) {
+      cookies->set_auth(
+          cbtid,
+          cookie::CookieAuth{decision.authid, decision.authrole, decision.authmethod,
+                             decision.realm.empty() ? realm : decision.realm, decision.extra});
+    }
+    done(std::move(decision));
+  };
+}
+
+void Authenticator::logout(const router::TransportInfo& transport) {
+  if (cookies_ && !transport.cbtid.empty()) cookies_->clear_auth(transport.cbtid);
+}
+
 std::unique_ptr<router::PendingAuthentication> Authenticator::hello(
     const router::AuthRequest& request, router::AuthDone done) {
   static const std::vector<std::string> kDefault{"anonymous"};
   const auto& asked = request.authmethods.empty() ? kDefault : request.authmethods;
+  const std::string cbtid =
+      cookies_ && request.transport ? request.transport->cbtid : std::string();
   for (const std::string& name : asked) {
+    if (name == "cookie" && cookies_) {
+      // Crossbar's cookie method: welcome with the login the cbtid carries; without one, the
+      // client's next method is tried.
+      if (cbtid.empty()) continue;
+      std::optional<cookie::CookieAuth> login = cookies_->auth(cbtid);
+      if (!login) continue;
+      JLOG(debug, "auth") << "authid '" << login->authid << "' on realm '" << login->realm
+                          << "' authenticated by its tracking cookie";
+      router::AuthDecision d;
+      d.kind = router::AuthDecision::Kind::welcome;
+      d.authmethod = std::move(login->authmethod);
+      d.authprovider = "cookie";
+      d.authid = std::move(login->authid);
+      d.authrole = std::move(login->authrole);
+      d.realm = std::move(login->realm);
+      d.extra = std::move(login->authextra);
+      done(std::move(d));
+      return nullptr;
+    }
     const auto it = methods_.find(name);
     if (it == methods_.end()) continue;
     JLOG(debug, "auth") << "authenticating authid '" << request.authid << "' on realm '"
                         << request.realm << "' with " << name;
-    auto inner = it->second->hello(request, delay_failures(std::move(done)));
+    auto inner = it->second->hello(
+        request, remember_login(delay_failures(std::move(done)), cbtid, request.realm));
     if (!inner) return nullptr;
     return std::make_unique<Pending>(
-        std::move(inner), [this](router::AuthDone d) { return delay_failures(std::move(d)); });
+        std::move(inner), [this, cbtid, realm = request.realm](router::AuthDone d) {
+          return remember_login(delay_failures(std::move(d)), cbtid, realm);
+        });
   }
-  std::string offered;
+  std::string offered = cookies_ ? "cookie" : "";
   for (const auto& [name, method] : methods_)
     offered += (offered.empty() ? "" : ", ") + name;
   done(router::AuthDecision::deny(

@@ -195,9 +195,20 @@ auth::MethodConfig read_method(Validator& v, const std::string& name, const json
 }  // namespace
 
 std::shared_ptr<router::Authenticator> read_auth(Validator& v, const json& j,
-                                                 const std::string& path) {
+                                                 const std::string& path,
+                                                 std::shared_ptr<cookie::CookieStore> cookies) {
   Obj o(v, j, path, "'auth'");
-  o.refuse("cookie");
+  // "cookie": {} (no keys): a login remembered under the connection's tracking cookie.
+  const bool cookie_auth = o.opt_object("cookie") != nullptr;
+  if (cookie_auth) {
+    Obj c(v, *o.get("cookie"), o.at("cookie"), "cookie authentication config");
+    c.finish();
+    if (!cookies) {
+      v.fail(o.at("cookie"),
+             "cookie authentication needs cookie tracking: add a \"cookie\" section to this "
+             "WebSocket config (it is not available on RawSocket)");
+    }
+  }
   auth::AuthConfig config;
   for (const std::string& name : auth::known_methods()) {
     if (const json* method = o.get(name)) {
@@ -205,8 +216,13 @@ std::shared_ptr<router::Authenticator> read_auth(Validator& v, const json& j,
     }
   }
   o.finish();
-  if (config.methods.empty()) v.fail(path, "no authentication method configured");
-  return std::make_shared<auth::Authenticator>(std::move(config), auth::node_executor());
+  if (config.methods.empty()) {
+    v.fail(path, cookie_auth ? "cookie authentication needs another method to log in with"
+                             : "no authentication method configured");
+  }
+  return std::make_shared<auth::Authenticator>(std::move(config), auth::node_executor(),
+                                               std::chrono::milliseconds(200),
+                                               cookie_auth ? std::move(cookies) : nullptr);
 }
 
 }  // namespace junction::node::detail

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.hpp"
+#include "cookie/cookie_store.hpp"
 #include "node/config.hpp"
 #include "node/config_source.hpp"
 #include "router/router.hpp"
@@ -211,8 +212,10 @@ router::RealmConfig read_realm(Validator& v, const json& j, const std::string& p
 transport::ListenerConfig read_transport(Validator& v, const json& j, const std::string& path);
 transport::WebSocketOptions read_websocket_keys(Obj& o);
 // config_auth.cpp
-std::shared_ptr<router::Authenticator> read_auth(Validator& v, const json& j,
-                                                 const std::string& path);
+// `cookies`: the WebSocket path's cookie store, for "cookie" authentication (null: refused).
+std::shared_ptr<router::Authenticator> read_auth(
+    Validator& v, const json& j, const std::string& path,
+    std::shared_ptr<cookie::CookieStore> cookies = nullptr);
 // config_web.cpp
 std::string normalise_web_path(Validator& v, const std::string& key, const std::string& path);
 void read_web_keys(Obj& o, transport::ListenerConfig& listener);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 
 #include "wamp/codec.hpp"
 
@@ -435,23 +436,81 @@ void read_universal_websocket(Validator& v, const json& j, const std::string& pa
 
 }  // namespace
 
+namespace {
+
+// "cookie" (Crossbar's cookie tracking):
+//   name     the cookie's name (default "cbtid")
+//   length   characters of the random cookie ID, 6..64 (default 24)
+//   max_age  lifetime in seconds, 1 .. 10 years (default 604800, one week)
+//   store    {"type": "memory"} (default) or {"type": "file", "filename": "cookies.dat"}: an
+//            append-only file of JSON lines, absolute or relative to the node directory (the
+//            config file's directory), loaded and compacted at start; with
+//            "purge_on_startup": true its old cookies are dropped instead.
+//   max_entries  (Junction's own) cookies kept, default 100 000: past it expired cookies are
+//            purged and then the oldest dropped.
+std::shared_ptr<cookie::CookieStore> read_cookie(Validator& v, const json& j,
+                                                 const std::string& path) {
+  Obj o(v, j, path, "cookie tracking config");
+  cookie::CookieConfig config;
+  if (auto name = o.opt_string("name")) {
+    const bool token = !name->empty() && std::all_of(name->begin(), name->end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+    if (!token) v.fail(o.at("name"), "expected a cookie name (letters, digits, '_', '-', '.')");
+    config.name = *name;
+  }
+  if (auto n = o.opt_int("length", 6, 64)) config.length = static_cast<std::size_t>(*n);
+  if (auto n = o.opt_int("max_age", 1, 10LL * 365 * 86400))
+    config.max_age = std::chrono::seconds(*n);
+  if (auto n = o.opt_int("max_entries", 1, 100000000))
+    config.max_entries = static_cast<std::size_t>(*n);
+  if (const json* store = o.opt_object("store")) {
+    Obj s(v, *store, o.at("store"), "cookie store config");
+    const std::string type = s.need_string("type");
+    if (type == "file") {
+      std::filesystem::path file = s.need_string("filename");
+      if (file.is_relative()) {
+        const std::string& source = v.source();
+        const auto dir = source.empty() || source.front() == '<'
+                             ? std::filesystem::current_path()
+                             : std::filesystem::absolute(source).parent_path();
+        file = dir / file;
+      }
+      config.file = file.string();
+      config.purge_on_startup = s.boolean("purge_on_startup", false);
+    } else if (type != "memory") {
+      v.not_supported(s.at("type"), "cookie store type '" + type + "'");
+    }
+    s.finish();
+  }
+  o.finish();
+  try {
+    return std::make_shared<cookie::CookieStore>(std::move(config));
+  } catch (const std::exception& e) {
+    v.fail(path, e.what());
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 // The WAMP-over-WebSocket keys shared by "websocket" transports and "websocket" path services:
 //   serializers  (above)
 //   options      (above)
 //   auth         (above)
 //   url          string; accepted (Crossbar only uses it to announce the URL).
 //   debug        boolean; accepted, ignored (use --loglevel).
-//   cookie       (cookie tracking) not supported yet.
+//   cookie       cookie tracking (read_cookie); with it, "auth" may offer "cookie".
 transport::WebSocketOptions read_websocket_keys(Obj& o) {
   Validator& v = o.v();
   transport::WebSocketOptions ws;
   if (const json* s = o.get("serializers"))
     ws.serializers = read_serializers(v, *s, o.at("serializers"));
   if (const json* opt = o.get("options")) read_websocket_options(v, *opt, o.at("options"), ws);
-  if (const json* auth = o.get("auth")) ws.auth = read_auth(v, *auth, o.at("auth"));
+  if (const json* c = o.get("cookie")) ws.cookies = read_cookie(v, *c, o.at("cookie"));
+  if (const json* auth = o.get("auth")) ws.auth = read_auth(v, *auth, o.at("auth"), ws.cookies);
   o.opt_string("url");
   o.boolean("debug", false);
-  o.refuse("cookie");
   return ws;
 }
 

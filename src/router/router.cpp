@@ -298,6 +298,7 @@ class SessionState {
       return abort(wamp::errors::no_such_role,
                    "realm '" + realm.name() + "' has no role '" + authrole + "'");
     }
+    if (authid.empty()) authid = transport_.cbtid;
     establish(realm, authid.empty() ? generate_authid(router_.ids) : std::move(authid), authrole,
               "anonymous", "static", {}, features, 0);
   }
@@ -444,6 +445,9 @@ class SessionState {
         return;
       case MessageType::goodbye: {
         const wamp::Id id = session_->id;
+        if (message.uri == "wamp.close.logout" && transport_.authenticator) {
+          transport_.authenticator->logout(transport_);
+        }
         leave();
         phase_ = Phase::awaiting_hello;  // the transport may carry a new session (spec)
         send_to_peer(

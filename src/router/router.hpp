@@ -44,6 +44,9 @@ struct TransportInfo {
   // node/component_launcher): the HELLO's authid and authrole are taken as they are, as Crossbar
   // attaches its router components with their configured role.
   bool trusted = false;
+  // Cookie tracking (a WebSocket path's "cookie" config): the connection's tracking cookie ID
+  // ("cbtid"); "" without. Anonymous sessions take it as their authid, as Crossbar's do.
+  std::string cbtid;
 };
 
 // The router's view of one transport connection. send() and close() only queue work: they must

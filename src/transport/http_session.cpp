@@ -374,6 +374,7 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
       websocket::accept_key(key) +
       "\r\nSec-WebSocket-Protocol: " + std::string(codec->subprotocol()) + "\r\n";
   if (!extensions.empty()) upgrade.response += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
+  if (options.cookies) track_cookie(*options.cookies, request, upgrade);
   upgrade.response += "Server: Junction/" + std::string(kVersion) + "\r\n\r\n";
   // Frames the client sent right behind its request.
   const auto rest = buffer_.cdata();
@@ -393,6 +394,25 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
         stream_.release_socket(), std::move(description), std::move(upgrade), context_, options);
   }
   session->run();
+}
+
+// Cookie tracking: the client's known cookie, else a new one sent with the 101 (never logged).
+template <class Stream>
+void HttpSession<Stream>::track_cookie(cookie::CookieStore& cookies, const Request& request,
+                                       WebSocketUpgrade& upgrade) {
+  const auto [first, last] = request.equal_range(http::field::cookie);
+  for (auto it = first; it != last && upgrade.cbtid.empty(); ++it)
+    upgrade.cbtid = cookies.find(it->value());
+  if (!upgrade.cbtid.empty()) return;
+  try {
+    upgrade.cbtid = cookies.create();
+  } catch (const std::exception& e) {
+    // The cookie file cannot be written: the connection goes on untracked.
+    JLOG(error, "transport") << description_ << ": cookie tracking: " << e.what();
+    return;
+  }
+  upgrade.response +=
+      "Set-Cookie: " + cookies.set_cookie(upgrade.cbtid, kIsTlsStream<Stream>) + "\r\n";
 }
 
 template <class Stream>

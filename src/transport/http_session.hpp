@@ -32,6 +32,8 @@
 
 namespace junction::transport {
 
+struct WebSocketUpgrade;
+
 // Explicitly instantiated in http_session.cpp for TcpStream and TlsStream.
 template <class Stream>
 class HttpSession : public LiveSession,
@@ -65,6 +67,8 @@ class HttpSession : public LiveSession,
   bool read_failed(error_code ec);
   void handle_request();
   void handle_websocket(const PathService& service, Request& request);
+  void track_cookie(cookie::CookieStore& cookies, const Request& request,
+                    WebSocketUpgrade& upgrade);
   void handle_websocket_status(const PathService& service, const Request& request);
   void on_service_answer(std::uint64_t exchange_id, HttpResponse response);
   // The Host the request named, else our local address.

@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "cookie/cookie_store.hpp"
 #include "router/router.hpp"
 #include "transport/http_service.hpp"
 #include "wamp/message.hpp"
@@ -63,6 +64,9 @@ struct WebSocketOptions {
   // The "auth" config: an opaque handle handed to the router with each session. Null:
   // anonymous only.
   std::shared_ptr<router::Authenticator> auth;
+  // Cookie tracking ("cookie"): at the upgrade a known cookie is reused, else a new one is set
+  // with the 101 response; the session carries it (router::TransportInfo::cbtid). Null: off.
+  std::shared_ptr<cookie::CookieStore> cookies;
 };
 
 struct RawSocketOptions {

@@ -75,8 +75,11 @@ WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string descript
       options_(options),
       description_(std::move(description)),
       codec_(*upgrade.codec) {
-  if constexpr (kIsTlsStream<Stream>) {
-    tls_info_ = std::make_unique<const router::TransportInfo>(transport_info_of(stream_));
+  if (kIsTlsStream<Stream> || !upgrade.cbtid.empty()) {
+    router::TransportInfo info;
+    if constexpr (kIsTlsStream<Stream>) info = transport_info_of(stream_);
+    info.cbtid = std::move(upgrade.cbtid);
+    extra_info_ = std::make_unique<const router::TransportInfo>(std::move(info));
   }
   if (upgrade.deflate) {
     compression_ = std::make_unique<Compression>(*upgrade.deflate, deflate_config(options_));

@@ -52,6 +52,7 @@ struct WebSocketUpgrade {
   std::optional<websocket::DeflateAgreement> deflate;
   std::string initial;  // bytes the client sent after its request (frames may follow at once)
   std::chrono::steady_clock::time_point deadline;  // for writing the 101 (open_handshake_timeout)
+  std::string cbtid;  // cookie tracking: the connection's tracking cookie ("" without)
 };
 
 // Explicitly instantiated in websocket_session.cpp for TcpSocket and TlsStream.
@@ -76,7 +77,7 @@ class WebSocketSession : public LiveSession,
   void close() override;
   std::string describe() const override { return description_; }
   router::TransportInfo transport_info() const override {
-    router::TransportInfo info = tls_info_ ? *tls_info_ : router::TransportInfo{};
+    router::TransportInfo info = extra_info_ ? *extra_info_ : router::TransportInfo{};
     info.authenticator = options_.auth;
     return info;
   }
@@ -138,12 +139,13 @@ class WebSocketSession : public LiveSession,
 
   // Kept small on purpose: an idle session should cost about 2 KB in all (docs/performance.md).
   // Options, router and registry are the listener's; what only some sessions need (TLS
-  // certificate details, message reassembly, compression) is allocated only for them.
+  // certificate details, the tracking cookie, message reassembly, compression) is allocated
+  // only for them.
   Stream stream_;
   std::shared_ptr<const ListenerContext> context_;
   const WebSocketOptions& options_;
   std::string description_;
-  std::unique_ptr<const router::TransportInfo> tls_info_;
+  std::unique_ptr<const router::TransportInfo> extra_info_;
   const wamp::Codec& codec_;
   RouterLink link_;
   std::string end_reason_;  // why the connection ends, for the disconnect log line

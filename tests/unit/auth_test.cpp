@@ -284,10 +284,13 @@ Message authenticate(std::string signature) {
 }
 
 struct Harness {
-  explicit Harness(AuthConfig config)
-      : authenticator(std::make_shared<Authenticator>(std::move(config), executor)),
+  explicit Harness(AuthConfig config, std::shared_ptr<cookie::CookieStore> cookies = nullptr,
+                   std::string cbtid = {})
+      : authenticator(std::make_shared<Authenticator>(std::move(config), executor,
+                                                      std::chrono::milliseconds(200), cookies)),
         router(realm_config()) {
     peer.info.authenticator = authenticator;
+    peer.info.cbtid = std::move(cbtid);
     connection = router.connect(peer);
   }
   Message welcome_or_abort() {
@@ -390,6 +393,96 @@ TEST(AuthHandshake, MethodsAreTriedInTheClientsOrder) {
     ASSERT_EQ(w.type, MessageType::welcome);
     EXPECT_EQ(*wamp::get_string(w.options, "authmethod"), "anonymous");
   }
+}
+
+// --- cookie authentication (Crossbar's: a login remembered under the tracking cookie)
+
+TEST(AuthCookie, LoginIsRememberedAndAReturningClientIsWelcomedByItsCookie) {
+  auto cookies = std::make_shared<cookie::CookieStore>(cookie::CookieConfig{});
+  const std::string cbtid = cookies->create();
+  {
+    Harness h(ticket_config("secret!"), cookies, cbtid);
+    // No login on the cookie yet: "cookie" is skipped, the next method runs.
+    h.connection->receive(hello({"cookie", "ticket"}, "joe"));
+    ASSERT_EQ(h.peer.pop().type, MessageType::challenge);
+    h.connection->receive(authenticate("secret!"));
+    ASSERT_EQ(h.welcome_or_abort().type, MessageType::welcome);
+  }
+  ASSERT_TRUE(cookies->auth(cbtid).has_value());
+  Harness h(ticket_config("secret!"), cookies, cbtid);
+  h.connection->receive(hello({"cookie", "ticket"}));
+  Message w = h.peer.pop();
+  ASSERT_EQ(w.type, MessageType::welcome) << w.uri;
+  EXPECT_EQ(*wamp::get_string(w.options, "authid"), "joe");
+  EXPECT_EQ(*wamp::get_string(w.options, "authrole"), "user");
+  EXPECT_EQ(*wamp::get_string(w.options, "authmethod"), "ticket");
+  EXPECT_EQ(*wamp::get_string(w.options, "authprovider"), "cookie");
+  EXPECT_EQ(*wamp::get_string(*wamp::get_object(w.options, "authextra"), "team"), "blue");
+}
+
+TEST(AuthCookie, LogoutForgetsTheLoginAndFailuresAreNotRemembered) {
+  auto cookies = std::make_shared<cookie::CookieStore>(cookie::CookieConfig{});
+  const std::string cbtid = cookies->create();
+  {
+    Harness h(ticket_config("secret!"), cookies, cbtid);
+    h.connection->receive(hello({"ticket"}, "joe"));
+    h.peer.pop();
+    h.connection->receive(authenticate("wrong"));
+    ASSERT_EQ(h.welcome_or_abort().type, MessageType::abort);
+  }
+  EXPECT_FALSE(cookies->auth(cbtid).has_value());
+  {
+    Harness h(ticket_config("secret!"), cookies, cbtid);
+    h.connection->receive(hello({"ticket"}, "joe"));
+    h.peer.pop();
+    h.connection->receive(authenticate("secret!"));
+    ASSERT_EQ(h.welcome_or_abort().type, MessageType::welcome);
+    ASSERT_TRUE(cookies->auth(cbtid).has_value());
+    Message bye;
+    bye.type = MessageType::goodbye;
+    bye.uri = "wamp.close.logout";
+    h.connection->receive(bye);
+    EXPECT_EQ(h.peer.pop().type, MessageType::goodbye);
+  }
+  EXPECT_FALSE(cookies->auth(cbtid).has_value());
+  Harness h(ticket_config("secret!"), cookies, cbtid);
+  h.connection->receive(hello({"cookie"}));
+  Message a = h.peer.pop();
+  ASSERT_EQ(a.type, MessageType::abort);
+  EXPECT_EQ(a.uri, "wamp.error.no_auth_method");
+}
+
+TEST(AuthCookie, AnonymousAuthidIsTheCookieAndNoCookieMeansNoCookieLogin) {
+  AuthConfig c;
+  c.methods["anonymous"].role = "anonymous";
+  auto cookies = std::make_shared<cookie::CookieStore>(cookie::CookieConfig{});
+  const std::string cbtid = cookies->create();
+  {
+    Harness h(c, cookies, cbtid);
+    h.connection->receive(hello({"cookie", "anonymous"}));
+    Message w = h.peer.pop();
+    ASSERT_EQ(w.type, MessageType::welcome);
+    EXPECT_EQ(*wamp::get_string(w.options, "authid"), cbtid);
+    EXPECT_EQ(*wamp::get_string(w.options, "authmethod"), "anonymous");
+  }
+  // Without a cbtid on the connection, "cookie" never welcomes.
+  Harness h(c, cookies, "");
+  h.connection->receive(hello({"cookie", "anonymous"}));
+  Message w = h.peer.pop();
+  ASSERT_EQ(w.type, MessageType::welcome);
+  EXPECT_EQ(*wamp::get_string(w.options, "authmethod"), "anonymous");
+  EXPECT_NE(*wamp::get_string(w.options, "authid"), cbtid);
+}
+
+TEST(AuthCookie, BuiltInAnonymousTakesTheCookieAsAuthid) {
+  Router router(realm_config());
+  FakePeer peer;
+  peer.info.cbtid = "TRACKINGCOOKIE0123456789";
+  auto connection = router.connect(peer);
+  connection->receive(hello({}));
+  Message w = peer.pop();
+  ASSERT_EQ(w.type, MessageType::welcome);
+  EXPECT_EQ(*wamp::get_string(w.options, "authid"), "TRACKINGCOOKIE0123456789");
 }
 
 TEST(AuthHandshake, MessagesBeforeWelcomeAndUnaskedAuthenticateAreProtocolViolations) {

@@ -330,8 +330,29 @@ TEST(NodeConfigErrors, UnsupportedThings) {
   EXPECT_EQ(
       error_of(
           config(kRealm, web_transport_with_ws(
-                             R"({"type": "websocket", "auth": {"cookie": {"type": "static"}}})"))),
-      "t.json: workers[0].transports[0].paths./ws.auth.cookie: 'cookie' is not supported yet");
+                             R"({"type": "websocket", "auth": {"cookie": {}, "anonymous": {}}})"))),
+      "t.json: workers[0].transports[0].paths./ws.auth.cookie: cookie authentication needs cookie "
+      "tracking: add a \"cookie\" section to this WebSocket config (it is not available on "
+      "RawSocket)");
+  EXPECT_EQ(error_of(config(kRealm, web_transport_with_ws(
+                                        R"({"type": "websocket", "cookie": {"length": 5}})"))),
+            "t.json: workers[0].transports[0].paths./ws.cookie.length: expected an integer from 6 "
+            "to 64, found 5");
+  EXPECT_EQ(error_of(config(kRealm, web_transport_with_ws(
+                                        R"({"type": "websocket", "cookie": {"max_age": 0}})"))),
+            "t.json: workers[0].transports[0].paths./ws.cookie.max_age: expected an integer from 1 "
+            "to 315360000, found 0");
+  EXPECT_EQ(
+      error_of(
+          config(kRealm, web_transport_with_ws(
+                             R"({"type": "websocket", "cookie": {"store": {"type": "lmdb"}}})"))),
+      "t.json: workers[0].transports[0].paths./ws.cookie.store.type: cookie store type 'lmdb' is "
+      "not supported yet");
+  EXPECT_EQ(error_of(config(kRealm,
+                            web_transport_with_ws(
+                                R"({"type": "websocket", "cookie": {}, "auth": {"cookie": {}}})"))),
+            "t.json: workers[0].transports[0].paths./ws.auth: cookie authentication needs another "
+            "method to log in with");
   EXPECT_EQ(error_of(config(R"({"name": "realm1", "options": {"bridge_meta_api": true}})")),
             "t.json: workers[0].realms[0].options.bridge_meta_api: 'bridge_meta_api' is not "
             "supported yet");
