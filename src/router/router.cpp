@@ -445,8 +445,11 @@ class SessionState {
         return;
       case MessageType::goodbye: {
         const wamp::Id id = session_->id;
-        if (message.uri == "wamp.close.logout" && transport_.authenticator) {
-          transport_.authenticator->logout(transport_);
+        if (message.uri == "wamp.close.logout") {
+          // Crossbar's logout: forget a login remembered for this connection (its cookie).
+          // transport_ was released after authentication; ask the peer again (rare path).
+          const TransportInfo info = peer_.transport_info();
+          if (info.authenticator) info.authenticator->logout(info);
         }
         leave();
         phase_ = Phase::awaiting_hello;  // the transport may carry a new session (spec)
