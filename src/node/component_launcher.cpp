@@ -8,26 +8,14 @@
 
 #include <unistd.h>
 
+#include "base/installed_file.hpp"
+
 namespace junction::node {
 
 namespace fs = std::filesystem;
 
 std::optional<fs::path> find_component_launcher(std::string* searched) {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) {
-    if (searched) *searched = "/proc/self/exe: " + ec.message();
-    return std::nullopt;
-  }
-  const fs::path candidates[] = {
-      exe.parent_path() / "junction-components.py",
-      exe.parent_path().parent_path() / "share" / "junction" / "junction-components.py",
-  };
-  for (const auto& c : candidates) {
-    if (fs::is_regular_file(c, ec)) return c;
-  }
-  if (searched) *searched = candidates[0].string() + ", " + candidates[1].string();
-  return std::nullopt;
+  return base::find_installed_file("junction-components.py", searched);
 }
 
 PrivateSocketDir::PrivateSocketDir() {

@@ -219,5 +219,9 @@ std::shared_ptr<router::Authenticator> read_auth(
 // config_web.cpp
 std::string normalise_web_path(Validator& v, const std::string& key, const std::string& path);
 void read_web_keys(Obj& o, transport::ListenerConfig& listener);
+// The router worker's options.python, pythonpath and env (in `python`) given to the listener's
+// "wsgi" services; returns whether it has any.
+bool apply_worker_python(Validator& v, const GuestConfig& python,
+                         transport::ListenerConfig& listener);
 
 }  // namespace junction::node::detail

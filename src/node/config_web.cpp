@@ -17,6 +17,7 @@
 #include "web/redirect.hpp"
 #include "web/reverse_proxy.hpp"
 #include "web/static_files.hpp"
+#include "web/wsgi.hpp"
 
 namespace junction::node::detail {
 
@@ -325,6 +326,50 @@ std::shared_ptr<transport::HttpService> read_reverse_proxy(Validator& v, Obj& o)
   return std::make_shared<web::ReverseProxyService>(std::move(options));
 }
 
+// "wsgi" path service (web/wsgi): a Python WSGI application, run by Junction's WSGI launcher in a
+// process of its own (the router worker's options.python, pythonpath and env apply to it:
+// apply_worker_python). The module is imported when the node starts, not by `junction check`.
+//   module      required: the Python module ("myapp", "django_project.wsgi").
+//   object      required: the WSGI application in it ("app", "application").
+//   minthreads  integer (default 0): threads the launcher's pool keeps.
+//   maxthreads  integer (default 20): most requests run at once.
+//   timeout     Junction's own, integer seconds (default 60): no answer by then is a 504.
+std::shared_ptr<transport::HttpService> read_wsgi(Validator& v, Obj& o, const std::string& mount) {
+  web::WsgiOptions options;
+  options.mount = mount;
+  auto dotted = [](const std::string& s, bool allow_dots) {
+    if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos ||
+        std::isdigit(static_cast<unsigned char>(s.front()))) {
+      return false;
+    }
+    return std::all_of(s.begin(), s.end(), [&](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (allow_dots && c == '.');
+    });
+  };
+  options.module = o.need_string("module");
+  if (!dotted(options.module, true)) {
+    v.fail(o.at("module"),
+           "expected a Python module name such as \"myapp\" or \"pkg.wsgi\", "
+           "found \"" +
+               options.module + "\"");
+  }
+  options.object = o.need_string("object");
+  if (!dotted(options.object, false)) {
+    v.fail(o.at("object"),
+           "expected a Python name such as \"app\", found \"" + options.object + "\"");
+  }
+  if (auto n = o.opt_int("minthreads", 0, 1024)) options.minthreads = static_cast<unsigned>(*n);
+  if (auto n = o.opt_int("maxthreads", 1, 1024)) options.maxthreads = static_cast<unsigned>(*n);
+  if (options.minthreads > options.maxthreads) {
+    v.fail(o.at("minthreads"), "'minthreads' (" + std::to_string(options.minthreads) +
+                                   ") is larger than 'maxthreads' (" +
+                                   std::to_string(options.maxthreads) + ")");
+  }
+  if (auto t = o.opt_int("timeout", 1, 24 * 3600)) options.timeout = std::chrono::seconds(*t);
+  options.workdir = node_directory(v).string();
+  return std::make_shared<web::WsgiService>(std::move(options));
+}
+
 // Web path services, with their paths (a web transport's "paths", or a "path" service's):
 //   type "websocket": WAMP over WebSocket on this path; keys as in read_websocket_keys, plus "id".
 //   type "nodeinfo":  a small HTML page about the node; keys "type", "id".
@@ -335,13 +380,14 @@ std::shared_ptr<transport::HttpService> read_reverse_proxy(Validator& v, Obj& o)
 //   type "longpoll":  WAMP over HTTP long-poll (read_longpoll).
 //   type "archive":   files from a ZIP or tar archive (read_archive).
 //   type "reverseproxy": requests forwarded to an HTTP backend (read_reverse_proxy).
+//   type "wsgi":      a Python WSGI application (read_wsgi).
 //   type "metrics":   Junction's own: the node's Prometheus metrics (metrics/metrics_service);
 //                     keys "type", "id".
 //   type "health":    Junction's own: 200 while the node runs, 503 while it starts or stops
 //                     (metrics/health_service); keys "type", "id".
 //   type "path":      "paths": a nested tree, mounted at this path ("/" in it is this path
 //                     itself); flattened into the transport's paths.
-//   Crossbar's other services (wsgi, cgi, websocket-reverseproxy,
+//   Crossbar's other services (cgi, websocket-reverseproxy,
 //   upload, resource, schemadoc, wap, ...) are not supported yet.
 // `prefix` is the mount path of the tree ("" at the top).
 void read_web_paths(Validator& v, const json& paths, const std::string& json_path,
@@ -391,19 +437,20 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = read_archive(v, o);
     } else if (type == "reverseproxy") {
       service.http = read_reverse_proxy(v, o);
+    } else if (type == "wsgi") {
+      service.http = read_wsgi(v, o, full);
     } else if (type == "metrics") {
       service.http = std::make_shared<metrics::MetricsService>();
     } else if (type == "health") {
       service.http = std::make_shared<metrics::HealthService>();
-    } else if (type == "wsgi" || type == "cgi" || type == "websocket-reverseproxy" ||
-               type == "resource" || type == "schemadoc" || type == "upload" || type == "wap" ||
-               type == "pusher") {
+    } else if (type == "cgi" || type == "websocket-reverseproxy" || type == "resource" ||
+               type == "schemadoc" || type == "upload" || type == "wap" || type == "pusher") {
       v.fail(o.at("type"), "path type '" + type + "' is not supported yet");
     } else {
       v.fail(o.at("type"), "unknown path type '" + type +
                                "' (expected websocket, nodeinfo, static, redirect, json, "
                                "publisher, caller, webhook, longpoll, archive, reverseproxy, "
-                               "path, metrics or health)");
+                               "wsgi, path, metrics or health)");
     }
     o.finish();
     listener.paths.emplace(full, std::move(service));
@@ -411,6 +458,30 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
 }
 
 }  // namespace
+
+bool apply_worker_python(Validator& v, const GuestConfig& python,
+                         transport::ListenerConfig& listener) {
+  bool any = false;
+  for (auto& [path, service] : listener.paths) {
+    auto* wsgi = dynamic_cast<web::WsgiService*>(service.http.get());
+    if (wsgi == nullptr) continue;
+    any = true;
+    web::WsgiOptions& o = wsgi->process_options();
+    if (!python.executable.empty()) o.python = python.executable;
+    o.pythonpath.clear();
+    for (const auto& dir : python.pythonpath) {
+      std::string absolute = std::filesystem::path(dir).is_absolute()
+                                 ? dir
+                                 : (node_directory(v) / dir).lexically_normal().string();
+      if (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
+      o.pythonpath.push_back(std::move(absolute));
+    }
+    o.inherit_all_env = python.inherit_all_env;
+    o.inherit_env = python.inherit_env;
+    o.env_vars = python.env_vars;
+  }
+  return any;
+}
 
 // Web path key: "/" or a name like "ws" or "/ws" (normalised to start with '/'). Segments use
 // [A-Za-z0-9_.~-].

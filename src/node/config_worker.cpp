@@ -21,8 +21,9 @@ namespace {
 // Worker options: "io_threads" (Junction's own: a number 1..256, or "auto" for one per core) is
 // read, and so are "max_outbound_bytes" / "max_outbound_bytes_per_connection" (Junction's own:
 // bytes, 1 MiB..1 TiB; the node-wide budget for what waits for slow peers and each connection's
-// bound, transport::OutboundBudget); "pythonpath", "env" and "python" apply to the process the
-// router's components run in (a warning when there are none); Crossbar's other native worker
+// bound, transport::OutboundBudget); "pythonpath", "env" and "python" apply to the processes the
+// router's components and its "wsgi" path services run in (a warning when there are none);
+// Crossbar's other native worker
 // process options (title, cpu_affinity, expose_controller, expose_shared) are accepted with a
 // warning and ignored (the router worker is the junction process itself); any other key is
 // refused, as Crossbar's checker does. With several router workers the largest io_threads wins.
@@ -167,18 +168,8 @@ void read_worker(Validator& v, const json& j, const std::string& path, NodeConfi
   if (const json* list = o.opt_list("components"); list && !list->empty()) {
     components = component_worker(v, *list, path, true, "router");
   }
-  if (const json* options = o.opt_object("options")) {
-    read_worker_options(v, *options, o.at("options"), node, components);
-    if (!components.component_launcher) {
-      for (const char* key : {"pythonpath", "env", "python"}) {
-        if (options->contains(key)) {
-          v.warn(path_key(o.at("options"), key),
-                 std::string("'") + key + "' is used by router components only; ignored");
-        }
-      }
-    }
-  }
-  if (components.component_launcher) node.guests.push_back(std::move(components));
+  const json* options = o.opt_object("options");
+  if (options) read_worker_options(v, *options, o.at("options"), node, components);
   if (const json* realms = o.opt_list("realms")) {
     for (std::size_t i = 0; i < realms->size(); ++i) {
       const std::string realm_path = path_index(o.at("realms"), i);
@@ -191,12 +182,25 @@ void read_worker(Validator& v, const json& j, const std::string& path, NodeConfi
       node.router.realms.push_back(std::move(realm));
     }
   }
+  // "wsgi" path services run in a Python process of their own, with the same options.
+  bool wsgi = false;
   if (const json* transports = o.opt_list("transports")) {
     for (std::size_t i = 0; i < transports->size(); ++i) {
       node.listeners.push_back(
           read_transport(v, (*transports)[i], path_index(o.at("transports"), i)));
+      wsgi = apply_worker_python(v, components, node.listeners.back()) || wsgi;
     }
   }
+  if (options && !components.component_launcher && !wsgi) {
+    for (const char* key : {"pythonpath", "env", "python"}) {
+      if (options->contains(key)) {
+        v.warn(path_key(o.at("options"), key),
+               std::string("'") + key +
+                   "' is used by router components and wsgi path services only; ignored");
+      }
+    }
+  }
+  if (components.component_launcher) node.guests.push_back(std::move(components));
   o.refuse("connections");
   o.ignore("manhole");
   o.finish();

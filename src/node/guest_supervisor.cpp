@@ -17,13 +17,17 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/child_process.hpp"
 #include "base/log.hpp"
-#include "node/child_process.hpp"
 
 namespace junction::node {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
+using base::child_environment;
+using base::spawn;
+using base::SpawnRequest;
+using base::SpawnResult;
 
 namespace {
 

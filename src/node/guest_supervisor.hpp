@@ -3,7 +3,7 @@
 // restarts it per its policy (Junction's options.junction.restart, with doubling back-off),
 // tells the node when a controller shutdown trigger fires, and stops them all at shutdown:
 // SIGTERM to each process group, SIGKILL after the guest's stop_timeout. A guest whose node
-// dies without a goodbye (SIGKILL) is killed by the kernel (child_process.hpp).
+// dies without a goodbye (SIGKILL) is killed by the kernel (base/child_process.hpp).
 #pragma once
 
 #include <functional>

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -108,7 +109,9 @@ void HttpSession<Stream>::do_read() {
   // A fresh parser per request: its limits and state do not carry over between requests.
   parser_.emplace();
   parser_->header_limit(kHttpHeaderLimit);
-  parser_->body_limit(kHttpBodyLimit);
+  // No limit yet: Beast refuses a Content-Length over the limit while it parses the head, before
+  // the route (and so the service's own limit, set in on_read_header) is known.
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
   read_started_ = std::chrono::steady_clock::now();
   beast::get_lowest_layer(stream_).expires_after(read_timeout());
   reading_ = true;

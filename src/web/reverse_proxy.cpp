@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -25,6 +26,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using local = asio::local::stream_protocol;
 
 namespace {
 
@@ -63,9 +65,9 @@ std::vector<std::string> connection_tokens(const http::fields& fields) {
   return out;
 }
 
-}  // namespace
-
-class ReverseProxyService::Exchange : public std::enable_shared_from_this<Exchange> {
+// Over TCP (Protocol = tcp: resolve, then connect) or a Unix socket (local: connect).
+template <class Protocol>
+class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
  public:
   Exchange(const ReverseProxyOptions& options, asio::io_context& io,
            transport::HttpExchange exchange)
@@ -77,11 +79,18 @@ class ReverseProxyService::Exchange : public std::enable_shared_from_this<Exchan
 
   void run() {
     build_request();
-    resolver_.async_resolve(
-        options_.host, std::to_string(options_.port),
-        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
-          self->on_resolve(ec, std::move(results));
-        });
+    if constexpr (std::is_same_v<Protocol, local>) {
+      stream_.expires_at(deadline_);
+      stream_.async_connect(
+          local::endpoint(options_.unix_socket),
+          [self = this->shared_from_this()](beast::error_code ec) { self->on_connect(ec); });
+    } else {
+      resolver_.async_resolve(options_.host, std::to_string(options_.port),
+                              [self = this->shared_from_this()](
+                                  beast::error_code ec, tcp::resolver::results_type results) {
+                                self->on_resolve(ec, std::move(results));
+                              });
+    }
   }
 
  private:
@@ -121,7 +130,7 @@ class ReverseProxyService::Exchange : public std::enable_shared_from_this<Exchan
     }
     request_.set("X-Forwarded-Proto", connection.tls ? "https" : "http");
     request_.set("X-Forwarded-Prefix", exchange_.mount());
-    request_.set(http::field::host, options_.port == 80
+    request_.set(http::field::host, options_.port == 80 || !options_.unix_socket.empty()
                                         ? options_.host
                                         : options_.host + ":" + std::to_string(options_.port));
     request_.set(http::field::connection, "close");
@@ -135,17 +144,17 @@ class ReverseProxyService::Exchange : public std::enable_shared_from_this<Exchan
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (ec) return fail(http::status::bad_gateway, "cannot resolve the backend: " + ec.message());
     stream_.expires_at(deadline_);
-    stream_.async_connect(
-        results, [self = shared_from_this()](beast::error_code connect_ec, const tcp::endpoint&) {
-          self->on_connect(connect_ec);
-        });
+    stream_.async_connect(results, [self = this->shared_from_this()](beast::error_code connect_ec,
+                                                                     const tcp::endpoint&) {
+      self->on_connect(connect_ec);
+    });
   }
 
   void on_connect(beast::error_code ec) {
     if (ec) return fail_io(ec, "cannot connect to the backend");
     stream_.expires_at(deadline_);
     http::async_write(stream_, request_,
-                      [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code write_ec, std::size_t) {
                         self->on_write(write_ec);
                       });
   }
@@ -157,7 +166,7 @@ class ReverseProxyService::Exchange : public std::enable_shared_from_this<Exchan
     if (head_) parser_.skip(true);
     stream_.expires_at(deadline_);
     http::async_read(stream_, buffer_, parser_,
-                     [self = shared_from_this()](beast::error_code read_ec, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code read_ec, std::size_t) {
                        self->on_read(read_ec);
                      });
   }
@@ -179,7 +188,7 @@ class ReverseProxyService::Exchange : public std::enable_shared_from_this<Exchan
     }
     response.body = std::move(answer.body());
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
     exchange_.respond(std::move(response));
   }
 
@@ -193,8 +202,11 @@ class ReverseProxyService::Exchange : public std::enable_shared_from_this<Exchan
   }
 
   void fail(http::status status, const std::string& why) {
-    JLOG(warn, "web") << exchange_.connection().peer << ": reverseproxy " << exchange_.path()
-                      << " -> " << options_.host << ":" << options_.port << ": " << why << "; "
+    const std::string backend = options_.unix_socket.empty()
+                                    ? options_.host + ":" + std::to_string(options_.port)
+                                    : options_.unix_socket;
+    JLOG(warn, "web") << exchange_.connection().peer << ": " << options_.log_name << " "
+                      << exchange_.path() << " -> " << backend << ": " << why << "; "
                       << static_cast<unsigned>(status);
     exchange_.respond(status, status == http::status::gateway_timeout
                                   ? "Gateway timeout: the backend did not answer in time.\n"
@@ -203,14 +215,25 @@ class ReverseProxyService::Exchange : public std::enable_shared_from_this<Exchan
 
   const ReverseProxyOptions& options_;
   transport::HttpExchange exchange_;
-  tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  tcp::resolver resolver_;  // unused for Unix sockets
+  beast::basic_stream<Protocol> stream_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   http::response_parser<http::string_body> parser_;
   std::chrono::steady_clock::time_point deadline_;
   bool head_ = false;
 };
+
+}  // namespace
+
+void forward_http(asio::io_context& io, const ReverseProxyOptions& options,
+                  transport::HttpExchange exchange) {
+  if (options.unix_socket.empty()) {
+    std::make_shared<Exchange<tcp>>(options, io, std::move(exchange))->run();
+  } else {
+    std::make_shared<Exchange<local>>(options, io, std::move(exchange))->run();
+  }
+}
 
 ReverseProxyService::ReverseProxyService(ReverseProxyOptions options)
     : options_(std::move(options)) {}
@@ -230,8 +253,8 @@ void ReverseProxyService::start(router::Router&, asio::io_context&) {
         io->run();
         return;
       } catch (const std::exception& e) {
-        JLOG(error, "web") << "reverseproxy " << options_.host << ":" << options_.port << ": "
-                           << e.what();
+        JLOG(error, "web") << options_.log_name << " " << options_.host << ":" << options_.port
+                           << ": " << e.what();
       }
     }
   });
@@ -253,8 +276,8 @@ void ReverseProxyService::stop() {
 void ReverseProxyService::handle(transport::HttpExchange exchange) {
   std::lock_guard lock(mutex_);
   if (!io_) return exchange.respond(http::status::service_unavailable, "Not started.\n");
-  auto forwarded = std::make_shared<Exchange>(options_, *io_, std::move(exchange));
-  asio::post(*io_, [forwarded] { forwarded->run(); });
+  auto forwarded = std::make_shared<transport::HttpExchange>(std::move(exchange));
+  asio::post(*io_, [this, forwarded] { forward_http(*io_, options_, std::move(*forwarded)); });
 }
 
 std::string ReverseProxyService::backend_target(std::string_view base, std::string_view rest,

@@ -13,6 +13,10 @@
 // backend I/O runs asynchronously on the service's own thread, never on an I/O thread of the
 // router. A backend that cannot be resolved or reached, or answers something that is not HTTP,
 // is a 502; one that does not answer within `timeout` a 504 — each with a log line.
+//
+// The backend may also listen on a Unix socket (`unix_socket`, used by the "wsgi" service for its
+// launcher process); forward_http() is the forwarding itself, for services that run their own
+// loop.
 #pragma once
 
 #include <chrono>
@@ -36,7 +40,17 @@ struct ReverseProxyOptions {
   std::string path = "/";                         // the backend's base path, starting with '/'
   std::chrono::milliseconds timeout{30000};       // connect + answer; Junction's own
   std::uint64_t max_response_size = 64ull << 20;  // larger backend answers are a 502
+  // Non-empty: connect to this Unix socket instead of host:port (host then only names the
+  // backend in the Host field).
+  std::string unix_socket;
+  std::string log_name = "reverseproxy";  // how log lines name the service
 };
+
+// Forwards `exchange` to the backend and answers it (or 502/504), asynchronously on `io`: call
+// it on io's thread. `options` must outlive every forwarded exchange (stop io before destroying
+// them).
+void forward_http(boost::asio::io_context& io, const ReverseProxyOptions& options,
+                  transport::HttpExchange exchange);
 
 class ReverseProxyService : public transport::HttpService {
  public:
@@ -57,8 +71,6 @@ class ReverseProxyService : public transport::HttpService {
                                     bool trailing_slash, std::string_view query);
 
  private:
-  class Exchange;
-
   ReverseProxyOptions options_;
   // Made by start(), destroyed by stop() while the router's I/O threads still run: requests
   // still in flight then answer 500 to connections that are still there.

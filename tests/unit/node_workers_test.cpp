@@ -13,11 +13,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "node/child_process.hpp"
+#include "base/child_process.hpp"
 #include "node/config.hpp"
 
 namespace junction::node {
 namespace {
+using base::child_environment;
+using base::spawn;
+using base::SpawnRequest;
+using base::SpawnResult;
 
 std::string error_of(const std::string& text) {
   try {
@@ -175,8 +179,8 @@ TEST(NodeWorkersConfig, ComponentRefusals) {
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(
       warnings[0],
-      "t.json: workers[0].options.pythonpath: 'pythonpath' is used by router components only; "
-      "ignored");
+      "t.json: workers[0].options.pythonpath: 'pythonpath' is used by router components and wsgi "
+      "path services only; ignored");
 }
 
 int wait_status(pid_t pid) {

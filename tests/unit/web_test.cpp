@@ -18,6 +18,7 @@
 #include "web/longpoll.hpp"
 #include "web/mime_types.hpp"
 #include "web/reverse_proxy.hpp"
+#include "web/wsgi.hpp"
 
 namespace junction {
 namespace {
@@ -420,6 +421,72 @@ TEST(WebConfig, ReverseProxy) {
   EXPECT_EQ(error_of(web_config(R"({"p": {"type": "websocket-reverseproxy", "backend": {}}})")),
             "/tmp/node/t.json: workers[0].transports[0].paths.p.type: path type "
             "'websocket-reverseproxy' is not supported yet");
+}
+
+TEST(WebConfig, Wsgi) {
+  // The router worker's python, pythonpath and env are the launcher's; the mount path is kept.
+  const auto node = parse(R"({"version": 2, "workers": [{"type": "router",
+    "options": {"pythonpath": ["..", "/opt/apps"], "python": "/usr/local/bin/python3",
+                "env": {"inherit": ["PATH"], "vars": {"A": "1"}}},
+    "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": 8080}, "paths": {
+      "/": {"type": "wsgi", "module": "django_project.wsgi", "object": "application"},
+      "app": {"type": "path", "paths": {"flask": {"type": "wsgi", "module": "myapp",
+              "object": "app", "minthreads": 2, "maxthreads": 4, "timeout": 9}}}}}]}]})");
+  const auto& paths = node.listeners.at(0).paths;
+  const auto* root = dynamic_cast<const web::WsgiService*>(paths.at("/").http.get());
+  ASSERT_NE(root, nullptr);
+  const auto& o = root->options();
+  EXPECT_EQ(o.module, "django_project.wsgi");
+  EXPECT_EQ(o.object, "application");
+  EXPECT_EQ(o.mount, "/");
+  EXPECT_EQ(o.minthreads, 0u);
+  EXPECT_EQ(o.maxthreads, 20u);
+  EXPECT_EQ(o.timeout, std::chrono::seconds(60));
+  EXPECT_EQ(o.python, "/usr/local/bin/python3");
+  EXPECT_EQ(o.pythonpath, (std::vector<std::string>{"/tmp", "/opt/apps"}));
+  EXPECT_EQ(o.workdir, "/tmp/node");
+  EXPECT_FALSE(o.inherit_all_env);
+  EXPECT_EQ(o.inherit_env, std::vector<std::string>{"PATH"});
+  ASSERT_EQ(o.env_vars.size(), 1u);
+  EXPECT_EQ(o.env_vars[0].first, "A");
+  const auto* flask = dynamic_cast<const web::WsgiService*>(paths.at("/app/flask").http.get());
+  ASSERT_NE(flask, nullptr);
+  EXPECT_EQ(flask->options().mount, "/app/flask");
+  EXPECT_EQ(flask->options().minthreads, 2u);
+  EXPECT_EQ(flask->options().maxthreads, 4u);
+  EXPECT_EQ(flask->options().timeout, std::chrono::seconds(9));
+  EXPECT_EQ(flask->options().python, "/usr/local/bin/python3");
+  EXPECT_EQ(flask->options().pythonpath, o.pythonpath);
+  // A router worker whose pythonpath only a wsgi service uses: no "ignored" warning.
+  std::vector<std::string> warnings;
+  node::parse_config(R"({"workers": [{"type": "router", "options": {"pythonpath": ["x"]},
+    "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": 8080}, "paths": {
+      "/": {"type": "wsgi", "module": "m", "object": "o"}}}]}]})",
+                     node::ConfigFormat::json, "/tmp/node/t.json", &warnings);
+  EXPECT_TRUE(warnings.empty()) << warnings.at(0);
+
+  EXPECT_EQ(error_of(web_config(R"({"w": {"type": "wsgi", "object": "app"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.w: missing required key 'module' "
+            "(a string) in web path service");
+  EXPECT_EQ(error_of(web_config(R"({"w": {"type": "wsgi", "module": "a..b", "object": "x"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.w.module: expected a Python module "
+            "name such as \"myapp\" or \"pkg.wsgi\", found \"a..b\"");
+  EXPECT_EQ(error_of(web_config(R"({"w": {"type": "wsgi", "module": "m", "object": "a.b"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.w.object: expected a Python name "
+            "such as \"app\", found \"a.b\"");
+  EXPECT_EQ(error_of(web_config(
+                R"({"w": {"type": "wsgi", "module": "m", "object": "o", "minthreads": 5,
+                          "maxthreads": 4}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.w.minthreads: 'minthreads' (5) is "
+            "larger than 'maxthreads' (4)");
+  EXPECT_EQ(error_of(web_config(
+                R"({"w": {"type": "wsgi", "module": "m", "object": "o", "maxthreads": 0}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.w.maxthreads: expected an integer "
+            "from 1 to 1024, found 0");
+  EXPECT_NE(error_of(web_config(R"({"w": {"type": "wsgi", "module": "m", "object": "o",
+                                          "threads": 3}})"))
+                .find("unknown key 'threads'"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// node/child_process: starting a worker process the node supervises. fork + exec by hand (not
-// Boost.Process) because three things must happen in the child between fork and exec, which is
-// where Boost.Process v1 gives little control and v2 is not in Boost 1.81's stable API:
+// base/child_process: starting a child process (a worker the node supervises, a WSGI launcher, a
+// CGI script). fork + exec by hand (not Boost.Process) because three things must happen in the
+// child between fork and exec, which is where Boost.Process v1 gives little control and v2 is
+// not in Boost 1.81's stable API:
 //   - its own process group (setpgid), so a stop reaches everything the worker started;
 //   - PR_SET_PDEATHSIG = SIGKILL, so the kernel kills it if junction dies, even by SIGKILL;
 //   - every other descriptor closed (close_range), signal dispositions and mask reset (junction
@@ -13,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace junction::node {
+namespace junction::base {
 
 struct SpawnRequest {
   std::string executable;         // a path, or a name looked up in $PATH (as execvp)
@@ -40,4 +41,4 @@ std::vector<std::string> child_environment(
     bool inherit_all, const std::vector<std::string>& names,
     const std::vector<std::pair<std::string, std::string>>& vars);
 
-}  // namespace junction::node
+}  // namespace junction::base

@@ -1,4 +1,4 @@
-#include "node/child_process.hpp"
+#include "base/child_process.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace junction::node {
+namespace junction::base {
 
 namespace {
 
@@ -126,4 +126,4 @@ SpawnResult spawn(const SpawnRequest& request) {
   return {pid, 0, ""};
 }
 
-}  // namespace junction::node
+}  // namespace junction::base

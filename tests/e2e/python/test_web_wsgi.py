@@ -1,0 +1,220 @@
+"""The "wsgi" path service with real HTTP clients (http.client, urllib): a plain WSGI application
+and a Flask application (Debian python3-flask) served by Junction's WSGI launcher.
+
+Checked: SCRIPT_NAME is the mount path (also nested), PATH_INFO the rest (percent-decoded),
+QUERY_STRING, REMOTE_ADDR / SERVER_NAME / SERVER_PORT / wsgi.url_scheme from the client's view,
+the router worker's options.pythonpath and env, the node directory as working directory; request
+bodies in, generator answers out, several Set-Cookie, keep-alive, requests in parallel on the
+thread pool (maxthreads); an application that raises answers 500 (before its answer started) or
+cuts the answer (after), with its traceback in the node log, and the router keeps serving; a
+launcher that dies answers 502 with a log line and is started again; a module that does not import
+is logged and answered 502; shutdown leaves no launcher process.
+
+Run: /usr/bin/python3 test_web_wsgi.py path/to/junction
+"""
+
+import concurrent.futures
+import http.client
+import json
+import os
+import re
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from junction_harness import RouterProcess, main
+
+TIMEOUT = 20.0
+APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wsgi_apps")
+
+
+class WsgiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        config = {
+            "version": 2,
+            "workers": [{
+                "type": "router",
+                "options": {"pythonpath": [APPS],
+                            "env": {"vars": {"APP_GREETING": "hi from env"}}},
+                "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": []}]}],
+                "transports": [{
+                    "type": "web",
+                    "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
+                    "paths": {
+                        "/": {"type": "wsgi", "module": "plain_wsgi", "object": "application"},
+                        "app": {"type": "wsgi", "module": "plain_wsgi", "object": "application",
+                                "minthreads": 1, "maxthreads": 8},
+                        "deep": {"type": "path", "paths": {
+                            "er": {"type": "wsgi", "module": "plain_wsgi",
+                                   "object": "application"}}},
+                        "flask": {"type": "wsgi", "module": "flask_wsgi", "object": "app"},
+                        "broken": {"type": "wsgi", "module": "no_such_module_here",
+                                   "object": "app"},
+                        "info": {"type": "nodeinfo"},
+                    },
+                }],
+            }],
+        }
+        cls.router = RouterProcess(config=config, name="wsgi").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        pids = [int(p) for p in re.findall(r"started the WSGI launcher \(PID (\d+)\)",
+                                           cls.router.log_tail(4000))]
+        cls.router.stop()
+        # No launcher outlives the node.
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                continue
+            raise AssertionError("WSGI launcher %d still runs after junction stopped" % pid)
+
+    def request(self, method, path, body=None, headers=None, conn=None):
+        own = conn is None
+        if own:
+            conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.getheaders(), r.read()
+        finally:
+            if own:
+                conn.close()
+
+    def environ(self, path, **kwargs):
+        status, headers, body = self.request("GET", path, **kwargs)
+        self.assertEqual(status, 201, body)
+        return json.loads(body), headers
+
+    def test_script_name_and_path_info(self):
+        for path, script, info, query in (
+                ("/app", "/app", "", ""),
+                ("/app/", "/app", "/", ""),
+                ("/app/a/b%20c?x=1&y=%C3%BC", "/app", "/a/b c", "x=1&y=%C3%BC"),
+                ("/deep/er/x", "/deep/er", "/x", ""),
+                ("/deep/er", "/deep/er", "", ""),
+                ("/", "", "/", ""),
+                ("/other/thing?q", "", "/other/thing", "q")):
+            env, _ = self.environ(path)
+            self.assertEqual((env["SCRIPT_NAME"], env["PATH_INFO"], env["QUERY_STRING"]),
+                             (script, info, query), path)
+            self.assertEqual(env["REQUEST_METHOD"], "GET")
+        # Longest prefix: the nodeinfo page is not the root application's.
+        status, _, body = self.request("GET", "/info")
+        self.assertEqual(status, 200)
+        self.assertIn(b"<html", body.lower())
+
+    def test_client_view_env_and_workdir(self):
+        env, headers = self.environ("/app/who", headers={"X-Custom": "kept",
+                                                          "X-Forwarded-For": "10.9.9.9"})
+        self.assertEqual(env["REMOTE_ADDR"], "127.0.0.1")  # the peer Junction saw
+        self.assertEqual(env["SERVER_NAME"], self.router.host)
+        self.assertEqual(env["SERVER_PORT"], str(self.router.port))
+        self.assertEqual(env["wsgi.url_scheme"], "http")
+        self.assertEqual(env["HTTP_X_CUSTOM"], "kept")
+        self.assertEqual(env["APP_GREETING"], "hi from env")
+        self.assertEqual(os.path.realpath(env["cwd"]), os.path.realpath(self.router.tmpdir))
+        self.assertEqual([v for k, v in headers if k.lower() == "set-cookie"], ["a=1", "b=2"])
+        # A Host naming another name and port reaches the application as such.
+        env, _ = self.environ("/app/who", headers={"Host": "example.org:8443"})
+        self.assertEqual((env["SERVER_NAME"], env["SERVER_PORT"]), ("example.org", "8443"))
+
+    def test_bodies_in_and_out(self):
+        big = bytes(range(256)) * 4096  # 1 MiB
+        status, headers, body = self.request("POST", "/app/echo-body", body=big,
+                                             headers={"Content-Type": "application/x-test"})
+        self.assertEqual(status, 200)
+        self.assertEqual(dict((k.lower(), v) for k, v in headers)["x-length"], str(len(big)))
+        self.assertEqual(body, big)
+        status, _, body = self.request("GET", "/app/stream")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"".join(b"chunk %03d\n" % i for i in range(100)))
+        status, headers, body = self.request("HEAD", "/app/stream")
+        self.assertEqual((status, body), (200, b""))
+        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
+        try:
+            for i in range(5):
+                status, _, body = self.request("POST", "/app/echo-body", body=b"x" * i, conn=conn)
+                self.assertEqual((status, body), (200, b"x" * i))
+        finally:
+            conn.close()
+
+    def test_requests_run_in_parallel(self):
+        # maxthreads 8: eight requests that each sleep 0.5 s take well under 8 x 0.5 s.
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: self.request("GET", "/app/sleep"), range(8)))
+        elapsed = time.monotonic() - started
+        self.assertTrue(all(status == 200 for status, _, _ in answers), answers)
+        self.assertLess(elapsed, 3.0)
+        self.assertGreater(len({body for _, _, body in answers}), 1)  # several pool threads
+
+    def test_application_that_raises(self):
+        status, _, _ = self.request("GET", "/app/raise")
+        self.assertEqual(status, 500)
+        self.assertTrue(self.router.wait_for_log("the application raised on purpose"))
+        # Raising after the answer started: the answer is cut; Junction says 502.
+        status, _, _ = self.request("GET", "/app/raise-late")
+        self.assertEqual(status, 502)
+        self.assertTrue(self.router.wait_for_log("the application raised while answering"))
+        env, _ = self.environ("/app/still-there")
+        self.assertEqual(env["PATH_INFO"], "/still-there")
+
+    def test_flask_application(self):
+        with urllib.request.urlopen(self.router.http_base + "/flask/", timeout=TIMEOUT) as r:
+            self.assertEqual(r.status, 200)
+            self.assertIn(b"Hello from Flask", r.read())
+        with urllib.request.urlopen(self.router.http_base + "/flask/hello/ada",
+                                    timeout=TIMEOUT) as r:
+            answer = json.loads(r.read())
+        self.assertEqual(answer["greeting"], "hello ada")
+        self.assertEqual(answer["script_root"], "/flask")
+        self.assertEqual(answer["url"], "/flask/hello/ada")
+        self.assertEqual(answer["external"], self.router.http_base + "/flask/hello/ada")
+        data = urllib.parse.urlencode({"name": "Grace", "lang": "COBOL"}).encode()
+        with urllib.request.urlopen(self.router.http_base + "/flask/form", data=data,
+                                    timeout=TIMEOUT) as r:
+            self.assertEqual(json.loads(r.read()),
+                             {"fields": {"name": "Grace", "lang": "COBOL"}, "method": "POST"})
+        for path, code in (("/flask/nothing", 404), ("/flask/fail", 500)):
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen(self.router.http_base + path, timeout=TIMEOUT)
+            self.assertEqual(cm.exception.code, code, path)
+        self.assertTrue(self.router.wait_for_log("a Flask view raised"))
+
+    def test_module_that_does_not_import(self):
+        self.assertTrue(self.router.wait_for_log("cannot import WSGI module 'no_such_module_here'",
+                                                 timeout=TIMEOUT))
+        self.assertTrue(self.router.wait_for_log("exited with status 3; restarting",
+                                                 timeout=TIMEOUT))
+        # Between two attempts a request is answered 502 at once; while an attempt starts it
+        # waits for that attempt to fail, then gets 502 too.
+        status, _, body = self.request("GET", "/broken/x")
+        self.assertEqual(status, 502)
+        self.assertIn(b"Bad gateway", body)
+
+    def test_launcher_that_dies_is_restarted(self):
+        # Its own launcher: the crash must not disturb the other tests' mounts.
+        status, _, before = self.request("GET", "/deep/er/pid")
+        self.assertEqual(status, 200)
+        status, _, _ = self.request("GET", "/deep/er/exit")
+        self.assertEqual(status, 502)
+        self.assertTrue(self.router.wait_for_log("wsgi /deep/er: the WSGI launcher exited with "
+                                                 "status 7; restarting"))
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            status, _, after = self.request("GET", "/deep/er/pid")
+            if status == 200:
+                break
+            self.assertEqual(status, 502)
+            self.assertLess(time.monotonic(), deadline, "the launcher did not come back")
+            time.sleep(0.1)
+        self.assertNotEqual(before, after)
+
+
+if __name__ == "__main__":
+    main()
