@@ -49,6 +49,15 @@ std::vector<std::string> child_environment(
   return env;
 }
 
+std::string describe_exit_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const char* name = sigabbrev_np(WTERMSIG(status));
+    return std::string("killed by SIG") + (name ? name : std::to_string(WTERMSIG(status)));
+  }
+  return "ended (status " + std::to_string(status) + ")";
+}
+
 SpawnResult spawn(const SpawnRequest& request) {
   // Everything the child needs is built before fork: no allocation after it.
   std::vector<char*> argv;

@@ -35,6 +35,9 @@ struct SpawnResult {
 
 SpawnResult spawn(const SpawnRequest& request);
 
+// "exited with status 3", "killed by SIGKILL": a waitpid() status for log lines.
+std::string describe_exit_status(int status);
+
 // The environment for a child: junction's own (all of it, none, or the listed names), then
 // `vars` set on top.
 std::vector<std::string> child_environment(

@@ -6,10 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "metrics/health_service.hpp"
 #include "metrics/metrics_service.hpp"
 #include "transport/subprotocol.hpp"
 #include "web/archive.hpp"
+#include "web/cgi.hpp"
 #include "web/http_bridge.hpp"
 #include "web/json_value.hpp"
 #include "web/longpoll.hpp"
@@ -370,6 +373,53 @@ std::shared_ptr<transport::HttpService> read_wsgi(Validator& v, Obj& o, const st
   return std::make_shared<web::WsgiService>(std::move(options));
 }
 
+// "cgi" path service (web/cgi): CGI/1.1 scripts from a directory, run per request.
+//   directory  required: the scripts' directory, absolute or relative to the node directory.
+//   processor  required: the program each script is run with ("/usr/bin/python3", "/bin/sh"):
+//              `processor script`. A path (relative to the node directory) or a name looked up
+//              in $PATH; it must exist and be executable.
+//   timeout    Junction's own, integer seconds (default 60): a script still running then is
+//              killed and answers 504.
+std::shared_ptr<transport::HttpService> read_cgi(Validator& v, Obj& o, const std::string& mount) {
+  web::CgiOptions options;
+  options.mount = mount;
+  const std::string directory = o.need_string("directory");
+  options.directory = std::filesystem::path(directory).is_absolute()
+                          ? std::filesystem::path(directory)
+                          : node_directory(v) / directory;
+  options.directory = options.directory.lexically_normal();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options.directory, ec)) {
+    v.warn(o.at("directory"), "CGI directory " + options.directory.string() +
+                                  " does not exist (yet); its requests answer 404 until it does");
+  }
+  options.processor = o.need_string("processor");
+  std::string executable;
+  if (options.processor.find('/') != std::string::npos) {
+    executable = std::filesystem::path(options.processor).is_absolute()
+                     ? options.processor
+                     : (node_directory(v) / options.processor).lexically_normal().string();
+    options.processor = executable;
+    if (::access(executable.c_str(), X_OK) != 0) executable.clear();
+  } else if (const char* path = std::getenv("PATH"); path && !options.processor.empty()) {
+    std::string_view dirs(path);
+    while (executable.empty() && !dirs.empty()) {
+      const auto colon = dirs.find(':');
+      const std::string dir(dirs.substr(0, colon));
+      dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+      const std::string candidate = (dir.empty() ? "." : dir) + "/" + options.processor;
+      if (::access(candidate.c_str(), X_OK) == 0) executable = candidate;
+    }
+  }
+  if (executable.empty()) {
+    v.fail(o.at("processor"), "CGI processor \"" + options.processor +
+                                  "\" is not an executable program (give a path such as "
+                                  "\"/usr/bin/python3\" or a name in $PATH)");
+  }
+  if (auto t = o.opt_int("timeout", 1, 24 * 3600)) options.timeout = std::chrono::seconds(*t);
+  return std::make_shared<web::CgiService>(std::move(options));
+}
+
 // Web path services, with their paths (a web transport's "paths", or a "path" service's):
 //   type "websocket": WAMP over WebSocket on this path; keys as in read_websocket_keys, plus "id".
 //   type "nodeinfo":  a small HTML page about the node; keys "type", "id".
@@ -381,13 +431,14 @@ std::shared_ptr<transport::HttpService> read_wsgi(Validator& v, Obj& o, const st
 //   type "archive":   files from a ZIP or tar archive (read_archive).
 //   type "reverseproxy": requests forwarded to an HTTP backend (read_reverse_proxy).
 //   type "wsgi":      a Python WSGI application (read_wsgi).
+//   type "cgi":       CGI scripts (read_cgi).
 //   type "metrics":   Junction's own: the node's Prometheus metrics (metrics/metrics_service);
 //                     keys "type", "id".
 //   type "health":    Junction's own: 200 while the node runs, 503 while it starts or stops
 //                     (metrics/health_service); keys "type", "id".
 //   type "path":      "paths": a nested tree, mounted at this path ("/" in it is this path
 //                     itself); flattened into the transport's paths.
-//   Crossbar's other services (cgi, websocket-reverseproxy,
+//   Crossbar's other services (websocket-reverseproxy,
 //   upload, resource, schemadoc, wap, ...) are not supported yet.
 // `prefix` is the mount path of the tree ("" at the top).
 void read_web_paths(Validator& v, const json& paths, const std::string& json_path,
@@ -437,20 +488,22 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = read_archive(v, o);
     } else if (type == "reverseproxy") {
       service.http = read_reverse_proxy(v, o);
+    } else if (type == "cgi") {
+      service.http = read_cgi(v, o, full);
     } else if (type == "wsgi") {
       service.http = read_wsgi(v, o, full);
     } else if (type == "metrics") {
       service.http = std::make_shared<metrics::MetricsService>();
     } else if (type == "health") {
       service.http = std::make_shared<metrics::HealthService>();
-    } else if (type == "cgi" || type == "websocket-reverseproxy" || type == "resource" ||
-               type == "schemadoc" || type == "upload" || type == "wap" || type == "pusher") {
+    } else if (type == "websocket-reverseproxy" || type == "resource" || type == "schemadoc" ||
+               type == "upload" || type == "wap" || type == "pusher") {
       v.fail(o.at("type"), "path type '" + type + "' is not supported yet");
     } else {
       v.fail(o.at("type"), "unknown path type '" + type +
                                "' (expected websocket, nodeinfo, static, redirect, json, "
                                "publisher, caller, webhook, longpoll, archive, reverseproxy, "
-                               "wsgi, path, metrics or health)");
+                               "wsgi, cgi, path, metrics or health)");
     }
     o.finish();
     listener.paths.emplace(full, std::move(service));

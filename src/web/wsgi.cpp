@@ -43,15 +43,6 @@ constexpr auto kStableRun = std::chrono::seconds(10);
 constexpr std::size_t kMaxWaiting = 1024;
 constexpr std::size_t kMaxLine = 16 * 1024;
 
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const char* name = sigabbrev_np(WTERMSIG(status));
-    return std::string("killed by SIG") + (name ? name : std::to_string(WTERMSIG(status)));
-  }
-  return "ended (status " + std::to_string(status) + ")";
-}
-
 }  // namespace
 
 struct WsgiService::Launcher : std::enable_shared_from_this<Launcher> {
@@ -243,7 +234,7 @@ struct WsgiService::Launcher : std::enable_shared_from_this<Launcher> {
     } while (r < 0 && errno == EINTR);
     pidfd.reset();
     pid = -1;
-    ended(r == 0 || r < 0 ? "ended" : describe_status(status));
+    ended(r == 0 || r < 0 ? "ended" : base::describe_exit_status(status));
   }
 
   void ended(const std::string& what) {

@@ -13,6 +13,7 @@
 #include "node/config.hpp"
 #include "transport/http_service.hpp"
 #include "web/archive.hpp"
+#include "web/cgi.hpp"
 #include "web/entity.hpp"
 #include "web/http_bridge.hpp"
 #include "web/longpoll.hpp"
@@ -214,8 +215,8 @@ TEST(WebConfig, Errors) {
                                     "/a": {"type": "nodeinfo"}})")),
             "/tmp/node/t.json: workers[0].transports[0].paths.a.paths./: path \"/a\" is "
             "configured twice");
-  EXPECT_EQ(error_of(web_config(R"({"/": {"type": "cgi", "directory": "x", "processor": "y"}})")),
-            "/tmp/node/t.json: workers[0].transports[0].paths./.type: path type 'cgi' is not "
+  EXPECT_EQ(error_of(web_config(R"({"/": {"type": "upload", "directory": "x"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths./.type: path type 'upload' is not "
             "supported yet");
 }
 
@@ -487,6 +488,93 @@ TEST(WebConfig, Wsgi) {
                                           "threads": 3}})"))
                 .find("unknown key 'threads'"),
             std::string::npos);
+}
+
+TEST(WebCgi, ParseOutput) {
+  using web::CgiService;
+  std::string error;
+  auto out = CgiService::parse_output("Content-Type: text/plain\r\nX-A: 1\r\n\r\nbody\r\n", error);
+  ASSERT_TRUE(out) << error;
+  EXPECT_EQ(out->status, 200u);
+  ASSERT_EQ(out->headers.size(), 2u);
+  EXPECT_EQ(out->headers[1], (std::pair<std::string, std::string>{"X-A", "1"}));
+  EXPECT_EQ(out->body, "body\r\n");
+  out = CgiService::parse_output("Status: 404 Not Found\nContent-Length: 99\nConnection: x\n\n",
+                                 error);
+  ASSERT_TRUE(out) << error;
+  EXPECT_EQ(out->status, 404u);
+  EXPECT_TRUE(out->headers.empty());  // Junction's own fields are not the script's to set
+  EXPECT_EQ(out->body, "");
+  out = CgiService::parse_output("Location: /x\n\n", error);
+  ASSERT_TRUE(out) << error;
+  EXPECT_EQ(out->status, 302u);
+  out = CgiService::parse_output("Status: 201\nLocation: /x\n\n", error);
+  ASSERT_TRUE(out) << error;
+  EXPECT_EQ(out->status, 201u);
+  EXPECT_FALSE(CgiService::parse_output("", error));
+  EXPECT_EQ(error, "no output");
+  EXPECT_FALSE(CgiService::parse_output("Content-Type: text/plain\n", error));
+  EXPECT_EQ(error, "no blank line after the header fields");
+  EXPECT_FALSE(CgiService::parse_output("hello world\n\n", error));
+  EXPECT_EQ(error, "malformed header line \"hello world\"");
+  EXPECT_FALSE(CgiService::parse_output("Status: 99 x\n\n", error));
+  EXPECT_EQ(error, "bad Status \"99 x\"");
+}
+
+TEST(WebCgi, FindScript) {
+  using web::CgiService;
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("junction-cgi-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "cgi" / "sub");
+  std::ofstream(dir / "cgi" / "run.sh") << "echo\n";
+  std::ofstream(dir / "cgi" / "sub" / "x y.py") << "print()\n";
+  std::ofstream(dir / "secret.sh") << "echo\n";
+  std::filesystem::create_symlink(dir / "secret.sh", dir / "cgi" / "out.sh");
+  const auto root = dir / "cgi";
+  auto s = CgiService::find_script(root, "/app", "run.sh");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->file, std::filesystem::canonical(root / "run.sh"));
+  EXPECT_EQ(s->script_name, "/app/run.sh");
+  EXPECT_EQ(s->path_info, "");
+  s = CgiService::find_script(root, "/", "sub/x%20y.py/a/b%2Fc/");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->script_name, "/sub/x y.py");
+  EXPECT_EQ(s->path_info, "/a/b/c/");
+  s = CgiService::find_script(root, "/app", "run.sh/");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->path_info, "/");
+  for (const char* rest :
+       {"", "sub", "sub/", "missing", "../secret.sh", "%2e%2e/secret.sh", "sub/%2E%2E/run.sh",
+        "./run.sh", "out.sh", "run%00.sh", "%2fetc", "%zz", "sub//x%20y.py"}) {
+    EXPECT_FALSE(CgiService::find_script(root, "/app", rest)) << rest;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(WebConfig, Cgi) {
+  const auto node = parse(web_config(
+      R"({"cgi": {"type": "cgi", "directory": "/tmp", "processor": "sh", "timeout": 3}})"));
+  const auto* cgi =
+      dynamic_cast<const web::CgiService*>(node.listeners.at(0).paths.at("/cgi").http.get());
+  ASSERT_NE(cgi, nullptr);
+  EXPECT_EQ(cgi->options().directory, "/tmp");
+  EXPECT_EQ(cgi->options().processor, "sh");
+  EXPECT_EQ(cgi->options().mount, "/cgi");
+  EXPECT_EQ(cgi->options().timeout, std::chrono::seconds(3));
+  EXPECT_EQ(error_of(web_config(R"({"c": {"type": "cgi", "directory": "/tmp"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.c: missing required key "
+            "'processor' (a string) in web path service");
+  EXPECT_EQ(error_of(web_config(
+                R"({"c": {"type": "cgi", "directory": "/tmp", "processor": "/no/such/x"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.c.processor: CGI processor "
+            "\"/no/such/x\" is not an executable program (give a path such as "
+            "\"/usr/bin/python3\" or a name in $PATH)");
+  EXPECT_NE(
+      error_of(
+          web_config(
+              R"({"c": {"type": "cgi", "directory": "/tmp", "processor": "no-such-program-x"}})"))
+          .find("is not an executable program"),
+      std::string::npos);
 }
 
 }  // namespace
