@@ -4,6 +4,10 @@
 #                 (nginx: sendfile on, access log off, one worker per core);
 #   HTTP bridge:  publisher POSTs per second (wrk with a POST script, keep-alive), when this
 #                 junction has the bridge (else reported as not built).
+#   WSGI:         a small Flask app (Debian python3-flask) under a "wsgi" path vs Debian's
+#                 gunicorn serving the same app with the same concurrency model (one process,
+#                 20 threads: --worker-class gthread --threads 20, as Junction's launcher runs
+#                 it on Twisted's ThreadPool(0, 20)); skipped when flask or gunicorn is missing.
 # Usage: bench/web-bench.sh path/to/junction [seconds] [connections]
 # Prints a table and one JSON line. Every server started here is stopped by PID on exit.
 set -euo pipefail
@@ -32,7 +36,21 @@ wait_port() {
   echo "web-bench: nothing listens on port $1"; exit 1
 }
 
-mkdir -p "$work/www"
+mkdir -p "$work/www" "$work/app"
+cat > "$work/app/bench_flask.py" <<'PY'
+from flask import Flask, jsonify
+
+app = Flask(__name__)
+
+
+@app.route("/hello/<name>")
+def hello(name):
+    return jsonify(greeting="hello " + name)
+PY
+have_wsgi=0
+if command -v gunicorn >/dev/null && /usr/bin/python3 -c 'import flask' 2>/dev/null; then
+  have_wsgi=1
+fi
 head -c 1024 /dev/urandom > "$work/www/1k.bin"
 head -c 1048576 /dev/urandom > "$work/www/1m.bin"
 
@@ -41,9 +59,13 @@ cat > "$work/config.json" <<JSON
 {"version": 2, "workers": [{"type": "router",
   "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [
     {"uri": "", "match": "prefix", "allow": {"call": true, "register": true, "publish": true, "subscribe": true}}]}]}],
+  "options": {"pythonpath": ["$work/app"]},
   "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": $jport, "interface": "127.0.0.1"},
-    "paths": {"/": {"type": "static", "directory": "$work/www"}BRIDGE}}]}]}
+    "paths": {"/": {"type": "static", "directory": "$work/www"}WSGIBRIDGE}}]}]}
 JSON
+wsgi_path=""
+[ "$have_wsgi" = 1 ] && wsgi_path=',"flask": {"type": "wsgi", "module": "bench_flask", "object": "app"}'
+sed -i "s|WSGI|$wsgi_path|" "$work/config.json"
 # The HTTP bridge only where this junction has it.
 bridge_path=',"pub": {"type": "publisher", "realm": "realm1", "role": "anonymous"}'
 sed "s|BRIDGE|$bridge_path|" "$work/config.json" > "$work/with-bridge.json"
@@ -80,8 +102,22 @@ http {
 CONF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 pids+=($!)
+gport=$(free_port)
+if [ "$have_wsgi" = 1 ]; then
+  gunicorn --chdir "$work/app" --bind "127.0.0.1:$gport" --workers 1 --worker-class gthread \
+    --threads 20 --log-level warning bench_flask:app 2>"$work/gunicorn.log" &
+  pids+=($!)
+fi
 wait_port "$jport"
 wait_port "$nport"
+if [ "$have_wsgi" = 1 ]; then
+  wait_port "$gport"
+  # Junction starts its launcher in the background: wait until it answers.
+  for _ in $(seq 200); do
+    curl -sf "http://127.0.0.1:$jport/flask/hello/x" >/dev/null && break
+    sleep 0.05
+  done
+fi
 
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -108,6 +144,11 @@ for file in 1k 1m; do
 done
 result[bridge]=null
 [ "$have_bridge" = 1 ] && result[bridge]=$(rps -s "$work/post.lua" "http://127.0.0.1:$jport/pub")
+result[wsgi-junction]=null; result[wsgi-gunicorn]=null
+if [ "$have_wsgi" = 1 ]; then
+  result[wsgi-junction]=$(rps "http://127.0.0.1:$jport/flask/hello/bench")
+  result[wsgi-gunicorn]=$(rps "http://127.0.0.1:$gport/hello/bench")
+fi
 
 printf '%-28s %14s %14s %8s\n' "scenario" "junction req/s" "nginx req/s" "ratio"
 for file in 1k 1m; do
@@ -115,6 +156,10 @@ for file in 1k 1m; do
   printf '%-28s %14s %14s %8s\n' "static $file (keep-alive)" "$j" "$n" "$(awk -v a="$j" -v b="$n" 'BEGIN{printf "%.2f", a/b}')"
 done
 printf '%-28s %14s %14s %8s\n' "bridge publisher POST" "${result[bridge]}" "-" "-"
-printf '{"bench":"web","connections":%s,"seconds":%s,"static_1k":{"junction":%s,"nginx":%s},"static_1m":{"junction":%s,"nginx":%s},"bridge_publisher":%s}\n' \
+if [ "$have_wsgi" = 1 ]; then
+  j=${result[wsgi-junction]}; g=${result[wsgi-gunicorn]}
+  printf '%-28s %14s %14s %8s\n' "wsgi Flask (vs gunicorn)" "$j" "$g" "$(awk -v a="$j" -v b="$g" 'BEGIN{printf "%.2f", a/b}')"
+fi
+printf '{"bench":"web","connections":%s,"seconds":%s,"static_1k":{"junction":%s,"nginx":%s},"static_1m":{"junction":%s,"nginx":%s},"bridge_publisher":%s,"wsgi_flask":{"junction":%s,"gunicorn":%s}}\n' \
   "$CONNECTIONS" "$SECONDS_PER_RUN" "${result[junction-1k]}" "${result[nginx-1k]}" \
-  "${result[junction-1m]}" "${result[nginx-1m]}" "${result[bridge]}"
+  "${result[junction-1m]}" "${result[nginx-1m]}" "${result[bridge]}" "${result[wsgi-junction]}" "${result[wsgi-gunicorn]}"
