@@ -63,7 +63,7 @@ router::AuthDone Authenticator::remember_login(router::AuthDone done, const std:
 }
 
 void Authenticator::logout(const router::TransportInfo& transport) {
-  if (cookies_ && !transport.cbtid.empty()) cookies_->clear_auth(transport.cbtid);
+  if (cookies_ && !transport.cbtid.empty()) cookies_->logout(transport.cbtid);
 }
 
 std::unique_ptr<router::PendingAuthentication> Authenticator::hello(

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "base/log.hpp"
 #include "wamp/json_codec.hpp"
 
 namespace junction::cookie {
@@ -72,7 +73,7 @@ std::string_view trim(std::string_view s) {
 
 CookieStore::CookieStore(CookieConfig config, Clock clock)
     : config_(std::move(config)), clock_(std::move(clock)) {
-  if (!config_.file.empty() && !config_.purge_on_startup) load();
+  if (!config_.file.empty()) load();
 }
 
 CookieStore::~CookieStore() = default;
@@ -116,7 +117,8 @@ std::string CookieStore::create() {
   Entry e;
   e.created = t;
   e.max_age = config_.max_age.count();
-  append(id, e);
+  if (!append(id, e))
+    throw std::runtime_error("cannot write the cookie file '" + config_.file + "'");
   entries_.emplace(id, std::move(e));
   order_.push_back(id);
   return id;
@@ -146,12 +148,40 @@ void CookieStore::set_auth(std::string_view cbtid, CookieAuth auth) {
   append(it->first, it->second);
 }
 
-void CookieStore::clear_auth(std::string_view cbtid) {
+void CookieStore::logout(std::string_view cbtid) {
+  std::vector<std::function<void()>> closers;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(std::string(cbtid));
+    if (it != entries_.end() && it->second.auth) {
+      it->second.auth.reset();
+      append(it->first, it->second);
+    }
+    const auto [first, last] = connections_.equal_range(std::string(cbtid));
+    for (auto c = first; c != last; ++c)
+      closers.push_back(c->second.second);
+  }
+  // Outside the lock: a closer may run its connection's detach() at once.
+  for (const auto& close : closers)
+    close();
+}
+
+std::uint64_t CookieStore::attach(std::string_view cbtid, std::function<void()> close) {
   std::lock_guard lock(mutex_);
-  const auto it = entries_.find(std::string(cbtid));
-  if (it == entries_.end() || !it->second.auth) return;
-  it->second.auth.reset();
-  append(it->first, it->second);
+  const std::uint64_t token = ++next_token_;
+  connections_.emplace(std::string(cbtid), std::make_pair(token, std::move(close)));
+  return token;
+}
+
+void CookieStore::detach(std::string_view cbtid, std::uint64_t token) {
+  std::lock_guard lock(mutex_);
+  const auto [first, last] = connections_.equal_range(std::string(cbtid));
+  for (auto c = first; c != last; ++c) {
+    if (c->second.first == token) {
+      connections_.erase(c);
+      return;
+    }
+  }
 }
 
 std::size_t CookieStore::size() {
@@ -178,24 +208,31 @@ std::string CookieStore::record(const std::string& id, const Entry& e) {
   if (e.auth) {
     std::string extra;
     wamp::json_encode_object(e.auth->authextra, extra);
+    json x = json::parse(extra, nullptr, /*allow_exceptions=*/false);
+    if (x.is_discarded()) x = json::object();
     j["auth"] = json{{"authid", e.auth->authid},
                      {"authrole", e.auth->authrole},
                      {"authmethod", e.auth->authmethod},
                      {"realm", e.auth->realm},
-                     {"authextra", json::parse(extra)}};
+                     {"authextra", std::move(x)}};
   }
-  return j.dump() + "\n";
+  // Invalid UTF-8 (an authid from a dynamic authenticator, say) is replaced, never thrown.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-void CookieStore::append(const std::string& id, const Entry& e) {
-  if (config_.file.empty()) return;
+bool CookieStore::append(const std::string& id, const Entry& e) {
+  if (config_.file.empty()) return true;
   if (!out_.is_open()) {
-    out_.open(config_.file, (config_.purge_on_startup ? std::ios::trunc : std::ios::app) |
-                                std::ios::out | std::ios::binary);
-    if (!out_) throw std::runtime_error("cannot write the cookie file '" + config_.file + "'");
+    out_.open(config_.file, std::ios::app | std::ios::out | std::ios::binary);
+    if (!out_) {
+      // Logged without the cookie; the memory store goes on (create() refuses instead).
+      JLOG(error, "cookie") << "cannot write the cookie file '" << config_.file << "'";
+      return false;
+    }
   }
   out_ << record(id, e);
   out_.flush();
+  return true;
 }
 
 void CookieStore::load() {

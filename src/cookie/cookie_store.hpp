@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -18,6 +19,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "wamp/value.hpp"
 
@@ -28,9 +31,6 @@ struct CookieConfig {
   std::size_t length = 24;                  // characters of the random ID (Crossbar: 6..64)
   std::chrono::seconds max_age{86400 * 7};  // lifetime (Crossbar's default: one week)
   std::string file;  // "" keeps cookies in memory only; else the file (an absolute path)
-  // Crossbar's purge_on_startup: the file's cookies are not loaded, and the file is started
-  // afresh at the first write (so `junction check` never touches it).
-  bool purge_on_startup = false;
   // At most this many cookies are kept: past it, expired ones are purged and then the oldest
   // are dropped (a client without a cookie gets a new one at every connection).
   std::size_t max_entries = 100000;
@@ -72,8 +72,16 @@ class CookieStore {
   std::optional<CookieAuth> auth(std::string_view cbtid);
   // Attaches a login to `cbtid` (nothing if the cookie is unknown).
   void set_auth(std::string_view cbtid, CookieAuth auth);
-  // Logout: `cbtid` no longer authenticates (the cookie itself stays).
-  void clear_auth(std::string_view cbtid);
+  // Logout: `cbtid` no longer authenticates (the cookie itself stays), and every connection
+  // attached under it is closed, as Crossbar does (a browser's every tab is logged out).
+  void logout(std::string_view cbtid);
+
+  // A live connection carrying `cbtid` (Crossbar's addProto). `close` is called at the cookie's
+  // logout, from the logging-out session's thread and outside the store's lock: it must only
+  // queue work for its connection. Returns the token detach() takes.
+  std::uint64_t attach(std::string_view cbtid, std::function<void()> close);
+  // The connection went away (before or after a logout closed it).
+  void detach(std::string_view cbtid, std::uint64_t token);
 
   std::size_t size();
 
@@ -87,7 +95,9 @@ class CookieStore {
   std::int64_t now() const;
   void load();
   void make_room(std::int64_t now);
-  void append(const std::string& id, const Entry& e);
+  // Appends the record to the file (if any); false (and an error log line) when the file cannot
+  // be opened. Never throws: logins and logouts happen inside the router.
+  bool append(const std::string& id, const Entry& e);
   static std::string record(const std::string& id, const Entry& e);
 
   CookieConfig config_;
@@ -96,6 +106,10 @@ class CookieStore {
   std::unordered_map<std::string, Entry> entries_;
   std::deque<std::string> order_;  // ids in creation order (may name erased ones)
   std::ofstream out_;              // the file, opened for appending at the first write
+  // Live connections per cbtid (never written to the file; a handful per browser at most).
+  std::unordered_multimap<std::string, std::pair<std::uint64_t, std::function<void()>>>
+      connections_;
+  std::uint64_t next_token_ = 0;
 };
 
 }  // namespace junction::cookie

@@ -444,8 +444,9 @@ namespace {
 //   max_age  lifetime in seconds, 1 .. 10 years (default 604800, one week)
 //   store    {"type": "memory"} (default) or {"type": "file", "filename": "cookies.dat"}: an
 //            append-only file of JSON lines, absolute or relative to the node directory (the
-//            config file's directory), loaded and compacted at start; with
-//            "purge_on_startup": true its old cookies are dropped instead.
+//            config file's directory), loaded at start and rewritten without its expired
+//            cookies. "purge_on_startup" (Crossbar's: rewrite the file without the expired
+//            cookies at start) is accepted; Junction always does that.
 //   max_entries  (Junction's own) cookies kept, default 100 000: past it expired cookies are
 //            purged and then the oldest dropped.
 std::shared_ptr<cookie::CookieStore> read_cookie(Validator& v, const json& j,
@@ -477,7 +478,7 @@ std::shared_ptr<cookie::CookieStore> read_cookie(Validator& v, const json& j,
         file = dir / file;
       }
       config.file = file.string();
-      config.purge_on_startup = s.boolean("purge_on_startup", false);
+      s.boolean("purge_on_startup", false);  // what Junction always does (above)
     } else if (type != "memory") {
       v.not_supported(s.at("type"), "cookie store type '" + type + "'");
     }

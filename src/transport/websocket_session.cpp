@@ -94,11 +94,22 @@ WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::string descript
 template <class Stream>
 WebSocketSession<Stream>::~WebSocketSession() {
   context_->registry->remove(this);
+  if (cookie_token_ != 0) options_.cookies->detach(extra_info_->cbtid, cookie_token_);
 }
 
 template <class Stream>
 void WebSocketSession<Stream>::run() {
   context_->registry->add(this->shared_from_this());
+  if (options_.cookies && extra_info_ && !extra_info_->cbtid.empty()) {
+    // A logout of the cookie closes every connection carrying it (Crossbar's behaviour); the
+    // store calls this from the logging-out session's thread, so it only posts to ours.
+    cookie_token_ = options_.cookies->attach(
+        extra_info_->cbtid, [weak = this->weak_from_this(), executor = stream_.get_executor()] {
+          asio::post(executor, [weak] {
+            if (const auto self = weak.lock()) self->close();
+          });
+        });
+  }
   if (options_.open_handshake_timeout.count() > 0) arm_timer(deadline_);
   schedule_write();  // the 101 response
 }

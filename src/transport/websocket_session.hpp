@@ -146,6 +146,7 @@ class WebSocketSession : public LiveSession,
   const WebSocketOptions& options_;
   std::string description_;
   std::unique_ptr<const router::TransportInfo> extra_info_;
+  std::uint64_t cookie_token_ = 0;  // attached to the cookie store (options_.cookies): its logout
   const wamp::Codec& codec_;
   RouterLink link_;
   std::string end_reason_;  // why the connection ends, for the disconnect log line

@@ -1,5 +1,6 @@
 // Unit tests of src/cookie: the cookie store's IDs, Cookie header parsing, expiry, the login it
-// remembers, the bound on its size, and its append-only file (reloaded and compacted).
+// remembers, the connections a logout closes, the bound on its size, and its append-only file
+// (reloaded and compacted).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -105,11 +106,39 @@ TEST(CookieStore, RemembersALoginUntilLogout) {
   EXPECT_EQ(a->authmethod, "ticket");
   EXPECT_EQ(a->realm, "realm1");
   EXPECT_EQ(*wamp::get_string(a->authextra, "team"), "blue");
-  store.clear_auth(id);
+  store.logout(id);
   EXPECT_FALSE(store.auth(id).has_value());
   EXPECT_EQ(store.find("cbtid=" + id), id);  // the cookie still tracks
   store.set_auth("unknown", login("eve"));   // an unknown cookie gets nothing
   EXPECT_FALSE(store.auth("unknown").has_value());
+}
+
+TEST(CookieStore, LogoutClosesEveryConnectionOfTheCookieAndOnlyThose) {
+  CookieStore store(CookieConfig{});
+  const std::string mine = store.create();
+  const std::string other = store.create();
+  store.set_auth(mine, login("joe"));
+  int closed_mine = 0, closed_other = 0, closed_gone = 0;
+  store.attach(mine, [&] { ++closed_mine; });
+  store.attach(mine, [&] { ++closed_mine; });
+  const auto gone = store.attach(mine, [&] { ++closed_gone; });
+  store.attach(other, [&] { ++closed_other; });
+  store.detach(mine, gone);  // that connection went away before
+  store.logout(mine);
+  EXPECT_EQ(closed_mine, 2);
+  EXPECT_EQ(closed_gone, 0);
+  EXPECT_EQ(closed_other, 0);
+  EXPECT_FALSE(store.auth(mine).has_value());
+  // A closer may detach its connection at once (it runs outside the store's lock).
+  std::uint64_t self = 0;
+  self = store.attach(other, [&] {
+    ++closed_other;
+    store.detach(other, self);
+  });
+  store.logout(other);  // no login on it: its connections are closed all the same (Crossbar)
+  EXPECT_EQ(closed_other, 2);
+  store.logout(other);
+  EXPECT_EQ(closed_other, 3);  // the first one never detached
 }
 
 TEST(CookieStore, IsBoundedExpiredFirstThenOldest) {
@@ -153,7 +182,7 @@ TEST(CookieStore, FileStoreReloadsLoginsAndLogoutsAndCompacts) {
     ann = store.create();
     store.set_auth(joe, login("joe"));
     store.set_auth(ann, login("ann"));
-    store.clear_auth(ann);
+    store.logout(ann);
     EXPECT_EQ(line_count(file), 6u);  // append-only: 3 created, 2 logins, 1 logout
   }
   { std::ofstream(file, std::ios::app) << "{\"id\": \"torn"; }  // a torn last write

@@ -228,6 +228,34 @@ TEST(NodeConfig, WebSocketPhaseTimeoutsAndInflateRatio) {
   EXPECT_EQ(ws.compression.max_inflate_ratio, 0u);
 }
 
+TEST(NodeConfig, CookieTrackingKeys) {
+  const auto plain = parse(config(kRealm, web_transport_with_ws(R"({"type": "websocket"})")));
+  EXPECT_EQ(plain.listeners.at(0).paths.at("/ws").websocket.cookies, nullptr);
+  const auto defaults =
+      parse(config(kRealm, web_transport_with_ws(R"({"type": "websocket", "cookie": {}})")));
+  const auto& d = defaults.listeners.at(0).paths.at("/ws").websocket.cookies;
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->config().name, "cbtid");
+  EXPECT_EQ(d->config().length, 24u);
+  EXPECT_EQ(d->config().max_age.count(), 604800);
+  EXPECT_EQ(d->config().file, "");
+  // A relative filename is in the node directory (the config file's); purge_on_startup is
+  // accepted (Junction always drops expired cookies from the file at start).
+  const auto node = parse(config(kRealm, web_transport_with_ws(R"({"type": "websocket",
+      "cookie": {"name": "sid", "length": 32, "max_age": 60, "max_entries": 10,
+                 "store": {"type": "file", "filename": "no-such-dir/cookies.dat",
+                           "purge_on_startup": true}}})")));
+  const auto& c = node.listeners.at(0).paths.at("/ws").websocket.cookies;
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->config().name, "sid");
+  EXPECT_EQ(c->config().length, 32u);
+  EXPECT_EQ(c->config().max_age.count(), 60);
+  EXPECT_EQ(c->config().max_entries, 10u);
+  EXPECT_EQ(c->config().file,
+            (std::filesystem::current_path() / "no-such-dir" / "cookies.dat").string());
+  EXPECT_EQ(c->size(), 0u);
+}
+
 TEST(NodeConfig, Ipv6VersionPicksIpv6Wildcard) {
   const auto node =
       parse(config(kRealm, transport_with_endpoint(R"({"type": "tcp", "port": 0, "version": 6})")));

@@ -2,7 +2,8 @@
 "cookie" on a WebSocket path and "cookie" in its "auth"): the first connection is handed a
 cookie (Set-Cookie on the 101) and logs in with a ticket; a second connection sending the cookie
 and offering ["cookie", "ticket"] is welcomed at once with the same authid and role
-(authprovider "cookie"); after a GOODBYE wamp.close.logout the cookie no longer authenticates.
+(authprovider "cookie"); after a GOODBYE wamp.close.logout the cookie no longer authenticates
+and every connection carrying it is closed.
 On a path with tracking and no auth the anonymous authid is the cookie. No cookie value is ever
 written to the router's (debug) log."""
 
@@ -119,9 +120,22 @@ class CookieTest(h.JunctionTestCase):
         await h.within(second.register(lambda: 7, "com.cookie.seven"))
         self.assertEqual(await h.within(second.call("com.cookie.seven")), 7)
 
-        # 3. Logout: GOODBYE wamp.close.logout forgets the login.
+        # Another tab of the same browser, and a stranger with a cookie of its own.
+        tab = await connect(self.router, ["cookie", "ticket"], cookie="cbtid=" + cbtid)
+        self._sessions.append(tab)
+        self.assertEqual(tab.join_details.authprovider, "cookie")
+        stranger = await connect(self.router, ["cookie", "ticket"], authid="joe", ticket=TICKET)
+        self._sessions.append(stranger)
+        self.assertIsNotNone(set_cookie(stranger))
+
+        # 3. Logout: GOODBYE wamp.close.logout forgets the login and, as Crossbar does, closes
+        # every connection carrying the cookie (the other tab too); the stranger stays.
         second.leave(reason="wamp.close.logout")
         await h.within(asyncio.shield(second.disconnected))
+        await h.within(asyncio.shield(tab.disconnected))
+        self.assertTrue(stranger.is_attached())
+        await h.within(stranger.register(lambda: 8, "com.cookie.eight"))
+        self.assertEqual(await h.within(stranger.call("com.cookie.eight")), 8)
         with self.assertRaises(h.AbortError) as cm:
             await connect(self.router, ["cookie"], cookie="cbtid=" + cbtid)
         self.assertEqual(cm.exception.reason, "wamp.error.no_auth_method")
