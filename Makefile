@@ -37,7 +37,7 @@ test: build
 
 test-asan: deps
 	cmake -S . -B $(ASAN_DIR) $(call GEN,$(ASAN_DIR)) -DCMAKE_BUILD_TYPE=Debug -DJUNCTION_SANITIZE=ON \
-	  $(UNITY_FLAGS)
+	  -DJUNCTION_UNIT_TEST_PER_EXECUTABLE=ON $(UNITY_FLAGS)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && JUNCTION_IO_THREADS=2 ctest --output-on-failure -j $(JOBS) --timeout 600
 
