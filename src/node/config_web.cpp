@@ -11,6 +11,7 @@
 #include "metrics/health_service.hpp"
 #include "metrics/metrics_service.hpp"
 #include "transport/subprotocol.hpp"
+#include "transport/websocket_proxy.hpp"
 #include "web/archive.hpp"
 #include "web/cgi.hpp"
 #include "web/http_bridge.hpp"
@@ -420,6 +421,73 @@ std::shared_ptr<transport::HttpService> read_cgi(Validator& v, Obj& o, const std
   return std::make_shared<web::CgiService>(std::move(options));
 }
 
+// "websocket-reverseproxy" path service (transport/websocket_proxy): WebSocket connections
+// forwarded to a backend WebSocket server, bytes unchanged after the backend's 101.
+//   backend   required: {"type": "websocket", "endpoint": {"type": "tcp", "host", "port"},
+//             "url": "ws://host:port/path"} (url optional: its path is the handshake's, default
+//             "/"). A TLS backend ("tls" in the endpoint) and backend "options" are not supported
+//             yet.
+//   url       the front URL (Crossbar's factory uses it for its own URL): accepted, not used.
+//   options   WebSocket options of the front connection: not supported yet (messages are not
+//             parsed, so limits such as max_message_size could not be applied).
+//   timeout   Junction's own, integer seconds (default 10): connect + the backend's 101, else
+//             504.
+std::shared_ptr<const transport::WebSocketProxyOptions> read_websocket_proxy(Validator& v, Obj& o) {
+  auto options = std::make_shared<transport::WebSocketProxyOptions>();
+  if (auto url = o.opt_string("url");
+      url && !url->starts_with("ws://") && !url->starts_with("wss://")) {
+    v.fail(o.at("url"), "expected a ws:// or wss:// URL, found \"" + *url + "\"");
+  }
+  o.refuse("options");
+  if (auto t = o.opt_int("timeout", 1, 3600)) {
+    options->connect_timeout = std::chrono::seconds(*t);
+  }
+  const json& backend_json = o.need("backend", "an object");
+  Obj b(v, backend_json, o.at("backend"), "websocket-reverseproxy backend");
+  if (b.need_string("type") != "websocket") {
+    v.fail(b.at("type"), "expected \"websocket\"");
+  }
+  const json& endpoint_json = b.need("endpoint", "an object");
+  Obj e(v, endpoint_json, b.at("endpoint"), "backend endpoint");
+  if (e.need_string("type") != "tcp") {
+    v.fail(e.at("type"), "expected \"tcp\" (a Unix socket backend is not supported yet)");
+  }
+  options->host = e.need_string("host");
+  if (options->host.empty()) v.fail(e.at("host"), "expected a host name or address, found \"\"");
+  options->port =
+      static_cast<std::uint16_t>(e.check_int(e.at("port"), e.need("port", "an integer"), 1, 65535));
+  e.refuse("tls");
+  if (e.has("version")) {
+    const auto version = e.opt_int("version", 4, 6);
+    if (version != 4 && version != 6) v.fail(e.at("version"), "expected 4 or 6");
+  }
+  e.ignore("timeout");
+  e.finish();
+  if (auto url = b.opt_string("url")) {
+    const auto scheme = url->find("://");
+    if (scheme == std::string::npos || (url->substr(0, scheme) != "ws")) {
+      v.fail(b.at("url"),
+             "expected a ws:// URL such as \"ws://localhost:9000/ws\" (wss:// is not supported "
+             "yet), found \"" +
+                 *url + "\"");
+    }
+    const auto slash = url->find('/', scheme + 3);
+    if (slash != std::string::npos) {
+      options->path = url->substr(slash);
+      if (const auto q = options->path.find_first_of("?#"); q != std::string::npos) {
+        options->path.resize(q);
+      }
+      if (options->path.find_first_of(" \t\r\n") != std::string::npos) {
+        v.fail(b.at("url"), "the URL's path may not contain white space");
+      }
+    }
+  }
+  b.refuse("options");
+  b.refuse("serializers");
+  b.finish();
+  return options;
+}
+
 // Web path services, with their paths (a web transport's "paths", or a "path" service's):
 //   type "websocket": WAMP over WebSocket on this path; keys as in read_websocket_keys, plus "id".
 //   type "nodeinfo":  a small HTML page about the node; keys "type", "id".
@@ -432,13 +500,14 @@ std::shared_ptr<transport::HttpService> read_cgi(Validator& v, Obj& o, const std
 //   type "reverseproxy": requests forwarded to an HTTP backend (read_reverse_proxy).
 //   type "wsgi":      a Python WSGI application (read_wsgi).
 //   type "cgi":       CGI scripts (read_cgi).
+//   type "websocket-reverseproxy": WebSocket forwarded to a backend (read_websocket_proxy).
 //   type "metrics":   Junction's own: the node's Prometheus metrics (metrics/metrics_service);
 //                     keys "type", "id".
 //   type "health":    Junction's own: 200 while the node runs, 503 while it starts or stops
 //                     (metrics/health_service); keys "type", "id".
 //   type "path":      "paths": a nested tree, mounted at this path ("/" in it is this path
 //                     itself); flattened into the transport's paths.
-//   Crossbar's other services (websocket-reverseproxy,
+//   Crossbar's other services (
 //   upload, resource, schemadoc, wap, ...) are not supported yet.
 // `prefix` is the mount path of the tree ("" at the top).
 void read_web_paths(Validator& v, const json& paths, const std::string& json_path,
@@ -488,6 +557,9 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = read_archive(v, o);
     } else if (type == "reverseproxy") {
       service.http = read_reverse_proxy(v, o);
+    } else if (type == "websocket-reverseproxy") {
+      service.kind = transport::PathService::Kind::websocket_proxy;
+      service.websocket_proxy = read_websocket_proxy(v, o);
     } else if (type == "cgi") {
       service.http = read_cgi(v, o, full);
     } else if (type == "wsgi") {
@@ -496,14 +568,14 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = std::make_shared<metrics::MetricsService>();
     } else if (type == "health") {
       service.http = std::make_shared<metrics::HealthService>();
-    } else if (type == "websocket-reverseproxy" || type == "resource" || type == "schemadoc" ||
-               type == "upload" || type == "wap" || type == "pusher") {
+    } else if (type == "resource" || type == "schemadoc" || type == "upload" || type == "wap" ||
+               type == "pusher") {
       v.fail(o.at("type"), "path type '" + type + "' is not supported yet");
     } else {
       v.fail(o.at("type"), "unknown path type '" + type +
                                "' (expected websocket, nodeinfo, static, redirect, json, "
                                "publisher, caller, webhook, longpoll, archive, reverseproxy, "
-                               "wsgi, cgi, path, metrics or health)");
+                               "wsgi, cgi, websocket-reverseproxy, path, metrics or health)");
     }
     o.finish();
     listener.paths.emplace(full, std::move(service));

@@ -34,6 +34,7 @@
 #include "transport/subprotocol.hpp"
 #include "transport/tls_context.hpp"
 #include "transport/websocket_options.hpp"
+#include "transport/websocket_proxy.hpp"
 #include "transport/websocket_session.hpp"
 
 namespace junction::transport {
@@ -254,6 +255,9 @@ void HttpSession<Stream>::handle_request() {
       path.find_first_not_of('/', route_.rest_offset) != std::string_view::npos) {
     return respond(http::status::not_found, "Not found.\n");
   }
+  if (service->kind == PathService::Kind::websocket_proxy) {
+    return handle_websocket_proxy(*service, request);
+  }
   if (beast::websocket::is_upgrade(request)) return handle_websocket(*service, request);
   if (method != http::verb::get && method != http::verb::head) {
     HttpResponse response =
@@ -397,6 +401,40 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
         stream_.release_socket(), std::move(description), std::move(upgrade), context_, options);
   }
   session->run();
+}
+
+template <class Stream>
+void HttpSession<Stream>::handle_websocket_proxy(const PathService& service, Request& request) {
+  if (!beast::websocket::is_upgrade(request)) {
+    HttpResponse response = HttpResponse::text(
+        http::status::upgrade_required,
+        "This path forwards WebSocket connections: connect with a WebSocket client.\n");
+    response.headers.set(http::field::upgrade, "websocket");
+    response.headers.set(http::field::sec_websocket_version, "13");
+    return write_response(std::move(response));
+  }
+  if (context_->registry->stopping()) {
+    return respond_and_close(http::status::service_unavailable, "This node is shutting down.\n");
+  }
+  const auto rest = buffer_.cdata();
+  std::string initial(static_cast<const char*>(rest.data()), rest.size());
+  error_code ec;
+  const auto remote = socket().remote_endpoint(ec);
+  std::string peer_ip = ec ? std::string() : remote.address().to_string();
+  // The socket is the proxy's from here on: no HTTP deadline follows it.
+  upgraded_ = true;
+  beast::get_lowest_layer(stream_).expires_never();
+  std::string description =
+      std::string(kIsTlsStream<Stream> ? "websocket proxy (TLS) " : "websocket proxy ") + peer_;
+  if constexpr (kIsTlsStream<Stream>) {
+    start_websocket_proxy<TlsStream>(std::move(stream_), std::move(initial), parser_->release(),
+                                     service.websocket_proxy, context_->registry,
+                                     std::move(peer_ip), std::move(description));
+  } else {
+    start_websocket_proxy<TcpSocket>(
+        stream_.release_socket(), std::move(initial), parser_->release(), service.websocket_proxy,
+        context_->registry, std::move(peer_ip), std::move(description));
+  }
 }
 
 // Cookie tracking: the client's known cookie, else a new one sent with the 101 (never logged).

@@ -67,6 +67,7 @@ class HttpSession : public LiveSession,
   bool read_failed(error_code ec);
   void handle_request();
   void handle_websocket(const PathService& service, Request& request);
+  void handle_websocket_proxy(const PathService& service, Request& request);
   void track_cookie(cookie::CookieStore& cookies, const Request& request,
                     WebSocketUpgrade& upgrade);
   void handle_websocket_status(const PathService& service, const Request& request);

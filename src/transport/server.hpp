@@ -110,14 +110,18 @@ struct TlsOptions {
   bool require_client_certificate = true;
 };
 
+struct WebSocketProxyOptions;  // transport/websocket_proxy.hpp
+
 struct PathService {
   enum class Kind {
-    websocket,  // WAMP over WebSocket (the transport's own)
-    http,       // a plain HTTP service (src/web/: static, redirect, json, nodeinfo, ...)
+    websocket,        // WAMP over WebSocket (the transport's own)
+    http,             // a plain HTTP service (src/web/: static, redirect, json, nodeinfo, ...)
+    websocket_proxy,  // WebSocket forwarded to a backend (transport/websocket_proxy)
   };
   Kind kind = Kind::websocket;
   WebSocketOptions websocket;         // Kind::websocket
   std::shared_ptr<HttpService> http;  // Kind::http; shared by the listener's I/O threads
+  std::shared_ptr<const WebSocketProxyOptions> websocket_proxy;  // Kind::websocket_proxy
 };
 
 // A "web" transport's "options" (Crossbar's names).

@@ -12,6 +12,7 @@
 
 #include "node/config.hpp"
 #include "transport/http_service.hpp"
+#include "transport/websocket_proxy.hpp"
 #include "web/archive.hpp"
 #include "web/cgi.hpp"
 #include "web/entity.hpp"
@@ -419,9 +420,37 @@ TEST(WebConfig, ReverseProxy) {
   EXPECT_EQ(error_of(web_config(R"({"p": {"type": "reverseproxy"}})")),
             "/tmp/node/t.json: workers[0].transports[0].paths.p: missing required key 'host' (a "
             "string) in web path service");
-  EXPECT_EQ(error_of(web_config(R"({"p": {"type": "websocket-reverseproxy", "backend": {}}})")),
-            "/tmp/node/t.json: workers[0].transports[0].paths.p.type: path type "
-            "'websocket-reverseproxy' is not supported yet");
+}
+
+TEST(WebConfig, WebSocketReverseProxy) {
+  const auto node = parse(web_config(R"({"ws": {"type": "websocket-reverseproxy",
+    "url": "ws://example.org/ws", "timeout": 4, "backend": {"type": "websocket",
+    "endpoint": {"type": "tcp", "host": "backend", "port": 9000},
+    "url": "ws://backend:9000/app/ws?ignored=1"}}})"));
+  const auto& service = node.listeners.at(0).paths.at("/ws");
+  ASSERT_EQ(service.kind, transport::PathService::Kind::websocket_proxy);
+  ASSERT_NE(service.websocket_proxy, nullptr);
+  EXPECT_EQ(service.websocket_proxy->host, "backend");
+  EXPECT_EQ(service.websocket_proxy->port, 9000);
+  EXPECT_EQ(service.websocket_proxy->path, "/app/ws");
+  EXPECT_EQ(service.websocket_proxy->connect_timeout, std::chrono::seconds(4));
+  const std::string prefix = "/tmp/node/t.json: workers[0].transports[0].paths.p";
+  EXPECT_EQ(error_of(web_config(R"({"p": {"type": "websocket-reverseproxy"}})")),
+            prefix + ": missing required key 'backend' (an object) in web path service");
+  EXPECT_EQ(error_of(web_config(R"({"p": {"type": "websocket-reverseproxy", "backend": {
+              "type": "websocket", "endpoint": {"type": "tcp", "host": "h", "port": 1,
+              "tls": {}}}}})")),
+            prefix + ".backend.endpoint.tls: 'tls' is not supported yet");
+  EXPECT_EQ(error_of(web_config(R"({"p": {"type": "websocket-reverseproxy", "options": {},
+              "backend": {"type": "websocket", "endpoint": {"type": "tcp", "host": "h",
+              "port": 1}}}})")),
+            prefix + ".options: 'options' is not supported yet");
+  EXPECT_EQ(error_of(web_config(R"({"p": {"type": "websocket-reverseproxy", "backend": {
+              "type": "websocket", "endpoint": {"type": "tcp", "host": "h", "port": 1},
+              "url": "wss://h/x"}}})")),
+            prefix +
+                ".backend.url: expected a ws:// URL such as \"ws://localhost:9000/ws\" "
+                "(wss:// is not supported yet), found \"wss://h/x\"");
 }
 
 TEST(WebConfig, Wsgi) {
