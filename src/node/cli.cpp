@@ -362,8 +362,9 @@ int cmd_start(const detail::CliArgs& args) {
     router.set_executor([&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
     const auto meta_api = meta::serve_meta_api(router, loaded.config.router);
     // Dynamic authenticators are called through in-process sessions on this router.
-    BoundAuthCaller auth_caller(router, auth_executor);
-    transport::Server server(io, router, loaded.config.listeners, io_threads);
+BoundAuthCaller auth_caller(router, auth_executor);
+    transport::Server server(io, router, loaded.config.listeners, io_threads,
+                             loaded.config.connection_limits);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     // SIGHUP reloads the roles and permissions from the config file (node/reload).

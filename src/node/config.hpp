@@ -37,6 +37,9 @@ struct NodeConfig {
   // own; transport::OutboundBudget). 0: the default (1 GiB / 64 MiB).
   std::size_t max_outbound_bytes = 0;
   std::size_t max_outbound_bytes_per_connection = 0;
+  // Router worker options.max_connections / max_connections_per_ip (Junction's own); unset:
+  // derived from the open-file limit (transport::ConnectionLimits).
+  transport::ConnectionLimits connection_limits;
   // Guest workers (Crossbar "guest"), in config order; started once the router listens.
   std::vector<GuestConfig> guests;
 };

@@ -27,6 +27,10 @@ namespace {
 // process options (title, cpu_affinity, expose_controller, expose_shared) are accepted with a
 // warning and ignored (the router worker is the junction process itself); any other key is
 // refused, as Crossbar's checker does. With several router workers the largest io_threads wins.
+// "max_connections" and "max_connections_per_ip" (Junction's own: integers 0..10^7, 0 for no
+// limit) bound the connections open at once on the node's listeners, in total and from one source
+// address (transport::ConnectionLimits); unset, the total is the open-file limit less a tenth and
+// the per-address limit half the total.
 void read_worker_options(Validator& v, const json& j, const std::string& path, NodeConfig& node,
                          GuestConfig& components) {
   static constexpr std::string_view kCrossbarOptions[] = {
@@ -63,11 +67,22 @@ void read_worker_options(Validator& v, const json& j, const std::string& path, N
       slot = static_cast<std::size_t>(value.get<unsigned long long>());
       continue;
     }
+    if (key == "max_connections" || key == "max_connections_per_ip") {
+      if (!value.is_number_unsigned() || value.get<unsigned long long>() > 10'000'000ULL) {
+        v.fail(where, "expected a number of connections from 0 (no limit) to 10000000, found " +
+                          value.dump());
+      }
+      auto& slot = key == "max_connections" ? node.connection_limits.max_connections
+                                            : node.connection_limits.max_connections_per_ip;
+      slot = static_cast<std::size_t>(value.get<unsigned long long>());
+      continue;
+    }
     if (key != "io_threads") {
       if (std::find(std::begin(kCrossbarOptions), std::end(kCrossbarOptions), key) ==
           std::end(kCrossbarOptions)) {
         v.fail(where, "unknown worker option '" + key +
-                          "' (expected one of: io_threads, max_outbound_bytes, "
+                          "' (expected one of: io_threads, max_connections, "
+                          "max_connections_per_ip, max_outbound_bytes, "
                           "max_outbound_bytes_per_connection, title, python, pythonpath, "
                           "cpu_affinity, env, expose_controller, expose_shared)");
       }

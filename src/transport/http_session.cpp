@@ -400,6 +400,7 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
     session = std::make_shared<WebSocketSession<TcpSocket>>(
         stream_.release_socket(), std::move(description), std::move(upgrade), context_, options);
   }
+  session->adopt_slot(hand_over_slot());
   session->run();
 }
 

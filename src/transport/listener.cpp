@@ -5,7 +5,9 @@
 // error.
 #include "transport/listener.hpp"
 
+#include <array>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -14,11 +16,13 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 
 #include "base/log.hpp"
 #include "rawsocket/protocol.hpp"
 #include "transport/http_session.hpp"
+#include "transport/outbound_budget.hpp"
 #include "transport/rawsocket_session.hpp"
 #include "transport/subprotocol.hpp"
 #include "transport/tls_context.hpp"
@@ -32,17 +36,23 @@ using unix_socket = asio::local::stream_protocol;
 // Bytes read at once while detecting the protocol: an HTTP request line usually fits.
 constexpr std::size_t kDetectRead = 4096;
 
+// Starts a session (a LiveSession) that holds the connection's slot from now on.
+template <class Session, class... Args>
+void start_holding(ConnectionSlot slot, Args&&... args) {
+  auto session = std::make_shared<Session>(std::forward<Args>(args)...);
+  session->adopt_slot(std::move(slot));
+  session->run();
+}
+
 template <class Socket>
 void start_http(Socket socket, const std::shared_ptr<const ListenerContext>& context,
-                std::string peer, beast::flat_buffer initial) {
+                std::string peer, beast::flat_buffer initial, ConnectionSlot slot) {
   if constexpr (std::is_same_v<Socket, TcpSocket>) {
-    std::make_shared<HttpSession<TcpStream>>(TcpStream(std::move(socket)), context, std::move(peer),
-                                             std::move(initial))
-        ->run();
+    start_holding<HttpSession<TcpStream>>(std::move(slot), TcpStream(std::move(socket)), context,
+                                          std::move(peer), std::move(initial));
   } else if constexpr (kIsTlsStream<Socket>) {
-    std::make_shared<HttpSession<TlsStream>>(std::move(socket), context, std::move(peer),
-                                             std::move(initial))
-        ->run();
+    start_holding<HttpSession<TlsStream>>(std::move(slot), std::move(socket), context,
+                                          std::move(peer), std::move(initial));
   } else {
     // Listener::start() refuses HTTP on anything but TCP; never reached.
     JLOG(error, "transport") << context->config.name << ": HTTP is only served over TCP";
@@ -105,11 +115,11 @@ class ProtocolDetector : public LiveSession,
     const auto first = *static_cast<const std::uint8_t*>(buffer_.data().data());
     try {
       if (first == rawsocket::kMagic) {
-        std::make_shared<RawSocketSession<Socket>>(std::move(socket_), context_, peer_,
-                                                   std::move(buffer_))
-            ->run();
+        start_holding<RawSocketSession<Socket>>(this->hand_over_slot(), std::move(socket_),
+                                                context_, peer_, std::move(buffer_));
       } else {
-        start_http(std::move(socket_), context_, std::move(peer_), std::move(buffer_));
+        start_http(std::move(socket_), context_, std::move(peer_), std::move(buffer_),
+                   this->hand_over_slot());
       }
     } catch (const std::exception& e) {
       JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
@@ -127,15 +137,94 @@ class ProtocolDetector : public LiveSession,
 // What a freshly accepted connection becomes.
 template <class Socket>
 void start_connection(Socket socket, const std::shared_ptr<const ListenerContext>& context,
-                      std::string peer) {
+                      std::string peer, ConnectionSlot slot) {
   if (context->serves_rawsocket() && context->serves_http()) {
-    std::make_shared<ProtocolDetector<Socket>>(std::move(socket), context, std::move(peer))->run();
+    start_holding<ProtocolDetector<Socket>>(std::move(slot), std::move(socket), context,
+                                            std::move(peer));
   } else if (context->serves_rawsocket()) {
-    std::make_shared<RawSocketSession<Socket>>(std::move(socket), context, std::move(peer))->run();
+    start_holding<RawSocketSession<Socket>>(std::move(slot), std::move(socket), context,
+                                            std::move(peer));
   } else {
-    start_http(std::move(socket), context, std::move(peer), {});
+    start_http(std::move(socket), context, std::move(peer), {}, std::move(slot));
   }
 }
+
+// What a connection refused by the connection limits is told before it is closed: HTTP 503 on
+// a plain HTTP/WebSocket listener, RawSocket handshake error 4 ("maximum connection count
+// reached") on a plain RawSocket one. Nothing (the socket is just closed) on a TLS listener (a
+// TLS handshake would cost more than the refusal saves) or a universal one (which protocol the
+// client speaks is not known before it sends something).
+std::string refusal_answer(const ListenerContext& context) {
+  if (context.tls) return {};
+  if (context.serves_http() && context.serves_rawsocket()) return {};
+  if (context.serves_rawsocket()) {
+    const auto reply =
+        rawsocket::make_handshake_error(rawsocket::HandshakeError::max_connections_reached);
+    return std::string(reinterpret_cast<const char*>(reply.data()), reply.size());
+  }
+  static constexpr std::string_view kBody = "Too many connections; try again later.\n";
+  return "HTTP/1.1 503 Service Unavailable\r\n"
+         "Content-Type: text/plain; charset=utf-8\r\n"
+         "Content-Length: " +
+         std::to_string(kBody.size()) +
+         "\r\n"
+         "Connection: close\r\n"
+         "Retry-After: 10\r\n\r\n" +
+         std::string(kBody);
+}
+
+// A refused connection: writes its answer, ends our side, reads and discards what the client
+// still sends (closing with unread input would reset the connection and could destroy the answer
+// before the client reads it) for at most kRefusalLinger, then closes. Not a LiveSession: it
+// holds no slot and no router state, and its own timer bounds it.
+template <class Socket>
+class PoliteRefusal : public std::enable_shared_from_this<PoliteRefusal<Socket>> {
+ public:
+  static constexpr std::chrono::seconds kRefusalLinger{1};
+
+  PoliteRefusal(Socket socket, std::string answer, std::shared_ptr<ConnectionLimiter> limiter)
+      : socket_(std::move(socket)),
+        answer_(std::move(answer)),
+        limiter_(std::move(limiter)),
+        timer_(socket_.get_executor()) {}
+  ~PoliteRefusal() { limiter_->end_polite_refusal(); }
+
+  void run() {
+    timer_.expires_after(kRefusalLinger);
+    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec) return;
+      error_code ignored;
+      self->socket_.close(ignored);
+    });
+    asio::async_write(socket_, asio::buffer(answer_),
+                      [self = this->shared_from_this()](error_code ec, std::size_t) {
+                        if (ec) return self->finish();
+                        error_code ignored;
+                        self->socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+                        self->drain();
+                      });
+  }
+
+ private:
+  void drain() {
+    socket_.async_read_some(asio::buffer(discard_),
+                            [self = this->shared_from_this()](error_code ec, std::size_t) {
+                              if (ec) return self->finish();
+                              self->drain();
+                            });
+  }
+  void finish() {
+    timer_.cancel();
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+  Socket socket_;
+  std::string answer_;
+  std::shared_ptr<ConnectionLimiter> limiter_;
+  Timer timer_;
+  std::array<char, 4096> discard_{};
+};
 
 // A TLS listener's connection until its TLS handshake is done (at most kTlsHandshakeTimeout),
 // then start_connection() on the TLS stream. A failed handshake (plain TCP client, TLS 1.1,
@@ -190,7 +279,7 @@ class TlsHandshake : public LiveSession, public std::enable_shared_from_this<Tls
                                         : std::string(", no client certificate"))
                              << ")";
     try {
-      start_connection(std::move(stream_), context_, peer_);
+      start_connection(std::move(stream_), context_, peer_, hand_over_slot());
     } catch (const std::exception& e) {
       JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
     }
@@ -339,7 +428,18 @@ class BasicListener : public Listener,
     }
     if (context_->registry->stopping()) return;  // shutting down: the socket just closes
     try {
-      std::string peer = peer_name(socket);
+      std::optional<asio::ip::address> address;
+      std::string peer = peer_name(socket, address);
+      ConnectionSlot slot;
+      if (context_->limiter) {
+        ConnectionLimiter::Refusal why = ConnectionLimiter::Refusal::none;
+        slot = context_->limiter->admit(address, why);
+        if (!slot.holds()) {
+          refuse(std::move(socket), target, peer, why);
+          do_accept();
+          return;
+        }
+      }
       if constexpr (!kUnix) {
         // Every WAMP message is written whole; Nagle would only hold small answers back until
         // the peer's delayed ACK (the ~40 ms latency spikes the first benchmark showed).
@@ -347,19 +447,18 @@ class BasicListener : public Listener,
         socket.set_option(tcp::no_delay(true), nodelay_ec);
       }
       if (target->port->is_routing_thread()) {
-        start_accepted(std::move(socket), target, std::move(peer));
+        start_accepted(std::move(socket), target, std::move(peer), std::move(slot));
       } else {
-        asio::post(target->port->io(),
-                   [socket = std::move(socket), target, peer = std::move(peer)]() mutable {
-                     if (target->registry->stopping())
-                       return;  // shutting down: the socket just closes
-                     try {
-                       start_accepted(std::move(socket), target, std::move(peer));
-                     } catch (const std::exception& e) {
-                       JLOG(error, "transport")
-                           << target->config.name << ": cannot start a session: " << e.what();
-                     }
-                   });
+        asio::post(target->port->io(), [socket = std::move(socket), target, peer = std::move(peer),
+                                        slot = std::move(slot)]() mutable {
+          if (target->registry->stopping()) return;  // shutting down: the socket just closes
+          try {
+            start_accepted(std::move(socket), target, std::move(peer), std::move(slot));
+          } catch (const std::exception& e) {
+            JLOG(error, "transport")
+                << target->config.name << ": cannot start a session: " << e.what();
+          }
+        });
       }
     } catch (const std::exception& e) {
       JLOG(error, "transport") << context_->config.name << ": cannot start a session: " << e.what();
@@ -367,25 +466,53 @@ class BasicListener : public Listener,
     do_accept();
   }
 
-  std::string peer_name(Socket& socket) const {
+  // The peer's name for logs; `address` its IP address (unset for Unix clients).
+  std::string peer_name(Socket& socket, std::optional<asio::ip::address>& address) const {
     if constexpr (kUnix) {
       return bound_;  // Unix clients are usually unnamed; the listener's path says where
     } else {
       error_code ec;
       const auto endpoint = socket.remote_endpoint(ec);
-      return ec ? std::string("(unknown peer)") : format_endpoint(endpoint);
+      if (ec) return "(unknown peer)";
+      address = endpoint.address();
+      return format_endpoint(endpoint);
     }
   }
 
   static void start_accepted(Socket socket, const std::shared_ptr<const ListenerContext>& context,
-                             std::string peer) {
+                             std::string peer, ConnectionSlot slot) {
     if constexpr (!kUnix) {
       if (context->tls) {
-        std::make_shared<TlsHandshake>(std::move(socket), context, std::move(peer))->run();
+        start_holding<TlsHandshake>(std::move(slot), std::move(socket), context, std::move(peer));
         return;
       }
     }
-    start_connection(std::move(socket), context, std::move(peer));
+    start_connection(std::move(socket), context, std::move(peer), std::move(slot));
+  }
+
+  // A connection past a connection limit: logged (at most once a second, with the count of the
+  // others), counted, answered when that is cheap (refusal_answer) and closed. Other sessions
+  // are not touched.
+  void refuse(Socket socket, const std::shared_ptr<const ListenerContext>& target,
+              const std::string& peer, ConnectionLimiter::Refusal why) {
+    const auto& limiter = context_->limiter;
+    ++TransportCounters::get().connections_refused;
+    if (auto line = limiter->note_refusal(context_->config.name, peer, why); !line.empty()) {
+      JLOG(warn, "transport") << line;
+    }
+    std::string answer = refusal_answer(*context_);
+    if (answer.empty() || !limiter->begin_polite_refusal()) {
+      error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    auto refusal =
+        std::make_shared<PoliteRefusal<Socket>>(std::move(socket), std::move(answer), limiter);
+    if (target->port->is_routing_thread()) {
+      refusal->run();
+    } else {
+      asio::post(target->port->io(), [refusal] { refusal->run(); });
+    }
   }
 
   asio::io_context& io_;

@@ -16,6 +16,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "router/router.hpp"
+#include "transport/connection_limiter.hpp"
 #include "transport/net.hpp"
 #include "transport/node_info.hpp"
 #include "transport/router_link.hpp"
@@ -64,6 +65,9 @@ struct ListenerContext {
   std::shared_ptr<asio::ssl::context> tls;  // from config.tls; null: plain
   // RawSocket sessions past their handshake on every thread, for RawSocketOptions::max_connections.
   std::shared_ptr<std::atomic<std::size_t>> rawsocket_sessions;
+  // The node's connection limits, shared by every listener (null: this listener's connections
+  // are not limited, as on the node's private component socket).
+  std::shared_ptr<ConnectionLimiter> limiter;
 };
 
 class Listener {

@@ -57,6 +57,7 @@ struct TransportCounters {
   std::atomic<std::uint64_t> slow_consumers_closed{0};
   std::atomic<std::uint64_t> compressed_messages_refused{0};  // max size or ratio
   std::atomic<std::uint64_t> phase_timeouts{0};               // hello, auth, frame timeouts
+  std::atomic<std::uint64_t> connections_refused{0};  // max_connections, max_connections_per_ip
   static TransportCounters& get();
 };
 

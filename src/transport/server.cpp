@@ -9,6 +9,7 @@
 #include <atomic>
 #include <exception>
 #include <optional>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -49,10 +50,11 @@ struct ShutdownWait {
 
 struct Server::Impl {
   Impl(asio::io_context& io_in, router::Router& router_in, std::vector<ListenerConfig> configs_in,
-       std::size_t thread_count)
+       std::size_t thread_count, ConnectionLimits limits_in)
       : io(io_in),
         router(router_in),
         configs(std::move(configs_in)),
+        limits(limits_in),
         hub(std::make_shared<RoutingHub>(io_in, router_in)) {
     if (thread_count == 0) thread_count = 1;
     threads.resize(thread_count);
@@ -73,6 +75,8 @@ struct Server::Impl {
   asio::io_context& io;
   router::Router& router;
   std::vector<ListenerConfig> configs;
+  ConnectionLimits limits;
+  std::shared_ptr<ConnectionLimiter> limiter;  // null: no connection limit
   bool services_started = false;
   std::shared_ptr<RoutingHub> hub;  // outlives the I/O threads' io_contexts (declared first)
   std::vector<IoThread> threads;
@@ -81,8 +85,9 @@ struct Server::Impl {
 };
 
 Server::Server(boost::asio::io_context& io, router::Router& router,
-               std::vector<ListenerConfig> listeners, std::size_t io_threads)
-    : impl_(std::make_unique<Impl>(io, router, std::move(listeners), io_threads)) {}
+               std::vector<ListenerConfig> listeners, std::size_t io_threads,
+               ConnectionLimits limits)
+    : impl_(std::make_unique<Impl>(io, router, std::move(listeners), io_threads, limits)) {}
 
 Server::~Server() {
   stop_listening();
@@ -118,12 +123,24 @@ void Server::start() {
         }
       }
     }
+    const auto effective = impl_->limits.effective();
+    if (effective.total != 0 || effective.per_ip != 0) {
+      impl_->limiter = std::make_shared<ConnectionLimiter>(effective);
+      JLOG(info, "transport") << "connection limits: "
+                              << (effective.total ? std::to_string(effective.total) : "no limit")
+                              << " in total (max_connections), "
+                              << (effective.per_ip ? std::to_string(effective.per_ip) : "no limit")
+                              << " per source address (max_connections_per_ip)";
+    }
     std::vector<std::shared_ptr<const ListenerContext>> contexts;
     for (const auto& config : impl_->configs) {
       contexts.clear();
       const IoThread& first = impl_->threads[0];
-      auto base = std::make_shared<const ListenerContext>(config, *first.port, first.registry,
-                                                          first.timers);
+      auto context =
+          std::make_shared<ListenerContext>(config, *first.port, first.registry, first.timers);
+      // The node's private component socket is the node's own: never refused.
+      if (!(config.rawsocket && config.rawsocket->trusted)) context->limiter = impl_->limiter;
+      std::shared_ptr<const ListenerContext> base = std::move(context);
       contexts.push_back(base);
       for (std::size_t i = 1; i < impl_->threads.size(); ++i) {
         const IoThread& t = impl_->threads[i];
@@ -197,6 +214,10 @@ void Server::close_connections() {
       });
     });
   }
+}
+
+std::size_t Server::open_connections() const {
+  return impl_->limiter ? impl_->limiter->open() : 0;
 }
 
 std::vector<std::string> Server::bound_endpoints() const {

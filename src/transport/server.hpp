@@ -16,6 +16,7 @@
 
 #include "cookie/cookie_store.hpp"
 #include "router/router.hpp"
+#include "transport/connection_limiter.hpp"
 #include "transport/http_service.hpp"
 #include "wamp/message.hpp"
 
@@ -158,10 +159,12 @@ struct ListenerConfig {
 // that thread). With io_threads > 1 the Server starts io_threads - 1 more I/O threads of its own,
 // each with its own io_context; accepted connections are spread over all io_threads threads, and
 // sessions on the extra threads reach the router through transport/router_link.
+// `limits` bound the connections open at once on every listener but the node's private
+// component socket (RawSocketOptions::trusted), in total and per source address.
 class Server {
  public:
   Server(boost::asio::io_context& io, router::Router& router, std::vector<ListenerConfig> listeners,
-         std::size_t io_threads = 1);
+         std::size_t io_threads = 1, ConnectionLimits limits = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -178,6 +181,8 @@ class Server {
 
   // "address:port" actually bound by each listener, in config order (useful with port 0).
   std::vector<std::string> bound_endpoints() const;
+  // Connections holding a place under the connection limits (0 when there are none); any thread.
+  std::size_t open_connections() const;
 
   struct Impl;
 

@@ -5,11 +5,13 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "transport/connection_limiter.hpp"
 #include "transport/net.hpp"
 
 namespace junction::transport {
@@ -25,6 +27,17 @@ class LiveSession {
   // The Server is being destroyed: drop any router Connection now (the router still exists) and
   // close the socket. The session must not touch the router afterwards.
   virtual void detach() = 0;
+
+  // The connection's place under the node's connection limits: given to the first stage right
+  // after accept, then handed on by each stage to the next (hand_over_slot()), so that it is
+  // given back once, when the last stage is destroyed.
+  void adopt_slot(ConnectionSlot slot) { slot_ = std::move(slot); }
+
+ protected:
+  ConnectionSlot hand_over_slot() { return std::move(slot_); }
+
+ private:
+  ConnectionSlot slot_;
 };
 
 class SessionRegistry : public std::enable_shared_from_this<SessionRegistry> {

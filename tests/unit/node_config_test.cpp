@@ -210,6 +210,28 @@ TEST(NodeConfig, WorkerOutboundBudget) {
             "bytes from 1048576 to 1099511627776, found \"1M\"");
 }
 
+TEST(NodeConfig, ConnectionLimits) {
+  auto with_options = [](const std::string& options) {
+    return R"({"version": 2, "workers": [{"type": "router", "options": )" + options + "}]}";
+  };
+  const auto defaults = parse(with_options("{}"));
+  EXPECT_FALSE(defaults.connection_limits.max_connections);  // from the open-file limit
+  EXPECT_FALSE(defaults.connection_limits.max_connections_per_ip);
+  const auto node =
+      parse(with_options(R"({"max_connections": 5000, "max_connections_per_ip": 0})"));
+  EXPECT_EQ(node.connection_limits.max_connections, 5000u);
+  EXPECT_EQ(node.connection_limits.max_connections_per_ip, 0u);
+  EXPECT_EQ(error_of(with_options(R"({"max_connections": -1})")),
+            "t.json: workers[0].options.max_connections: expected a number of connections from 0 "
+            "(no limit) to 10000000, found -1");
+  EXPECT_EQ(error_of(with_options(R"({"max_connections_per_ip": "100"})")),
+            "t.json: workers[0].options.max_connections_per_ip: expected a number of connections "
+            "from 0 (no limit) to 10000000, found \"100\"");
+  EXPECT_EQ(error_of(with_options(R"({"max_connections_per_ip": 10000001})")),
+            "t.json: workers[0].options.max_connections_per_ip: expected a number of connections "
+            "from 0 (no limit) to 10000000, found 10000001");
+}
+
 TEST(NodeConfig, WebSocketPhaseTimeoutsAndInflateRatio) {
   const auto defaults = parse(config(kRealm, web_transport_with_ws(R"({"type": "websocket"})")));
   const auto& d = defaults.listeners.at(0).paths.at("/ws").websocket;
