@@ -93,6 +93,10 @@ std::string collect(const router::Router& router) {
   out.family("junction_phase_timeouts_total", "counter",
              "connections closed by a hello, auth or frame timeout");
   out.sample("junction_phase_timeouts_total", read(transport.phase_timeouts));
+  out.family("junction_connections_refused_total", "counter",
+             "connections refused right after accept by max_connections or "
+             "max_connections_per_ip");
+  out.sample("junction_connections_refused_total", read(transport.connections_refused));
   out.family("junction_authentication_failures_total", "counter",
              "sessions refused while joining: ABORT authentication_failed, no_auth_method, "
              "no_such_role or not_authorized");
