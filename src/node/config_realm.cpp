@@ -202,7 +202,14 @@ static void read_store(Validator& v, const json& j, const std::string& path,
 //            Junction's own limits (integers, 0: none): max_sessions (default 0: client
 //            sessions at once; past it HELLO is answered ABORT junction.error.limit_exceeded),
 //            max_subscriptions_per_session and max_registrations_per_session (default 10000
-//            each; past them SUBSCRIBE/REGISTER get ERROR junction.error.limit_exceeded).
+//            each; past them SUBSCRIBE/REGISTER get ERROR junction.error.limit_exceeded),
+//            max_pending_calls_per_session (default 10000: calls in flight from one session;
+//            in-process sessions not counted) and max_pending_calls_per_callee (default 100000:
+//            calls in flight to one callee; past either the CALL gets ERROR
+//            junction.error.limit_exceeded), max_message_rate (default 0: messages a session
+//            may send per second, answers to INVOCATIONs not counted; past it ABORT
+//            junction.error.limit_exceeded) with bursts of max_message_burst (default 0: one
+//            second's worth).
 //            Crossbar's other realm options
 //            (bridge_meta_api, event_dispatching_chunk_size, ...) are not supported yet.
 //   stats    (periodic session statistics events) not supported yet.
@@ -250,6 +257,10 @@ router::RealmConfig read_realm(Validator& v, const json& j, const std::string& p
     limit("max_sessions", realm.max_sessions);
     limit("max_subscriptions_per_session", realm.max_subscriptions_per_session);
     limit("max_registrations_per_session", realm.max_registrations_per_session);
+    limit("max_pending_calls_per_session", realm.max_pending_calls_per_session);
+    limit("max_pending_calls_per_callee", realm.max_pending_calls_per_callee);
+    limit("max_message_rate", realm.max_message_rate);
+    limit("max_message_burst", realm.max_message_burst);
     for (const char* key : {"bridge_meta_api", "event_dispatching_chunk_size"}) {
       opt.refuse(key);
     }

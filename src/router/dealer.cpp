@@ -266,6 +266,14 @@ void Dealer::call(Session& session, const Message& message) {
     }
   } unclaimed{by_call_, key};
 
+  const RealmConfig& limits = realm_.config();
+  if (session.calls_made_count >= limits.max_pending_calls_per_session &&
+      limits.max_pending_calls_per_session != 0 && !session.in_process) {
+    reply_error(session, message, wamp::errors::limit_exceeded,
+                "the caller has " + std::to_string(session.calls_made_count) +
+                    " calls in flight (realm options.max_pending_calls_per_session)");
+    return;
+  }
   Registration* const found = index_.best_match(message.uri);
   if (!found) {
     if (!admit(realm_, session, message, Action::call)) return;
@@ -336,6 +344,14 @@ void Dealer::call(Session& session, const Message& message) {
     return;  // `session` is gone
   }
   Session& callee = pick_callee(registration);
+  if (callee.calls_served_count >= limits.max_pending_calls_per_callee &&
+      limits.max_pending_calls_per_callee != 0) {
+    reply_error(session, message, wamp::errors::limit_exceeded,
+                "the callee of '" + message.uri + "' has " +
+                    std::to_string(callee.calls_served_count) +
+                    " calls in flight (realm options.max_pending_calls_per_callee)");
+    return;
+  }
   if (invocations && !(callee.features.callee_progressive_call_invocations &&
                        callee.features.callee_call_canceling)) {
     reply_error(session, message, wamp::errors::feature_not_supported,
@@ -568,6 +584,8 @@ PendingCall& Dealer::add_call(Session& caller, Session& callee) {
   call->callee = &callee;
   link_last(caller.calls_made, *call, &PendingCall::caller_prev, &PendingCall::caller_next);
   link_last(callee.calls_served, *call, &PendingCall::callee_prev, &PendingCall::callee_next);
+  ++caller.calls_made_count;
+  ++callee.calls_served_count;
   return *call;
 }
 
@@ -582,6 +600,8 @@ void Dealer::forget_call(PendingCall& call) {
   by_call_.erase(CallKey{call.caller->id, call.call_request});
   unlink(call.caller->calls_made, call, &PendingCall::caller_prev, &PendingCall::caller_next);
   unlink(call.callee->calls_served, call, &PendingCall::callee_prev, &PendingCall::callee_next);
+  --call.caller->calls_made_count;
+  --call.callee->calls_served_count;
   call.caller_next = free_calls_;
   free_calls_ = &call;
   if (by_invocation_.empty() && call_slots_.size() > kKeptCallSlots) {

@@ -5,6 +5,11 @@
 // happens inside an established session is handed to its Realm.
 #include "router/router.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -316,6 +321,12 @@ class SessionState {
         realm.join(peer_, std::move(authid), std::move(authrole), std::move(authmethod), features,
                    std::move(authprovider), std::move(authextra), id, in_process);
     session.state = this;
+    if (realm.config().max_message_rate != 0 && !in_process) {
+      rate_tokens_ = static_cast<std::int64_t>(message_burst(realm.config()));
+      rate_refilled_ = router_.timers.now();
+    } else {
+      rate_tokens_ = std::numeric_limits<std::int64_t>::max();
+    }
     realm_ = &realm;
     session_ = &session;
     phase_ = Phase::established;
@@ -468,12 +479,51 @@ class SessionState {
       default:
         break;
     }
+    // The message rate: one decrement and compare per message; the clock is read only when the
+    // bucket runs dry. Answers to INVOCATIONs are not counted (their rate is the callers').
+    if (type != MessageType::yield && type != MessageType::error && --rate_tokens_ < 0 &&
+        !refill_rate_tokens()) {
+      const RealmConfig& config = realm_->config();
+      return abort(wamp::errors::limit_exceeded,
+                   "more than " + std::to_string(config.max_message_rate) +
+                       " messages a second (realm options.max_message_rate, bursts of " +
+                       std::to_string(message_burst(config)) + ")");
+    }
     if (message.request == 0) {
       return abort(
           wamp::errors::protocol_violation,
           std::string(wamp::message_name(type)) + ": request id 0 is out of range [1, 2^53]");
     }
     realm_->dispatch(*session_, message);
+  }
+
+  static std::size_t message_burst(const RealmConfig& config) {
+    return config.max_message_burst != 0 ? config.max_message_burst : config.max_message_rate;
+  }
+
+  // The bucket ran dry (rate_tokens_ < 0, this message taken): adds what the time since the last
+  // refill earned, at most a burst. False when this message is still over the rate.
+  bool refill_rate_tokens() {
+    const RealmConfig& config = realm_->config();
+    if (config.max_message_rate == 0) {  // 2^63 messages later: still unlimited
+      rate_tokens_ = std::numeric_limits<std::int64_t>::max();
+      return true;
+    }
+    const auto rate = static_cast<double>(config.max_message_rate);
+    const auto burst = static_cast<double>(message_burst(config));
+    const Clock::time_point now = router_.timers.now();
+    const double earned =
+        std::floor(std::chrono::duration<double>(now - rate_refilled_).count() * rate);
+    if (earned >= 1) {
+      // What the bucket holds before this message, at most a burst; then this message's token.
+      const double before = std::min(burst, static_cast<double>(rate_tokens_) + 1 + earned);
+      rate_tokens_ = static_cast<std::int64_t>(before) - 1;
+      rate_refilled_ = before >= burst
+                           ? now
+                           : rate_refilled_ + std::chrono::duration_cast<Clock::duration>(
+                                                  std::chrono::duration<double>(earned / rate));
+    }
+    return rate_tokens_ >= 0;
   }
 
   void abort(std::string_view reason, std::string text) {
@@ -517,6 +567,11 @@ class SessionState {
   bool decision_pending_ = false;       // the authenticator owes a decision
   std::uint64_t auth_attempt_ = 0;      // which decision callback is current
   std::shared_ptr<char> alive_;         // late decisions check it (see decision_callback)
+
+  // The message rate (realm options.max_message_rate): a token bucket refilled only when it runs
+  // dry. Without a rate it never does.
+  std::int64_t rate_tokens_ = std::numeric_limits<std::int64_t>::max();
+  Clock::time_point rate_refilled_{};
 };
 
 Connection::Connection(Router& router, Peer& peer)

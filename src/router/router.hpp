@@ -116,6 +116,16 @@ struct RealmConfig {
   std::size_t max_sessions = 0;  // client sessions (the router's in-process ones not counted)
   std::size_t max_subscriptions_per_session = 10000;
   std::size_t max_registrations_per_session = 10000;
+  // Calls in flight at once from one session as caller (the router's in-process sessions not
+  // counted) and to one callee. Past them the CALL gets ERROR junction.error.limit_exceeded.
+  std::size_t max_pending_calls_per_session = 10000;
+  std::size_t max_pending_calls_per_callee = 100000;
+  // Messages a client session may send per second (its requests and events: PUBLISH, SUBSCRIBE,
+  // CALL, CANCEL, REGISTER, ...; not its answers to INVOCATIONs, YIELD and ERROR, nor GOODBYE),
+  // with bursts of up to max_message_burst (0: one second's worth). Past it the session is ended
+  // with ABORT junction.error.limit_exceeded. 0: no limit (the default).
+  std::size_t max_message_rate = 0;
+  std::size_t max_message_burst = 0;
 };
 
 struct RouterConfig {

@@ -61,6 +61,8 @@ struct Session {
   // the dealer's intrusive lists, oldest first; and the last INVOCATION request id it was sent.
   PendingCall* calls_made = nullptr;
   PendingCall* calls_served = nullptr;
+  std::size_t calls_made_count = 0;  // the lengths of those lists (the pending-call limits)
+  std::size_t calls_served_count = 0;
   wamp::Id last_invocation_request = 0;
 
   // Dynamic authorization (router/dynamic_authorizer.hpp), for a role with an "authorizer" only:

@@ -210,6 +210,33 @@ TEST(NodeConfig, WorkerOutboundBudget) {
             "bytes from 1048576 to 1099511627776, found \"1M\"");
 }
 
+TEST(NodeConfig, RealmCallAndRateLimits) {
+  const auto defaults = parse(config());
+  const auto& d = defaults.router.realms.at(0);
+  EXPECT_EQ(d.max_pending_calls_per_session, 10000u);
+  EXPECT_EQ(d.max_pending_calls_per_callee, 100000u);
+  EXPECT_EQ(d.max_message_rate, 0u);  // off
+  EXPECT_EQ(d.max_message_burst, 0u);
+  const std::string realm =
+      R"({"name": "realm1", "roles": [], "options": {"max_pending_calls_per_session": 5,
+          "max_pending_calls_per_callee": 0, "max_message_rate": 1000,
+          "max_message_burst": 50}})";
+  const auto& r = parse(config(realm)).router.realms.at(0);
+  EXPECT_EQ(r.max_pending_calls_per_session, 5u);
+  EXPECT_EQ(r.max_pending_calls_per_callee, 0u);
+  EXPECT_EQ(r.max_message_rate, 1000u);
+  EXPECT_EQ(r.max_message_burst, 50u);
+  EXPECT_EQ(
+      error_of(config(R"({"name": "realm1", "roles": [], "options": {"max_message_rate": -5}})")),
+      "t.json: workers[0].realms[0].options.max_message_rate: expected an integer from 0 to "
+      "1000000000, found -5");
+  EXPECT_EQ(
+      error_of(config(
+          R"({"name": "realm1", "roles": [], "options": {"max_pending_calls_per_callee": "x"}})")),
+      "t.json: workers[0].realms[0].options.max_pending_calls_per_callee: expected an integer "
+      "from 0 to 1000000000, found \"x\"");
+}
+
 TEST(NodeConfig, ConnectionLimits) {
   auto with_options = [](const std::string& options) {
     return R"({"version": 2, "workers": [{"type": "router", "options": )" + options + "}]}";

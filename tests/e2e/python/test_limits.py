@@ -4,6 +4,12 @@ Realm options max_sessions, max_subscriptions_per_session and max_registrations_
 (Junction's own keys): at the limit things work; one past it gets ABORT / ERROR
 junction.error.limit_exceeded; a freed slot can be used again; other sessions are not disturbed.
 
+Realm options max_message_rate / max_message_burst: a session publishing three bursts at once is
+ended with ABORT junction.error.limit_exceeded naming the option; a calm session on the same realm
+is not touched. Realm options max_pending_calls_per_session / max_pending_calls_per_callee: a
+callee holding its calls; one call past each limit gets ERROR junction.error.limit_exceeded and
+never reaches the callee; once answered, there is room again.
+
 Router worker options max_connections and max_connections_per_ip (Junction's own keys): clients
 from other loopback addresses (127.0.0.2, ...: Linux routes all of 127/8 to lo) fill a limit; the
 next one is refused with HTTP 503 before its upgrade (Autobahn fails its opening handshake) and
@@ -193,6 +199,75 @@ class ConnectionLimitsTest(JunctionTestCase):
             await within(caller)
         self.assertEqual(failures, [])
         self.assertGreater(calls[0], 10)
+
+
+def rate_and_calls_config():
+    cfg = default_config()
+    base = cfg["workers"][0]["realms"][0]
+    rated, calls = dict(base), dict(base)
+    rated["name"] = "rated"
+    rated["options"] = {"max_message_rate": 20, "max_message_burst": 20}
+    calls["name"] = "calls"
+    calls["options"] = {"max_pending_calls_per_session": 2, "max_pending_calls_per_callee": 3}
+    cfg["workers"][0]["realms"] += [rated, calls]
+    return cfg
+
+
+class RateAndPendingCallsTest(JunctionTestCase):
+    router_config = rate_and_calls_config()
+
+    async def test_message_rate(self):
+        calm = await self.connect(realm="rated")
+        flooder = await self.connect(realm="rated")
+        got = []
+        await within(calm.subscribe(lambda i: got.append(i), "com.rate.t"))
+        for i in range(60):  # three bursts' worth at once, no acknowledgement to wait for
+            flooder.publish("com.rate.t", i)
+        details = await within(asyncio.shield(flooder.left))
+        self.assertEqual(details.reason, LIMIT)
+        self.assertEqual(details.message, "more than 20 messages a second "
+                                          "(realm options.max_message_rate, bursts of 20)")
+        # The calm session (one message a second, well within the rate) is not touched, and got
+        # what the flooder published before it was cut, in order.
+        self.assertEqual(await within(calm.call("wamp.session.count")), 1)
+        self.assertEqual(got, list(range(len(got))))
+        self.assertGreaterEqual(len(got), 20)  # the burst
+
+    async def test_pending_calls_per_caller_and_callee(self):
+        callee = await self.connect(realm="calls")
+        held = []
+
+        async def slow(x):
+            done = asyncio.get_running_loop().create_future()
+            held.append(done)
+            await done
+            return x
+
+        await within(callee.register(slow, "com.calls.slow"))
+        a = await self.connect(realm="calls")
+        b = await self.connect(realm="calls")
+        c = await self.connect(realm="calls")
+        a1 = asyncio.ensure_future(a.call("com.calls.slow", 1))
+        a2 = asyncio.ensure_future(a.call("com.calls.slow", 2))
+        while len(held) < 2:
+            await asyncio.sleep(0.01)
+        err = await self.assertWampError(a.call("com.calls.slow", 3), LIMIT)
+        self.assertIn("max_pending_calls_per_session", err.args[0])
+        b1 = asyncio.ensure_future(b.call("com.calls.slow", 4))
+        while len(held) < 3:
+            await asyncio.sleep(0.01)
+        err = await self.assertWampError(c.call("com.calls.slow", 5), LIMIT)
+        self.assertIn("max_pending_calls_per_callee", err.args[0])
+        self.assertEqual(len(held), 3)  # the refused calls never reached the callee
+        for f in held:
+            f.set_result(None)
+        self.assertEqual(await within(asyncio.gather(a1, a2, b1)), [1, 2, 4])
+        held.clear()
+        c1 = asyncio.ensure_future(c.call("com.calls.slow", 6))  # room again
+        while not held:
+            await asyncio.sleep(0.01)
+        held[0].set_result(None)
+        self.assertEqual(await within(c1), 6)
 
 
 if __name__ == "__main__":
