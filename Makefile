@@ -15,7 +15,7 @@ TSAN_UNITY_FLAGS = -DCMAKE_UNITY_BUILD=$(TSAN_UNITY) -DCMAKE_UNITY_BUILD_BATCH_S
 # Ninja when present (install-deps brings it); the generator is fixed at a build dir's first configure.
 GEN = $$(test -f $(1)/CMakeCache.txt || { command -v ninja >/dev/null && echo "-G Ninja"; })
 
-.PHONY: deps build run test test-asan test-tsan bench bench-web fuzz clean format
+.PHONY: deps build run test test-asan test-tsan bench bench-web soak fuzz clean format
 
 deps:
 	@scripts/install-deps
@@ -63,6 +63,13 @@ bench: build
 WEB_BENCH_ARGS ?=
 bench-web: build
 	bench/web-bench.sh $(BUILD_DIR)/junction $(WEB_BENCH_ARGS)
+
+# A bounded soak test (tests/soak/soak.py; not part of `make test`): RPC/PubSub load, session
+# churn and the attacks of issue 13 at once for SOAK_SECONDS against a release junction; asserts
+# no message lost and memory and descriptors flat, prints the bystander's p99.
+SOAK_SECONDS ?= 180
+soak: build
+	SOAK_SECONDS=$(SOAK_SECONDS) /usr/bin/python3 tests/soak/soak.py $(BUILD_DIR)/junction
 
 # Long fuzzing runs with libFuzzer (clang): FUZZ_SECONDS per target, corpus grows in build-fuzz/.
 FUZZ_SECONDS ?= 300
