@@ -207,7 +207,7 @@ static void read_store(Validator& v, const json& j, const std::string& path,
 //            in-process sessions not counted) and max_pending_calls_per_callee (default 100000:
 //            calls in flight to one callee; past either the CALL gets ERROR
 //            junction.error.limit_exceeded), max_message_rate (default 0: messages a session
-//            may send per second, answers to INVOCATIONs not counted; past it ABORT
+//            may send per second, answers to INVOCATIONs not counted; past it GOODBYE
 //            junction.error.limit_exceeded) with bursts of max_message_burst (default 0: one
 //            second's worth).
 //            Crossbar's other realm options

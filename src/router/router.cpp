@@ -484,10 +484,10 @@ class SessionState {
     if (type != MessageType::yield && type != MessageType::error && --rate_tokens_ < 0 &&
         !refill_rate_tokens()) {
       const RealmConfig& config = realm_->config();
-      return abort(wamp::errors::limit_exceeded,
-                   "more than " + std::to_string(config.max_message_rate) +
-                       " messages a second (realm options.max_message_rate, bursts of " +
-                       std::to_string(message_burst(config)) + ")");
+      return end_session(wamp::errors::limit_exceeded,
+                         "more than " + std::to_string(config.max_message_rate) +
+                             " messages a second (realm options.max_message_rate, bursts of " +
+                             std::to_string(message_burst(config)) + ")");
     }
     if (message.request == 0) {
       return abort(
@@ -495,6 +495,22 @@ class SessionState {
           std::string(wamp::message_name(type)) + ": request id 0 is out of range [1, 2^53]");
     }
     realm_->dispatch(*session_, message);
+  }
+
+  // The router ends an established session for cause: it leaves its realm at once (its pending
+  // calls are answered), is sent GOODBYE `reason` with Details.message `text`, and the transport
+  // closes behind it without waiting for the peer's GOODBYE (a flooder need not be heard out).
+  // GOODBYE rather than ABORT: clients (Autobahn|Python) take an ABORT on an established session
+  // for a protocol error and lose the reason.
+  void end_session(std::string_view reason, std::string text) {
+    JLOG(info, "router") << peer_.describe() << " session " << session_->id << ": GOODBYE "
+                         << reason << ": " << text;
+    leave();
+    Message goodbye = wamp::make_goodbye(std::string(reason));
+    goodbye.options["message"] = std::move(text);
+    send_to_peer(wamp::make_outbound(std::move(goodbye)));
+    phase_ = Phase::closed;
+    peer_.close();
   }
 
   static std::size_t message_burst(const RealmConfig& config) {

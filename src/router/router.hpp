@@ -123,7 +123,7 @@ struct RealmConfig {
   // Messages a client session may send per second (its requests and events: PUBLISH, SUBSCRIBE,
   // CALL, CANCEL, REGISTER, ...; not its answers to INVOCATIONs, YIELD and ERROR, nor GOODBYE),
   // with bursts of up to max_message_burst (0: one second's worth). Past it the session is ended
-  // with ABORT junction.error.limit_exceeded. 0: no limit (the default).
+  // with GOODBYE junction.error.limit_exceeded (and the transport closed). 0: no limit.
   std::size_t max_message_rate = 0;
   std::size_t max_message_burst = 0;
 };

@@ -11,7 +11,7 @@ The node's resident memory and open descriptors are sampled every second.
 
 Asserted: every call answered with its own argument; every event received once and in order by
 every subscriber; each attack answered as it should be (1009, 1008, ABORT, slow-consumer close,
-HTTP 503, ABORT junction.error.limit_exceeded); memory flat (the median of the last fifth of the
+HTTP 503, GOODBYE junction.error.limit_exceeded); memory flat (the median of the last fifth of the
 load phase at most 32 MiB above the median of its first fifth, after a 10 s warm-up) and the
 descriptors back to where they were before the load once it stops. Printed: a table and one
 JSON line, with the bystander's p50/p99 idle (before the load) and under load.
@@ -306,10 +306,10 @@ class Soak:
                 pass
             frames, _ = ws.read_until_close()
             texts = [json.loads(f.payload) for f in frames if f.opcode == OP_TEXT]
-            if not texts or texts[-1][0] != ABORT or texts[-1][2] != "junction.error.limit_exceeded":
+            if not texts or texts[-1][0] != GOODBYE or texts[-1][2] != "junction.error.limit_exceeded":
                 self.fail("the rate flooder got %r" % (texts[-1:] or None))
             ws.close()
-            self.count("rate flooders aborted")
+            self.count("rate flooders cut (GOODBYE)")
             self.sleep(1.0)
 
 
@@ -397,7 +397,7 @@ def main():
             problems.append("descriptors: %d before the load, %d after it" % (fds_before, fds_after))
         for key in ("calls", "events delivered", "churn sessions", "bombs (1009)",
                     "no-HELLO cut (1008)", "stalled frames (ABORT)", "slow consumers cut (1008)",
-                    "connections refused (503)", "rate flooders aborted"):
+                    "connections refused (503)", "rate flooders cut (GOODBYE)"):
             if soak.counts.get(key, 0) == 0:
                 problems.append("nothing counted for '%s'" % key)
         for p in problems:

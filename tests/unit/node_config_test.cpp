@@ -234,7 +234,7 @@ TEST(NodeConfig, RealmCallAndRateLimits) {
       error_of(config(
           R"({"name": "realm1", "roles": [], "options": {"max_pending_calls_per_callee": "x"}})")),
       "t.json: workers[0].realms[0].options.max_pending_calls_per_callee: expected an integer "
-      "from 0 to 1000000000, found \"x\"");
+      "from 0 to 1000000000, found a string (\"x\")");
 }
 
 TEST(NodeConfig, ConnectionLimits) {

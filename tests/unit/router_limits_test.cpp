@@ -135,8 +135,9 @@ TEST(RouterLimits, PendingCallsPerCaller) {
   Message refused = caller.peer.pop();
   expect_error(refused, MessageType::call, 3, "junction.error.limit_exceeded");
   ASSERT_TRUE(refused.payload);  // JSON: ["the caller has 2 calls in flight (...)"]
-  EXPECT_EQ(refused.payload->args,
-            R"(["the caller has 2 calls in flight (realm options.max_pending_calls_per_session)"])");
+  EXPECT_EQ(
+      refused.payload->args,
+      R"x(["the caller has 2 calls in flight (realm options.max_pending_calls_per_session)"])x");
   EXPECT_TRUE(callee.peer.inbox.empty());  // the callee never saw it
   // Another caller has its own allowance.
   Client other(router, "calls");
@@ -168,9 +169,8 @@ TEST(RouterLimits, PendingCallsPerCallee) {
   Message refused = b.peer.pop();
   expect_error(refused, MessageType::call, 2, "junction.error.limit_exceeded");
   ASSERT_TRUE(refused.payload);
-  EXPECT_EQ(refused.payload->args,
-            R"(["the callee of 'com.p' has 3 calls in flight )"
-            R"((realm options.max_pending_calls_per_callee)"])");
+  EXPECT_EQ(refused.payload->args, R"x(["the callee of 'com.p' has 3 calls in flight )x"
+                                   R"x((realm options.max_pending_calls_per_callee)"])x");
   EXPECT_TRUE(callee.peer.inbox.empty());
   yield_to(callee, invocations[2]);
   EXPECT_EQ(b.peer.pop().type, MessageType::result);
@@ -221,11 +221,11 @@ TEST(RouterLimits, MessageRateBurstThenRefill) {
   EXPECT_EQ(c.peer.pop().type, MessageType::published);
   EXPECT_FALSE(c.peer.closed);
   c.send(publish(next++));  // nothing earned: over the rate
-  Message abort = c.peer.pop();
-  EXPECT_EQ(abort.type, MessageType::abort);
-  EXPECT_EQ(abort.uri, "junction.error.limit_exceeded");
-  ASSERT_TRUE(wamp::get_string(abort.options, "message"));
-  EXPECT_EQ(*wamp::get_string(abort.options, "message"),
+  Message goodbye = c.peer.pop();
+  EXPECT_EQ(goodbye.type, MessageType::goodbye);
+  EXPECT_EQ(goodbye.uri, "junction.error.limit_exceeded");
+  ASSERT_TRUE(wamp::get_string(goodbye.options, "message"));
+  EXPECT_EQ(*wamp::get_string(goodbye.options, "message"),
             "more than 10 messages a second (realm options.max_message_rate, bursts of 5)");
   EXPECT_TRUE(c.peer.closed);
 }

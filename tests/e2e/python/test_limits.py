@@ -5,7 +5,7 @@ Realm options max_sessions, max_subscriptions_per_session and max_registrations_
 junction.error.limit_exceeded; a freed slot can be used again; other sessions are not disturbed.
 
 Realm options max_message_rate / max_message_burst: a session publishing three bursts at once is
-ended with ABORT junction.error.limit_exceeded naming the option; a calm session on the same realm
+ended with GOODBYE junction.error.limit_exceeded naming the option; a calm session on the same realm
 is not touched. Realm options max_pending_calls_per_session / max_pending_calls_per_callee: a
 callee holding its calls; one call past each limit gets ERROR junction.error.limit_exceeded and
 never reaches the callee; once answered, there is room again.
