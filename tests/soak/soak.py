@@ -34,8 +34,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e", "python"))
 import junction_harness as h  # noqa: E402
 import rawsocket_helpers as rs  # noqa: E402
 from test_hardening import (  # noqa: E402
-    BIG, CALL, HELLO, INVOCATION, RESULT, WELCOME, YIELD, EchoPeer, Wamp, deflate, node_rss,
-    percentile, wamp_json)
+    BIG, CALL, HELLO, INVOCATION, REGISTER, REGISTERED, RESULT, WELCOME, YIELD, EchoPeer, Wamp,
+    deflate, node_rss, percentile, wamp_json)
 from junction_harness import (  # noqa: E402
     OP_TEXT, RSV1, RawWebSocket, close_code_of, ws_frame)
 
@@ -185,9 +185,18 @@ class Soak:
             peer.hello()
             peer.send([SUBSCRIBE, 1, {}, "com.soak.churn.%d" % (i % 50)])
             assert peer.recv()[0] == SUBSCRIBED
-            peer.send([CALL, 2, {}, "com.soak.echo0", [i]])
-            if peer.recv()[0] != RESULT:
-                self.fail("churn: call %d not answered with RESULT" % i)
+            # A procedure of its own, called through the router by itself (the RPC load's
+            # callees answer only their own calls).
+            proc = "com.soak.churn.proc%d" % i
+            peer.send([REGISTER, 2, {}, proc])
+            assert peer.recv()[0] == REGISTERED
+            peer.send([CALL, 3, {}, proc, [i]])
+            inv = peer.recv()
+            assert inv[0] == INVOCATION, inv[:3]
+            peer.send([YIELD, inv[1], {}, inv[4]])
+            res = peer.recv()
+            if res[0] != RESULT or res[3] != [i]:
+                self.fail("churn: call %d answered %r" % (i, res[:4]))
             if i % 2 == 0:
                 peer.send([GOODBYE, {}, "wamp.close.close_realm"])
                 assert peer.recv()[0] == GOODBYE
@@ -313,10 +322,6 @@ class Soak:
             self.sleep(1.0)
 
 
-def bystander_window(peer, seconds):
-    return peer.latencies(seconds)
-
-
 def main():
     junction = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.environ["JUNCTION_BIN"]
     h.JUNCTION_BIN = junction
@@ -333,7 +338,6 @@ def main():
         started = time.monotonic()
         for i in range(2):
             soak.spawn("rpc%d" % i, soak.rpc_load, i)
-        time.sleep(0.5)  # com.soak.echo0 registered before the churn calls it
         soak.spawn("pubsub", soak.pubsub_load)
         soak.spawn("churn", soak.churn)
         soak.spawn("bombs", soak.bombs)
