@@ -362,7 +362,7 @@ int cmd_start(const detail::CliArgs& args) {
     router.set_executor([&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
     const auto meta_api = meta::serve_meta_api(router, loaded.config.router);
     // Dynamic authenticators are called through in-process sessions on this router.
-BoundAuthCaller auth_caller(router, auth_executor);
+    BoundAuthCaller auth_caller(router, auth_executor);
     transport::Server server(io, router, loaded.config.listeners, io_threads,
                              loaded.config.connection_limits);
     Watchdog watchdog(io);
