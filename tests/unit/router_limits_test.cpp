@@ -19,7 +19,7 @@ using namespace junction::router::test_support;
 using namespace std::chrono_literals;
 
 // Time moves only when a test says so.
-class FakeClock final : public Clock {
+class SteppedClock final : public Clock {
  public:
   time_point now() const override { return now_; }
   void wake_at(time_point) override {}
@@ -199,7 +199,7 @@ Message publish(wamp::Id request_id) {
 }
 
 TEST(RouterLimits, MessageRateBurstThenRefill) {
-  FakeClock clock;
+  SteppedClock clock;
   Router router(rate_config(10, 5), clock);
   Client c(router, "rated");
   c.join();
@@ -231,7 +231,7 @@ TEST(RouterLimits, MessageRateBurstThenRefill) {
 }
 
 TEST(RouterLimits, MessageRateAtTheRateForeverAndAnswersNotCounted) {
-  FakeClock clock;
+  SteppedClock clock;
   Router router(rate_config(100, 0), clock);  // bursts of one second's worth: 100
   Client callee(router, "rated");
   callee.join();
@@ -266,7 +266,7 @@ TEST(RouterLimits, MessageRateAtTheRateForeverAndAnswersNotCounted) {
 }
 
 TEST(RouterLimits, NoMessageRateByDefault) {
-  FakeClock clock;
+  SteppedClock clock;
   Router router(rate_config(0, 0), clock);
   Client c(router, "rated");
   c.join();
