@@ -430,11 +430,11 @@ void HttpSession<Stream>::handle_websocket_proxy(const PathService& service, Req
   if constexpr (kIsTlsStream<Stream>) {
     start_websocket_proxy<TlsStream>(std::move(stream_), std::move(initial), parser_->release(),
                                      service.websocket_proxy, context_->registry,
-                                     std::move(peer_ip), std::move(description));
+                                     std::move(peer_ip), std::move(description), hand_over_slot());
   } else {
     start_websocket_proxy<TcpSocket>(
         stream_.release_socket(), std::move(initial), parser_->release(), service.websocket_proxy,
-        context_->registry, std::move(peer_ip), std::move(description));
+        context_->registry, std::move(peer_ip), std::move(description), hand_over_slot());
   }
 }
 

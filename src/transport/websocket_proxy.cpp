@@ -316,22 +316,23 @@ void start_websocket_proxy(ClientStream client, std::string initial,
                            http::request<http::string_body> request,
                            std::shared_ptr<const WebSocketProxyOptions> options,
                            std::shared_ptr<SessionRegistry> registry, std::string peer_ip,
-                           std::string description) {
-  std::make_shared<Tunnel<ClientStream>>(std::move(client), std::move(initial), std::move(request),
-                                         std::move(options), std::move(registry),
-                                         std::move(peer_ip), std::move(description))
-      ->run();
+                           std::string description, ConnectionSlot slot) {
+  auto tunnel = std::make_shared<Tunnel<ClientStream>>(
+      std::move(client), std::move(initial), std::move(request), std::move(options),
+      std::move(registry), std::move(peer_ip), std::move(description));
+  tunnel->adopt_slot(std::move(slot));
+  tunnel->run();
 }
 
 template void start_websocket_proxy<TcpSocket>(TcpSocket, std::string,
                                                http::request<http::string_body>,
                                                std::shared_ptr<const WebSocketProxyOptions>,
                                                std::shared_ptr<SessionRegistry>, std::string,
-                                               std::string);
+                                               std::string, ConnectionSlot);
 template void start_websocket_proxy<TlsStream>(TlsStream, std::string,
                                                http::request<http::string_body>,
                                                std::shared_ptr<const WebSocketProxyOptions>,
                                                std::shared_ptr<SessionRegistry>, std::string,
-                                               std::string);
+                                               std::string, ConnectionSlot);
 
 }  // namespace junction::transport

@@ -32,12 +32,13 @@ struct WebSocketProxyOptions {
 };
 
 // Starts forwarding `client` (TcpSocket or TlsStream, upgrade request read, nothing written).
-// `initial`: bytes the client sent behind its request. Registers itself with `registry`.
+// `initial`: bytes the client sent behind its request. Registers itself with `registry`; holds
+// the connection's `slot` (connection limits) until the tunnel closes.
 template <class ClientStream>
 void start_websocket_proxy(ClientStream client, std::string initial,
                            beast::http::request<beast::http::string_body> request,
                            std::shared_ptr<const WebSocketProxyOptions> options,
                            std::shared_ptr<SessionRegistry> registry, std::string peer_ip,
-                           std::string description);
+                           std::string description, ConnectionSlot slot);
 
 }  // namespace junction::transport
