@@ -75,7 +75,7 @@ soak: build
 FUZZ_SECONDS ?= 300
 FUZZ_CODECS ?= json msgpack cbor ubjson
 # Targets named fuzz_<name> with seeds in tests/fuzz/corpus/<name>.
-FUZZ_OTHER ?= websocket rawsocket http config
+FUZZ_OTHER ?= websocket rawsocket http config auth
 FUZZ_NAMES = $(addsuffix _codec,$(FUZZ_CODECS)) $(FUZZ_OTHER)
 fuzz: deps
 	CXX=clang++ cmake -S . -B build-fuzz $(call GEN,build-fuzz) -DCMAKE_BUILD_TYPE=Debug \

@@ -5,6 +5,7 @@
 // error.
 #include "transport/listener.hpp"
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <optional>
@@ -303,6 +304,7 @@ class BasicListener : public Listener,
       : io_(io),
         contexts_(std::move(contexts)),
         context_(contexts_.front()),
+        first_thread_(contexts_.size() > 1 && offers_compression(context_->config) ? 1 : 0),
         acceptor_(io),
         retry_timer_(io) {}
 
@@ -403,10 +405,13 @@ class BasicListener : public Listener,
   }
 
   // Connections go to the I/O threads in turn; the socket is accepted straight into the chosen
-  // thread's io_context, and the session starts there.
+  // thread's io_context, and the session starts there. A listener that offers permessage-deflate
+  // leaves the routing thread (thread 0) out when there are others: inflating a peer's messages
+  // is the one per-connection cost a peer can inflate at will (compression bombs), and it must
+  // not run where everybody's messages are routed.
   void do_accept() {
     if (stopped_) return;
-    next_ = (next_ + 1) % contexts_.size();
+    next_ = next_io_thread(next_, contexts_.size(), first_thread_);
     const auto& target = contexts_[next_];
     acceptor_.async_accept(target->port->io(),
                            [self = this->shared_from_this(), target](error_code ec, Socket socket) {
@@ -518,6 +523,7 @@ class BasicListener : public Listener,
   asio::io_context& io_;
   std::vector<std::shared_ptr<const ListenerContext>> contexts_;  // one per I/O thread
   std::shared_ptr<const ListenerContext> context_;  // the first: config, registry for stopping()
+  std::size_t first_thread_;                        // 1: the routing thread is left out
   std::size_t next_ = 0;                            // the I/O thread of the next connection
   Acceptor acceptor_;
   Timer retry_timer_;
@@ -576,6 +582,23 @@ ListenerContext::Route ListenerContext::route(std::string_view path) const {
     const auto slash = prefix.rfind('/');
     prefix = slash == 0 ? path.substr(0, 1) : prefix.substr(0, slash);
   }
+}
+
+bool offers_compression(const ListenerConfig& config) {
+  if (config.websocket_on_any_path && config.websocket_on_any_path->compression.enabled) {
+    return true;
+  }
+  for (const auto& [path, service] : config.paths) {
+    if (service.kind == PathService::Kind::websocket && service.websocket.compression.enabled) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::size_t next_io_thread(std::size_t current, std::size_t count, std::size_t first) {
+  const std::size_t next = current + 1;
+  return next < count ? next : std::min(first, count - 1);
 }
 
 std::shared_ptr<Listener> make_listener(

@@ -84,6 +84,12 @@ class Listener {
 
 // A TCP listener, or a Unix domain socket listener when config.unix_path is set. It accepts on
 // the first context's thread and hands connections to the contexts (one per I/O thread) in turn.
+// Whether a WebSocket this listener serves may negotiate permessage-deflate.
+bool offers_compression(const ListenerConfig& config);
+// The I/O thread after `current` in turn among `count`, from `first` on (0, or 1 to leave the
+// routing thread out).
+std::size_t next_io_thread(std::size_t current, std::size_t count, std::size_t first);
+
 std::shared_ptr<Listener> make_listener(
     asio::io_context& io, std::vector<std::shared_ptr<const ListenerContext>> contexts);
 
