@@ -242,6 +242,25 @@ def _kill_all():
         r.kill()
 
 
+# -- plain HTTP to a web listener -------------------------------------------------------------
+
+def http_request(router, method, path, body=None, headers=None, conn=None, timeout=10.0):
+    """One HTTP request to `router`'s listener: (status, [(name, value), ...], body bytes).
+    With `conn` (an http.client.HTTPConnection) the request goes on that connection, which is left
+    open (keep-alive tests); otherwise a connection of its own is opened and closed."""
+    import http.client
+    own = conn is None
+    if own:
+        conn = http.client.HTTPConnection(router.host, router.port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, r.getheaders(), r.read()
+    finally:
+        if own:
+            conn.close()
+
+
 # -- raw WebSocket (RFC 6455) on a bare socket -------------------------------------------------
 
 WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # the sample nonce of RFC 6455 §1.3

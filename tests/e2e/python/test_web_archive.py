@@ -22,7 +22,7 @@ import unittest
 import zipfile
 
 import junction_harness
-from junction_harness import RouterProcess, main
+from junction_harness import RouterProcess, http_request, main
 
 TIMEOUT = 10.0
 APP_JS = ("console.log('served from an archive');\n" * 100).encode()
@@ -95,13 +95,9 @@ class ArchiveTest(unittest.TestCase):
         shutil.rmtree(cls.root, ignore_errors=True)
 
     def request(self, method, path, headers=None):
-        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
-        try:
-            conn.request(method, path, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-        finally:
-            conn.close()
+        status, fields, body = http_request(self.router, method, path, None, headers,
+                                            timeout=TIMEOUT)
+        return status, {k.lower(): v for k, v in fields}, body
 
     def get(self, path, headers=None):
         return self.request("GET", path, headers)

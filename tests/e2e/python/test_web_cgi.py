@@ -21,7 +21,7 @@ import tempfile
 import time
 import unittest
 
-from junction_harness import RouterProcess, main
+from junction_harness import RouterProcess, http_request, main
 
 TIMEOUT = 10.0
 
@@ -110,13 +110,7 @@ class CgiTest(unittest.TestCase):
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, r.getheaders(), r.read()
-        finally:
-            conn.close()
+        return http_request(self.router, method, path, body, headers, timeout=TIMEOUT)
 
     def test_environment_and_body(self):
         status, headers, body = self.request(

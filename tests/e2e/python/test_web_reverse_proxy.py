@@ -16,7 +16,7 @@ import threading
 import time
 import unittest
 
-from junction_harness import RouterProcess, main
+from junction_harness import RouterProcess, http_request, main
 
 TIMEOUT = 10.0
 BIG = bytes(range(256)) * 8192  # 2 MiB
@@ -117,16 +117,7 @@ class ReverseProxyTest(unittest.TestCase):
         cls.backend.server_close()
 
     def request(self, method, path, body=None, headers=None, conn=None):
-        own = conn is None
-        if own:
-            conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, r.getheaders(), r.read()
-        finally:
-            if own:
-                conn.close()
+        return http_request(self.router, method, path, body, headers, conn, TIMEOUT)
 
     def test_request_forwarded_and_answer_passed_back(self):
         status, headers, body = self.request(

@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 import junction_harness
-from junction_harness import RouterProcess, main
+from junction_harness import RouterProcess, http_request, main
 
 TIMEOUT = 10.0
 INDEX = b"<!DOCTYPE html><html><body><h1>Junction static</h1></body></html>\n"
@@ -109,16 +109,8 @@ class StaticTest(unittest.TestCase):
         shutil.rmtree(cls.root, ignore_errors=True)
 
     def request(self, method, path, headers=None, body=None, conn=None):
-        own = conn is None
-        if own:
-            conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-        finally:
-            if own:
-                conn.close()
+        status, fields, body = http_request(self.router, method, path, body, headers, conn, TIMEOUT)
+        return status, {k.lower(): v for k, v in fields}, body
 
     def get(self, path, headers=None):
         return self.request("GET", path, headers)

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from junction_harness import RouterProcess, main
+from junction_harness import RouterProcess, http_request, main
 
 TIMEOUT = 20.0
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wsgi_apps")
@@ -74,16 +74,7 @@ class WsgiTest(unittest.TestCase):
             raise AssertionError("WSGI launcher %d still runs after junction stopped" % pid)
 
     def request(self, method, path, body=None, headers=None, conn=None):
-        own = conn is None
-        if own:
-            conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, r.getheaders(), r.read()
-        finally:
-            if own:
-                conn.close()
+        return http_request(self.router, method, path, body, headers, conn, TIMEOUT)
 
     def environ(self, path, **kwargs):
         status, headers, body = self.request("GET", path, **kwargs)
