@@ -10,7 +10,6 @@ Run: /usr/bin/python3 test_web_archive.py path/to/junction
 
 import gzip
 import hashlib
-import http.client
 import io
 import json
 import os

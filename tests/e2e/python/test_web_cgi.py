@@ -13,7 +13,6 @@ Run: /usr/bin/python3 test_web_cgi.py path/to/junction
 """
 
 import concurrent.futures
-import http.client
 import json
 import os
 import shutil
