@@ -15,40 +15,12 @@
 
 #include "base/log.hpp"
 #include "wamp/json_codec.hpp"
+#include "wamp/nlohmann_value.hpp"
 
 namespace junction::cookie {
 namespace {
 
 using json = nlohmann::json;
-
-wamp::Value to_value(const json& j) {
-  switch (j.type()) {
-    case json::value_t::boolean:
-      return j.get<bool>();
-    case json::value_t::number_integer:
-      return j.get<std::int64_t>();
-    case json::value_t::number_unsigned:
-      return j.get<std::uint64_t>();
-    case json::value_t::number_float:
-      return j.get<double>();
-    case json::value_t::string:
-      return j.get<std::string>();
-    case json::value_t::array: {
-      wamp::Array a;
-      for (const auto& x : j)
-        a.push_back(to_value(x));
-      return a;
-    }
-    case json::value_t::object: {
-      wamp::Object o;
-      for (const auto& [k, x] : j.items())
-        o.emplace(k, to_value(x));
-      return o;
-    }
-    default:
-      return nullptr;
-  }
-}
 
 // Autobahn's newid alphabet (letters and digits), so a cookie needs no quoting anywhere.
 constexpr std::string_view kAlphabet =
@@ -260,7 +232,7 @@ void CookieStore::load() {
       auth.authmethod = a->value("authmethod", "");
       auth.realm = a->value("realm", "");
       if (const auto x = a->find("authextra"); x != a->end() && x->is_object())
-        auth.authextra = std::move(*to_value(*x).as_object());
+        auth.authextra = std::move(*wamp::from_nlohmann(*x).as_object());
       e.auth = std::move(auth);
     }
     const std::string id = j["id"].get<std::string>();

@@ -5,6 +5,7 @@
 #include "auth/authenticator.hpp"
 #include "auth/crypto.hpp"
 #include "node/config_reader.hpp"
+#include "wamp/nlohmann_value.hpp"
 #include "wamp/uri.hpp"
 
 namespace junction::node::detail {
@@ -36,39 +37,8 @@ namespace junction::node::detail {
 // from the environment ("${VAR}").
 namespace {
 
-wamp::Value to_wamp_value(const json& j) {
-  switch (j.type()) {
-    case json::value_t::null:
-      return nullptr;
-    case json::value_t::boolean:
-      return j.get<bool>();
-    case json::value_t::number_integer:
-      return j.get<std::int64_t>();
-    case json::value_t::number_unsigned:
-      return j.get<std::uint64_t>();
-    case json::value_t::number_float:
-      return j.get<double>();
-    case json::value_t::string:
-      return j.get<std::string>();
-    case json::value_t::array: {
-      wamp::Array a;
-      for (const auto& x : j)
-        a.push_back(to_wamp_value(x));
-      return a;
-    }
-    case json::value_t::object: {
-      wamp::Object o;
-      for (const auto& [k, x] : j.items())
-        o.emplace(k, to_wamp_value(x));
-      return o;
-    }
-    default:
-      return nullptr;
-  }
-}
-
 wamp::Object to_wamp_object(const json& j) {
-  return std::move(*to_wamp_value(j).as_object());
+  return std::move(*wamp::from_nlohmann(j).as_object());
 }
 
 void read_principal_common(Obj& p, auth::Principal& out) {

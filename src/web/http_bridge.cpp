@@ -21,6 +21,7 @@
 #include "router/in_process_session.hpp"
 #include "wamp/base64.hpp"
 #include "wamp/json_codec.hpp"
+#include "wamp/nlohmann_value.hpp"
 #include "wamp/utf8.hpp"
 #include "web/common.hpp"
 
@@ -136,36 +137,6 @@ bool is_integer_text(std::string_view s) {
 
 bool constant_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-wamp::Value to_value(const json& j) {
-  switch (j.type()) {
-    case json::value_t::boolean:
-      return wamp::Value(j.get<bool>());
-    case json::value_t::number_integer:
-      return wamp::Value(j.get<std::int64_t>());
-    case json::value_t::number_unsigned:
-      return wamp::Value(j.get<std::uint64_t>());
-    case json::value_t::number_float:
-      return wamp::Value(j.get<double>());
-    case json::value_t::string:
-      return wamp::Value(j.get<std::string>());
-    case json::value_t::array: {
-      wamp::Array a;
-      a.reserve(j.size());
-      for (const auto& item : j)
-        a.push_back(to_value(item));
-      return wamp::Value(std::move(a));
-    }
-    case json::value_t::object: {
-      wamp::Object o;
-      for (const auto& [key, item] : j.items())
-        o.emplace(key, to_value(item));
-      return wamp::Value(std::move(o));
-    }
-    default:
-      return wamp::Value();
-  }
 }
 
 std::string header_map_json(const transport::HttpRequest& request) {
@@ -442,7 +413,7 @@ void HttpBridgeService::dispatch(std::shared_ptr<transport::HttpExchange> exchan
   if (kind_ == Kind::webhook) {
     // One argument: {"headers": {name: [values]}, "body": "<raw body>"}.
     wamp::Object message;
-    message.emplace("headers", to_value(json::parse(payload)));
+    message.emplace("headers", wamp::from_nlohmann(json::parse(payload)));
     message.emplace("body", wamp::Value(exchange->request().body()));
     session_->publish(
         options_.topic, wamp::Array{wamp::Value(std::move(message))}, {},
@@ -484,14 +455,14 @@ void HttpBridgeService::dispatch(std::shared_ptr<transport::HttpExchange> exchan
       return deny(*exchange, http::status::bad_request,
                   "invalid request body: 'args' is not a list");
     }
-    args = std::move(*to_value(*a).as_array());
+    args = std::move(*wamp::from_nlohmann(*a).as_array());
   }
   if (const auto k = event.find("kwargs"); k != event.end() && !k->is_null()) {
     if (!k->is_object()) {
       return deny(*exchange, http::status::bad_request,
                   "invalid request body: 'kwargs' is not an object");
     }
-    kwargs = std::move(*to_value(*k).as_object());
+    kwargs = std::move(*wamp::from_nlohmann(*k).as_object());
   }
   auto wamp_error = [exchange](const router::InProcessSession::Answer& a) {
     // A WAMP error is the application's answer: 200, as Crossbar does.
@@ -503,7 +474,7 @@ void HttpBridgeService::dispatch(std::shared_ptr<transport::HttpExchange> exchan
     if (const auto o = event.find("options"); o != event.end() && o->is_object()) {
       for (const char* name : {"exclude", "eligible"}) {
         if (const auto it = o->find(name); it != o->end() && !it->is_null()) {
-          options.emplace(name, to_value(*it));
+          options.emplace(name, wamp::from_nlohmann(*it));
         }
       }
     }
