@@ -221,7 +221,8 @@ TEST(NodeConfig, RealmCallAndRateLimits) {
       R"({"name": "realm1", "roles": [], "options": {"max_pending_calls_per_session": 5,
           "max_pending_calls_per_callee": 0, "max_message_rate": 1000,
           "max_message_burst": 50}})";
-  const auto& r = parse(config(realm)).router.realms.at(0);
+  const auto parsed = parse(config(realm));
+  const auto& r = parsed.router.realms.at(0);
   EXPECT_EQ(r.max_pending_calls_per_session, 5u);
   EXPECT_EQ(r.max_pending_calls_per_callee, 0u);
   EXPECT_EQ(r.max_message_rate, 1000u);

@@ -21,6 +21,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 
 #include "router/router.hpp"
 #include "transport/connection_limiter.hpp"
@@ -201,9 +202,14 @@ class LiveServer {
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
   }
+  // Shuts down as the node does (stop listening, close every connection, let the I/O threads
+  // finish), so no session or timer outlives the io_context it belongs to.
   ~LiveServer() {
+    boost::asio::post(io_, [this] {
+      server_->stop_listening();
+      server_->close_connections();
+    });
     guard_.reset();
-    io_.stop();
     thread_.join();
     server_.reset();
   }
