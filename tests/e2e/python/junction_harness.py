@@ -261,6 +261,13 @@ def http_request(router, method, path, body=None, headers=None, conn=None, timeo
             conn.close()
 
 
+def closed_port():
+    """A loopback TCP port nothing listens on (bound for a moment, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 # -- raw WebSocket (RFC 6455) on a bare socket -------------------------------------------------
 
 WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # the sample nonce of RFC 6455 §1.3

@@ -11,12 +11,11 @@ Run: /usr/bin/python3 test_web_reverse_proxy.py path/to/junction
 import http.client
 import http.server
 import json
-import socket
 import threading
 import time
 import unittest
 
-from junction_harness import RouterProcess, http_request, main
+from junction_harness import RouterProcess, closed_port, http_request, main
 
 TIMEOUT = 10.0
 BIG = bytes(range(256)) * 8192  # 2 MiB
@@ -72,12 +71,6 @@ class Backend(http.server.BaseHTTPRequestHandler):
             ("Connection", "X-Hop"), ("X-Hop", "must not pass"), ("Keep-Alive", "timeout=5")])
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
-
-
-def closed_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ReverseProxyTest(unittest.TestCase):

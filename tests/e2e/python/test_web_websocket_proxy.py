@@ -14,7 +14,6 @@ Run: /usr/bin/python3 test_web_websocket_proxy.py path/to/junction
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ import unittest
 
 import websocket  # Debian python3-websocket (websocket-client)
 
-from junction_harness import RouterProcess, main
+from junction_harness import RouterProcess, closed_port, main
 
 TIMEOUT = 10.0
 
@@ -65,12 +64,6 @@ port = reactor.listenTCP(0, factory, interface="127.0.0.1")
 print(port.getHost().port, flush=True)
 reactor.run()
 '''
-
-
-def closed_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class WebSocketProxyTest(unittest.TestCase):
