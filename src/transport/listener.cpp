@@ -152,38 +152,51 @@ void start_connection(Socket socket, const std::shared_ptr<const ListenerContext
 
 // What a connection refused by the connection limits is told before it is closed: HTTP 503 on
 // a plain HTTP/WebSocket listener, RawSocket handshake error 4 ("maximum connection count
-// reached") on a plain RawSocket one. Nothing (the socket is just closed) on a TLS listener (a
-// TLS handshake would cost more than the refusal saves) or a universal one (which protocol the
-// client speaks is not known before it sends something).
-std::string refusal_answer(const ListenerContext& context) {
-  if (context.tls) return {};
-  if (context.serves_http() && context.serves_rawsocket()) return {};
+// reached") on a plain RawSocket one, and on a universal listener whichever of the two the
+// client's first byte asks for. Nothing (the socket is just closed) on a TLS listener: a TLS
+// handshake would cost more than the refusal saves.
+struct RefusalAnswer {
+  std::string http;       // empty: this listener does not speak HTTP
+  std::string rawsocket;  // empty: this listener does not speak RawSocket
+  bool empty() const { return http.empty() && rawsocket.empty(); }
+  // Both: the client's first byte decides (0x7F is RawSocket's magic octet).
+  bool needs_first_byte() const { return !http.empty() && !rawsocket.empty(); }
+};
+
+RefusalAnswer refusal_answer(const ListenerContext& context) {
+  RefusalAnswer answer;
+  if (context.tls) return answer;
   if (context.serves_rawsocket()) {
     const auto reply =
         rawsocket::make_handshake_error(rawsocket::HandshakeError::max_connections_reached);
-    return std::string(reinterpret_cast<const char*>(reply.data()), reply.size());
+    answer.rawsocket.assign(reinterpret_cast<const char*>(reply.data()), reply.size());
   }
-  static constexpr std::string_view kBody = "Too many connections; try again later.\n";
-  return "HTTP/1.1 503 Service Unavailable\r\n"
-         "Content-Type: text/plain; charset=utf-8\r\n"
-         "Content-Length: " +
-         std::to_string(kBody.size()) +
-         "\r\n"
-         "Connection: close\r\n"
-         "Retry-After: 10\r\n\r\n" +
-         std::string(kBody);
+  if (context.serves_http()) {
+    static constexpr std::string_view kBody = "Too many connections; try again later.\n";
+    answer.http =
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: " +
+        std::to_string(kBody.size()) +
+        "\r\n"
+        "Connection: close\r\n"
+        "Retry-After: 10\r\n\r\n" +
+        std::string(kBody);
+  }
+  return answer;
 }
 
-// A refused connection: writes its answer, ends our side, reads and discards what the client
-// still sends (closing with unread input would reset the connection and could destroy the answer
-// before the client reads it) for at most kRefusalLinger, then closes. Not a LiveSession: it
+// A refused connection: writes its answer (on a universal listener, once the client's first
+// byte says which), ends our side, reads and discards what the client still sends (closing with
+// unread input would reset the connection and could destroy the answer before the client reads
+// it) for at most kRefusalLinger in all, then closes. Not a LiveSession: it
 // holds no slot and no router state, and its own timer bounds it.
 template <class Socket>
 class PoliteRefusal : public std::enable_shared_from_this<PoliteRefusal<Socket>> {
  public:
   static constexpr std::chrono::seconds kRefusalLinger{1};
 
-  PoliteRefusal(Socket socket, std::string answer, std::shared_ptr<ConnectionLimiter> limiter)
+  PoliteRefusal(Socket socket, RefusalAnswer answer, std::shared_ptr<ConnectionLimiter> limiter)
       : socket_(std::move(socket)),
         answer_(std::move(answer)),
         limiter_(std::move(limiter)),
@@ -197,7 +210,20 @@ class PoliteRefusal : public std::enable_shared_from_this<PoliteRefusal<Socket>>
       error_code ignored;
       self->socket_.close(ignored);
     });
-    asio::async_write(socket_, asio::buffer(answer_),
+    if (!answer_.needs_first_byte()) {
+      return write(answer_.http.empty() ? answer_.rawsocket : answer_.http);
+    }
+    socket_.async_read_some(
+        asio::buffer(discard_), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+          if (ec || n == 0) return self->finish();
+          const bool rawsocket = static_cast<unsigned char>(self->discard_[0]) == 0x7F;
+          self->write(rawsocket ? self->answer_.rawsocket : self->answer_.http);
+        });
+  }
+
+ private:
+  void write(const std::string& text) {
+    asio::async_write(socket_, asio::buffer(text),
                       [self = this->shared_from_this()](error_code ec, std::size_t) {
                         if (ec) return self->finish();
                         error_code ignored;
@@ -206,7 +232,6 @@ class PoliteRefusal : public std::enable_shared_from_this<PoliteRefusal<Socket>>
                       });
   }
 
- private:
   void drain() {
     socket_.async_read_some(asio::buffer(discard_),
                             [self = this->shared_from_this()](error_code ec, std::size_t) {
@@ -221,7 +246,7 @@ class PoliteRefusal : public std::enable_shared_from_this<PoliteRefusal<Socket>>
   }
 
   Socket socket_;
-  std::string answer_;
+  RefusalAnswer answer_;
   std::shared_ptr<ConnectionLimiter> limiter_;
   Timer timer_;
   std::array<char, 4096> discard_{};
@@ -505,7 +530,7 @@ class BasicListener : public Listener,
     if (auto line = limiter->note_refusal(context_->config.name, peer, why); !line.empty()) {
       JLOG(warn, "transport") << line;
     }
-    std::string answer = refusal_answer(*context_);
+    RefusalAnswer answer = refusal_answer(*context_);
     if (answer.empty() || !limiter->begin_polite_refusal()) {
       error_code ignored;
       socket.close(ignored);

@@ -2,8 +2,9 @@
 // limit, a freed place reused, a slot released exactly once however it moves), and a live
 // transport::Server on loopback (two I/O threads) whose slots follow the connection through
 // HTTP -> WebSocket, RawSocket and protocol detection: refused clients get HTTP 503 / RawSocket
-// error 4 / a plain close, admitted ones are served, and every place comes back when the
-// connections close. Loopback addresses 127.0.0.2 and 127.0.0.3 stand for other clients.
+// error 4 (on a universal listener by their first byte), admitted ones are served, and every place
+// comes back when the connections close. Loopback addresses 127.0.0.2 and 127.0.0.3 stand for other
+// clients.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -320,7 +321,7 @@ TEST(ServerConnectionLimits, RawSocketRefusedWithErrorFour) {
   EXPECT_TRUE(server.wait_open(0));
 }
 
-TEST(ServerConnectionLimits, UniversalListenerClosesRefusedConnections) {
+TEST(ServerConnectionLimits, UniversalListenerAnswersRefusedConnectionsByTheirFirstByte) {
   ListenerConfig universal = listener("universal");
   universal.rawsocket.emplace();
   universal.websocket_on_any_path.emplace();
@@ -333,9 +334,19 @@ TEST(ServerConnectionLimits, UniversalListenerClosesRefusedConnections) {
   EXPECT_EQ(read_until(rs, "", 4), std::string("\x7F\xF1\x00\x00", 4));
   int ws = -1;
   EXPECT_EQ(upgrade_from("127.0.0.2", port, ws), "101");
+  // Past the total: a WebSocket client gets HTTP 503, a RawSocket one handshake error 4.
   int refused = -1;
-  EXPECT_EQ(upgrade_from("127.0.0.3", port, refused), "");  // closed, nothing said
+  EXPECT_EQ(upgrade_from("127.0.0.3", port, refused), "503");
   ::close(refused);
+  const int refused_rs = connect_from("127.0.0.3", port);
+  send_all(refused_rs, kRawSocketHello);
+  EXPECT_EQ(read_until(refused_rs, "", 4), std::string("\x7F\x40\x00\x00", 4));
+  EXPECT_EQ(read_until(refused_rs, ""), "");  // then closed
+  ::close(refused_rs);
+  // One that says nothing is closed after the refusal's linger (1 s).
+  const int silent = connect_from("127.0.0.3", port);
+  EXPECT_EQ(read_until(silent, ""), "");
+  ::close(silent);
   ::close(rs);
   ASSERT_TRUE(server.wait_open(1));
   const int rs2 = connect_from("127.0.0.3", port);
