@@ -23,7 +23,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { startRouter, within } = require('../e2e/js/harness.js');
-const { chromium, CHROMIUM, CHROMIUM_ARGS } = require('./chromium.js');
+const { launchBrowser } = require('./chromium.js');
 
 const WAIT_MS = 10000;
 const TICKET = 'tkt-browser-cookie-91c4';
@@ -36,7 +36,7 @@ const PAGE = `<!DOCTYPE html>
 let root = null;
 let router = null;
 let context = null;
-let userDataDir = null;
+let browser = null; // launchBrowser(): the headless Chromium and its profile
 
 function routerConfig(cookieFile) {
   return {
@@ -74,18 +74,14 @@ test.before(async () => {
   fs.writeFileSync(path.join(root, 'index.html'), PAGE);
   fs.copyFileSync(path.join(__dirname, '..', '..', 'node_modules', 'autobahn-browser', 'autobahn.min.js'),
     path.join(root, 'autobahn.min.js'));
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-browser-profile-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000,
-  });
+  browser = await launchBrowser();
+  context = browser.context;
 });
 
 test.after(async () => {
-  if (context) await within(context.close(), 10000, 'chromium close').catch(() => {});
+  if (browser) await browser.close();
   if (router) await router.stop();
-  for (const dir of [userDataDir, root]) {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-  }
+  if (root) fs.rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 async function openPage(log, tag) {

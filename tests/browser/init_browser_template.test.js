@@ -22,59 +22,21 @@ const os = require('node:os');
 const path = require('node:path');
 
 const REPO = path.join(__dirname, '..', '..');
-const { chromium } = require(require.resolve('playwright-core', { paths: [path.join(REPO, 'node_modules')] }));
-
 const JUNCTION = process.env.JUNCTION_BIN;
-const CHROMIUM = process.env.JUNCTION_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+const { within } = require('../e2e/js/harness.js');
+const { launchBrowser } = require('./chromium.js');
 const WAIT_MS = 20000; // the component starts (Python, Twisted) and registers
 
 let junction = null;
-let context = null;
-let chromiumPid = null;
-let userDataDir = null;
+let browser = null; // launchBrowser(): the headless Chromium and its profile
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-init-browser-'));
 
-function findChromiumPid(dir) {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== process.pid) continue;
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) return Number(entry);
-    } catch (e) { /* gone */ }
-  }
-  return null;
-}
-
-function killChromium() {
-  if (chromiumPid !== null) {
-    for (const target of [-chromiumPid, chromiumPid]) {
-      try { process.kill(target, 'SIGKILL'); } catch (e) { /* gone */ }
-    }
-    chromiumPid = null;
-  }
-}
-
 function killAll() {
-  killChromium();
   if (junction && junction.exitCode === null) {
     try { junction.kill('SIGKILL'); } catch (e) { /* gone */ }
   }
 }
 process.on('exit', killAll);
-
-function within(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 // Starts `junction start --cbdir DIR` and resolves with the port it listens on.
 function startNode(cbdir, log) {
@@ -111,12 +73,8 @@ async function exerciseTemplate(t, name, { waitMs, cpp }) {
   const port = await startNode(path.join(app, '.crossbar'), log);
   t.after(killAll);
   try {
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-browser-profile-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000,
-    });
-    chromiumPid = findChromiumPid(userDataDir);
-    const page = context.pages()[0] || await context.newPage();
+    browser = await launchBrowser();
+    const page = browser.context.pages()[0] || await browser.context.newPage();
     const origin = `127.0.0.1:${port}`;
     const requests = [];
     page.on('request', (r) => requests.push(r.url()));
@@ -150,10 +108,8 @@ async function exerciseTemplate(t, name, { waitMs, cpp }) {
     console.error(log.join(''));
     throw e;
   } finally {
-    if (context) await within(context.close(), 10000, 'chromium close').catch(() => {});
-    context = null;
-    killChromium();
-    fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    if (browser) await browser.close();
+    browser = null;
   }
   // The node stops cleanly: SIGTERM, exit 0 (its guest and container workers with it).
   if (junction.exitCode === null) {

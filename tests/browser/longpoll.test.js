@@ -28,7 +28,7 @@ const http = require('node:http');
 
 const { autobahn, startRouter, connect, within } = require('../e2e/js/harness.js');
 
-const { chromium, CHROMIUM, CHROMIUM_ARGS } = require('./chromium.js');
+const { launchBrowser } = require('./chromium.js');
 const WAIT_MS = 10000;
 
 const ARGS = ['héllo wörld', '日本語', '🚀✨👩‍💻', 'line\u2028sep', 'quote"back\\slash', 42, 3.5, true, null, { 'ключ': ['🎉'] }];
@@ -104,7 +104,7 @@ const PAGE = `<!DOCTYPE html>
 let root = null;
 let router = null;
 let context = null;
-let userDataDir = null;
+let browser = null; // launchBrowser(): the headless Chromium and its profile
 
 test.before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-longpoll-'));
@@ -137,18 +137,14 @@ test.before(async () => {
       }],
     }],
   });
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-browser-profile-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000,
-  });
+  browser = await launchBrowser();
+  context = browser.context;
 });
 
 test.after(async () => {
-  if (context) await within(context.close(), 10000, 'chromium close').catch(() => {});
+  if (browser) await browser.close();
   if (router) await router.stop();
-  for (const dir of [userDataDir, root]) {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-  }
+  if (root) fs.rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const base = () => `http://127.0.0.1:${router.port}`;

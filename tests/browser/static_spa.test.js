@@ -24,7 +24,7 @@ const path = require('node:path');
 
 const { startRouter, within } = require('../e2e/js/harness.js');
 
-const { chromium, CHROMIUM, CHROMIUM_ARGS } = require('./chromium.js');
+const { launchBrowser } = require('./chromium.js');
 const WAIT_MS = 10000;
 
 const INDEX = `<!DOCTYPE html>
@@ -47,7 +47,7 @@ const STYLE = 'h1 { color: rgb(1, 2, 3); }\n';
 let root = null;
 let router = null;
 let context = null;
-let userDataDir = null;
+let browser = null; // launchBrowser(): the headless Chromium and its profile
 
 test.before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-spa-'));
@@ -75,18 +75,14 @@ test.before(async () => {
       }],
     }],
   });
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-browser-profile-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000,
-  });
+  browser = await launchBrowser();
+  context = browser.context;
 });
 
 test.after(async () => {
-  if (context) await within(context.close(), 10000, 'chromium close').catch(() => {});
+  if (browser) await browser.close();
   if (router) await router.stop();
-  for (const dir of [userDataDir, root]) {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-  }
+  if (root) fs.rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 async function withPage(fn) {

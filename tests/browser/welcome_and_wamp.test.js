@@ -24,8 +24,7 @@ const path = require('node:path');
 
 const { startRouter, connect, within } = require('../e2e/js/harness.js');
 
-const { chromium, CHROMIUM, CHROMIUM_ARGS } = require('./chromium.js');
-const LAUNCH_TIMEOUT_MS = 30000;
+const { launchBrowser } = require('./chromium.js');
 const NAV_TIMEOUT_MS = 15000;
 const WAIT_MS = 10000; // one WAMP message, one WebSocket open/close
 const TEST_TIMEOUT_MS = 60000;
@@ -44,64 +43,23 @@ const CALL_KWARGS = { 'naïve': 'café', 'emoji 🎈': '🎈', '中文': { '深'
 // ---------------------------------------------------------------------------------------------
 // Chromium
 
-let context = null;     // playwright BrowserContext (persistent)
-let userDataDir = null;
-let chromiumPid = null; // the browser process; playwright starts it as a process group leader
-
-// The browser process: our child whose command line names our user-data-dir.
-function findChromiumPid(dir) {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== process.pid) continue;
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(dir)) return Number(entry);
-    } catch (e) { /* gone */ }
-  }
-  return null;
-}
-
-function killChromium() {
-  if (chromiumPid === null) return;
-  for (const target of [-chromiumPid, chromiumPid]) { // its process group, then itself
-    try { process.kill(target, 'SIGKILL'); } catch (e) { /* gone */ }
-  }
-  chromiumPid = null;
-}
-process.on('exit', killChromium);
+let browser = null;  // launchBrowser(): the headless Chromium and its profile
+let context = null;  // its playwright BrowserContext (persistent)
 
 async function launchChromium() {
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-browser-profile-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: LAUNCH_TIMEOUT_MS,
+  browser = await launchBrowser({
     viewport: { width: 1024, height: 768 },
     handleSIGINT: true,
     handleSIGTERM: true,
     handleSIGHUP: true,
   });
-  chromiumPid = findChromiumPid(userDataDir);
+  context = browser.context;
 }
 
 async function closeChromium() {
-  if (context) {
-    try {
-      await within(context.close(), 10000, 'chromium close');
-    } catch (e) {
-      console.error(`chromium did not close: ${e.message}; killing it`);
-    }
-    context = null;
-  }
-  killChromium();
-  if (userDataDir) {
-    // Chromium's last writes may race the removal: retry briefly.
-    fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-    userDataDir = null;
-  }
+  if (browser) await browser.close();
+  browser = null;
+  context = null;
 }
 
 // ---------------------------------------------------------------------------------------------
