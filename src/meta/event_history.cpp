@@ -27,7 +27,8 @@ wamp::Value decoded(const wamp::PayloadPtr& payload, bool kwargs) {
   const std::string& bytes = kwargs ? payload->kwargs : payload->args;
   if (bytes.empty()) return kwargs ? wamp::Value(wamp::Object{}) : wamp::Value(wamp::Array{});
   const wamp::Codec* codec = wamp::codec_for(payload->format);
-  auto value = codec ? codec->decode_value(bytes) : std::variant<wamp::Value, wamp::DecodeError>{};
+  if (!codec) return wamp::Value();
+  auto value = codec->decode_value(bytes);
   if (auto* v = std::get_if<wamp::Value>(&value)) return std::move(*v);
   return wamp::Value();
 }
