@@ -226,10 +226,10 @@ std::vector<std::string> CgiService::environment(const transport::HttpExchange& 
 
 class CgiService::Run : public std::enable_shared_from_this<Run> {
  public:
-  Run(CgiService& service, transport::HttpExchange exchange, CgiScript script)
+  Run(CgiService& service, asio::io_context& io, transport::HttpExchange exchange, CgiScript script)
       : service_(service),
         options_(service.options_),
-        io_(*service.io_),
+        io_(io),
         exchange_(std::move(exchange)),
         script_(std::move(script)),
         timer_(io_),
@@ -438,54 +438,32 @@ class CgiService::Run : public std::enable_shared_from_this<Run> {
   std::string err_line_;
 };
 
-CgiService::CgiService(CgiOptions options) : options_(std::move(options)) {}
+CgiService::CgiService(CgiOptions options)
+    : options_(std::move(options)), thread_("cgi " + options_.mount) {}
 
 CgiService::~CgiService() {
   stop();
 }
 
 void CgiService::start(router::Router&, asio::io_context&) {
-  std::lock_guard lock(mutex_);
-  if (io_) return;
-  io_ = std::make_unique<asio::io_context>(1);
-  work_.emplace(io_->get_executor());
-  thread_ = std::thread([io = io_.get(), this] {
-    for (;;) {
-      try {
-        io->run();
-        return;
-      } catch (const std::exception& e) {
-        JLOG(error, "web") << "cgi " << options_.mount << ": " << e.what();
-      }
-    }
-  });
+  thread_.start();
 }
 
 void CgiService::stop() {
-  std::unique_ptr<asio::io_context> io;
-  {
-    std::lock_guard lock(mutex_);
-    if (!io_) return;
-    work_.reset();
-    io_->stop();
-    io = std::move(io_);
-  }
-  if (thread_.joinable()) thread_.join();
-  // The thread is gone: running_ is ours now. No script outlives the service.
-  for (const auto& [pid, run] : running_) {
-    ::kill(-pid, SIGKILL);
-    int status;
-    ::waitpid(pid, &status, 0);
-  }
-  running_.clear();
-  io.reset();  // requests still in flight answer 500
+  thread_.stop([this] {
+    // The thread is gone: running_ is ours now. No script outlives the service.
+    for (const auto& [pid, run] : running_) {
+      ::kill(-pid, SIGKILL);
+      int status;
+      ::waitpid(pid, &status, 0);
+    }
+    running_.clear();
+  });
 }
 
 void CgiService::handle(transport::HttpExchange exchange) {
-  std::lock_guard lock(mutex_);
-  if (!io_) return exchange.respond(http::status::service_unavailable, "Not started.\n");
   auto held = std::make_shared<transport::HttpExchange>(std::move(exchange));
-  asio::post(*io_, [this, held] {
+  const bool posted = thread_.post([this, held](asio::io_context& io) {
     transport::HttpExchange& ex = *held;
     // The file system is looked at here, on the service's thread, not on an I/O thread.
     auto script = find_script(options_.directory, options_.mount, ex.rest());
@@ -496,9 +474,10 @@ void CgiService::handle(transport::HttpExchange exchange) {
       return ex.respond(http::status::service_unavailable,
                         "Service unavailable: too many CGI scripts running.\n");
     }
-    auto run = std::make_shared<Run>(*this, std::move(ex), std::move(*script));
+    auto run = std::make_shared<Run>(*this, io, std::move(ex), std::move(*script));
     if (const pid_t pid = run->start(); pid > 0) running_.emplace(pid, run);
   });
+  if (!posted) held->respond(http::status::service_unavailable, "Not started.\n");
 }
 
 }  // namespace junction::web

@@ -29,10 +29,10 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "transport/http_service.hpp"
+#include "web/service_thread.hpp"
 
 namespace junction::web {
 
@@ -86,10 +86,7 @@ class CgiService : public transport::HttpService {
   class Run;
 
   CgiOptions options_;
-  std::mutex mutex_;  // guards io_ (handle() runs on every I/O thread)
-  std::unique_ptr<boost::asio::io_context> io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::thread thread_;
+  ServiceThread thread_;
   std::map<pid_t, std::weak_ptr<Run>> running_;  // on the service's thread only
 };
 

@@ -236,48 +236,28 @@ void forward_http(asio::io_context& io, const ReverseProxyOptions& options,
 }
 
 ReverseProxyService::ReverseProxyService(ReverseProxyOptions options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)),
+      thread_(options_.log_name + " " + options_.host + ":" + std::to_string(options_.port)) {}
 
 ReverseProxyService::~ReverseProxyService() {
   stop();
 }
 
 void ReverseProxyService::start(router::Router&, asio::io_context&) {
-  std::lock_guard lock(mutex_);
-  if (io_) return;
-  io_ = std::make_unique<asio::io_context>(1);
-  work_.emplace(io_->get_executor());
-  thread_ = std::thread([io = io_.get(), this] {
-    for (;;) {
-      try {
-        io->run();
-        return;
-      } catch (const std::exception& e) {
-        JLOG(error, "web") << options_.log_name << " " << options_.host << ":" << options_.port
-                           << ": " << e.what();
-      }
-    }
-  });
+  thread_.start();
 }
 
 void ReverseProxyService::stop() {
-  std::unique_ptr<asio::io_context> io;
-  {
-    std::lock_guard lock(mutex_);
-    if (!io_) return;
-    work_.reset();
-    io_->stop();
-    io = std::move(io_);
-  }
-  if (thread_.joinable()) thread_.join();
-  io.reset();  // requests still in flight answer 500
+  thread_.stop();
 }
 
 void ReverseProxyService::handle(transport::HttpExchange exchange) {
-  std::lock_guard lock(mutex_);
-  if (!io_) return exchange.respond(http::status::service_unavailable, "Not started.\n");
   auto forwarded = std::make_shared<transport::HttpExchange>(std::move(exchange));
-  asio::post(*io_, [this, forwarded] { forward_http(*io_, options_, std::move(*forwarded)); });
+  if (!thread_.post([this, forwarded](asio::io_context& io) {
+        forward_http(io, options_, std::move(*forwarded));
+      })) {
+    forwarded->respond(http::status::service_unavailable, "Not started.\n");
+  }
 }
 
 std::string ReverseProxyService::backend_target(std::string_view base, std::string_view rest,

@@ -22,15 +22,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "transport/http_service.hpp"
+#include "web/service_thread.hpp"
 
 namespace junction::web {
 
@@ -72,12 +70,9 @@ class ReverseProxyService : public transport::HttpService {
 
  private:
   ReverseProxyOptions options_;
-  // Made by start(), destroyed by stop() while the router's I/O threads still run: requests
+  // Started by start(), stopped by stop() while the router's I/O threads still run: requests
   // still in flight then answer 500 to connections that are still there.
-  std::mutex mutex_;  // guards io_ (handle() runs on every I/O thread, stop() on the routing one)
-  std::unique_ptr<boost::asio::io_context> io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::thread thread_;
+  ServiceThread thread_;
 };
 
 }  // namespace junction::web

@@ -309,7 +309,8 @@ struct WsgiService::Launcher : std::enable_shared_from_this<Launcher> {
   }
 };
 
-WsgiService::WsgiService(WsgiOptions options) : options_(std::move(options)) {
+WsgiService::WsgiService(WsgiOptions options)
+    : options_(std::move(options)), thread_("wsgi " + options_.mount) {
   proxy_.host = "localhost";
   proxy_.path = options_.mount;
   proxy_.timeout = options_.timeout;
@@ -321,8 +322,7 @@ WsgiService::~WsgiService() {
 }
 
 void WsgiService::start(router::Router&, asio::io_context&) {
-  std::lock_guard lock(mutex_);
-  if (io_) return;
+  if (thread_.io()) return;
   if (options_.launcher.empty()) {
     std::string searched;
     const auto found = base::find_installed_file("junction-wsgi.py", &searched);
@@ -342,61 +342,41 @@ void WsgiService::start(router::Router&, asio::io_context&) {
   }
   socket_dir_ = dir;  // mode 0700: only junction's user reaches the launcher
   proxy_.unix_socket = dir + "/wsgi.sock";
-  io_ = std::make_unique<asio::io_context>(1);
-  work_.emplace(io_->get_executor());
-  launcher_ = std::make_shared<Launcher>(*io_, options_, proxy_);
-  asio::post(*io_, [l = launcher_] { l->launch(); });
-  thread_ = std::thread([io = io_.get(), this] {
-    for (;;) {
-      try {
-        io->run();
-        return;
-      } catch (const std::exception& e) {
-        JLOG(error, "web") << "wsgi " << options_.mount << ": " << e.what();
-      }
-    }
+  thread_.start([this](asio::io_context& io) {
+    launcher_ = std::make_shared<Launcher>(io, options_, proxy_);
+    asio::post(io, [l = launcher_] { l->launch(); });
   });
 }
 
 void WsgiService::stop() {
-  std::shared_ptr<Launcher> launcher;
-  asio::io_context* io = nullptr;
-  {
-    std::lock_guard lock(mutex_);
-    if (!io_) return;
-    launcher = launcher_;
-    io = io_.get();
-  }
+  asio::io_context* io = thread_.io();
+  if (!io) return;
+  // launcher_ was set before the thread started and changes only here, after it is joined.
+  std::shared_ptr<Launcher> launcher = launcher_;
   // Stop the launcher and wait for it (a little longer than its SIGKILL deadline).
   auto gone = std::make_shared<std::promise<void>>();
   auto future = gone->get_future();
   asio::post(*io, [launcher, gone] { launcher->shutdown([gone] { gone->set_value(); }); });
   future.wait_for(options_.stop_timeout + std::chrono::seconds(2));
-  std::unique_ptr<asio::io_context> owned;
-  {
-    std::lock_guard lock(mutex_);
-    work_.reset();
-    io_->stop();
-    owned = std::move(io_);
+  thread_.stop([this, &launcher] {
     launcher_.reset();
-  }
-  if (thread_.joinable()) thread_.join();
-  if (launcher->pid > 0) {  // it did not go in time: no process is left behind
-    ::kill(-launcher->pid, SIGKILL);
-    int status;
-    ::waitpid(launcher->pid, &status, 0);
-  }
-  launcher.reset();
-  owned.reset();  // requests still in flight answer 500
+    if (launcher->pid > 0) {  // it did not go in time: no process is left behind
+      ::kill(-launcher->pid, SIGKILL);
+      int status;
+      ::waitpid(launcher->pid, &status, 0);
+    }
+    launcher.reset();
+  });
   std::error_code ignored;
   std::filesystem::remove_all(socket_dir_, ignored);
 }
 
 void WsgiService::handle(transport::HttpExchange exchange) {
-  std::lock_guard lock(mutex_);
-  if (!io_) return exchange.respond(http::status::service_unavailable, "Not started.\n");
   auto held = std::make_shared<transport::HttpExchange>(std::move(exchange));
-  asio::post(*io_, [l = launcher_, held] { l->request(std::move(*held)); });
+  // On the thread, launcher_ is the one start() made (stop() resets it only after the join).
+  if (!thread_.post([this, held](asio::io_context&) { launcher_->request(std::move(*held)); })) {
+    held->respond(http::status::service_unavailable, "Not started.\n");
+  }
 }
 
 }  // namespace junction::web

@@ -26,11 +26,11 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "transport/http_service.hpp"
 #include "web/reverse_proxy.hpp"
+#include "web/service_thread.hpp"
 
 namespace junction::web {
 
@@ -79,11 +79,9 @@ class WsgiService : public transport::HttpService {
   WsgiOptions options_;
   ReverseProxyOptions proxy_;  // to the launcher's socket
   std::string socket_dir_;
-  std::mutex mutex_;  // guards io_ and launcher_ (handle() runs on every I/O thread)
-  std::unique_ptr<boost::asio::io_context> io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  // Made by start() before the thread runs, used on the thread, reset by stop() after the join.
   std::shared_ptr<Launcher> launcher_;
-  std::thread thread_;
+  ServiceThread thread_;
 };
 
 }  // namespace junction::web

@@ -4,9 +4,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -20,6 +23,7 @@
 #include "web/longpoll.hpp"
 #include "web/mime_types.hpp"
 #include "web/reverse_proxy.hpp"
+#include "web/service_thread.hpp"
 #include "web/wsgi.hpp"
 
 namespace junction {
@@ -604,6 +608,52 @@ TEST(WebConfig, Cgi) {
               R"({"c": {"type": "cgi", "directory": "/tmp", "processor": "no-such-program-x"}})"))
           .find("is not an executable program"),
       std::string::npos);
+}
+
+// A path service's own thread: runs what is posted on a thread that is not the caller's, refuses
+// posts once stopped, cleans up after the join, and destroys handlers that never ran.
+TEST(WebServiceThread, PostRunsOnItsThreadAndStopIsOrderly) {
+  web::ServiceThread thread("test");
+  EXPECT_FALSE(thread.post([](boost::asio::io_context&) {}));  // not started
+  bool set_up = false;
+  EXPECT_TRUE(thread.start([&](boost::asio::io_context&) { set_up = true; }));
+  EXPECT_TRUE(set_up);
+  EXPECT_FALSE(thread.start());  // runs already
+  ASSERT_NE(thread.io(), nullptr);
+  std::promise<std::thread::id> ran;
+  EXPECT_TRUE(thread.post([&](boost::asio::io_context& io) {
+    EXPECT_EQ(&io, thread.io());
+    ran.set_value(std::this_thread::get_id());
+  }));
+  EXPECT_NE(ran.get_future().get(), std::this_thread::get_id());
+  // A handler that throws is logged and the loop goes on.
+  EXPECT_TRUE(thread.post([](boost::asio::io_context&) { throw std::runtime_error("boom"); }));
+  std::promise<void> after;
+  EXPECT_TRUE(thread.post([&](boost::asio::io_context&) { after.set_value(); }));
+  after.get_future().get();
+  // A handler still queued at stop() is destroyed, not run; after_join runs once, after the join.
+  auto alive = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = alive;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  EXPECT_TRUE(thread.post([released](boost::asio::io_context&) { released.wait(); }));
+  std::atomic<bool> second_ran{false};
+  EXPECT_TRUE(thread.post(
+      [alive = std::move(alive), &second_ran](boost::asio::io_context&) { second_ran = true; }));
+  int cleaned = 0;
+  std::thread stopper([&] { thread.stop([&] { ++cleaned; }); });
+  // stop() has stopped the loop once io() is null (it then waits for the running handler).
+  while (thread.io() != nullptr)
+    std::this_thread::yield();
+  release.set_value();
+  stopper.join();
+  EXPECT_EQ(cleaned, 1);
+  EXPECT_FALSE(second_ran);
+  EXPECT_TRUE(watch.expired());
+  EXPECT_EQ(thread.io(), nullptr);
+  EXPECT_FALSE(thread.post([](boost::asio::io_context&) {}));
+  thread.stop([&] { ++cleaned; });  // stopped already: nothing
+  EXPECT_EQ(cleaned, 1);
 }
 
 }  // namespace
