@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <string_view>
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -133,6 +134,21 @@ SpawnResult spawn(const SpawnRequest& request) {
   // The parent also puts the child into its group (no race with a kill(-pid) right after).
   ::setpgid(pid, pid);
   return {pid, 0, ""};
+}
+
+void prepend_pythonpath(std::vector<std::string>& env, const std::vector<std::string>& dirs) {
+  std::string path;
+  for (const auto& dir : dirs)
+    path += (path.empty() ? "" : ":") + dir;
+  constexpr std::string_view kName = "PYTHONPATH=";
+  for (auto& e : env) {
+    if (e.starts_with(kName)) {
+      if (e.size() > kName.size()) path += (path.empty() ? "" : ":") + e.substr(kName.size());
+      e.clear();
+    }
+  }
+  std::erase(env, std::string());
+  if (!path.empty()) env.push_back(std::string(kName) + path);
 }
 
 }  // namespace junction::base

@@ -44,4 +44,8 @@ std::vector<std::string> child_environment(
     bool inherit_all, const std::vector<std::string>& names,
     const std::vector<std::pair<std::string, std::string>>& vars);
 
+// Puts `dirs` first on PYTHONPATH in `env` ("NAME=value" entries), before what PYTHONPATH held
+// already (a Python child: worker options.pythonpath ahead of the inherited path).
+void prepend_pythonpath(std::vector<std::string>& env, const std::vector<std::string>& dirs);
+
 }  // namespace junction::base

@@ -36,16 +36,6 @@ constexpr auto kStableRun = std::chrono::seconds(10);
 // Longest output line logged as one record; longer lines are split.
 constexpr std::size_t kMaxLine = 16 * 1024;
 
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    const char* name = sigabbrev_np(sig);
-    return std::string("killed by SIG") + (name ? name : std::to_string(sig).c_str());
-  }
-  return "ended (status " + std::to_string(status) + ")";
-}
-
 bool failed(int status) {
   return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
@@ -147,17 +137,7 @@ struct GuestSupervisor::Impl : std::enable_shared_from_this<Impl> {
     if (c.component_launcher) {
       // python3 junction-components.py, with options.pythonpath first on the module path.
       req.argv.insert(req.argv.begin() + 1, runtime.launcher);
-      std::string path;
-      for (const auto& dir : c.pythonpath)
-        path += (path.empty() ? "" : ":") + dir;
-      for (auto& e : req.env) {
-        if (e.starts_with("PYTHONPATH=")) {
-          if (e.size() > 11) path += (path.empty() ? "" : ":") + e.substr(11);
-          e.clear();
-        }
-      }
-      std::erase(req.env, std::string());
-      if (!path.empty()) req.env.push_back("PYTHONPATH=" + path);
+      base::prepend_pythonpath(req.env, c.pythonpath);
       req.env.push_back("JUNCTION_COMPONENT_SOCKET=" + runtime.socket);
       req.env.push_back(std::string("JUNCTION_COMPONENT_LOGLEVEL=") +
                         std::string(log::level_name(std::min(log::level(), log::Level::error))));
@@ -291,7 +271,7 @@ struct GuestSupervisor::Impl : std::enable_shared_from_this<Impl> {
     const bool restart =
         !stopping && (g.config.restart == RestartPolicy::always ||
                       (g.config.restart == RestartPolicy::on_failure && failed(status)));
-    const std::string what = describe_status(status);
+    const std::string what = base::describe_exit_status(status);
     if (stopping) {
       JLOG(info, g.component) << what;
       g.timer->cancel();

@@ -86,17 +86,7 @@ struct WsgiService::Launcher : std::enable_shared_from_this<Launcher> {
                 "--maxthreads", std::to_string(options.maxthreads)};
     req.env =
         base::child_environment(options.inherit_all_env, options.inherit_env, options.env_vars);
-    std::string path;
-    for (const auto& dir : options.pythonpath)
-      path += (path.empty() ? "" : ":") + dir;
-    for (auto& e : req.env) {
-      if (e.starts_with("PYTHONPATH=")) {
-        if (e.size() > 11) path += (path.empty() ? "" : ":") + e.substr(11);
-        e.clear();
-      }
-    }
-    std::erase(req.env, std::string());
-    if (!path.empty()) req.env.push_back("PYTHONPATH=" + path);
+    base::prepend_pythonpath(req.env, options.pythonpath);
     req.env.push_back("PYTHONUNBUFFERED=1");
     req.workdir = options.workdir;
 

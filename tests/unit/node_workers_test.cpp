@@ -244,5 +244,23 @@ TEST(NodeChildProcess, EnvironmentInheritance) {
   EXPECT_TRUE(child_environment(false, {}, {}).empty());
 }
 
+TEST(NodeChildProcess, PythonPathPrependedToWhatWasThere) {
+  using V = std::vector<std::string>;
+  V env{"A=1", "PYTHONPATH=/inherited", "B=2"};
+  base::prepend_pythonpath(env, {"/app", "/lib"});
+  EXPECT_EQ(env, (V{"A=1", "B=2", "PYTHONPATH=/app:/lib:/inherited"}));
+  V none{"A=1"};
+  base::prepend_pythonpath(none, {});
+  EXPECT_EQ(none, V{"A=1"});  // nothing to put there: no empty PYTHONPATH
+  V empty_inherited{"PYTHONPATH="};
+  base::prepend_pythonpath(empty_inherited, {"/app"});
+  EXPECT_EQ(empty_inherited, V{"PYTHONPATH=/app"});
+}
+
+TEST(NodeChildProcess, ExitStatusDescribed) {
+  EXPECT_EQ(base::describe_exit_status(3 << 8), "exited with status 3");  // as waitpid() says
+  EXPECT_EQ(base::describe_exit_status(SIGKILL), "killed by SIGKILL");
+}
+
 }  // namespace
 }  // namespace junction::node
