@@ -97,6 +97,26 @@ def default_config(realms=(REALM,), max_message_size=MAX_MESSAGE_SIZE, serialize
     }
 
 
+
+def web_config(paths, worker_options=None, transport_options=None, port=0):
+    """A node config with one web transport on 127.0.0.1 (port 0: picked by the OS) serving
+    `paths`, and realm1 where anonymous may do nothing: for the web path services' suites."""
+    worker = {
+        "type": "router",
+        "realms": [{"name": REALM, "roles": [{"name": "anonymous", "permissions": []}]}],
+        "transports": [{
+            "type": "web",
+            "endpoint": {"type": "tcp", "port": port, "interface": "127.0.0.1"},
+            "paths": paths,
+        }],
+    }
+    if worker_options is not None:
+        worker["options"] = worker_options
+    if transport_options is not None:
+        worker["transports"][0]["options"] = transport_options
+    return {"version": 2, "workers": [worker]}
+
+
 _all_routers = []
 
 

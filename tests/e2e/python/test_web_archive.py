@@ -21,7 +21,7 @@ import unittest
 import zipfile
 
 import junction_harness
-from junction_harness import RouterProcess, http_request, main
+from junction_harness import RouterProcess, http_request, main, web_config
 
 TIMEOUT = 10.0
 APP_JS = ("console.log('served from an archive');\n" * 100).encode()
@@ -67,18 +67,7 @@ def config(z, t, extra=None):
                  "options": {"default_file": "index.html"}},
     }
     paths.update(extra or {})
-    return {
-        "version": 2,
-        "workers": [{
-            "type": "router",
-            "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": []}]}],
-            "transports": [{
-                "type": "web",
-                "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
-                "paths": paths,
-            }],
-        }],
-    }
+    return web_config(paths)
 
 
 class ArchiveTest(unittest.TestCase):

@@ -20,7 +20,7 @@ import tempfile
 import time
 import unittest
 
-from junction_harness import RouterProcess, http_request, main
+from junction_harness import RouterProcess, http_request, main, web_config
 
 TIMEOUT = 10.0
 
@@ -85,22 +85,11 @@ class CgiTest(unittest.TestCase):
         os.symlink(os.path.join(cls.dir, "outside.sh"), os.path.join(cls.sh, "link.sh"))
         os.symlink(os.path.join(cls.sh, "status.sh"), os.path.join(cls.sh, "inside.sh"))
         os.environ["JUNCTION_TEST_SECRET"] = "must not reach scripts"
-        config = {
-            "version": 2,
-            "workers": [{
-                "type": "router",
-                "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": []}]}],
-                "transports": [{
-                    "type": "web",
-                    "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
-                    "paths": {
-                        "py": {"type": "cgi", "directory": cls.py, "processor": "/usr/bin/python3"},
-                        "sh": {"type": "cgi", "directory": cls.sh, "processor": "sh",
-                               "timeout": 1},
-                    },
-                }],
-            }],
-        }
+        config = web_config({
+            "py": {"type": "cgi", "directory": cls.py, "processor": "/usr/bin/python3"},
+            "sh": {"type": "cgi", "directory": cls.sh, "processor": "sh",
+                   "timeout": 1},
+        })
         cls.router = RouterProcess(config=config, name="cgi").start()
 
     @classmethod

@@ -15,7 +15,8 @@ import threading
 import time
 import unittest
 
-from junction_harness import RouterProcess, closed_port, http_request, main
+from junction_harness import (RouterProcess, closed_port, http_request, main,
+                              web_config)
 
 TIMEOUT = 10.0
 BIG = bytes(range(256)) * 8192  # 2 MiB
@@ -82,25 +83,14 @@ class ReverseProxyTest(unittest.TestCase):
         cls.backend_thread.start()
         port = cls.backend.server_address[1]
         cls.backend_port = port
-        config = {
-            "version": 2,
-            "workers": [{
-                "type": "router",
-                "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": []}]}],
-                "transports": [{
-                    "type": "web",
-                    "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
-                    "paths": {
-                        "api": {"type": "reverseproxy", "host": "127.0.0.1", "port": port,
-                                "path": "/echo/"},
-                        "raw": {"type": "reverseproxy", "host": "127.0.0.1", "port": port,
-                                "timeout": 1},
-                        "dead": {"type": "reverseproxy", "host": "127.0.0.1",
-                                 "port": closed_port()},
-                    },
-                }],
-            }],
-        }
+        config = web_config({
+            "api": {"type": "reverseproxy", "host": "127.0.0.1", "port": port,
+                    "path": "/echo/"},
+            "raw": {"type": "reverseproxy", "host": "127.0.0.1", "port": port,
+                    "timeout": 1},
+            "dead": {"type": "reverseproxy", "host": "127.0.0.1",
+                     "port": closed_port()},
+        })
         cls.router = RouterProcess(config=config, name="reverseproxy").start()
 
     @classmethod

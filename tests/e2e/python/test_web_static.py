@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 import junction_harness
-from junction_harness import RouterProcess, http_request, main
+from junction_harness import RouterProcess, http_request, main, web_config
 
 TIMEOUT = 10.0
 INDEX = b"<!DOCTYPE html><html><body><h1>Junction static</h1></body></html>\n"
@@ -64,36 +64,24 @@ def make_tree(root):
 
 def config(root, port=0):
     web = os.path.join(root, "web")
-    return {
-        "version": 2,
-        "workers": [{
-            "type": "router",
-            "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": []}]}],
-            "transports": [{
-                "type": "web",
-                "endpoint": {"type": "tcp", "port": port, "interface": "127.0.0.1"},
-                "options": {"access_log": True},
-                "paths": {
-                    "/": {"type": "static", "directory": web,
-                          "options": {"enable_directory_listing": True,
-                                      "mime_types": {".custom": "application/x-junction-test"},
-                                      "cache_timeout": 600}},
-                    # Shortens the wait for a first request (slowloris test).
-                    "ws": {"type": "websocket", "options": {"open_handshake_timeout": 1500}},
-                    "info": {"type": "nodeinfo"},
-                    "nolist": {"type": "static", "directory": web},
-                    "spa": {"type": "static", "directory": os.path.join(web, "spa"),
-                            "options": {"default_file": "index.html"}},
-                    "api": {"type": "path", "paths": {
-                        "/": {"type": "json", "value": {"answer": 42, "name": "junction"}},
-                        "pretty": {"type": "json", "value": {"b": 1, "a": [1, 2]},
-                                   "options": {"prettify": True, "discourage_caching": True}},
-                        "old": {"type": "redirect", "url": "https://example.com/new"},
-                    }},
-                },
-            }],
-        }],
-    }
+    return web_config({
+        "/": {"type": "static", "directory": web,
+              "options": {"enable_directory_listing": True,
+                          "mime_types": {".custom": "application/x-junction-test"},
+                          "cache_timeout": 600}},
+        # Shortens the wait for a first request (slowloris test).
+        "ws": {"type": "websocket", "options": {"open_handshake_timeout": 1500}},
+        "info": {"type": "nodeinfo"},
+        "nolist": {"type": "static", "directory": web},
+        "spa": {"type": "static", "directory": os.path.join(web, "spa"),
+                "options": {"default_file": "index.html"}},
+        "api": {"type": "path", "paths": {
+            "/": {"type": "json", "value": {"answer": 42, "name": "junction"}},
+            "pretty": {"type": "json", "value": {"b": 1, "a": [1, 2]},
+                       "options": {"prettify": True, "discourage_caching": True}},
+            "old": {"type": "redirect", "url": "https://example.com/new"},
+        }},
+    }, transport_options={"access_log": True}, port=port)
 
 
 class StaticTest(unittest.TestCase):

@@ -21,7 +21,7 @@ import unittest
 
 import websocket  # Debian python3-websocket (websocket-client)
 
-from junction_harness import RouterProcess, closed_port, main
+from junction_harness import RouterProcess, closed_port, main, web_config
 
 TIMEOUT = 10.0
 
@@ -74,28 +74,17 @@ class WebSocketProxyTest(unittest.TestCase):
         port = int(cls.backend.stdout.readline())
         backend = {"type": "websocket", "endpoint": {"type": "tcp", "host": "127.0.0.1",
                                                     "port": port}}
-        config = {
-            "version": 2,
-            "workers": [{
-                "type": "router",
-                "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": []}]}],
-                "transports": [{
-                    "type": "web",
-                    "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
-                    "paths": {
-                        "echo": {"type": "websocket-reverseproxy",
-                                 "backend": dict(backend, url="ws://127.0.0.1:%d/backend/ws"
-                                                 % port)},
-                        "refuse": {"type": "websocket-reverseproxy",
-                                   "backend": dict(backend, url="ws://127.0.0.1/refuse")},
-                        "dead": {"type": "websocket-reverseproxy",
-                                 "backend": {"type": "websocket",
-                                             "endpoint": {"type": "tcp", "host": "127.0.0.1",
-                                                          "port": closed_port()}}},
-                    },
-                }],
-            }],
-        }
+        config = web_config({
+            "echo": {"type": "websocket-reverseproxy",
+                     "backend": dict(backend, url="ws://127.0.0.1:%d/backend/ws"
+                                     % port)},
+            "refuse": {"type": "websocket-reverseproxy",
+                       "backend": dict(backend, url="ws://127.0.0.1/refuse")},
+            "dead": {"type": "websocket-reverseproxy",
+                     "backend": {"type": "websocket",
+                                 "endpoint": {"type": "tcp", "host": "127.0.0.1",
+                                              "port": closed_port()}}},
+        })
         cls.router = RouterProcess(config=config, name="websocket-reverseproxy").start()
         cls.base = "ws://%s:%d" % (cls.router.host, cls.router.port)
 

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from junction_harness import RouterProcess, http_request, main
+from junction_harness import RouterProcess, http_request, main, web_config
 
 TIMEOUT = 20.0
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wsgi_apps")
@@ -33,31 +33,19 @@ APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wsgi_apps")
 class WsgiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        config = {
-            "version": 2,
-            "workers": [{
-                "type": "router",
-                "options": {"pythonpath": [APPS],
-                            "env": {"vars": {"APP_GREETING": "hi from env"}}},
-                "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": []}]}],
-                "transports": [{
-                    "type": "web",
-                    "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1"},
-                    "paths": {
-                        "/": {"type": "wsgi", "module": "plain_wsgi", "object": "application"},
-                        "app": {"type": "wsgi", "module": "plain_wsgi", "object": "application",
-                                "minthreads": 1, "maxthreads": 8},
-                        "deep": {"type": "path", "paths": {
-                            "er": {"type": "wsgi", "module": "plain_wsgi",
-                                   "object": "application"}}},
-                        "flask": {"type": "wsgi", "module": "flask_wsgi", "object": "app"},
-                        "broken": {"type": "wsgi", "module": "no_such_module_here",
-                                   "object": "app"},
-                        "info": {"type": "nodeinfo"},
-                    },
-                }],
-            }],
-        }
+        config = web_config({
+            "/": {"type": "wsgi", "module": "plain_wsgi", "object": "application"},
+            "app": {"type": "wsgi", "module": "plain_wsgi", "object": "application",
+                    "minthreads": 1, "maxthreads": 8},
+            "deep": {"type": "path", "paths": {
+                "er": {"type": "wsgi", "module": "plain_wsgi",
+                       "object": "application"}}},
+            "flask": {"type": "wsgi", "module": "flask_wsgi", "object": "app"},
+            "broken": {"type": "wsgi", "module": "no_such_module_here",
+                       "object": "app"},
+            "info": {"type": "nodeinfo"},
+        }, worker_options={"pythonpath": [APPS],
+                            "env": {"vars": {"APP_GREETING": "hi from env"}}})
         cls.router = RouterProcess(config=config, name="wsgi").start()
 
     @classmethod
