@@ -21,6 +21,7 @@
 #include "web/redirect.hpp"
 #include "web/reverse_proxy.hpp"
 #include "web/static_files.hpp"
+#include "web/upload.hpp"
 #include "web/wsgi.hpp"
 
 namespace junction::node::detail {
@@ -195,6 +196,92 @@ std::shared_ptr<transport::HttpService> read_bridge(Validator& v, Obj& o,
     p.finish();
   }
   return std::make_shared<web::HttpBridgeService>(kind, std::move(options));
+}
+
+// "upload" path service (web/upload): files uploaded in chunks (resumable.js), progress events
+// published by an in-process session (as the HTTP bridge's).
+//   realm, role     required: the realm the service's session joins and its authrole.
+//   authid          Junction's own, optional (default "file-upload").
+//   directory       required: where complete files go (absolute or relative to the node
+//                   directory); must exist when the node starts.
+//   temp_directory  chunks of uploads in progress (created if missing; default
+//                   <system temp>/junction-uploads).
+//   form_fields     required: the form field names — file_name, mime_type, total_size,
+//                   chunk_number, chunk_size, total_chunks, content (required); on_progress,
+//                   session, chunk_extra, finish_extra (optional).
+//   options:
+//     max_file_size     integer bytes (default 10 MiB): larger files are refused (413).
+//     file_types        list of extensions with the dot ([".txt", ".pdf"]): only these.
+//     file_permissions  octal string ("0644"): the mode of complete files (default 0644).
+std::shared_ptr<transport::HttpService> read_upload(Validator& v, Obj& o) {
+  web::UploadOptions options;
+  options.realm = o.need_string("realm");
+  options.authrole = o.need_string("role");
+  if (auto authid = o.opt_string("authid")) options.authid = *authid;
+  auto resolve = [&](const std::string& dir) {
+    return (std::filesystem::path(dir).is_absolute() ? std::filesystem::path(dir)
+                                                     : node_directory(v) / dir)
+        .lexically_normal();
+  };
+  options.limits.directory = resolve(o.need_string("directory"));
+  if (auto temp = o.opt_string("temp_directory")) {
+    options.limits.temp_directory = resolve(*temp);
+  } else {
+    options.limits.temp_directory = std::filesystem::temp_directory_path() / "junction-uploads";
+  }
+  if (options.limits.temp_directory == options.limits.directory) {
+    v.fail(o.at("temp_directory"), "'temp_directory' must not be the upload 'directory'");
+  }
+  {
+    Obj f(v, o.need("form_fields", "an object naming the form fields"), o.at("form_fields"),
+          "upload form_fields");
+    web::UploadFormFields& fields = options.fields;
+    for (auto [key, target] :
+         {std::pair{"file_name", &fields.file_name}, std::pair{"mime_type", &fields.mime_type},
+          std::pair{"total_size", &fields.total_size},
+          std::pair{"chunk_number", &fields.chunk_number},
+          std::pair{"chunk_size", &fields.chunk_size},
+          std::pair{"total_chunks", &fields.total_chunks}, std::pair{"content", &fields.content}}) {
+      *target = f.need_string(key);
+      if (target->empty()) v.fail(f.at(key), "a form field name may not be empty");
+    }
+    for (auto [key, target] :
+         {std::pair{"on_progress", &fields.on_progress}, std::pair{"session", &fields.session},
+          std::pair{"chunk_extra", &fields.chunk_extra},
+          std::pair{"finish_extra", &fields.finish_extra}}) {
+      if (auto name = f.opt_string(key)) *target = *name;
+    }
+    f.finish();
+  }
+  if (const json* opt = o.opt_object("options")) {
+    Obj p(v, *opt, o.at("options"), "upload options");
+    if (auto n = p.opt_int("max_file_size", 0, 1LL << 50)) {
+      options.limits.max_file_size = static_cast<std::uint64_t>(*n);
+    }
+    if (const json* types = p.opt_list("file_types")) {
+      for (std::size_t i = 0; i < types->size(); ++i) {
+        const json& item = (*types)[i];
+        if (!item.is_string() || item.get<std::string>().size() < 2 ||
+            item.get<std::string>().front() != '.') {
+          v.fail(path_index(p.at("file_types"), i),
+                 "expected a file extension with its dot such as \".txt\", found " + item.dump());
+        }
+        options.limits.file_types.push_back(item.get<std::string>());
+      }
+    }
+    if (auto mode = p.opt_string("file_permissions")) {
+      const bool octal =
+          !mode->empty() && mode->size() <= 4 &&
+          std::all_of(mode->begin(), mode->end(), [](char c) { return c >= '0' && c <= '7'; });
+      if (!octal) {
+        v.fail(p.at("file_permissions"),
+               "expected an octal mode such as \"0644\", found \"" + *mode + "\"");
+      }
+      options.limits.file_permissions = static_cast<unsigned>(std::stoul(*mode, nullptr, 8));
+    }
+    p.finish();
+  }
+  return std::make_shared<web::UploadService>(std::move(options));
 }
 
 // "longpoll" path service (web/longpoll): WAMP over HTTP long-poll.
@@ -496,6 +583,7 @@ std::shared_ptr<const transport::WebSocketProxyOptions> read_websocket_proxy(Val
 //   type "json":      a fixed JSON document (read_json_value).
 //   type "publisher", "caller", "webhook": the HTTP bridge (read_bridge).
 //   type "longpoll":  WAMP over HTTP long-poll (read_longpoll).
+//   type "upload":    chunked, resumable file uploads (read_upload).
 //   type "archive":   files from a ZIP or tar archive (read_archive).
 //   type "reverseproxy": requests forwarded to an HTTP backend (read_reverse_proxy).
 //   type "wsgi":      a Python WSGI application (read_wsgi).
@@ -507,8 +595,7 @@ std::shared_ptr<const transport::WebSocketProxyOptions> read_websocket_proxy(Val
 //                     (metrics/health_service); keys "type", "id".
 //   type "path":      "paths": a nested tree, mounted at this path ("/" in it is this path
 //                     itself); flattened into the transport's paths.
-//   Crossbar's other services (
-//   upload, resource, schemadoc, wap, ...) are not supported yet.
+//   Crossbar's other services (resource, schemadoc, wap, ...) are not supported yet.
 // `prefix` is the mount path of the tree ("" at the top).
 void read_web_paths(Validator& v, const json& paths, const std::string& json_path,
                     const std::string& prefix, transport::ListenerConfig& listener,
@@ -553,6 +640,8 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = read_bridge(v, o, web::HttpBridgeService::Kind::webhook);
     } else if (type == "longpoll") {
       service.http = read_longpoll(v, o);
+    } else if (type == "upload") {
+      service.http = read_upload(v, o);
     } else if (type == "archive") {
       service.http = read_archive(v, o);
     } else if (type == "reverseproxy") {
@@ -568,14 +657,14 @@ void read_web_paths(Validator& v, const json& paths, const std::string& json_pat
       service.http = std::make_shared<metrics::MetricsService>();
     } else if (type == "health") {
       service.http = std::make_shared<metrics::HealthService>();
-    } else if (type == "resource" || type == "schemadoc" || type == "upload" || type == "wap" ||
-               type == "pusher") {
+    } else if (type == "resource" || type == "schemadoc" || type == "wap" || type == "pusher") {
       v.fail(o.at("type"), "path type '" + type + "' is not supported yet");
     } else {
-      v.fail(o.at("type"), "unknown path type '" + type +
-                               "' (expected websocket, nodeinfo, static, redirect, json, "
-                               "publisher, caller, webhook, longpoll, archive, reverseproxy, "
-                               "wsgi, cgi, websocket-reverseproxy, path, metrics or health)");
+      v.fail(o.at("type"),
+             "unknown path type '" + type +
+                 "' (expected websocket, nodeinfo, static, redirect, json, "
+                 "publisher, caller, webhook, longpoll, upload, archive, "
+                 "reverseproxy, wsgi, cgi, websocket-reverseproxy, path, metrics or health)");
     }
     o.finish();
     listener.paths.emplace(full, std::move(service));

@@ -46,4 +46,27 @@ void set_cross_origin_headers(const transport::HttpExchange& exchange,
   }
 }
 
+std::map<std::string, std::string, std::less<>> query_fields(std::string_view query) {
+  std::map<std::string, std::string, std::less<>> out;
+  auto decode = [](std::string_view s) {
+    std::string plus(s);
+    for (char& c : plus) {
+      if (c == '+') c = ' ';
+    }
+    std::string text;
+    if (!transport::percent_decode(plus, text)) return plus;
+    return text;
+  };
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = item.find('=');
+    std::string name = decode(item.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? std::string() : decode(item.substr(eq + 1));
+    out.emplace(std::move(name), std::move(value));
+  }
+  return out;
+}
+
 }  // namespace junction::web

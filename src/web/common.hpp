@@ -2,6 +2,8 @@
 // the Host a request named, and Crossbar's cross-origin headers.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 
 #include "transport/http_service.hpp"
@@ -21,5 +23,9 @@ std::string request_host(const transport::HttpExchange& exchange);
 // "*" without one), credentials allowed, and the requested headers allowed.
 void set_cross_origin_headers(const transport::HttpExchange& exchange,
                               transport::HttpResponse& response);
+
+// A query string's (or an application/x-www-form-urlencoded body's) fields, form-decoded ('+' is
+// a space); the first of each name wins.
+std::map<std::string, std::string, std::less<>> query_fields(std::string_view query);
 
 }  // namespace junction::web

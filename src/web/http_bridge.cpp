@@ -66,30 +66,6 @@ void deny(transport::HttpExchange& exchange, http::status status, std::string_vi
   answer(exchange, error_response(status, why));
 }
 
-// A query string's fields (form-decoded: '+' is a space); the first of each name wins.
-std::map<std::string, std::string, std::less<>> query_fields(std::string_view query) {
-  std::map<std::string, std::string, std::less<>> out;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    auto item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const auto eq = item.find('=');
-    auto decode = [](std::string_view s) {
-      std::string plus(s);
-      for (char& c : plus) {
-        if (c == '+') c = ' ';
-      }
-      std::string out_text;
-      if (!transport::percent_decode(plus, out_text)) return plus;
-      return out_text;
-    };
-    std::string name = decode(item.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? std::string() : decode(item.substr(eq + 1));
-    out.emplace(std::move(name), std::move(value));
-  }
-  return out;
-}
-
 // "2026-11-24T04:35:00.123Z" (1 to 6 fraction digits) -> seconds since the epoch, or nullopt.
 std::optional<double> parse_timestamp(std::string_view s) {
   if (s.size() < 22 || s.size() > 27 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||

@@ -391,10 +391,10 @@ TEST(NodeConfigErrors, UnsupportedThings) {
   EXPECT_EQ(error_of(config(kRealm, R"({"type": "carrier-pigeon"})")),
             "t.json: workers[0].transports[0].type: unknown transport type 'carrier-pigeon' "
             "(expected websocket, web, rawsocket or universal)");
-  EXPECT_EQ(error_of(config(kRealm,
-                            web_transport_with_ws(R"({"type": "upload", "directory": "../up"})"))),
-            "t.json: workers[0].transports[0].paths./ws.type: path type 'upload' is not supported "
-            "yet");
+  EXPECT_EQ(
+      error_of(config(kRealm, web_transport_with_ws(R"({"type": "wap", "templates": "../t"})"))),
+      "t.json: workers[0].transports[0].paths./ws.type: path type 'wap' is not supported "
+      "yet");
   EXPECT_EQ(error_of(R"({"version": 2, "workers": [{"type": "proxy"}]})"),
             "t.json: workers[0].type: worker type 'proxy' is not supported yet");
   EXPECT_EQ(

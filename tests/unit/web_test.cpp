@@ -24,6 +24,7 @@
 #include "web/mime_types.hpp"
 #include "web/reverse_proxy.hpp"
 #include "web/service_thread.hpp"
+#include "web/upload.hpp"
 #include "web/wsgi.hpp"
 
 namespace junction {
@@ -220,8 +221,8 @@ TEST(WebConfig, Errors) {
                                     "/a": {"type": "nodeinfo"}})")),
             "/tmp/node/t.json: workers[0].transports[0].paths.a.paths./: path \"/a\" is "
             "configured twice");
-  EXPECT_EQ(error_of(web_config(R"({"/": {"type": "upload", "directory": "x"}})")),
-            "/tmp/node/t.json: workers[0].transports[0].paths./.type: path type 'upload' is not "
+  EXPECT_EQ(error_of(web_config(R"({"/": {"type": "wap"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths./.type: path type 'wap' is not "
             "supported yet");
 }
 
@@ -654,6 +655,53 @@ TEST(WebServiceThread, PostRunsOnItsThreadAndStopIsOrderly) {
   EXPECT_FALSE(thread.post([](boost::asio::io_context&) {}));
   thread.stop([&] { ++cleaned; });  // stopped already: nothing
   EXPECT_EQ(cleaned, 1);
+}
+
+TEST(WebConfig, Upload) {
+  const std::string fields = R"("form_fields": {"file_name": "resumableFilename",
+      "mime_type": "resumableType", "total_size": "resumableTotalSize",
+      "chunk_number": "resumableChunkNumber", "chunk_size": "resumableChunkSize",
+      "total_chunks": "resumableTotalChunks", "content": "file", "on_progress": "on_progress",
+      "session": "session", "chunk_extra": "chunk_extra", "finish_extra": "finish_extra"})";
+  const auto node = parse(web_config(R"({"upload": {"type": "upload", "realm": "realm1",
+      "role": "anonymous", "directory": "../uploaded", "temp_directory": "../uploaded/tmp", )" +
+                                     fields + R"(, "options": {"max_file_size": 200000000,
+      "file_permissions": "0644", "file_types": [".csv", ".txt"]}}})"));
+  const auto* upload =
+      dynamic_cast<const web::UploadService*>(node.listeners.at(0).paths.at("/upload").http.get());
+  ASSERT_NE(upload, nullptr);
+  const auto& o = upload->options();
+  EXPECT_EQ(o.realm, "realm1");
+  EXPECT_EQ(o.authrole, "anonymous");
+  EXPECT_EQ(o.authid, "file-upload");
+  EXPECT_EQ(o.limits.directory, "/tmp/uploaded");
+  EXPECT_EQ(o.limits.temp_directory, "/tmp/uploaded/tmp");
+  EXPECT_EQ(o.limits.max_file_size, 200000000u);
+  EXPECT_EQ(o.limits.file_permissions, 0644u);
+  EXPECT_EQ(o.limits.file_types, (std::vector<std::string>{".csv", ".txt"}));
+  EXPECT_EQ(o.fields.file_name, "resumableFilename");
+  EXPECT_EQ(o.fields.content, "file");
+  EXPECT_EQ(o.fields.session, "session");
+  EXPECT_EQ(upload->body_limit(), 64u * 1024 * 1024 + 64 * 1024);  // one chunk at most 64 MiB
+
+  const std::string base = R"({"u": {"type": "upload", "realm": "realm1", "role": "anonymous",
+      "directory": "/srv/up", )";
+  EXPECT_EQ(error_of(web_config(base + R"("form_fields": {"file_name": "f"}}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.u.form_fields: missing required "
+            "key 'mime_type' (a string) in upload form_fields");
+  EXPECT_EQ(error_of(web_config(base + fields + R"(, "options": {"file_permissions": "rw"}}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.u.options.file_permissions: "
+            "expected an octal mode such as \"0644\", found \"rw\"");
+  EXPECT_EQ(error_of(web_config(base + fields + R"(, "options": {"file_types": ["txt"]}}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.u.options.file_types[0]: expected "
+            "a file extension with its dot such as \".txt\", found \"txt\"");
+  EXPECT_EQ(error_of(web_config(base + fields + R"(, "temp_directory": "/srv/up"}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.u.temp_directory: "
+            "'temp_directory' must not be the upload 'directory'");
+  EXPECT_EQ(error_of(web_config(base + fields + R"(, "options": {"chunk_size": 1}}})")),
+            "/tmp/node/t.json: workers[0].transports[0].paths.u.options.chunk_size: unknown key "
+            "'chunk_size' in upload options (expected one of: max_file_size, file_types, "
+            "file_permissions)");
 }
 
 }  // namespace
