@@ -443,11 +443,11 @@ int run_cli(int argc, char** argv) {
   try {
     parsed = detail::parse_args(args);
   } catch (const detail::UsageError& e) {
-    std::cerr << "junction: " << e.what() << "\n\n" << detail::usage();
+    std::cerr << "junction: " << e.what() << "\n\n" << detail::usage(e.command());
     return 2;
   }
   if (parsed.command == "help") {
-    std::cout << detail::usage();
+    std::cout << detail::usage(parsed.help_topic);
     return 0;
   }
   if (parsed.command == "version") return cmd_version();

@@ -1,130 +1,297 @@
-// node/cli_args: command-line parsing and the node-directory / config-file lookup.
+// node/cli_args: the command line's grammar on CLI11 (Debian libcli11-dev): commands, their
+// options, help per command, and usage errors in words a user can act on. The only file that
+// includes CLI11 (a heavy header-only library): keep it that way, compile time matters.
 #include "node/cli_args.hpp"
 
-#include <system_error>
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <string_view>
 
-#include "node/config.hpp"
+#include <CLI/CLI.hpp>
 
 namespace junction::node::detail {
 
-namespace fs = std::filesystem;
+namespace {
 
-std::string usage() {
-  return "Usage: junction <command> [options]\n"
-         "\n"
-         "Commands:\n"
-         "  init      create a node directory and app from a template: --appdir DIR (default .),\n"
-         "            --template default (a node and a web page), python (plus a Python\n"
-         "            component), browser (plus an AutobahnJS page that calls it) or cpp\n"
-         "            (plus a C++ component on Junction's client library)\n"
-         "  start     start the node (the embedded default config when none is found)\n"
-         "  stop      stop the node running from the node directory (SIGTERM, then wait)\n"
-         "  status    say whether a node runs from the node directory\n"
-         "            (--assert running|stopped: exit 0 only when it holds)\n"
-         "  check     validate the node config, print \"config OK: <file>\" or the error\n"
-         "  convert   write config.json as config.yaml beside it, or YAML as config.json\n"
-         "  restart   stop the node running from the node directory (if any), then start\n"
-         "  keygen    create the node's Ed25519 key (key.priv, key.pub) in the node directory\n"
-         "  keys      print the node's public key (and check key.priv against it)\n"
-         "  version   print the versions of Junction and its libraries\n"
-         "  help      print this help\n"
-         "\n"
-         "Options for start, restart, check and convert (stop, status, keygen, keys take "
-         "--cbdir):\n"
-         "  --cbdir DIR       node directory; default $JUNCTION_DIR, then $CROSSBAR_DIR, then\n"
-         "                    ./.junction, then ./.crossbar (whichever exists first)\n"
-         "  --config FILE     config file (.json, .yaml, .yml); absolute, or relative to --cbdir\n"
-         "                    when given; default config.json, config.yaml or config.yml in the\n"
-         "                    node directory\n"
-         "  --loglevel LEVEL  trace, debug, info (default), warn or error\n"
-         "  --logformat FMT   (start, restart) text (default) or json: one JSON object a line\n"
-         "  --logtofile       (start, restart) log to node.log in the node directory, not stderr\n"
-         "  --threads N       I/O threads (a number, or auto: one per core); overrides\n"
-         "                    $JUNCTION_IO_THREADS and the router worker's options.io_threads;\n"
-         "                    default 1. Routing itself always runs on one thread.\n"
-         "\n"
-         "Config reference: docs/configuration.md\n";
+constexpr std::string_view kCommands[] = {"init",    "start",  "stop", "restart", "status", "check",
+                                          "convert", "keygen", "keys", "version", "help"};
+
+bool is_command(std::string_view name) {
+  return std::find(std::begin(kCommands), std::end(kCommands), name) != std::end(kCommands);
 }
+
+// Crossbar's options and commands that Junction does not have: refused by name ("not supported
+// yet") rather than as unknown, so a Crossbar user knows the flag was understood. An empty command
+// is the top level (`crossbar --debug-lifecycle start`).
+struct CrossbarOnlyOption {
+  std::string_view command;
+  std::string_view option;
+};
+constexpr CrossbarOnlyOption kCrossbarOnlyOptions[] = {
+    {"start", "--color"},           {"start", "--logdir"},      {"start", "--shutdownafter"},
+    {"start", "--vmprof"},          {"restart", "--color"},     {"restart", "--logdir"},
+    {"restart", "--shutdownafter"}, {"restart", "--vmprof"},    {"keys", "--private"},
+    {"", "--debug-lifecycle"},      {"", "--debug-programflow"}};
+constexpr std::string_view kCrossbarOnlyCommands[] = {"upgrade", "legal"};
+
+std::string in_quotes(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+// "--name=value" → "--name"; anything else unchanged.
+std::string option_name(const std::string& arg) {
+  if (arg.starts_with("--")) {
+    if (auto eq = arg.find('='); eq != std::string::npos) return arg.substr(0, eq);
+  }
+  return arg;
+}
+
+// The first argument nobody took (CLI11 keeps them because every level allows extras), as a
+// usage error naming the command it was given to.
+[[noreturn]] void refuse_extra(const std::string& arg, const std::string& command) {
+  const std::string name = option_name(arg);
+  for (const auto& unsupported : kCrossbarOnlyOptions) {
+    if (unsupported.command == command && unsupported.option == name) {
+      throw UsageError("option " + in_quotes(name) + " of crossbar " +
+                           (command.empty() ? "" : command + " ") + "is not supported yet",
+                       command);
+    }
+  }
+  if (command.empty()) {
+    if (name.starts_with("-")) throw UsageError("unknown option " + in_quotes(name));
+    for (auto unsupported : kCrossbarOnlyCommands) {
+      if (unsupported == name) {
+        throw UsageError("command " + in_quotes(name) + " of crossbar is not supported yet");
+      }
+    }
+    throw UsageError("unknown command " + in_quotes(name));
+  }
+  if (name.starts_with("-")) {
+    throw UsageError("unknown option " + in_quotes(name) + " for " + in_quotes(command), command);
+  }
+  throw UsageError("unexpected argument " + in_quotes(arg) + " for " + in_quotes(command), command);
+}
+
+std::string nonempty(std::string_view option, const std::string& value) {
+  if (value.empty()) throw UsageError("option " + in_quotes(option) + " needs a value");
+  return value;
+}
+
+// The whole grammar. Option callbacks fill `out` and throw UsageError (with our wording) for a
+// bad value; CLI11 only catches its own ValidationError, so ours leaves parse() as it is.
+std::unique_ptr<CLI::App> make_app(CliArgs& out) {
+  auto app = std::make_unique<CLI::App>(
+      "Junction: a WAMP router that runs Crossbar.io node directories.", "junction");
+  // Given twice, the last wins (as with Crossbar's argparse).
+  app->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app->set_help_flag("-h,--help", "print this help; after a command, that command's help");
+  // Every level keeps what it does not know; refuse_extra() words the error.
+  app->allow_extras();
+  // One command at a time: a second command name is an unexpected argument of the first.
+  app->require_subcommand(0, 1);
+  auto formatter = app->get_formatter();
+  formatter->column_width(24);
+  formatter->label("SUBCOMMAND", "COMMAND");
+  formatter->label("OPTIONS", "options");
+  app->add_flag_callback(
+      "--version", [&out] { out.command = "version"; },
+      "print the versions of Junction and its libraries");
+
+  auto command = [&](const char* name, const char* description) {
+    CLI::App* sub = app->add_subcommand(name, description);
+    sub->group("Commands");
+    sub->set_help_flag("-h,--help", "print this help");
+    sub->allow_extras();
+    return sub;
+  };
+  auto cbdir = [&out](CLI::App* sub) {
+    sub->add_option_function<std::string>(
+           "--cbdir", [&out](const std::string& v) { out.cbdir = nonempty("--cbdir", v); },
+           "node directory (default: $JUNCTION_DIR, $CROSSBAR_DIR,\n"
+           "./.junction, ./.crossbar; the first that is set or exists)")
+        ->type_name("DIR");
+  };
+  // --config, --loglevel and --threads: the commands that load the config.
+  auto config_options = [&out, &cbdir](CLI::App* sub) {
+    sub->footer("Config reference: docs/configuration.md");
+    cbdir(sub);
+    sub->add_option_function<std::string>(
+           "--config", [&out](const std::string& v) { out.config = nonempty("--config", v); },
+           "config file (.json, .yaml, .yml): absolute, or relative to\n"
+           "--cbdir when given, else to the current directory; default\n"
+           "config.json, config.yaml or config.yml in the node directory")
+        ->type_name("FILE");
+    sub->add_option_function<std::string>(
+           "--loglevel",
+           [&out](const std::string& v) {
+             auto level = v == "critical" ? std::optional(log::Level::error) : log::parse_level(v);
+             if (!level) {
+               throw UsageError("unknown log level " + in_quotes(v) +
+                                " (expected trace, debug, info, warn or error)");
+             }
+             out.loglevel = level;
+           },
+           "trace, debug, info (default), warn, error or none")
+        ->type_name("LEVEL");
+    sub->add_option_function<std::string>(
+           "--threads",
+           [&out](const std::string& v) {
+             out.threads = parse_thread_count(v);
+             if (!out.threads) {
+               throw UsageError("bad thread count " + in_quotes(v) + " (expected 1..256 or auto)");
+             }
+           },
+           "I/O threads: 1..256, or auto (one per core); overrides\n"
+           "$JUNCTION_IO_THREADS and the router worker's options.io_threads;\n"
+           "default 1. Routing itself always runs on one thread.")
+        ->type_name("N");
+  };
+  // --logformat and --logtofile: the commands that run a node.
+  auto log_options = [&out](CLI::App* sub) {
+    sub->add_option_function<std::string>(
+           "--logformat",
+           [&out](const std::string& v) {
+             if (v != "text" && v != "json") {
+               throw UsageError("--logformat takes text or json, not " + in_quotes(v));
+             }
+             out.logformat = v == "json" ? log::Format::json : log::Format::text;
+           },
+           "text (default) or json: one JSON object a line")
+        ->type_name("FORMAT");
+    sub->add_flag_callback(
+           "--logtofile", [&out] { out.logtofile = true; },
+           "log to node.log in the node directory instead of stderr")
+        ->disable_flag_override();
+  };
+
+  auto* init = command("init", "create a node directory and an application from a template");
+  init->add_option_function<std::string>(
+          "--appdir", [&out](const std::string& v) { out.appdir = nonempty("--appdir", v); },
+          "where to create it (default: the current directory)")
+      ->type_name("DIR");
+  init->add_option_function<std::string>(
+          "--template",
+          [&out](const std::string& v) { out.template_name = nonempty("--template", v); },
+          "default (a node and a web page), python (plus a Python\n"
+          "component), browser (plus an AutobahnJS page that calls it)\n"
+          "or cpp (plus a C++ component on Junction's client library)")
+      ->type_name("NAME");
+
+  auto* start = command("start", "start the node (the embedded default config when none is found)");
+  config_options(start);
+  log_options(start);
+
+  cbdir(command("stop", "stop the node running from the node directory (SIGTERM, then wait)"));
+
+  auto* restart =
+      command("restart", "stop the node running from the node directory (if any), then start");
+  config_options(restart);
+  log_options(restart);
+
+  auto* status = command("status", "say whether a node runs from the node directory");
+  cbdir(status);
+  status
+      ->add_option_function<std::string>(
+          "--assert",
+          [&out](const std::string& v) {
+            if (v != "running" && v != "stopped") {
+              throw UsageError("--assert takes running or stopped, not " + in_quotes(v));
+            }
+            out.assert_state = v;
+          },
+          "running or stopped: exit 0 only when it holds, else 1")
+      ->type_name("STATE");
+
+  config_options(
+      command("check", "validate the node config: print \"config OK: <file>\" or the error"));
+  config_options(
+      command("convert", "write config.json as config.yaml beside it, or YAML as config.json"));
+  cbdir(
+      command("keygen", "create the node's Ed25519 key (key.priv, key.pub) in the node directory"));
+  cbdir(command("keys", "print the node's public key (and check key.priv against it)"));
+  command("version", "print the versions of Junction and its libraries");
+  command("help", "print this help, or a command's: junction help <command>")
+      ->add_option("command", out.help_topic, "the command to explain")
+      ->type_name("COMMAND");
+  // Set last: subcommands would inherit it.
+  app->footer(
+      "Run 'junction <command> --help' for a command's options.\n"
+      "The node directory: --cbdir, else $JUNCTION_DIR, then $CROSSBAR_DIR, then ./.junction,\n"
+      "then ./.crossbar (whichever exists first). Config reference: docs/configuration.md");
+  return app;
+}
+
+// CLI11's own words for the errors it finds itself, made ours where they would puzzle a user.
+std::string explain(const CLI::ParseError& e, const CLI::App& app) {
+  const std::string what = e.what();
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    for (const CLI::Option* opt : sub->get_options()) {
+      const std::string name = opt->get_name();
+      if (name.empty()) continue;
+      // CLI11 names a flag without its dashes here.
+      if (what ==
+          name.substr(name.find_first_not_of('-')) + " was given a disallowed flag override") {
+        return "option " + in_quotes(name) + " takes no value";
+      }
+      if (!what.starts_with(name + ":")) continue;
+      if (what.find(" required ") != std::string::npos && what.ends_with(" missing")) {
+        return "option " + in_quotes(name) + " needs a value";
+      }
+    }
+  }
+  return what;
+}
+
+}  // namespace
 
 CliArgs parse_args(const std::vector<std::string>& args) {
   CliArgs out;
-  for (const auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      out.command = "help";
-      return out;
-    }
-  }
-  std::size_t i = 0;
   if (args.empty()) throw UsageError("no command given");
-  out.command = args[i++];
-  if (out.command == "--version") out.command = "version";
-  const std::string& c = out.command;
-  if (c != "start" && c != "check" && c != "version" && c != "help" && c != "stop" &&
-      c != "status" && c != "convert" && c != "restart" && c != "keygen" && c != "keys" &&
-      c != "init") {
-    throw UsageError("unknown command '" + out.command + "'");
+  auto app = make_app(out);
+  auto chosen_command = [&app]() -> std::string {
+    const auto chosen = app->get_subcommands();
+    return chosen.empty() ? "" : chosen.front()->get_name();
+  };
+  // CLI11 takes the arguments last first.
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app->parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    CliArgs help;
+    help.command = "help";
+    help.help_topic = chosen_command();
+    if (help.help_topic == "help") help.help_topic.clear();
+    return help;
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(explain(e, *app), chosen_command());
+  } catch (const UsageError& e) {  // a bad value, from an option's callback
+    throw UsageError(e.what(), chosen_command());
   }
-  const bool takes_options = c == "start" || c == "restart" || c == "check" || c == "convert";
-  const bool takes_cbdir =
-      takes_options || c == "stop" || c == "status" || c == "keygen" || c == "keys";
-  for (; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::optional<std::string> value;
-    if (auto eq = name.find('='); name.starts_with("--") && eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    }
-    const bool starts = c == "start" || c == "restart";
-    if (starts && name == "--logtofile") {
-      if (value) throw UsageError("option '--logtofile' takes no value");
-      out.logtofile = true;
-      continue;
-    }
-    const bool known =
-        (takes_cbdir && name == "--cbdir") || (c == "status" && name == "--assert") ||
-        (starts && name == "--logformat") ||
-        (c == "init" && (name == "--appdir" || name == "--template")) ||
-        (takes_options && (name == "--config" || name == "--loglevel" || name == "--threads"));
-    if (!known) throw UsageError("unknown option '" + name + "' for '" + out.command + "'");
-    if (!value) {
-      if (i + 1 >= args.size()) throw UsageError("option '" + name + "' needs a value");
-      value = args[++i];
-    }
-    if (value->empty()) throw UsageError("option '" + name + "' needs a value");
-    if (name == "--cbdir") {
-      out.cbdir = *value;
-    } else if (name == "--appdir") {
-      out.appdir = *value;
-    } else if (name == "--template") {
-      out.template_name = *value;
-    } else if (name == "--logformat") {
-      if (*value != "text" && *value != "json") {
-        throw UsageError("--logformat takes text or json, not '" + *value + "'");
-      }
-      out.logformat = *value == "json" ? log::Format::json : log::Format::text;
-    } else if (name == "--assert") {
-      if (*value != "running" && *value != "stopped") {
-        throw UsageError("--assert takes running or stopped, not '" + *value + "'");
-      }
-      out.assert_state = *value;
-    } else if (name == "--config") {
-      out.config = *value;
-    } else if (name == "--threads") {
-      out.threads = parse_thread_count(*value);
-      if (!out.threads) {
-        throw UsageError("bad thread count '" + *value + "' (expected 1..256 or auto)");
-      }
-    } else {
-      auto level =
-          *value == "critical" ? std::optional(log::Level::error) : log::parse_level(*value);
-      if (!level) {
-        throw UsageError("unknown log level '" + *value +
-                         "' (expected trace, debug, info, warn or error)");
-      }
-      out.loglevel = level;
-    }
+  if (const auto extra = app->remaining(); !extra.empty()) refuse_extra(extra.front(), "");
+  const std::string command = chosen_command();
+  if (command.empty()) {
+    if (out.command == "version") return out;  // --version
+    throw UsageError("no command given");
+  }
+  if (out.command == "version" && command != "version") {
+    throw UsageError("unknown option '--version' for " + in_quotes(command), command);
+  }
+  out.command = command;
+  if (const auto extra = app->get_subcommand(command)->remaining(); !extra.empty()) {
+    refuse_extra(extra.front(), command);
+  }
+  if (command == "help" && !out.help_topic.empty() && !is_command(out.help_topic)) {
+    throw UsageError("unknown command " + in_quotes(out.help_topic));
   }
   return out;
+}
+
+std::string usage(const std::string& command) {
+  CliArgs unused;
+  auto app = make_app(unused);
+  if (command.empty() || command == "help") return app->help();
+  return app->get_subcommand(command)->help("junction");
 }
 
 std::optional<std::size_t> parse_thread_count(const std::string& text) {
@@ -137,82 +304,6 @@ std::optional<std::size_t> parse_thread_count(const std::string& text) {
   }
   if (n == 0 || n > 256) return std::nullopt;
   return n;
-}
-
-std::optional<fs::path> find_node_directory(const CliArgs& args, const EnvLookup& env,
-                                            const fs::path& cwd) {
-  std::error_code ec;
-  auto absolute = [&](const fs::path& p) { return p.is_absolute() ? p : cwd / p; };
-  std::optional<fs::path> dir;
-  std::string origin;
-  if (args.cbdir) {
-    dir = absolute(*args.cbdir);
-    origin = "--cbdir";
-  } else if (auto d = env("JUNCTION_DIR"); d && !d->empty()) {
-    dir = absolute(*d);
-    origin = "$JUNCTION_DIR";
-  } else if (auto cd = env("CROSSBAR_DIR"); cd && !cd->empty()) {
-    dir = absolute(*cd);
-    origin = "$CROSSBAR_DIR";
-  }
-  if (dir) {
-    if (!fs::is_directory(*dir, ec)) {
-      throw ConfigError(dir->string() + ": node directory (from " + origin + ") does not exist");
-    }
-    return dir;
-  }
-  for (const char* name : {".junction", ".crossbar"}) {
-    if (fs::is_directory(cwd / name, ec)) return cwd / name;
-  }
-  return std::nullopt;
-}
-
-ConfigChoice choose_config(const CliArgs& args, const EnvLookup& env, const fs::path& cwd) {
-  std::error_code ec;
-  auto absolute = [&](const fs::path& p) { return p.is_absolute() ? p : cwd / p; };
-
-  std::optional<fs::path> cbdir;
-  std::string cbdir_origin;
-  if (args.cbdir) {
-    cbdir = absolute(*args.cbdir);
-    cbdir_origin = "--cbdir";
-  } else if (auto dir = env("JUNCTION_DIR"); dir && !dir->empty()) {
-    cbdir = absolute(*dir);
-    cbdir_origin = "$JUNCTION_DIR";
-  } else if (auto cdir = env("CROSSBAR_DIR"); cdir && !cdir->empty()) {
-    cbdir = absolute(*cdir);
-    cbdir_origin = "$CROSSBAR_DIR";
-  }
-  if (cbdir && !fs::is_directory(*cbdir, ec)) {
-    throw ConfigError(cbdir->string() + ": node directory (from " + cbdir_origin +
-                      ") does not exist");
-  }
-
-  if (args.config) {
-    const fs::path file = args.config->is_absolute() ? *args.config
-                          : args.cbdir               ? *cbdir / *args.config
-                                                     : cwd / *args.config;
-    if (!fs::is_regular_file(file, ec)) throw ConfigError(file.string() + ": no such config file");
-    return {file, ""};
-  }
-
-  if (!cbdir) {
-    for (const char* name : {".junction", ".crossbar"}) {
-      if (fs::is_directory(cwd / name, ec)) {
-        cbdir = cwd / name;
-        break;
-      }
-    }
-  }
-  if (!cbdir) {
-    return {{},
-            "no node directory (--cbdir, $JUNCTION_DIR, $CROSSBAR_DIR, ./.junction, "
-            "./.crossbar); using the embedded default"};
-  }
-  if (auto file = find_config_in(*cbdir); !file.empty()) return {file, ""};
-  return {{},
-          "no config.json, config.yaml or config.yml in " + cbdir->string() +
-              "; using the embedded default"};
 }
 
 }  // namespace junction::node::detail

@@ -1,6 +1,7 @@
 """The `junction` command line as a user types it, in a temporary directory: version, check,
 convert (JSON -> YAML -> JSON), status (--assert), start with node.pid (a second start refused),
-stop, a SIGKILLed node's stale node.pid, and unset "${VAR}" (check warns, start refuses).
+stop, a SIGKILLed node's stale node.pid, unset "${VAR}" (check warns, start refuses), help per
+command, and unknown commands and flags refused (exit 2, the command's usage on stderr).
 
 Usage: test_cli.py JUNCTION"""
 
@@ -340,6 +341,48 @@ reactor.run()
         rc, _, err = self.junction("start", "--logformat", "xml")
         self.assertEqual(rc, 2)
         self.assertIn("--logformat takes text or json, not 'xml'", err)
+
+    def test_help_per_command(self):
+        rc, out, err = self.junction("--help")
+        self.assertEqual((rc, err), (0, ""))
+        for command in ("init", "start", "stop", "restart", "status", "check", "convert", "keygen",
+                        "keys", "version", "help"):
+            self.assertRegex(out, r"\n  %s +\S" % command)
+        rc, out, err = self.junction("start", "--help")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertIn("Usage: junction start [options]", out)
+        for option in ("--cbdir DIR", "--config FILE", "--loglevel LEVEL", "--logformat FORMAT",
+                       "--logtofile", "--threads N"):
+            self.assertIn(option, out)
+        self.assertNotIn("--assert", out)
+        # `help COMMAND` says the same as `COMMAND --help`; -h too, even after other options.
+        self.assertEqual(self.junction("help", "status"), self.junction("status", "-h"))
+        rc, out, _ = self.junction("status", "--cbdir", "nowhere", "-h")
+        self.assertEqual(rc, 0)
+        self.assertIn("--assert STATE", out)
+        self.assertFalse(os.path.exists(os.path.join(self.cbdir, "node.pid")))
+
+    def test_unknown_flags_and_commands_are_refused(self):
+        def refused(args, message, usage_of):
+            rc, out, err = self.junction(*args)
+            self.assertEqual((rc, out), (2, ""), err)
+            self.assertTrue(err.startswith("junction: %s\n" % message), err)
+            self.assertIn("Usage: junction %s" % usage_of, err)
+        refused(["start", "--colour", "auto"], "unknown option '--colour' for 'start'",
+                "start [options]")
+        refused(["stop", "--config", "x"], "unknown option '--config' for 'stop'", "stop [options]")
+        refused(["status", "running"], "unexpected argument 'running' for 'status'",
+                "status [options]")
+        refused(["start", "--cbdir"], "option '--cbdir' needs a value", "start [options]")
+        refused(["frobnicate"], "unknown command 'frobnicate'", "[options] [COMMAND]")
+        refused([], "no command given", "[options] [COMMAND]")
+        # Crossbar's own flags and commands that Junction lacks say so.
+        refused(["start", "--color", "false"], "option '--color' of crossbar start is not "
+                "supported yet", "start [options]")
+        refused(["upgrade"], "command 'upgrade' of crossbar is not supported yet",
+                "[options] [COMMAND]")
+        # Nothing was started or created on the way.
+        self.assertEqual(os.listdir(self.cbdir), [])
 
 
 if __name__ == "__main__":

@@ -110,14 +110,77 @@ TEST(NodeCli, ThreadCounts) {
 TEST(NodeCli, UsageErrors) {
   EXPECT_EQ(usage_error({}), "no command given");
   EXPECT_EQ(usage_error({"frobnicate"}), "unknown command 'frobnicate'");
+  EXPECT_EQ(usage_error({"--cbdir", "x"}), "unknown option '--cbdir'");
   EXPECT_EQ(usage_error({"stop", "--config", "x"}), "unknown option '--config' for 'stop'");
   EXPECT_EQ(usage_error({"status", "--assert", "maybe"}),
             "--assert takes running or stopped, not 'maybe'");
-  EXPECT_EQ(usage_error({"start", "--color"}), "unknown option '--color' for 'start'");
+  EXPECT_EQ(usage_error({"start", "--colour"}), "unknown option '--colour' for 'start'");
+  EXPECT_EQ(usage_error({"start", "--cbdir=x", "--bogus=1"}),
+            "unknown option '--bogus' for 'start'");
   EXPECT_EQ(usage_error({"version", "--cbdir", "x"}), "unknown option '--cbdir' for 'version'");
   EXPECT_EQ(usage_error({"start", "--cbdir"}), "option '--cbdir' needs a value");
+  EXPECT_EQ(usage_error({"start", "--config="}), "option '--config' needs a value");
   EXPECT_EQ(usage_error({"start", "--loglevel", "loud"}),
             "unknown log level 'loud' (expected trace, debug, info, warn or error)");
+  EXPECT_EQ(usage_error({"start", "extra"}), "unexpected argument 'extra' for 'start'");
+  EXPECT_EQ(usage_error({"start", "stop"}), "unexpected argument 'stop' for 'start'");
+  EXPECT_EQ(usage_error({"start", "--version"}), "unknown option '--version' for 'start'");
+  EXPECT_EQ(usage_error({"help", "frobnicate"}), "unknown command 'frobnicate'");
+}
+
+// Crossbar's own flags and commands that Junction lacks are named as such, not as unknown.
+TEST(NodeCli, CrossbarOnlyFlagsAreNotSupportedYet) {
+  EXPECT_EQ(usage_error({"start", "--color", "false"}),
+            "option '--color' of crossbar start is not supported yet");
+  EXPECT_EQ(usage_error({"restart", "--shutdownafter=10"}),
+            "option '--shutdownafter' of crossbar restart is not supported yet");
+  EXPECT_EQ(usage_error({"keys", "--private"}),
+            "option '--private' of crossbar keys is not supported yet");
+  EXPECT_EQ(usage_error({"--debug-lifecycle", "start"}),
+            "option '--debug-lifecycle' of crossbar is not supported yet");
+  EXPECT_EQ(usage_error({"upgrade"}), "command 'upgrade' of crossbar is not supported yet");
+}
+
+// A usage error knows its command, so the help printed with it is that command's.
+TEST(NodeCli, UsageErrorsNameTheirCommand) {
+  auto command_of = [](const std::vector<std::string>& args) {
+    try {
+      parse_args(args);
+    } catch (const UsageError& e) {
+      return e.command();
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(command_of({"frobnicate"}), "");
+  EXPECT_EQ(command_of({"start", "--colour"}), "start");
+  EXPECT_EQ(command_of({"status", "--assert", "maybe"}), "status");
+  EXPECT_EQ(command_of({"stop", "--cbdir"}), "stop");
+}
+
+TEST(NodeCli, HelpPerCommand) {
+  EXPECT_EQ(parse_args({"help"}).help_topic, "");
+  EXPECT_EQ(parse_args({"--help"}).help_topic, "");
+  EXPECT_EQ(parse_args({"help", "start"}).help_topic, "start");
+  EXPECT_EQ(parse_args({"status", "--help"}).help_topic, "status");
+  EXPECT_EQ(parse_args({"init", "-h", "--appdir", "x"}).help_topic, "init");
+  EXPECT_EQ(parse_args({"help", "--help"}).help_topic, "");
+
+  const std::string all = detail::usage();
+  for (const char* command : {"init", "start", "stop", "restart", "status", "check", "convert",
+                              "keygen", "keys", "version", "help"}) {
+    EXPECT_NE(all.find("  " + std::string(command) + " "), std::string::npos) << command;
+  }
+  const std::string start = detail::usage("start");
+  EXPECT_EQ(start.rfind("start the node", 0), 0u) << start;
+  EXPECT_NE(start.find("Usage: junction start [options]"), std::string::npos) << start;
+  for (const char* option : {"--cbdir DIR", "--config FILE", "--loglevel LEVEL", "--threads N",
+                             "--logformat FORMAT", "--logtofile"}) {
+    EXPECT_NE(start.find(option), std::string::npos) << option;
+  }
+  EXPECT_EQ(start.find("--assert"), std::string::npos);
+  const std::string status = detail::usage("status");
+  EXPECT_NE(status.find("--assert STATE"), std::string::npos) << status;
+  EXPECT_EQ(status.find("--config"), std::string::npos) << status;
 }
 
 CliArgs command(const std::string& name) {
@@ -261,10 +324,19 @@ TEST(NodeCliCommands, VersionHelpAndUsage) {
   EXPECT_EQ(run({"help"}), 0);
   EXPECT_EQ(testing::internal::GetCapturedStdout(), detail::usage());
 
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run({"keys", "--help"}), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), detail::usage("keys"));
+
   testing::internal::CaptureStderr();
   EXPECT_EQ(run({"frobnicate"}), 2);
   EXPECT_EQ(testing::internal::GetCapturedStderr(),
             "junction: unknown command 'frobnicate'\n\n" + detail::usage());
+
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run({"stop", "--config", "x"}), 2);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "junction: unknown option '--config' for 'stop'\n\n" + detail::usage("stop"));
 }
 
 }  // namespace
