@@ -365,10 +365,13 @@ std::shared_ptr<transport::HttpService> read_archive(Validator& v, Obj& o) {
   if (const json* hashes = o.opt_list("hashes")) {
     for (std::size_t i = 0; i < hashes->size(); ++i) {
       const json& item = (*hashes)[i];
-      const bool ok =
-          item.is_string() && item.get<std::string>().size() == 64 &&
-          std::all_of(item.get<std::string>().begin(), item.get<std::string>().end(),
-                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+      // One string to iterate: begin() and end() of two get<std::string>() copies would walk
+      // from one temporary into another (undefined; it refused good digests).
+      const std::string* digest = item.get_ptr<const std::string*>();
+      const bool ok = digest != nullptr && digest->size() == 64 &&
+                      std::all_of(digest->begin(), digest->end(), [](char c) {
+                        return std::isxdigit(static_cast<unsigned char>(c));
+                      });
       if (!ok) {
         v.fail(path_index(o.at("hashes"), i),
                "expected a SHA-256 digest (64 hex digits), found " + item.dump());
