@@ -367,7 +367,7 @@ int cmd_start(const detail::CliArgs& args) {
                              loaded.config.connection_limits);
     Watchdog watchdog(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    // SIGHUP reloads the roles and permissions from the config file (node/reload).
+    // SIGHUP reloads roles, permissions and TLS certificates from the config file (node/reload).
     boost::asio::signal_set hangup(io, SIGHUP);
     // Shutdown: the guest workers first (SIGTERM, SIGKILL after their stop_timeout) while the
     // router still serves their goodbyes, then GOODBYE to every session and the listeners closed.
@@ -404,7 +404,7 @@ int cmd_start(const detail::CliArgs& args) {
     std::function<void()> wait_hangup = [&] {
       hangup.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec || shutting_down) return;
-        reload_roles(loaded.file, router);
+        reload_config(loaded.file, router, server);
         wait_hangup();
       });
     };

@@ -11,18 +11,28 @@
 
 namespace junction::node {
 
-void reload_roles(const std::filesystem::path& file, router::Router& router) {
-  if (file.empty()) {
-    JLOG(warn, "node") << "SIGHUP: the embedded default config runs: nothing to reload";
+namespace {
+
+void reload_tls(const NodeConfig& fresh, transport::Server& server) {
+  const auto result = server.reload_tls(fresh.listeners);
+  for (const auto& change : result.need_restart) {
+    JLOG(warn, "node") << "SIGHUP: " << change << ": it needs a restart";
+  }
+  if (!result.error.empty()) {
+    JLOG(error, "node") << "SIGHUP: TLS certificates not reloaded, every listener keeps its own: "
+                        << result.error;
     return;
   }
-  NodeConfig fresh;
-  try {
-    fresh = load_config_file(file, UnsetEnv::refuse);
-  } catch (const ConfigError& e) {
-    JLOG(error, "node") << "SIGHUP: config not reloaded, the roles in force stay: " << e.what();
-    return;
-  }
+  if (result.reloaded.empty()) return;
+  std::string names;
+  for (const auto& name : result.reloaded)
+    names += (names.empty() ? "" : ", ") + name;
+  JLOG(info, "node") << "SIGHUP: TLS certificates reloaded (" << result.reloaded.size()
+                     << (result.reloaded.size() == 1 ? " listener: " : " listeners: ") << names
+                     << "): new connections get them, established ones keep theirs";
+}
+
+void reload_roles(NodeConfig& fresh, router::Router& router) {
   std::string reloaded;
   std::set<std::string, std::less<>> in_file;
   for (router::RealmConfig& realm : fresh.router.realms) {
@@ -43,7 +53,28 @@ void reload_roles(const std::filesystem::path& file, router::Router& router) {
     }
   }
   JLOG(info, "node") << "SIGHUP: roles and permissions reloaded (" << reloaded
-                     << "); TLS certificates and every other change need a restart";
+                     << "); listeners, realms added or removed and other changes need a restart";
+}
+
+}  // namespace
+
+void reload_config(const std::filesystem::path& file, router::Router& router,
+                   transport::Server& server) {
+  if (file.empty()) {
+    JLOG(warn, "node") << "SIGHUP: the embedded default config runs: nothing to reload";
+    return;
+  }
+  NodeConfig fresh;
+  try {
+    // Loading builds every TLS context once, so a certificate or key that does not load stops
+    // the reload here, before anything changed.
+    fresh = load_config_file(file, UnsetEnv::refuse);
+  } catch (const ConfigError& e) {
+    JLOG(error, "node") << "SIGHUP: config not reloaded, nothing changed: " << e.what();
+    return;
+  }
+  reload_tls(fresh, server);
+  reload_roles(fresh, router);
 }
 
 }  // namespace junction::node

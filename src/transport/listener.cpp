@@ -258,7 +258,8 @@ class PoliteRefusal : public std::enable_shared_from_this<PoliteRefusal<Socket>>
 class TlsHandshake : public LiveSession, public std::enable_shared_from_this<TlsHandshake> {
  public:
   TlsHandshake(TcpSocket socket, std::shared_ptr<const ListenerContext> context, std::string peer)
-      : stream_(TcpStream(std::move(socket)), *context->tls),
+      // The context in force now; the SSL keeps its SSL_CTX even if SIGHUP replaces it.
+      : stream_(TcpStream(std::move(socket)), *context->tls->current()),
         context_(std::move(context)),
         peer_(std::move(peer)) {}
   ~TlsHandshake() override { context_->registry->remove(this); }
@@ -567,7 +568,8 @@ ListenerContext::ListenerContext(ListenerConfig config_in, IoPort& port_in,
       registry(std::move(registry_in)),
       timers(std::move(timers_in)),
       rawsocket_sessions(std::make_shared<std::atomic<std::size_t>>(0)) {
-  if (config.tls) tls = make_tls_context(*config.tls, config.name);
+  if (config.tls)
+    tls = std::make_shared<TlsContextSlot>(make_tls_context(*config.tls, config.name));
   if (config.websocket_on_any_path) {
     any_path.emplace();
     any_path->kind = PathService::Kind::websocket;

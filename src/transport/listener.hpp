@@ -26,6 +26,8 @@
 
 namespace junction::transport {
 
+class TlsContextSlot;  // transport/tls_context.hpp
+
 // Everything a session of one listener needs on one I/O thread; immutable after construction
 // (but for the listener's RawSocket session count, shared by its sessions on every thread).
 // One per listener and I/O thread: the registry, the timers and the router port are the thread's.
@@ -60,9 +62,9 @@ struct ListenerContext {
   ListenerConfig config;
   IoPort* port;  // this I/O thread's way to the router
   std::shared_ptr<SessionRegistry> registry;
-  std::shared_ptr<TimerWheel> timers;       // session deadlines (auto-ping, handshakes, linger)
-  std::optional<PathService> any_path;      // from config.websocket_on_any_path
-  std::shared_ptr<asio::ssl::context> tls;  // from config.tls; null: plain
+  std::shared_ptr<TimerWheel> timers;   // session deadlines (auto-ping, handshakes, linger)
+  std::optional<PathService> any_path;  // from config.websocket_on_any_path
+  std::shared_ptr<TlsContextSlot> tls;  // from config.tls, replaced on SIGHUP; null: plain
   // RawSocket sessions past their handshake on every thread, for RawSocketOptions::max_connections.
   std::shared_ptr<std::atomic<std::size_t>> rawsocket_sessions;
   // The node's connection limits, shared by every listener (null: this listener's connections

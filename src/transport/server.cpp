@@ -6,6 +6,7 @@
 // others are threads of our own, one io_context each (see server.hpp, router_link.hpp).
 #include "transport/server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "transport/router_link.hpp"
 #include "transport/session_registry.hpp"
 #include "transport/timer_wheel.hpp"
+#include "transport/tls_context.hpp"
 
 namespace junction::transport {
 
@@ -81,6 +83,8 @@ struct Server::Impl {
   std::shared_ptr<RoutingHub> hub;  // outlives the I/O threads' io_contexts (declared first)
   std::vector<IoThread> threads;
   std::vector<std::shared_ptr<Listener>> listeners;
+  // The running listeners by name, with their TLS context slot (null: plain), for reload_tls().
+  std::vector<std::pair<std::string, std::shared_ptr<TlsContextSlot>>> tls_slots;
   std::shared_ptr<ShutdownWait> shutdown_wait = std::make_shared<ShutdownWait>();
 };
 
@@ -140,6 +144,7 @@ void Server::start() {
           std::make_shared<ListenerContext>(config, *first.port, first.registry, first.timers);
       // The node's private component socket is the node's own: never refused.
       if (!(config.rawsocket && config.rawsocket->trusted)) context->limiter = impl_->limiter;
+      impl_->tls_slots.emplace_back(config.name, context->tls);
       std::shared_ptr<const ListenerContext> base = std::move(context);
       contexts.push_back(base);
       for (std::size_t i = 1; i < impl_->threads.size(); ++i) {
@@ -218,6 +223,46 @@ void Server::close_connections() {
 
 std::size_t Server::open_connections() const {
   return impl_->limiter ? impl_->limiter->open() : 0;
+}
+
+Server::TlsReload Server::reload_tls(const std::vector<ListenerConfig>& fresh) {
+  TlsReload out;
+  std::vector<std::pair<TlsContextSlot*, std::shared_ptr<asio::ssl::context>>> built;
+  for (const auto& [name, slot] : impl_->tls_slots) {
+    const auto it = std::find_if(fresh.begin(), fresh.end(),
+                                 [&](const ListenerConfig& c) { return c.name == name; });
+    if (it == fresh.end()) {
+      // The node's private component socket is never in the file; it has no TLS either.
+      if (slot) out.need_restart.push_back(name + " is no longer in the config");
+      continue;
+    }
+    if (!slot) {
+      if (it->tls) out.need_restart.push_back("TLS was added to " + name + " in the config");
+      continue;
+    }
+    if (!it->tls) {
+      out.need_restart.push_back("TLS was removed from " + name + " in the config");
+      continue;
+    }
+    try {
+      built.emplace_back(slot.get(), make_tls_context(*it->tls, name));
+    } catch (const std::exception& e) {
+      out.error = e.what();
+      return out;
+    }
+    out.reloaded.push_back(name);
+  }
+  for (const auto& config : fresh) {
+    const auto running =
+        std::find_if(impl_->tls_slots.begin(), impl_->tls_slots.end(),
+                     [&](const auto& entry) { return entry.first == config.name; });
+    if (running == impl_->tls_slots.end()) {
+      out.need_restart.push_back(config.name + " was added to the config");
+    }
+  }
+  for (auto& [slot, context] : built)
+    slot->replace(std::move(context));
+  return out;
 }
 
 std::vector<std::string> Server::bound_endpoints() const {

@@ -184,6 +184,19 @@ class Server {
   // Connections holding a place under the connection limits (0 when there are none); any thread.
   std::size_t open_connections() const;
 
+  // SIGHUP: new TLS contexts (certificate, key, chains, CAs, ciphers, dhparam) for the running
+  // TLS listeners from `fresh` (the config read again), matched by listener name. Connections
+  // accepted afterwards get them; established ones keep theirs. All or nothing: when one context
+  // cannot be built, none is replaced and `error` says why. A listener that is gone from `fresh`,
+  // or whose TLS was added or removed there, is listed in `need_restart` (listeners are not
+  // rebuilt). Call after start(), on the routing thread.
+  struct TlsReload {
+    std::vector<std::string> reloaded;      // listener names
+    std::vector<std::string> need_restart;  // what changed, e.g. "TLS was added to transport 'x'"
+    std::string error;                      // non-empty: nothing was replaced
+  };
+  TlsReload reload_tls(const std::vector<ListenerConfig>& fresh);
+
   struct Impl;
 
  private:

@@ -2,11 +2,13 @@
 // server ssl::context from TlsOptions (Crossbar's endpoint "tls": key, certificate,
 // chain_certificates, ca_certificates, ciphers, dhparam) with modern defaults — TLS 1.2 minimum,
 // AEAD-only TLS 1.2 suites, no compression, no renegotiation — the TLS stream type the sessions
-// are instantiated for, and reading the verified client certificate out of a finished handshake.
+// are instantiated for, the slot that lets SIGHUP replace a listener's context while it runs, and
+// reading the verified client certificate out of a finished handshake.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -47,6 +49,30 @@ inline constexpr const char* kDefaultTls12Ciphers =
 // does not match the certificate, a cipher list OpenSSL matches nothing with.
 std::shared_ptr<asio::ssl::context> make_tls_context(const TlsOptions& options,
                                                      const std::string& who);
+
+// A TLS listener's context in force, replaced on SIGHUP (Server::reload_tls) while connections
+// run. A connection takes the context in force when it is accepted; OpenSSL's SSL holds its own
+// reference to the SSL_CTX, so an established connection keeps its certificate after a
+// replacement (and after the old context object is gone), and new ones get the new certificate.
+// The contexts set no Asio-level callbacks (password, verify) that would point into the old
+// object. current() and replace() from any thread; current() runs once per accepted connection.
+class TlsContextSlot {
+ public:
+  explicit TlsContextSlot(std::shared_ptr<asio::ssl::context> context)
+      : context_(std::move(context)) {}
+  std::shared_ptr<asio::ssl::context> current() const {
+    std::lock_guard lock(mutex_);
+    return context_;
+  }
+  void replace(std::shared_ptr<asio::ssl::context> context) {
+    std::lock_guard lock(mutex_);
+    context_.swap(context);  // the old one is released outside the lock
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<asio::ssl::context> context_;
+};
 
 // The peer's certificate after a successful handshake, if it sent one (it was verified: with
 // ca_certificates set, a handshake with an unverifiable certificate fails).

@@ -1,6 +1,7 @@
 // transport_tls_test: building the TLS server context (transport/tls_context) from TlsOptions —
 // good files load, and every bad one (missing, not PEM, a key for another certificate, a cipher
-// list matching nothing) fails naming the file — and the node config's endpoint "tls" (paths
+// list matching nothing) fails naming the file —, replacing a listener's context (SIGHUP) under
+// an existing connection, and the node config's endpoint "tls" (paths
 // relative to the node directory, validated at load time). Certificates are made with the
 // openssl command line in a temp dir. No sockets.
 #include <unistd.h>
@@ -11,6 +12,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "node/config.hpp"
 #include "transport/tls_context.hpp"
@@ -104,6 +107,37 @@ TEST_F(TlsContextTest, CiphersMatchingNothing) {
   o.ciphers = "NO-SUCH-CIPHER";
   EXPECT_EQ(error_of(o),
             "transport 't': TLS ciphers 'NO-SUCH-CIPHER': OpenSSL knows no cipher in this list");
+}
+
+// The common name of the certificate an SSL object would present.
+std::string served_common_name(SSL* ssl) {
+  X509* cert = SSL_get_certificate(ssl);
+  if (cert == nullptr) return "";
+  char name[256] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, name, sizeof name);
+  return name;
+}
+
+// SIGHUP's replacement (TlsContextSlot): an SSL made before it keeps its certificate, even once
+// the old context object is gone (OpenSSL's SSL holds the SSL_CTX); one made after gets the new.
+TEST_F(TlsContextTest, SlotReplacementLeavesEstablishedConnectionsAlone) {
+  TlsContextSlot slot(make_tls_context(good(), "transport 't'"));
+  SSL* before = SSL_new(slot.current()->native_handle());
+  ASSERT_NE(before, nullptr);
+  EXPECT_EQ(served_common_name(before), "localhost");
+
+  TlsOptions other;
+  other.key = file("other.key");
+  other.certificate = file("other.pem");
+  std::weak_ptr<asio::ssl::context> old = slot.current();
+  slot.replace(make_tls_context(other, "transport 't'"));
+  EXPECT_TRUE(old.expired());  // nobody held it: destroyed, its SSL_CTX only referenced by `before`
+  SSL* after = SSL_new(slot.current()->native_handle());
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(served_common_name(after), "other");
+  EXPECT_EQ(served_common_name(before), "localhost");
+  SSL_free(after);
+  SSL_free(before);
 }
 
 TEST_F(TlsContextTest, ConfigReadsTlsRelativeToNodeDirectory) {
