@@ -183,10 +183,9 @@ class TlsReloadTest(h.JunctionTestCase):
         self.assertEqual(await h.within(new.call("com.reload.double", 5)), 10)
         self.assertTrue(old.is_attached() and new.is_attached())
 
-    async def test_a_listener_that_gains_tls_needs_a_restart(self):
-        # The config names a different set of TLS settings: the web listener loses TLS in the
-        # file. Listeners are not rebuilt by SIGHUP; the running one keeps its certificate and
-        # the log says a restart is needed.
+    async def test_a_listener_that_loses_tls_needs_a_restart(self):
+        # The web listener loses TLS in the file. Listeners are not rebuilt by SIGHUP: it keeps
+        # serving TLS with its certificate, and the log says a restart is needed.
         cfg = json.loads(json.dumps(CONFIG))
         del cfg["workers"][0]["transports"][0]["endpoint"]["tls"]
         path = os.path.join(self.router.tmpdir, "config.json")
