@@ -10,24 +10,6 @@
 
 namespace junction::auth {
 
-std::string cryptosign_message(std::string_view challenge, std::string_view channel_id) {
-  return channel_id.empty() ? std::string(challenge) : xor_bytes(challenge, channel_id);
-}
-
-std::string cryptosign_sign(std::string_view seed, std::string_view message) {
-  return to_hex(ed25519_sign(seed, message)) + to_hex(message);
-}
-
-bool cryptosign_verify(std::string_view public_key, std::string_view expected_message,
-                       std::string_view signature_hex) {
-  const auto raw = from_hex(signature_hex);
-  if (!raw || raw->size() != 64 + expected_message.size()) return false;
-  const std::string_view signature = std::string_view(*raw).substr(0, 64);
-  const std::string_view message = std::string_view(*raw).substr(64);
-  return constant_time_equal(message, expected_message) &&
-         ed25519_verify(public_key, message, signature);
-}
-
 namespace {
 
 class Cryptosign : public Method {

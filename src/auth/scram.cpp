@@ -12,55 +12,6 @@
 
 namespace junction::auth {
 
-std::string scram_salted_password(std::string_view kdf, std::string_view password,
-                                  std::string_view salt, std::uint32_t iterations,
-                                  std::uint32_t memory) {
-  if (kdf == "pbkdf2") return pbkdf2_sha256(password, salt, iterations, 32);
-  if (kdf == "argon2id-13") {
-    std::string text = to_base64(argon2id(password, salt, iterations, memory, 32));
-    while (!text.empty() && text.back() == '=')
-      text.pop_back();
-    return text;
-  }
-  throw std::invalid_argument("unknown SCRAM kdf '" + std::string(kdf) +
-                              "' (expected argon2id-13 or pbkdf2)");
-}
-
-ScramKeys scram_keys(std::string_view salted_password) {
-  ScramKeys keys;
-  keys.salted_password = std::string(salted_password);
-  keys.stored_key = sha256(hmac_sha256(salted_password, "Client Key"));
-  keys.server_key = hmac_sha256(salted_password, "Server Key");
-  return keys;
-}
-
-std::string scram_auth_message(std::string_view authid, std::string_view client_nonce_b64,
-                               std::string_view server_nonce_b64, std::string_view salt_b64,
-                               std::uint32_t iterations) {
-  std::string m;
-  m.append("n=").append(authid).append(",r=").append(client_nonce_b64);
-  m.append(",r=").append(server_nonce_b64).append(",s=").append(salt_b64);
-  m.append(",i=").append(std::to_string(iterations));
-  m.append(",c=,r=").append(server_nonce_b64);
-  return m;
-}
-
-std::string scram_client_proof(const ScramKeys& keys, std::string_view auth_message) {
-  const std::string client_key = hmac_sha256(keys.salted_password, "Client Key");
-  return xor_bytes(client_key, hmac_sha256(keys.stored_key, auth_message));
-}
-
-bool scram_verify_proof(std::string_view stored_key, std::string_view auth_message,
-                        std::string_view proof) {
-  const std::string signature = hmac_sha256(stored_key, auth_message);
-  if (proof.size() != signature.size()) return false;
-  return constant_time_equal(sha256(xor_bytes(signature, proof)), stored_key);
-}
-
-std::string scram_server_signature(std::string_view server_key, std::string_view auth_message) {
-  return hmac_sha256(server_key, auth_message);
-}
-
 namespace {
 
 class Scram : public Method {

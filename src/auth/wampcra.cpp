@@ -12,15 +12,6 @@
 
 namespace junction::auth {
 
-std::string wampcra_signature(std::string_view secret, std::string_view challenge) {
-  return to_base64(hmac_sha256(secret, challenge));
-}
-
-std::string wampcra_derive_key(std::string_view password, std::string_view salt,
-                               std::uint32_t iterations, std::uint32_t keylen) {
-  return to_base64(pbkdf2_sha256(password, salt, iterations, keylen));
-}
-
 namespace {
 
 // ISO 8601 UTC with milliseconds, e.g. "2014-06-22T16:36:25.448Z".

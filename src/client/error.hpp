@@ -23,6 +23,14 @@ inline constexpr std::string_view timeout = "wamp.error.timeout";
 inline constexpr std::string_view protocol_violation = "wamp.error.protocol_violation";
 // A callee handler threw something that is not a client::Error.
 inline constexpr std::string_view runtime_error = "wamp.error.runtime_error";
+// The client cannot answer the router's CHALLENGE (no credential for that method, a malformed
+// challenge); also the ABORT reason it sends the router then (as Autobahn does).
+inline constexpr std::string_view cannot_authenticate = "wamp.error.cannot_authenticate";
+// The router failed to prove its identity: a cryptosign signature of the client's challenge
+// that does not verify with ConnectOptions::router_public_key, or a SCRAM server signature in
+// WELCOME that does not match.
+inline constexpr std::string_view router_not_authenticated =
+    "junction.client.router_not_authenticated";
 }  // namespace errors
 
 class Error : public std::runtime_error {

@@ -9,6 +9,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 
 #include "base/log.hpp"
+#include "client/authentication.hpp"
 #include "client/transport.hpp"
 #include "wamp/uri.hpp"
 
@@ -193,7 +194,10 @@ asio::awaitable<std::shared_ptr<Session>> Session::join_impl(asio::any_io_execut
                                                              std::shared_ptr<Transport> transport,
                                                              std::string realm,
                                                              ConnectOptions options) {
+  // Unusable credentials fail here, inside the coroutine (its caller gets the client::Error).
+  auto auth = std::make_unique<detail::Authentication>(options);
   std::shared_ptr<Session> session(new Session(executor, std::move(transport)));
+  session->auth_ = std::move(auth);
   session->transport_->start(session);
   asio::steady_timer deadline(executor, options.timeout);
   deadline.async_wait([weak = std::weak_ptr<Session>(session)](boost::system::error_code ec) {
@@ -225,6 +229,7 @@ void Session::start_join(std::string realm, const ConnectOptions& options, VoidC
   if (!options.authid.empty()) hello.options["authid"] = options.authid;
   if (!options.authmethods.empty())
     hello.options["authmethods"] = string_array(options.authmethods);
+  if (!auth_->hello_authextra().empty()) hello.options["authextra"] = auth_->hello_authextra();
   hello.options["agent"] = "junction-client";
   send(hello);
 }
@@ -731,10 +736,78 @@ void Session::protocol_violation(std::string why) {
 // ---------------------------------------------------------------------------------------------
 // Dispatch
 
+void Session::handle_challenge(Message& message) {
+  if (state_ != State::joining || !auth_ || deriving_key_) {
+    protocol_violation("CHALLENGE outside of joining");
+    return;
+  }
+  detail::Authentication::Answer answer;
+  std::string signature;
+  try {
+    answer = auth_->answer(message.uri, message.options);
+    if (!answer.heavy) signature = answer.derive();  // cheap (or the user's on_challenge)
+  } catch (...) {
+    fail_authentication(std::current_exception());
+    return;
+  }
+  if (!answer.heavy) {
+    send_authenticate(signature);
+    return;
+  }
+  // PBKDF2 / Argon2id: off this thread, which may be serving other sessions.
+  deriving_key_ = true;
+  detail::run_key_derivation(
+      executor_, std::move(answer.derive),
+      [weak = weak_from_this()](std::exception_ptr error, std::string signature) {
+        auto self = weak.lock();
+        if (!self) return;
+        self->deriving_key_ = false;
+        if (self->state_ != State::joining) return;  // timed out or closed meanwhile
+        if (error) return self->fail_authentication(error);
+        self->send_authenticate(signature);
+      });
+}
+
+void Session::send_authenticate(const std::string& signature) {
+  Message m;
+  m.type = MessageType::authenticate;
+  m.uri = signature;
+  send(m);
+}
+
+void Session::fail_authentication(std::exception_ptr error) {
+  Error failure(std::string(errors::cannot_authenticate));
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    failure = e;
+  } catch (const std::exception& e) {
+    failure = Error(std::string(errors::cannot_authenticate), wamp::Array{wamp::Value(e.what())});
+  } catch (...) {
+  }
+  if (transport_->is_open()) {
+    const std::string* why = failure.args().empty() ? nullptr : failure.args()[0].as_string();
+    send(wamp::make_abort(failure.uri(), why ? *why : std::string()));
+  }
+  state_ = State::closed;
+  transport_->close();
+  auth_.reset();
+  if (auto done = std::move(join_done_)) done(std::make_exception_ptr(std::move(failure)));
+}
+
 void Session::handle_welcome(Message& message) {
-  if (state_ != State::joining) {
+  if (state_ != State::joining || deriving_key_) {
     protocol_violation("WELCOME outside of joining");
     return;
+  }
+  if (auth_) {
+    try {
+      auth_->check_welcome(message.options);
+    } catch (...) {
+      fail_authentication(std::current_exception());
+      return;
+    }
+    auth_.reset();
   }
   id_ = message.id;
   welcome_details_ = std::move(message.options);
@@ -789,13 +862,16 @@ void Session::on_message(std::string_view bytes) {
   }
   Message& message = std::get<Message>(decoded);
   if (state_ == State::joining && message.type != MessageType::welcome &&
-      message.type != MessageType::abort) {
+      message.type != MessageType::abort && message.type != MessageType::challenge) {
     protocol_violation(std::string(wamp::message_name(message.type)) + " before WELCOME");
     return;
   }
   switch (message.type) {
     case MessageType::welcome:
       handle_welcome(message);
+      break;
+    case MessageType::challenge:
+      handle_challenge(message);
       break;
     case MessageType::abort:
       handle_abort(message);

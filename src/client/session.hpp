@@ -42,6 +42,9 @@
 namespace junction::client {
 
 class Session;
+namespace detail {
+class Authentication;
+}
 
 // What a callee's handler gets: the call's arguments, details, and a way to send progressive
 // results while it runs.
@@ -291,6 +294,11 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   void post_error(VoidCompletion done, std::exception_ptr error);
   std::exception_ptr not_joined_error() const;
 
+  void handle_challenge(wamp::Message& message);
+  void send_authenticate(const std::string& signature);
+  // Ends a join whose authentication failed: ABORT to the router when `error` is the client's
+  // own refusal, close, complete connect() with `error` (made a client::Error).
+  void fail_authentication(std::exception_ptr error);
   void handle_welcome(wamp::Message& message);
   void handle_abort(wamp::Message& message);
   void handle_goodbye(wamp::Message& message);
@@ -316,6 +324,8 @@ class Session final : public TransportHandler, public std::enable_shared_from_th
   bool closed_notified_ = false;
 
   VoidCompletion join_done_;
+  std::unique_ptr<detail::Authentication> auth_;  // while joining
+  bool deriving_key_ = false;                     // an answer is being computed off-thread
   Completion<std::string> leave_done_;
 
   struct PendingCall {

@@ -137,10 +137,38 @@ struct ConnectOptions {
   std::chrono::milliseconds timeout{10000};  // connect + upgrade/handshake + HELLO/WELCOME
   // Incoming. RawSocket announces it rounded down to a power of two (512 B to 16 MiB - 1).
   std::size_t max_message_size = 16 * 1024 * 1024;
-  std::string authid{};                    // sent in HELLO when set
-  std::vector<std::string> authmethods{};  // default: anonymous
-  wamp::Object hello_extra{};              // further HELLO.Details
-  TlsOptions tls{};                        // wss:// and rss:// only
+  wamp::Object hello_extra{};  // further HELLO.Details
+
+  // ---- Authentication. HELLO announces `authmethods` in this order (default: none, which
+  // routers take as anonymous) and `authid`; the router picks one and sends CHALLENGE, which the
+  // client answers with the credential below for that method (or with on_challenge). A failed
+  // authentication fails connect() with the router's ABORT reason (e.g.
+  // wamp.error.authentication_failed); a CHALLENGE the client cannot answer ends the join with
+  // ABORT wamp.error.cannot_authenticate (errors::cannot_authenticate).
+  std::string authid{};
+  std::vector<std::string>
+      authmethods{};         // "anonymous", "ticket", "wampcra", "cryptosign", "scram"
+  wamp::Object authextra{};  // HELLO.Details.authextra (the methods add theirs)
+  std::string ticket{};      // ticket: the ticket
+  // wampcra: the shared secret. When the CHALLENGE carries salt/iterations/keylen (a salted
+  // secret), this is the password and the key is derived from it (PBKDF2-HMAC-SHA256).
+  std::string secret{};
+  // cryptosign: the Ed25519 private key (its 32-byte seed) as 64 hex digits; its public key goes
+  // in authextra.pubkey. No channel binding (tls-unique) yet.
+  std::string private_key{};
+  // cryptosign, optional: the router's Ed25519 public key (64 hex digits). When set, the client
+  // sends a random authextra.challenge and joins only if the router signed it with this key.
+  std::string router_public_key{};
+  // scram (Crossbar's dialect, as Autobahn speaks it): the password; kdf (argon2id-13 or
+  // pbkdf2), salt and iterations come in the CHALLENGE; the WELCOME's server signature is
+  // checked. Needs an authid. The key derivation runs on the library's own thread.
+  std::string password{};
+  // Answers a CHALLENGE instead of the built-in methods: given the method and CHALLENGE.Extra,
+  // returns the AUTHENTICATE signature (runs on the session's thread; throw client::Error to
+  // refuse). For methods the library does not know, or credentials kept elsewhere.
+  std::function<std::string(const std::string& authmethod, const wamp::Object& extra)>
+      on_challenge{};
+  TlsOptions tls{};  // wss:// and rss:// only
 };
 
 }  // namespace junction::client
