@@ -26,7 +26,8 @@ const char* kUsage = R"(junction-bench: load generator for any WAMP router (WebS
   --tls-insecure       TLS: accept any router certificate (no peer or host name verification)
   --realm REALM        realm (default realm1)
   --serializer NAME    json | msgpack | cbor | ubjson (default json)
-  --scenario NAME      rpc | fanout | patterns | connections | echo | all (default all); may repeat
+  --scenario NAME      rpc | fanout | patterns | connections | echo | auth | all (default all,
+                       which is every one but auth); may repeat
   --seconds S          measuring time per run (default 3)
   --messages N         stop each run after N calls/publications/round trips (default: time only)
   --callers C          rpc: caller sessions (default 4)
@@ -39,6 +40,15 @@ const char* kUsage = R"(junction-bench: load generator for any WAMP router (WebS
   --patterns N         patterns: fanout 1 -> 1, 64 B, run without and then with N non-matching
                        prefix/wildcard subscriptions held by other sessions (default 10000)
   --connections N      connections: sessions to open and hold (default 5000)
+  --auth-url URL       auth: the router path whose listener has --print-auth-config's principals
+  --auth-methods LIST  auth: handshakes/s per method, e.g. anonymous,ticket,wampcra,cryptosign,scram
+                       (the default; also ticket-argon2id, a ticket stored as an Argon2id hash)
+  --auth-bystander LIST auth: methods to run the bystander with (default scram,ticket-argon2id)
+  --auth-parallel N    auth: login loops at once while counting handshakes (default 8)
+  --auth-logins N      auth: login loops at once around the bystander (default 50)
+  --scram-client-kdf   auth: each scram login runs Argon2id in the client (default: the bench's
+                       clients reuse one SaltedPassword; the router never runs the KDF for scram)
+  --print-auth-config  print the "auth" object of the router listener for --auth-url, and exit
   --router-pid PID     the router's process: CPU time per message and memory per session
   --json               only the JSON lines
   --smoke              a short correctness run: a few hundred messages per scenario
@@ -51,6 +61,15 @@ std::vector<T> parse_list(const std::string& text) {
   std::string item;
   while (std::getline(ss, item, ','))
     out.push_back(static_cast<T>(std::stoll(item)));
+  return out;
+}
+
+std::vector<std::string> parse_names(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
   return out;
 }
 
@@ -74,6 +93,18 @@ void print_row(const Report& r) {
     what = g("opened") + " sessions";
     rate = g("sessions_per_s") + " sessions/s";
     cpu = g("router_bytes_per_session") + " B/session";
+  } else if (s == "\"auth\"") {
+    what = g("method") + ", " + g("parallel") + " at once";
+    rate = g("handshakes_per_s") + " handshakes/s";
+    cpu = g("router_cpu_us_per_handshake") + " /handshake";
+  } else if (s == "\"auth-bystander\"") {
+    what = "rpc p50/p99 idle " + g("idle_p50_us") + "/" + g("idle_p99_us") + " us";
+    rate = g("logins") + "x " + g("method") + " " + g("logins_per_s_during") + "/s";
+    cpu = "p99 x" + g("p99_ratio") + " (p50 x" + g("p50_ratio") + ")";
+    std::printf("%-14s %-34s %-24s %7s %7s %7s %7s  %-22s %s\n", "auth-bystander", what.c_str(),
+                rate.c_str(), g("loaded_p50_us").c_str(), g("loaded_p99_us").c_str(), "-", "-",
+                cpu.c_str(), r.ok ? "ok" : ("FAIL: " + r.problem).c_str());
+    return;
   } else {
     what = g("connections") + " conns x " + g("inflight") + ", " + g("message_bytes") + " B";
     rate = g("round_trips_per_s") + " rt/s";
@@ -137,7 +168,22 @@ int main(int argc, char** argv) {
         c.patterns = std::stoi(value());
       else if (a == "--router-pid")
         c.router_pid = std::stoi(value());
-      else if (a == "--json")
+      else if (a == "--auth-url")
+        c.auth_url = value();
+      else if (a == "--auth-methods")
+        c.auth_methods = parse_names(value());
+      else if (a == "--auth-bystander")
+        c.auth_bystander = parse_names(value());
+      else if (a == "--auth-parallel")
+        c.auth_parallel = std::stoi(value());
+      else if (a == "--auth-logins")
+        c.auth_logins = std::stoi(value());
+      else if (a == "--scram-client-kdf")
+        c.scram_client_kdf = true;
+      else if (a == "--print-auth-config") {
+        std::cout << auth_config_json() << "\n";
+        return 0;
+      } else if (a == "--json")
         json_only = true;
       else if (a == "--smoke")
         c.smoke = true;
@@ -159,6 +205,7 @@ int main(int argc, char** argv) {
     c.sizes = {16, 1024, 65536};
     c.connections = std::min(c.connections, 200);
     c.patterns = std::min(c.patterns, 200);
+    c.auth_logins = std::min(c.auth_logins, 10);
   }
   if (scenarios.empty() || std::find(scenarios.begin(), scenarios.end(), "all") != scenarios.end())
     scenarios = {"echo", "rpc", "fanout", "patterns", "connections"};
@@ -195,6 +242,12 @@ int main(int argc, char** argv) {
             emit(co_await run_fanout(c, 1, 64, c.patterns));
           } else if (s == "connections") {
             emit(co_await run_connections(c));
+          } else if (s == "auth") {
+            if (c.auth_url.empty()) throw std::invalid_argument("auth needs --auth-url");
+            for (const std::string& method : c.auth_methods)
+              emit(co_await run_auth_handshakes(c, method));
+            for (const std::string& method : c.auth_bystander)
+              emit(co_await run_auth_bystander(c, method));
           } else {
             throw std::invalid_argument("unknown scenario " + s);
           }

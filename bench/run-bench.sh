@@ -3,7 +3,8 @@
 # (port 0) with a bench config written to a temporary directory, waits for "listening on" in its
 # stderr, runs BENCH with --url and --router-pid (plus any further arguments), stops the router by
 # its PID and returns the bench's exit code. The router listens for WebSocket (/ws) and RawSocket
-# on two ports; BENCH_TRANSPORT=rawsocket points the bench at the RawSocket one.
+# on two ports; BENCH_TRANSPORT=rawsocket points the bench at the RawSocket one. The auth
+# scenario logs in at /auth, whose principals the bench prints (--print-auth-config).
 #
 #   bench/run-bench.sh build/junction build/junction-bench [junction-bench options...]
 set -u
@@ -24,7 +25,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-cat > "$TMP/config.json" <<'JSON'
+# The auth scenario's listener (/auth): principals matching the bench's credentials.
+if ! "$BENCH" --print-auth-config > "$TMP/auth.json"; then
+  echo "run-bench: $BENCH --print-auth-config failed" >&2
+  exit 1
+fi
+{ cat <<'JSON'
 {
   "version": 2,
   "workers": [{
@@ -38,7 +44,12 @@ cat > "$TMP/config.json" <<'JSON'
       "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1", "backlog": 4096},
       "paths": {"/": {"type": "nodeinfo"},
                 "ws": {"type": "websocket", "serializers": ["json", "msgpack", "cbor", "ubjson"],
-                       "options": {"max_message_size": 16777216}}}
+                       "options": {"max_message_size": 16777216}},
+                "auth": {"type": "websocket", "auth":
+JSON
+cat "$TMP/auth.json"
+cat <<'JSON'
+                }}
     }, {
       "type": "rawsocket",
       "endpoint": {"type": "tcp", "port": 0, "interface": "127.0.0.1", "backlog": 4096},
@@ -47,6 +58,7 @@ cat > "$TMP/config.json" <<'JSON'
   }]
 }
 JSON
+} > "$TMP/config.json"
 
 # Many sessions need many descriptors (the bench raises its own limit itself).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -71,7 +83,8 @@ fi
 URL="ws://127.0.0.1:$PORT/ws"
 [ "${BENCH_TRANSPORT:-websocket}" = rawsocket ] && URL="rs://127.0.0.1:$RS_PORT"
 echo "run-bench: junction pid $ROUTER_PID, $URL ($(nproc) cores)" >&2
-"$BENCH" --url "$URL" --realm realm1 --router-pid "$ROUTER_PID" "$@"
+"$BENCH" --url "$URL" --auth-url "ws://127.0.0.1:$PORT/auth" --realm realm1 \
+  --router-pid "$ROUTER_PID" "$@"
 STATUS=$?
 if [ $STATUS -ne 0 ]; then
   echo "run-bench: junction-bench failed ($STATUS); the router's log tail:" >&2

@@ -1,4 +1,4 @@
-// bench/scenarios: the benchmark's scenarios (rpc, fanout, patterns, connections, echo), each
+// bench/scenarios: the benchmark's scenarios (rpc, fanout, patterns, connections, echo, auth), each
 // measured against a router URL with the project's client library, each yielding one Report.
 #pragma once
 
@@ -33,6 +33,13 @@ struct Config {
   int patterns = 10000;                // patterns: non-matching pattern subscriptions held
   int connections = 5000;
   int echo_connections = 4;
+  // auth: a WebSocket path whose listener has the principals of auth_config_json().
+  std::string auth_url{};
+  std::vector<std::string> auth_methods{"anonymous", "ticket", "wampcra", "cryptosign", "scram"};
+  std::vector<std::string> auth_bystander{"scram", "ticket-argon2id"};
+  int auth_parallel = 8;          // handshakes: login loops at once
+  int auth_logins = 50;           // bystander: login loops at once
+  bool scram_client_kdf = false;  // scram logins run Argon2id in the client each time
   bool smoke = false;
   client::TlsOptions tls{};  // wss:// and rss:// (--ca, --tls-insecure)
 };
@@ -62,5 +69,12 @@ boost::asio::awaitable<Report> run_fanout(const Config& config, int subscribers,
 boost::asio::awaitable<Report> run_connections(const Config& config);
 // The echo server runs on its own thread (like a router in its own process).
 boost::asio::awaitable<Report> run_echo(const Config& config);
+// auth (auth_scenario.cpp): handshakes per second with `method`, and a bystander's RPC latency
+// idle and while config.auth_logins logins with `method` run.
+boost::asio::awaitable<Report> run_auth_handshakes(const Config& config, const std::string& method);
+boost::asio::awaitable<Report> run_auth_bystander(const Config& config, const std::string& method);
+// The "auth" of the router listener the auth scenario logs in to (its principals match the
+// bench's credentials): run-bench.sh asks for it with --print-auth-config.
+std::string auth_config_json();
 
 }  // namespace junction::bench
