@@ -2,23 +2,29 @@
 Autobahn|Python client on an anonymous path) registers the procedures the router calls as
 authenticate(realm, authid, details) through its in-process session. Ticket (the procedure
 decides, details.ticket), WAMP-CRA (the procedure returns the secret, the router challenges),
-cryptosign (the procedure returns the public key), anonymous (the procedure picks role and
+cryptosign (the procedure returns the public key), SCRAM (the procedure returns the principal's
+kdf, salt and keys: PBKDF2 with the proof computed here, Argon2id with Autobahn's AuthScram; a
+wrong password, an unknown user, an answer without keys), anonymous (the procedure picks role and
 authid), an authenticator on another realm (authenticator-realm), one that raises (its error URI
 is the ABORT reason), one that never answers (ABORT after the configured timeout while other
 sessions are served), one that is not registered; authprovider "dynamic" in WELCOME and in
 wamp.session.get; no secret in the log."""
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import nacl.signing  # noqa: E402
+from autobahn.wamp import auth as wamp_auth  # noqa: E402
 from autobahn.wamp.exception import ApplicationError  # noqa: E402
 
 import junction_harness as h  # noqa: E402
-from test_auth import auth_connect, cryptosign, ticket, wampcra, ALL  # noqa: E402
+from test_auth import auth_connect, cryptosign, scram_principal, ticket, wampcra, ALL  # noqa: E402
 
 TICKET = "dyn-ticket-a41c"
 CRA_SECRET = "dyn-cra-secret-77"
@@ -26,6 +32,28 @@ WRONG = "dyn-wrong-0ff"
 CS_SEED = bytes(range(41, 73))
 CS_PUBKEY = nacl.signing.SigningKey(CS_SEED).verify_key.encode().hex()
 AUTH_REALM = "realm-auth"
+SCRAM_PASSWORD = "dyn-scram-pw-19"
+# What the authenticator knows of its SCRAM users (never the password).
+SCRAM_USERS = {"sam": scram_principal("pbkdf2", SCRAM_PASSWORD),
+               "sara": scram_principal("argon2id-13", SCRAM_PASSWORD)}
+
+
+def scram_pbkdf2(authid, password, nonce, state):
+    """The SCRAM proof computed here (Crossbar's dialect; Debian's Autobahn 22.7.1 AuthScram
+    handles only Argon2id): PBKDF2 SaltedPassword, ClientKey XOR HMAC(StoredKey, AuthMessage);
+    the expected server signature goes into state["server"]."""
+    def answer(s, c):
+        x = c.extra
+        salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(x["salt"]),
+                                     x["iterations"], 32)
+        msg = ("n=%s,r=%s,r=%s,s=%s,i=%d,c=,r=%s" % (authid, nonce, x["nonce"], x["salt"],
+                                                     x["iterations"], x["nonce"])).encode()
+        client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+        sig = hmac.new(hashlib.sha256(client_key).digest(), msg, hashlib.sha256).digest()
+        state["server"] = hmac.new(hmac.new(salted, b"Server Key", hashlib.sha256).digest(),
+                                   msg, hashlib.sha256).digest()
+        return base64.b64encode(bytes(a ^ b for a, b in zip(client_key, sig))).decode()
+    return answer
 
 
 def ws_auth(methods):
@@ -48,7 +76,8 @@ CONFIG = {"version": 2, "workers": [{
             "dyn": ws_auth({
                 "ticket": {"type": "dynamic", "authenticator": "com.example.authenticate"},
                 "wampcra": {"type": "dynamic", "authenticator": "com.example.authenticate"},
-                "cryptosign": {"type": "dynamic", "authenticator": "com.example.authenticate"}}),
+                "cryptosign": {"type": "dynamic", "authenticator": "com.example.authenticate"},
+                "scram": {"type": "dynamic", "authenticator": "com.example.authenticate"}}),
             "anon": ws_auth({"anonymous": {"type": "dynamic",
                                            "authenticator": "com.example.authenticate"}}),
             "elsewhere": ws_auth({"ticket": {"type": "dynamic",
@@ -81,6 +110,12 @@ class Authenticator(h.Client):
                 if details["authextra"].get("pubkey") == CS_PUBKEY:
                     return {"pubkey": CS_PUBKEY, "role": "user", "authid": "signer"}
                 raise ApplicationError("com.example.unknown_key", "unknown key")
+            if method == "scram":
+                if authid in SCRAM_USERS:
+                    return dict(SCRAM_USERS[authid], authid=authid + "@scram")
+                if authid == "keyless":
+                    return {"role": "user"}
+                raise ApplicationError("com.example.no_such_user", "no user " + authid)
             if authid == "raiser":
                 raise ApplicationError("com.example.invalid_ticket", "this ticket is revoked")
             if details.get("ticket") == TICKET:
@@ -152,6 +187,46 @@ class DynamicAuthTest(h.JunctionTestCase):
                                              None, {"pubkey": CS_PUBKEY}),
                                 "wamp.error.authentication_failed")
 
+    async def test_scram_principal_from_the_procedure(self):
+        # PBKDF2, the proof computed here; the router's server signature checked.
+        nonce = base64.b64encode(os.urandom(16)).decode()
+        state = {}
+        s = await self.joined(auth_connect(self.url("dyn"), ["scram"],
+                                           scram_pbkdf2("sam", SCRAM_PASSWORD, nonce, state),
+                                           "sam", {"nonce": nonce}))
+        d = s.join_details
+        self.assertEqual((d.authid, d.authrole, d.authmethod, d.authprovider),
+                         ("sam@scram", "user", "scram", "dynamic"))
+        self.assertEqual(base64.b64decode(d.authextra["scram_server_signature"]), state["server"])
+        realm, authid, details = self.auth.seen[-1]
+        self.assertEqual((realm, authid, details["authmethod"]), (h.REALM, "sam", "scram"))
+        # Argon2id with Autobahn's own SCRAM client, which verifies the server signature.
+        scram = wamp_auth.AuthScram(authid="sara", password=SCRAM_PASSWORD)
+        checked = []
+        s = await self.joined(auth_connect(
+            self.url("dyn"), ["scram"], lambda sess, c: scram.on_challenge(sess, c).decode(),
+            "sara", scram.authextra,
+            lambda sess, msg: checked.append(scram.on_welcome(sess, msg.authextra))))
+        self.assertEqual(checked, [None])  # None: the server signature matched
+        self.assertEqual(s.join_details.authprovider, "dynamic")
+        self.assertEqual(s.challenges[0].extra["kdf"], "argon2id-13")
+
+    async def test_scram_failures_with_a_dynamic_principal(self):
+        nonce = base64.b64encode(os.urandom(16)).decode()
+        await self.assertAborts(auth_connect(self.url("dyn"), ["scram"],
+                                             scram_pbkdf2("sam", WRONG, nonce, {}),
+                                             "sam", {"nonce": nonce}),
+                                "wamp.error.authentication_failed")
+        await self.assertAborts(auth_connect(self.url("dyn"), ["scram"],
+                                             scram_pbkdf2("mallory", SCRAM_PASSWORD, nonce, {}),
+                                             "mallory", {"nonce": nonce}),
+                                "com.example.no_such_user")
+        a = await self.assertAborts(auth_connect(self.url("dyn"), ["scram"],
+                                                 scram_pbkdf2("keyless", SCRAM_PASSWORD, nonce, {}),
+                                                 "keyless", {"nonce": nonce}),
+                                    "wamp.error.authentication_failed")
+        self.assertNotIn(SCRAM_PASSWORD, a.message or "")
+
     async def test_anonymous_role_from_the_procedure(self):
         s = await self.joined(auth_connect(self.url("anon"), ["anonymous"]))
         d = s.join_details
@@ -197,7 +272,7 @@ class DynamicAuthTest(h.JunctionTestCase):
         self.assertTrue(self.router.wait_for_log("authentication_failed"))
         with self.router._lock:
             lines = list(self.router.lines)
-        for secret in (TICKET, CRA_SECRET, WRONG, CS_SEED.hex()):
+        for secret in (TICKET, CRA_SECRET, WRONG, CS_SEED.hex(), SCRAM_PASSWORD):
             for line in lines:
                 self.assertNotIn(secret, line)
 
