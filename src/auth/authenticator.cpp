@@ -62,10 +62,6 @@ router::AuthDone Authenticator::remember_login(router::AuthDone done, const std:
   };
 }
 
-void Authenticator::logout(const router::TransportInfo& transport) {
-  if (cookies_ && !transport.cbtid.empty()) cookies_->logout(transport.cbtid);
-}
-
 std::unique_ptr<router::PendingAuthentication> Authenticator::hello(
     const router::AuthRequest& request, router::AuthDone done) {
   static const std::vector<std::string> kDefault{"anonymous"};

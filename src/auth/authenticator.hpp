@@ -37,9 +37,6 @@ class Authenticator : public router::Authenticator {
   // this transport offers; none: ABORT wamp.error.no_auth_method.
   std::unique_ptr<router::PendingAuthentication> hello(const router::AuthRequest& request,
                                                        router::AuthDone done) override;
-  // GOODBYE wamp.close.logout: the connection's cbtid no longer authenticates, and its other
-  // connections are closed, this one too once the GOODBYE is answered (CookieStore::logout).
-  void logout(const router::TransportInfo& transport) override;
 
  private:
   router::AuthDone delay_failures(router::AuthDone done);

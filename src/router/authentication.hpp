@@ -77,9 +77,6 @@ class Authenticator {
   // authentication (the connection went away).
   virtual std::unique_ptr<PendingAuthentication> hello(const AuthRequest& request,
                                                        AuthDone done) = 0;
-  // The session on `transport` said GOODBYE with reason wamp.close.logout: forget a login
-  // remembered for the connection (cookie authentication).
-  virtual void logout(const TransportInfo& transport) { (void)transport; }
 };
 
 }  // namespace junction::router

@@ -457,10 +457,10 @@ class SessionState {
       case MessageType::goodbye: {
         const wamp::Id id = session_->id;
         if (message.uri == "wamp.close.logout") {
-          // Crossbar's logout: forget a login remembered for this connection (its cookie).
-          // transport_ was released after authentication; ask the peer again (rare path).
-          const TransportInfo info = peer_.transport_info();
-          if (info.authenticator) info.authenticator->logout(info);
+          // Crossbar's logout: forget a login remembered under this connection's cookie and
+          // close its other connections. transport_ was released after authentication; ask the
+          // peer again (rare path).
+          if (const TransportInfo info = peer_.transport_info(); info.logout) info.logout();
         }
         leave();
         phase_ = Phase::awaiting_hello;  // the transport may carry a new session (spec)

@@ -47,6 +47,10 @@ struct TransportInfo {
   // Cookie tracking (a WebSocket path's "cookie" config): the connection's tracking cookie ID
   // ("cbtid"); "" without. Anonymous sessions take it as their authid, as Crossbar's do.
   std::string cbtid;
+  // Also with cookie tracking: what a GOODBYE wamp.close.logout does, as in Crossbar (with or
+  // without cookie authentication): the cookie's login is forgotten and every connection
+  // carrying it is closed. Called on the routing thread; null without tracking.
+  std::function<void()> logout;
 };
 
 // The router's view of one transport connection. send() and close() only queue work: they must

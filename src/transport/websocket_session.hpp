@@ -79,6 +79,11 @@ class WebSocketSession : public LiveSession,
   router::TransportInfo transport_info() const override {
     router::TransportInfo info = extra_info_ ? *extra_info_ : router::TransportInfo{};
     info.authenticator = options_.auth;
+    if (options_.cookies && !info.cbtid.empty()) {
+      // The connection's cbtid no longer authenticates, and its connections are closed, this
+      // one too once the GOODBYE is answered (CookieStore::logout).
+      info.logout = [cookies = options_.cookies, cbtid = info.cbtid] { cookies->logout(cbtid); };
+    }
     return info;
   }
 

@@ -291,6 +291,9 @@ struct Harness {
         router(realm_config()) {
     peer.info.authenticator = authenticator;
     peer.info.cbtid = std::move(cbtid);
+    if (cookies && !peer.info.cbtid.empty()) {  // as a WebSocket session with tracking does
+      peer.info.logout = [cookies, id = peer.info.cbtid] { cookies->logout(id); };
+    }
     connection = router.connect(peer);
   }
   Message welcome_or_abort() {
@@ -472,6 +475,31 @@ TEST(AuthCookie, AnonymousAuthidIsTheCookieAndNoCookieMeansNoCookieLogin) {
   ASSERT_EQ(w.type, MessageType::welcome);
   EXPECT_EQ(*wamp::get_string(w.options, "authmethod"), "anonymous");
   EXPECT_NE(*wamp::get_string(w.options, "authid"), cbtid);
+}
+
+// Crossbar logs a cookie out on GOODBYE wamp.close.logout whenever the connection is tracked,
+// with or without cookie authentication: the router calls the transport's hook, nothing else.
+TEST(AuthCookie, LogoutCallsTheTransportsHookWithoutCookieAuthentication) {
+  Router router(realm_config());
+  FakePeer peer;
+  peer.info.cbtid = "TRACKINGCOOKIE0123456789";
+  int logouts = 0;
+  peer.info.logout = [&logouts] { ++logouts; };
+  auto connection = router.connect(peer);
+  connection->receive(hello({}));
+  ASSERT_EQ(peer.pop().type, MessageType::welcome);
+  Message bye;
+  bye.type = MessageType::goodbye;
+  bye.uri = "wamp.close.normal";
+  connection->receive(bye);
+  EXPECT_EQ(peer.pop().type, MessageType::goodbye);
+  EXPECT_EQ(logouts, 0);  // an ordinary goodbye is not a logout
+  connection->receive(hello({}));
+  ASSERT_EQ(peer.pop().type, MessageType::welcome);
+  bye.uri = "wamp.close.logout";
+  connection->receive(bye);
+  EXPECT_EQ(peer.pop().type, MessageType::goodbye);
+  EXPECT_EQ(logouts, 1);
 }
 
 TEST(AuthCookie, BuiltInAnonymousTakesTheCookieAsAuthid) {

@@ -4,7 +4,8 @@ cookie (Set-Cookie on the 101) and logs in with a ticket; a second connection se
 and offering ["cookie", "ticket"] is welcomed at once with the same authid and role
 (authprovider "cookie"); after a GOODBYE wamp.close.logout the cookie no longer authenticates
 and every connection carrying it is closed.
-On a path with tracking and no auth the anonymous authid is the cookie. No cookie value is ever
+On a path with tracking and no auth the anonymous authid is the cookie, and a logout closes the
+cookie's connections all the same (as in Crossbar). No cookie value is ever
 written to the router's (debug) log."""
 
 import asyncio
@@ -167,6 +168,25 @@ class CookieTest(h.JunctionTestCase):
         stranger = await connect(self.router, ["anonymous"], path="anon")
         self._sessions.append(stranger)
         self.assertNotEqual(stranger.join_details.authid, m.group(1))
+
+    async def test_logout_with_tracking_only_closes_the_cookies_connections(self):
+        # As in Crossbar, a logout on a tracked connection closes every connection carrying its
+        # cookie even where there is no cookie authentication; other cookies are not touched.
+        first = await connect(self.router, ["anonymous"], path="anon")
+        self._sessions.append(first)
+        sid = re.match(r"^sid=([A-Za-z0-9]{32});", set_cookie(first)).group(1)
+        tab = await connect(self.router, ["anonymous"], path="anon", cookie="sid=" + sid)
+        self._sessions.append(tab)
+        stranger = await connect(self.router, ["anonymous"], path="anon")
+        self._sessions.append(stranger)
+        first.leave(reason="wamp.close.logout")
+        await h.within(asyncio.shield(first.disconnected))
+        await h.within(asyncio.shield(tab.disconnected))
+        self.assertTrue(stranger.is_attached())
+        # The cookie itself stays valid: the browser is still recognised.
+        again = await connect(self.router, ["anonymous"], path="anon", cookie="sid=" + sid)
+        self._sessions.append(again)
+        self.assertEqual(again.join_details.authid, sid)
 
 
 if __name__ == "__main__":
