@@ -5,11 +5,13 @@ TSAN_DIR  ?= build-tsan
 JOBS      ?= $(shell nproc)
 # The sanitizer trees are built from scratch by `make test` and never edited in: compiled as unity
 # builds (batches of source files per target, docs/ci.md), they cost much less CPU time.
-# The release tree stays one object per file, for quick incremental rebuilds.
 # SANITIZER_UNITY=OFF builds them file by file (e.g. to find which file a clash comes from).
 SANITIZER_UNITY ?= ON
 # The TSan junction too (its suites pass against a unity-built junction, docs/ci.md).
 TSAN_UNITY ?= $(SANITIZER_UNITY)
+# The release tree stays one object per file, for quick incremental rebuilds, except where it is
+# built once from scratch: .ci/run passes RELEASE_UNITY=ON (docs/ci.md).
+RELEASE_UNITY ?= OFF
 UNITY_FLAGS = -DCMAKE_UNITY_BUILD=$(SANITIZER_UNITY) -DCMAKE_UNITY_BUILD_BATCH_SIZE=8
 TSAN_UNITY_FLAGS = -DCMAKE_UNITY_BUILD=$(TSAN_UNITY) -DCMAKE_UNITY_BUILD_BATCH_SIZE=8
 # Ninja when present (install-deps brings it); the generator is fixed at a build dir's first configure.
@@ -21,7 +23,8 @@ deps:
 	@scripts/install-deps
 
 build: deps
-	cmake -S . -B $(BUILD_DIR) $(call GEN,$(BUILD_DIR)) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD_DIR) $(call GEN,$(BUILD_DIR)) -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_UNITY_BUILD=$(RELEASE_UNITY) -DCMAKE_UNITY_BUILD_BATCH_SIZE=8
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
