@@ -246,6 +246,10 @@ json parse_json_text(std::string_view text, const std::string& source) {
     }
     throw ConfigError(location(source, line, offset - line_start + 1) + ": " +
                       strip_json_what(e.what()));
+  } catch (const json::exception& e) {
+    // Well-formed but not representable, e.g. "number overflow parsing '1e400'" (found by
+    // fuzz_config): still the user's file, so a ConfigError naming it.
+    throw ConfigError(source + ": " + strip_json_what(e.what()));
   }
 }
 

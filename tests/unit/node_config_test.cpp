@@ -340,6 +340,14 @@ TEST(NodeConfigErrors, UnknownKey) {
             "permission 'allow' (expected one of: call, register, publish, subscribe)");
 }
 
+// Well-formed JSON that nlohmann cannot hold (found by fuzz_config): a ConfigError naming the
+// file, not an escaping json::out_of_range.
+TEST(NodeConfigErrors, NumberOverflow) {
+  const std::string error = error_of(R"({"version": 2, "workers": [], "x": 70303e24616})");
+  EXPECT_EQ(error.rfind("t.json: ", 0), 0u) << error;
+  EXPECT_NE(error.find("number overflow"), std::string::npos) << error;
+}
+
 TEST(NodeConfigErrors, WrongType) {
   EXPECT_EQ(
       error_of(
