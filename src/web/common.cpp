@@ -1,12 +1,30 @@
 // web/common: see the header.
 #include "web/common.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
 namespace junction::web {
 
 namespace http = boost::beast::http;
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
 
 void respond_not_found(transport::HttpExchange& exchange) {
   exchange.respond(transport::HttpResponse::text(

@@ -1,14 +1,22 @@
-// web/common: small helpers the path services share — the 404 answer, the GET/HEAD-only check,
-// the Host a request named, and Crossbar's cross-origin headers.
+// web/common: small helpers the path services share — trimming and lower-casing header text,
+// the 404 answer, the GET/HEAD-only check, the Host a request named, query fields, and Crossbar's
+// cross-origin headers.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "transport/http_service.hpp"
 
 namespace junction::web {
+
+// Spaces and tabs (HTTP's optional whitespace) trimmed from both ends.
+std::string_view trim_ows(std::string_view s);
+
+// ASCII lower case (header and parameter names, media types, file extensions).
+std::string ascii_lower(std::string_view s);
 
 // 404 with a short HTML page.
 void respond_not_found(transport::HttpExchange& exchange);

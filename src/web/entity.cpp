@@ -17,14 +17,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 bool parse_u64(std::string_view s, std::uint64_t& out) {
   if (s.empty() || s.size() > 19) return false;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -33,11 +25,11 @@ bool parse_u64(std::string_view s, std::uint64_t& out) {
 
 // If-None-Match: "*" or a list of entity tags; weak comparison (W/ ignored), as RFC 9110 asks.
 bool etag_matches(std::string_view header, std::string_view etag) {
-  header = trim(header);
+  header = trim_ows(header);
   if (header == "*") return true;
   while (!header.empty()) {
     const auto comma = header.find(',');
-    auto tag = trim(header.substr(0, comma));
+    auto tag = trim_ows(header.substr(0, comma));
     if (tag.starts_with("W/")) tag.remove_prefix(2);
     auto mine = etag;
     if (mine.starts_with("W/")) mine.remove_prefix(2);
@@ -68,15 +60,15 @@ std::shared_ptr<const std::string> make_gzip(const std::string& content) {
 }
 
 RangeResult parse_range(std::string_view header, std::uint64_t size, ByteRange& out) {
-  header = trim(header);
+  header = trim_ows(header);
   if (!header.starts_with("bytes=")) return RangeResult::none;
   header.remove_prefix(6);
   if (header.find(',') != std::string_view::npos) return RangeResult::none;
-  header = trim(header);
+  header = trim_ows(header);
   const auto dash = header.find('-');
   if (dash == std::string_view::npos) return RangeResult::none;
-  const auto first_text = trim(header.substr(0, dash));
-  const auto last_text = trim(header.substr(dash + 1));
+  const auto first_text = trim_ows(header.substr(0, dash));
+  const auto last_text = trim_ows(header.substr(dash + 1));
   std::uint64_t first = 0, last = 0;
   if (first_text.empty()) {
     // Suffix: the last N bytes.
@@ -101,13 +93,13 @@ RangeResult parse_range(std::string_view header, std::uint64_t size, ByteRange& 
 bool accepts_gzip(std::string_view header) {
   while (!header.empty()) {
     const auto comma = header.find(',');
-    auto item = trim(header.substr(0, comma));
+    auto item = trim_ows(header.substr(0, comma));
     const auto semi = item.find(';');
-    const auto coding = trim(item.substr(0, semi));
+    const auto coding = trim_ows(item.substr(0, semi));
     if (coding.size() == 4 && (coding[0] | 0x20) == 'g' && (coding[1] | 0x20) == 'z' &&
         (coding[2] | 0x20) == 'i' && (coding[3] | 0x20) == 'p') {
       if (semi == std::string_view::npos) return true;
-      auto param = trim(item.substr(semi + 1));
+      auto param = trim_ows(item.substr(semi + 1));
       if (param.starts_with("q=") || param.starts_with("Q=")) {
         param.remove_prefix(2);
         // q=0, q=0.0, q=0.000: refused.
@@ -165,7 +157,7 @@ void serve_entity(transport::HttpExchange& exchange, const Entity& entity,
   if (const auto range = request.find(http::field::range); range != request.end()) {
     bool current = true;
     if (const auto if_range = request.find(http::field::if_range); if_range != request.end()) {
-      const auto value = trim(if_range->value());
+      const auto value = trim_ows(if_range->value());
       current = value.starts_with("\"") ? value == entity.etag
                                         : transport::parse_http_date(value) == entity.mtime;
     }

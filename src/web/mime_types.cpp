@@ -6,15 +6,10 @@
 #include <mutex>
 #include <sstream>
 
+#include "web/common.hpp"
+
 namespace junction::web {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // /etc/mime.types, read once per process.
 const std::map<std::string, std::string, std::less<>>& system_types() {
@@ -28,7 +23,7 @@ const std::map<std::string, std::string, std::less<>>& system_types() {
       std::string type, ext;
       if (!(words >> type)) continue;
       while (words >> ext)
-        out.emplace(lower(ext), type);
+        out.emplace(ascii_lower(ext), type);
     }
     return out;
   }();
@@ -71,7 +66,7 @@ MimeTypes::MimeTypes(const std::map<std::string, std::string>& overrides) {
   for (const auto& [ext, type] : builtin)
     types_[ext] = type;
   for (const auto& [ext, type] : overrides) {
-    std::string key = lower(ext);
+    std::string key = ascii_lower(ext);
     if (!key.empty() && key[0] == '.') key.erase(0, 1);
     types_[key] = type;
   }

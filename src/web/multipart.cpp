@@ -4,24 +4,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "web/common.hpp"
+
 namespace junction::web {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 // The parameters of a header value after its first item: `form-data; name="a"; filename=b`.
 // Quoted strings may escape with a backslash. Names are lower-cased.
@@ -38,7 +25,7 @@ std::vector<std::pair<std::string, std::string>> header_params(std::string_view 
       i = semi;
       continue;
     }
-    std::string name = lower(trim(value.substr(i, eq - i)));
+    std::string name = ascii_lower(trim_ows(value.substr(i, eq - i)));
     std::size_t j = eq + 1;
     while (j < value.size() && (value[j] == ' ' || value[j] == '\t'))
       ++j;
@@ -52,7 +39,7 @@ std::vector<std::pair<std::string, std::string>> header_params(std::string_view 
       i = value.find(';', j);
     } else {
       const std::size_t end = value.find(';', j);
-      text = std::string(trim(value.substr(j, end == std::string_view::npos ? end : end - j)));
+      text = std::string(trim_ows(value.substr(j, end == std::string_view::npos ? end : end - j)));
       i = end;
     }
     out.emplace_back(std::move(name), std::move(text));
@@ -63,8 +50,8 @@ std::vector<std::pair<std::string, std::string>> header_params(std::string_view 
 }  // namespace
 
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
-  const std::string_view media = trim(content_type.substr(0, content_type.find(';')));
-  if (lower(media) != "multipart/form-data") return std::nullopt;
+  const std::string_view media = trim_ows(content_type.substr(0, content_type.find(';')));
+  if (ascii_lower(media) != "multipart/form-data") return std::nullopt;
   for (auto& [name, value] : header_params(content_type)) {
     if (name != "boundary") continue;
     if (value.empty() || value.size() > 70) return std::nullopt;
@@ -106,10 +93,11 @@ std::optional<std::vector<FormPart>> parse_multipart(std::string_view body,
       headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
       const std::size_t colon = line.find(':');
       if (colon == std::string_view::npos) return std::nullopt;
-      const std::string name = lower(trim(line.substr(0, colon)));
-      const std::string_view value = trim(line.substr(colon + 1));
+      const std::string name = ascii_lower(trim_ows(line.substr(0, colon)));
+      const std::string_view value = trim_ows(line.substr(colon + 1));
       if (name == "content-disposition") {
-        if (lower(trim(value.substr(0, value.find(';')))) != "form-data") return std::nullopt;
+        if (ascii_lower(trim_ows(value.substr(0, value.find(';')))) != "form-data")
+          return std::nullopt;
         form_data = true;
         for (auto& [param, text] : header_params(value)) {
           if (param == "name") part.name = std::move(text);
