@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include <openssl/crypto.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
@@ -172,6 +173,11 @@ namespace {
 class KeyDerivationThread {
  public:
   static KeyDerivationThread& instance() {
+    // OpenSSL is initialised before this thread exists, so OpenSSL's clean-up at exit runs
+    // after the thread was joined and its per-thread state (the error queue) freed; in the other
+    // order that state is lost (LeakSanitizer: 904 bytes from ERR_set_mark in the KDF thread).
+    static const bool openssl_ready = OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr) == 1;
+    (void)openssl_ready;
     static KeyDerivationThread thread;
     return thread;
   }
@@ -199,7 +205,10 @@ class KeyDerivationThread {
       {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-        if (stopping_) return;  // at exit: jobs not started are dropped
+        if (stopping_) {          // at exit: jobs not started are dropped
+          OPENSSL_thread_stop();  // this thread's OpenSSL state, while OpenSSL is still there
+          return;
+        }
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
