@@ -92,16 +92,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string_view rest(stream.data() + used,
                           piece.data() + piece.size() - (stream.data() + used));
     while (!rest.empty() && !parser.is_done()) {
-      // As Beast's own read loop: what put() consumed is consumed even when it asks for more
-      // (with eager(true) it may take a header and chunks, then need the rest of a trailer).
       const std::size_t n = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
-      used += n;
-      rest.remove_prefix(n);
       if (ec == http::error::need_more) {
         ec = {};
         break;
       }
       if (ec) return 0;  // HttpSession answers 400/431/413 or closes
+      used += n;
+      rest.remove_prefix(n);
       if (n == 0) break;
     }
     if (parser.is_done()) break;
