@@ -142,13 +142,7 @@ struct LoginLoops {
                        --running;
                        if (e) {
                          ++failed;
-                         if (first_error.empty()) {
-                           try {
-                             std::rethrow_exception(e);
-                           } catch (const std::exception& x) {
-                             first_error = x.what();
-                           }
-                         }
+                         if (first_error.empty()) first_error = error_text(e);
                        } else {
                          ++joined;
                          s->close();

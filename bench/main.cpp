@@ -255,11 +255,7 @@ int main(int argc, char** argv) {
       },
       [&](std::exception_ptr e) {
         if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-          std::cerr << "junction-bench: " << x.what() << "\n";
-        }
+        std::cerr << "junction-bench: " << error_text(e) << "\n";
         failed = true;
       });
   io.run();

@@ -432,13 +432,7 @@ asio::awaitable<Report> run_connections(const Config& c) {
                          --running;
                          if (e) {
                            ++failed;
-                           if (first_error.empty()) {
-                             try {
-                               std::rethrow_exception(e);
-                             } catch (const std::exception& x) {
-                               first_error = x.what();
-                             }
-                           }
+                           if (first_error.empty()) first_error = error_text(e);
                          } else {
                            ++opened;
                            sessions[static_cast<std::size_t>(i)] = std::move(s);
@@ -604,6 +598,17 @@ asio::awaitable<Report> run_echo(const Config& c) {
   r.add_number("cpu_us_per_round_trip",
                static_cast<double>(self_cpu) / std::max<double>(completed, 1), 3);
   co_return r;
+}
+
+std::string error_text(std::exception_ptr error) {
+  if (!error) return {};
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return {};
+  }
 }
 
 }  // namespace junction::bench

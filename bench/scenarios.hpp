@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -76,5 +77,9 @@ boost::asio::awaitable<Report> run_auth_bystander(const Config& config, const st
 // The "auth" of the router listener the auth scenario logs in to (its principals match the
 // bench's credentials): run-bench.sh asks for it with --print-auth-config.
 std::string auth_config_json();
+
+// What went wrong, for a report's first_error: the exception's what() ("" for none or one that
+// is not a std::exception).
+std::string error_text(std::exception_ptr error);
 
 }  // namespace junction::bench
