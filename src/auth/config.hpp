@@ -51,7 +51,10 @@ struct Principal {
 
 // One method on one transport ("anonymous": {...}, "ticket": {...}, ...).
 struct MethodConfig {
-  std::string type = "static";  // "static" (principals here) or "dynamic"
+  // "static" (principals here), "dynamic" (a WAMP procedure decides) or "function" (a Python
+  // function decides: the node's component launcher registers it as `authenticator`, and it is
+  // called as a dynamic one, with authprovider "function")
+  std::string type = "static";
   // anonymous: the role (and optionally a fixed authid) every session gets.
   std::string role = "anonymous";
   std::string authid;
@@ -64,6 +67,8 @@ struct MethodConfig {
   std::string authenticator_realm;
   std::string authenticator_role = "trusted";
   std::uint32_t timeout_ms = 10000;
+  // function: the Python function's name ("module.create_authenticator"), for messages.
+  std::string function;
 };
 
 struct AuthConfig {

@@ -1,7 +1,8 @@
-// auth/dynamic: "type": "dynamic" — a WAMP procedure decides. Junction calls it as
-// authenticate(realm, authid, details) (Crossbar's signature) through the node's
-// ProcedureCaller, off the session's critical path: the routing thread goes on serving while the
-// answer is awaited, and an answer that does not come within the method's timeout ends the
+// auth/dynamic: "type": "dynamic" — a WAMP procedure decides (and "type": "function": a Python
+// function the node's component launcher registers as such a procedure, src/node/config_auth.cpp).
+// Junction calls it as authenticate(realm, authid, details) (Crossbar's signature) through the
+// node's ProcedureCaller, off the session's critical path: the routing thread goes on serving while
+// the answer is awaited, and an answer that does not come within the method's timeout ends the
 // authentication with a clear ABORT. The answer is a role (string) or a principal (dict: role,
 // authid, realm, extra, plus what the method needs — wampcra: secret [salt iterations keylen];
 // cryptosign: pubkey; scram: kdf iterations memory salt stored-key server-key). For ticket the
@@ -91,12 +92,12 @@ std::optional<Principal> to_principal(const ProcedureCaller::Result& result,
 
 // The answer to give for an ERROR from the authenticator (Crossbar passes an application error
 // on as the ABORT reason, with its first argument as the message).
-AuthDecision from_error(const ProcedureCaller::Result& result, const std::string& procedure) {
+// `what`: "the dynamic authenticator 'uri'" or "the function authenticator 'module.name'".
+AuthDecision from_error(const ProcedureCaller::Result& result, const std::string& what) {
   if (result.error == "wamp.error.no_such_procedure" ||
       result.error == "wamp.error.no_such_realm" || result.error == "wamp.error.not_authorized") {
-    return AuthDecision::deny(
-        kAuthenticationFailed,
-        "the dynamic authenticator '" + procedure + "' is not available (" + result.error + ")");
+    return AuthDecision::deny(kAuthenticationFailed,
+                              what + " is not available (" + result.error + ")");
   }
   std::string message = "the dynamic authenticator refused: " + result.error;
   if (!result.args.empty() && result.args[0].as_string()) message = *result.args[0].as_string();
@@ -113,27 +114,30 @@ struct Flight {
   std::unique_ptr<router::PendingAuthentication> inner;
 };
 
-router::AuthDone as_dynamic(router::AuthDone done) {
-  return [done = std::move(done)](AuthDecision d) {
-    if (d.kind == AuthDecision::Kind::welcome) d.authprovider = "dynamic";
+// The welcome's authprovider: "dynamic", or "function" (Crossbar's names).
+router::AuthDone as_dynamic(router::AuthDone done, const std::string& provider) {
+  return [done = std::move(done), provider](AuthDecision d) {
+    if (d.kind == AuthDecision::Kind::welcome) d.authprovider = provider;
     done(std::move(d));
   };
 }
 
 class Forward : public router::PendingAuthentication {
  public:
-  explicit Forward(std::shared_ptr<Flight> flight) : flight_(std::move(flight)) {}
+  Forward(std::shared_ptr<Flight> flight, std::string provider)
+      : flight_(std::move(flight)), provider_(std::move(provider)) {}
   void authenticate(const std::string& signature, const wamp::Object& extra,
                     router::AuthDone done) override {
     if (!flight_->inner) {
       return done(AuthDecision::deny(wamp::errors::protocol_violation,
                                      "AUTHENTICATE before the CHALLENGE"));
     }
-    flight_->inner->authenticate(signature, extra, as_dynamic(std::move(done)));
+    flight_->inner->authenticate(signature, extra, as_dynamic(std::move(done), provider_));
   }
 
  private:
   std::shared_ptr<Flight> flight_;
+  std::string provider_;
 };
 
 class Dynamic : public Method {
@@ -150,7 +154,7 @@ class Dynamic : public Method {
     flight->request = request;
     if (request.transport) flight->transport = *request.transport;
     flight->request.transport = &flight->transport;
-    flight->done = as_dynamic(std::move(done));
+    flight->done = as_dynamic(std::move(done), config_.type);
 
     if (name_ == "ticket") {
       // The ticket comes with AUTHENTICATE: challenge first, ask the authenticator then.
@@ -161,7 +165,7 @@ class Dynamic : public Method {
       first(std::move(challenge));
       return pending(
           [this, flight](const std::string& ticket, const wamp::Object&, router::AuthDone done) {
-            flight->done = as_dynamic(std::move(done));
+            flight->done = as_dynamic(std::move(done), config_.type);
             flight->answered = false;
             wamp::Object details = details_of(flight->request);
             details["ticket"] = ticket;
@@ -172,7 +176,7 @@ class Dynamic : public Method {
               if (!principal->realm.empty() && principal->realm != flight->request.realm) {
                 return finish(flight, failed(flight->request, "ticket"));
               }
-              finish(flight, welcome(*principal, "ticket", "dynamic"));
+              finish(flight, welcome(*principal, "ticket", config_.type));
             });
           });
     }
@@ -191,7 +195,7 @@ class Dynamic : public Method {
       if (name_ == "anonymous" || name_ == "tls") {
         // No secret to check: the authenticator's answer is the decision.
         if (principal->authid.empty()) principal->authid = random_authid();
-        return finish(flight, welcome(*principal, name_, "dynamic"));
+        return finish(flight, welcome(*principal, name_, config_.type));
       }
       // The static method's own checks and challenge, with this one principal.
       MethodConfig one;
@@ -204,7 +208,7 @@ class Dynamic : public Method {
       flight->method = make_method(name_, one, all, executor_);
       flight->inner = flight->method->hello(flight->request, std::move(flight->done));
     });
-    return std::make_unique<Forward>(flight);
+    return std::make_unique<Forward>(flight, config_.type);
   }
 
  private:
@@ -224,9 +228,7 @@ class Dynamic : public Method {
   }
 
   AuthDecision bad_answer(const std::string& why) const {
-    return AuthDecision::deny(
-        kAuthenticationFailed,
-        "the dynamic authenticator '" + config_.authenticator + "' answered wrongly: " + why);
+    return AuthDecision::deny(kAuthenticationFailed, what() + " answered wrongly: " + why);
   }
 
   static void finish(const std::shared_ptr<Flight>& flight, AuthDecision decision) {
@@ -247,27 +249,30 @@ class Dynamic : public Method {
     }
     const std::string realm =
         config_.authenticator_realm.empty() ? flight->request.realm : config_.authenticator_realm;
-    executor_.after(std::chrono::milliseconds(config_.timeout_ms),
-                    [flight, procedure = config_.authenticator, ms = config_.timeout_ms] {
-                      if (flight->answered) return;
-                      flight->answered = true;
-                      finish(flight, AuthDecision::deny(kAuthenticationFailed,
-                                                        "the dynamic authenticator '" + procedure +
-                                                            "' did not answer within " +
-                                                            std::to_string(ms) + " ms"));
-                    });
+    executor_.after(std::chrono::milliseconds(config_.timeout_ms), [flight, what = what(),
+                                                                    ms = config_.timeout_ms] {
+      if (flight->answered) return;
+      flight->answered = true;
+      finish(flight, AuthDecision::deny(kAuthenticationFailed, what + " did not answer within " +
+                                                                   std::to_string(ms) + " ms"));
+    });
     wamp::Array args{
         flight->request.realm,
         flight->request.authid.empty() ? wamp::Value(nullptr) : wamp::Value(flight->request.authid),
         std::move(details)};
-    caller->call(realm, config_.authenticator_role, config_.authenticator, std::move(args),
-                 [flight, on_answer = std::move(on_answer),
-                  procedure = config_.authenticator](ProcedureCaller::Result result) {
-                   if (flight->answered) return;
-                   flight->answered = true;
-                   if (!result.error.empty()) return finish(flight, from_error(result, procedure));
-                   on_answer(result);
-                 });
+    caller->call(
+        realm, config_.authenticator_role, config_.authenticator, std::move(args),
+        [flight, on_answer = std::move(on_answer), what = what()](ProcedureCaller::Result result) {
+          if (flight->answered) return;
+          flight->answered = true;
+          if (!result.error.empty()) return finish(flight, from_error(result, what));
+          on_answer(result);
+        });
+  }
+
+  std::string what() const {
+    return config_.type == "function" ? "the function authenticator '" + config_.function + "'"
+                                      : "the dynamic authenticator '" + config_.authenticator + "'";
   }
 
   std::string name_;

@@ -20,7 +20,9 @@ std::string random_authid() {
 
 std::unique_ptr<Method> make_method(const std::string& name, const MethodConfig& config,
                                     const AuthConfig& all, Executor& executor) {
-  if (config.type == "dynamic") return make_dynamic(name, config, all, executor);
+  if (config.type == "dynamic" || config.type == "function") {
+    return make_dynamic(name, config, all, executor);
+  }
   if (name == "anonymous") return make_anonymous(config);
   if (name == "ticket") return make_ticket(config, executor);
   if (name == "wampcra") return make_wampcra(config);

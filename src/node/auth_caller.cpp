@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "base/log.hpp"
+#include "node/component_launcher.hpp"
 
 namespace junction::node {
 
@@ -22,8 +23,11 @@ void AuthCaller::call(const std::string& realm, const std::string& authrole,
       return done(Result{"wamp.error.no_such_realm", {}, {}});
     }
   }
+  // A function authenticator's procedure answers only this caller: it must see who calls.
+  wamp::Object options;
+  if (procedure.starts_with(kFunctionAuthenticatorPrefix)) options["disclose_me"] = true;
   session->call(
-      procedure, std::move(args), {}, {},
+      procedure, std::move(args), {}, std::move(options),
       [done = std::move(done)](router::InProcessSession::Answer answer) {
         done(Result{std::move(answer.error), std::move(answer.args), std::move(answer.kwargs)});
       });

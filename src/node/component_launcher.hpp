@@ -8,10 +8,17 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "transport/server.hpp"
 
 namespace junction::node {
+
+// The procedures the launcher registers for "function" authenticators (config_auth.cpp) begin
+// with this. The router's calls to them disclose the caller (node/auth_caller.cpp), and the
+// launcher answers only its in-process caller ("junction-auth", role "trusted"): a user's role
+// that may call anything must not reach them (they hand out secrets, as WAMP-CRA principals).
+inline constexpr std::string_view kFunctionAuthenticatorPrefix = "junction.auth.function.";
 
 // junction-components.py next to the running junction binary, else in ../share/junction/.
 // nullopt (and `searched` lists where it looked) when it is in neither.

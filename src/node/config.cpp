@@ -144,6 +144,10 @@ NodeConfig load_config_file(const std::filesystem::path& file, UnsetEnv unset_en
         guest.workdir.empty() ? node_dir.string() : (resolve(guest.workdir), guest.workdir);
     for (auto& dir : guest.pythonpath)
       resolve(dir);
+    for (auto& dir : guest.watch_directories) {
+      resolve(dir);
+      dir = std::filesystem::path(dir).lexically_normal().string();  // named so in log lines
+    }
   }
   for (auto& listener : node.listeners) {
     resolve(listener.unix_path);

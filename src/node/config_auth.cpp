@@ -4,6 +4,7 @@
 
 #include "auth/authenticator.hpp"
 #include "auth/crypto.hpp"
+#include "node/component_launcher.hpp"
 #include "node/config_reader.hpp"
 #include "wamp/nlohmann_value.hpp"
 #include "wamp/uri.hpp"
@@ -33,8 +34,16 @@ namespace junction::node::detail {
 // "authenticator-realm" (default: the realm the client asked for) with role
 // "authenticator-role" (default "trusted"); "timeout" (milliseconds, Junction's own key,
 // default 10000) bounds the wait, then the client gets an ABORT. cryptosign's "router-key" is
-// accepted there too. "cookie" and "certificate-sha1" are not supported yet. Secrets may come
-// from the environment ("${VAR}").
+// accepted there too. Or {"type": "function", "create": "module.create_authenticator",
+// "config": any JSON, "expose_controller": bool} (Crossbar's function-based authenticator, router
+// workers only): the node's component launcher imports `create`, calls create(config, None) once
+// for all methods and transports naming it (as Crossbar caches it per name) when the first
+// authentication needs it, and calls what it returns as authenticate(realm, authid, details);
+// Junction reaches it as a dynamic authenticator registered by the launcher on the worker's first
+// realm (src/node/launcher/junction-components.py; "timeout" as for dynamic). expose_controller:
+// Junction has no controller session to hand over (a warning; the function gets None).
+// "cookie" and "certificate-sha1" are not supported yet. Secrets may come from the environment
+// ("${VAR}").
 namespace {
 
 wamp::Object to_wamp_object(const json& j) {
@@ -59,6 +68,52 @@ std::string need_hex(Obj& o, std::string_view key, std::size_t bytes) {
   return *raw;
 }
 
+// {"type": "function", ...}: see the comment at the top. One launcher procedure per distinct
+// "create", whose first "config" counts (Crossbar creates each authenticator once per worker).
+void read_function(Validator& v, const std::string& name, Obj& o, auth::MethodConfig& m,
+                   auth::AuthConfig& config) {
+  RouterWorkerContext* worker = v.router_worker();
+  if (!worker) {
+    v.not_supported(o.at("type"), "authenticator type 'function' outside a router worker");
+  }
+  const std::string create = o.need_string("create");
+  const auto dot = create.rfind('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == create.size()) {
+    v.fail(o.at("create"), "expected \"module.function\", found \"" + create + "\"");
+  }
+  if (worker->first_realm.empty()) {
+    v.fail(o.at("type"),
+           "a 'function' authenticator needs a realm in its router worker (Junction registers "
+           "the function there)");
+  }
+  const json* fconfig = o.get("config");
+  if (o.boolean("expose_controller", false)) {
+    v.warn(o.at("expose_controller"),
+           "'expose_controller' is not supported yet: Junction has no controller session; the "
+           "function's controller argument is None");
+  }
+  std::string procedure;
+  for (const json& a : worker->authenticators) {
+    if (a["create"] == create) procedure = a["procedure"].get<std::string>();
+  }
+  if (procedure.empty()) {
+    procedure =
+        std::string(kFunctionAuthenticatorPrefix) + std::to_string(worker->authenticators.size());
+    worker->authenticators.push_back({{"create", create},
+                                      {"config", fconfig ? *fconfig : json::object()},
+                                      {"procedure", procedure},
+                                      {"realm", worker->first_realm}});
+  }
+  m.function = create;
+  m.authenticator = procedure;
+  m.authenticator_realm = worker->first_realm;
+  m.authenticator_role = "trusted";
+  m.timeout_ms = static_cast<std::uint32_t>(o.opt_int("timeout", 1, 600000).value_or(10000));
+  if (name == "cryptosign" && o.has("router-key")) {
+    config.router_key = need_hex(o, "router-key", 32);
+  }
+}
+
 auth::MethodConfig read_method(Validator& v, const std::string& name, const json& j,
                                const std::string& path, auth::AuthConfig& config) {
   Obj o(v, j, path, "'" + name + "' authentication");
@@ -79,11 +134,13 @@ auth::MethodConfig read_method(Validator& v, const std::string& name, const json
     return m;
   }
   if (m.type == "function") {
-    v.fail(o.at("type"),
-           "authenticator type 'function' is not supported yet (a Python function in Crossbar)");
+    read_function(v, name, o, m, config);
+    o.finish();
+    return m;
   }
   if (m.type != "static") {
-    v.fail(o.at("type"), "expected \"static\" or \"dynamic\", found \"" + m.type + "\"");
+    v.fail(o.at("type"),
+           "expected \"static\", \"dynamic\" or \"function\", found \"" + m.type + "\"");
   }
   if (name == "anonymous") {
     m.role = o.opt_string("role").value_or("anonymous");

@@ -1,38 +1,70 @@
-// node/config_component: Python components (Crossbar's "components" of type "class") in a
-// "container" worker, or in the router worker itself. Both run in a launcher process Junction
-// ships (junction-components.py, node/component_launcher.hpp), so each becomes a GuestConfig
-// whose stdin is the launcher's job (the components, as JSON); the node fills in the
-// interpreter's arguments and the private socket when it starts.
+// node/config_component: Python components (Crossbar's "components" of type "class", and in
+// the router worker "function") in a "container" worker, or in the router worker itself. Both
+// run in a launcher process Junction ships (junction-components.py, node/component_launcher.hpp),
+// so each becomes a GuestConfig whose stdin is the launcher's job (the components, as JSON); the
+// node fills in the interpreter's arguments and the private socket when it starts.
 #include "node/config_reader.hpp"
 
 namespace junction::node::detail {
 
 namespace {
 
-// A component (an item of "components"):
-//   type       "class" (required); "function" is not supported yet
+// A component (an item of "components"), Crossbar's keys:
+//   type       "class" or (router components only) "function"
 //   id         optional config ID
-//   classname  required: "package.module.Class", an ApplicationSession subclass
+//   classname  "class": required, "package.module.Class", an ApplicationSession subclass
+//   callbacks  "function": optional object {"join" | "leave" | "connect" | "disconnect":
+//              "package.module.function"}; the launcher makes a plain ApplicationSession that
+//              joins `realm` with `role` and calls each as Autobahn's session.on(event, f) does
+//              (join/leave: f(session, details); connect: f(session, transport); disconnect:
+//              f(session, was_clean=...)), as Crossbar's router does.
 //   realm      required: the realm it joins
 //   role       router components only: the role it joins with (default "anonymous")
 //   transport  container components only, required: an object (Crossbar's connecting
 //              transport). Junction connects every component over the node's private Unix
 //              socket instead (docs/crossbar.md), so it is checked to be an object, not used.
-//   extra      any JSON value, handed to the component as ComponentConfig.extra
-//   references not supported yet
+//   extra      "class": any JSON value, handed to the component as ComponentConfig.extra
+//   references "class" router components: not supported yet. Crossbar resolves each
+//              "connection:ID" to one of the router worker's "connections" (router-to-router
+//              links), which Junction does not support either.
+// A "function" component in a container (where Crossbar also requires "auth", the credentials it
+// connects with) is not supported yet.
 json read_component(Validator& v, const json& j, const std::string& path, bool in_router) {
   Obj o(v, j, path, "component");
   const std::string type = o.need_string("type");
-  if (type == "function") v.not_supported(o.at("type"), "component type 'function'");
-  if (type != "class")
-    v.fail(o.at("type"), "unknown component type '" + type + "' (expected class)");
+  if (type == "function" && !in_router) {
+    v.not_supported(o.at("type"), "component type 'function' in a container worker");
+  }
+  if (type != "class" && type != "function") {
+    v.fail(o.at("type"), "unknown component type '" + type + "' (expected class or function)");
+  }
   json out = json::object();
+  out["type"] = type;
   if (const auto id = read_id(o)) out["id"] = *id;
-  out["classname"] = o.need_string("classname");
-  const std::string& classname = out["classname"].get_ref<const std::string&>();
-  if (classname.find('.') == std::string::npos || classname.front() == '.' ||
-      classname.back() == '.') {
-    v.fail(o.at("classname"), "expected \"module.Class\", found \"" + classname + "\"");
+  const auto check_name = [&v](const std::string& where, const std::string& name,
+                               const char* expected) {
+    if (name.find('.') == std::string::npos || name.front() == '.' || name.back() == '.') {
+      v.fail(where, std::string("expected \"") + expected + "\", found \"" + name + "\"");
+    }
+  };
+  if (type == "class") {
+    out["classname"] = o.need_string("classname");
+    check_name(o.at("classname"), out["classname"].get<std::string>(), "module.Class");
+  } else {
+    out["callbacks"] = json::object();
+    if (const json* callbacks = o.opt_object("callbacks")) {
+      for (const auto& [event, function] : callbacks->items()) {
+        const std::string where = path_key(o.at("callbacks"), event);
+        if (event != "join" && event != "leave" && event != "connect" && event != "disconnect") {
+          v.fail(where, "unknown callback '" + event +
+                            "' (expected one of: join, leave, connect, disconnect)");
+        }
+        if (!function.is_string())
+          v.fail(where, "expected \"module.function\", found " + found(function));
+        check_name(where, function.get<std::string>(), "module.function");
+        out["callbacks"][event] = function;
+      }
+    }
   }
   out["realm"] = o.need_string("realm");
   if (in_router) {
@@ -41,8 +73,10 @@ json read_component(Validator& v, const json& j, const std::string& path, bool i
     o.need("transport", "an object");
     o.opt_object("transport");
   }
-  if (const json* extra = o.get("extra")) out["extra"] = *extra;
-  o.refuse("references");
+  if (type == "class") {
+    if (const json* extra = o.get("extra")) out["extra"] = *extra;
+    if (in_router) o.refuse("references");
+  }
   o.finish();
   return out;
 }
@@ -70,7 +104,7 @@ GuestConfig component_worker(Validator& v, const json& components, const std::st
   return g;
 }
 
-void set_launcher_job(GuestConfig& g, std::string_view key, const std::string& value) {
+void set_launcher_job(GuestConfig& g, std::string_view key, const json& value) {
   json job = json::parse(g.stdin_data);
   job[std::string(key)] = value;
   g.stdin_data = job.dump();

@@ -45,6 +45,33 @@ void read_stdin(Validator& v, const json& j, const std::string& path, GuestConfi
   o.finish();
 }
 
+// options.watch (Crossbar's): {"directories": [...], "action": "restart", "timeout": seconds}.
+// A change (a file or directory created, written, deleted or moved) under one of the directories
+// (relative to the node directory; the directories below them count) stops the guest with
+// SIGTERM, as Crossbar does; with "action": "restart" it is started again "timeout" seconds
+// (default 1) after it ended, else it stays stopped.
+void read_watch(Validator& v, const json& j, const std::string& path, GuestConfig& g) {
+  Obj o(v, j, path, "guest options.watch");
+  const json* dirs = o.opt_list("directories");
+  if (!dirs || dirs->empty()) v.fail(path, "expected a non-empty list of 'directories' to watch");
+  for (std::size_t i = 0; i < dirs->size(); ++i) {
+    const json& d = (*dirs)[i];
+    if (!d.is_string() || d.get<std::string>().empty()) {
+      v.fail(path_index(o.at("directories"), i), "expected a directory, found " + found(d));
+    }
+    g.watch_directories.push_back(d.get<std::string>());
+  }
+  if (const auto action = o.opt_string("action")) {
+    if (*action != "restart") {
+      v.fail(o.at("action"), "expected \"restart\" (or no action: the guest is stopped), found \"" +
+                                 *action + "\"");
+    }
+    g.watch_restart = true;
+  }
+  g.watch_delay = read_seconds(o, "timeout", 0, 3600, g.watch_delay);
+  o.finish();
+}
+
 }  // namespace
 
 // options.junction (Junction's own; Crossbar's checker refuses the key, so no Crossbar config
@@ -128,7 +155,7 @@ void read_env(Validator& v, const json& j, const std::string& path, GuestConfig&
 //     env       {"inherit": true|false|[names], "vars": {...}} (read_env)
 //     stdin     "close" or {"type": "json", "value": ..., "close": true} (read_stdin)
 //     stdout, stderr  "log" (default: lines into the node log), "drop" or "close"
-//     watch     not supported yet (restart on file changes)
+//     watch     {"directories": [...], "action": "restart", "timeout": 1} (read_watch)
 //     junction  Junction's own: restart policy and timeouts (read_junction_options)
 GuestConfig read_guest(Validator& v, const json& j, const std::string& path,
                        std::size_t unnamed_number) {
@@ -158,7 +185,7 @@ GuestConfig read_guest(Validator& v, const json& j, const std::string& path,
     if (const json* in = opt.get("stdin")) read_stdin(v, *in, opt.at("stdin"), g);
     g.stdout_mode = read_output(opt, "stdout");
     g.stderr_mode = read_output(opt, "stderr");
-    if (opt.has("watch")) v.not_supported(opt.at("watch"), "guest 'watch'");
+    if (const json* watch = opt.get("watch")) read_watch(v, *watch, opt.at("watch"), g);
     if (const json* own = opt.opt_object("junction")) {
       read_junction_options(v, *own, opt.at("junction"), g);
     }

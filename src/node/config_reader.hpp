@@ -46,6 +46,14 @@ std::string found(const json& j);
 // "a, b, c"
 std::string quoted_list(const std::vector<std::string>& names);
 
+// The router worker being read, for what its transports' "function" authenticators need
+// (config_auth.cpp): they run in the worker's component launcher, each registered as a procedure
+// on the worker's first realm.
+struct RouterWorkerContext {
+  std::string first_realm;              // "" when the worker has no realm
+  json authenticators = json::array();  // launcher job entries, one per distinct "create"
+};
+
 class Validator {
  public:
   Validator(std::string source, std::vector<std::string>* warnings)
@@ -65,9 +73,14 @@ class Validator {
 
   const std::string& source() const { return source_; }
 
+  // Set by read_worker while it reads a router worker's transports (null otherwise).
+  void set_router_worker(RouterWorkerContext* context) { router_worker_ = context; }
+  RouterWorkerContext* router_worker() const { return router_worker_; }
+
  private:
   std::string source_;
   std::vector<std::string>* warnings_;
+  RouterWorkerContext* router_worker_ = nullptr;
 };
 
 // One JSON object being read: every key the caller asks about becomes "known"; finish() fails
@@ -206,6 +219,8 @@ GuestConfig read_container(Validator& v, const json& j, const std::string& path,
 GuestConfig component_worker(Validator& v, const json& components, const std::string& path,
                              bool in_router, std::string id);
 void read_pythonpath(Validator& v, const json& j, const std::string& path, GuestConfig& g);
+// Sets `key` of the launcher's job (its stdin JSON).
+void set_launcher_job(GuestConfig& g, std::string_view key, const json& value);
 // config_realm.cpp
 router::RealmConfig read_realm(Validator& v, const json& j, const std::string& path);
 // config_transport.cpp

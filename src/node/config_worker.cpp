@@ -16,7 +16,8 @@ namespace {
 //   realms      list of realms.
 //   transports  list of transports.
 //   components  Python components (config_component.cpp), run in a launcher process of their
-//               own, connected over the node's private socket with their configured role.
+//               own, connected over the node's private socket with their configured role. The
+//               same process runs the transports' "function" authenticators (config_auth.cpp).
 //   connections not supported yet; manhole accepted with a warning.
 // Worker options: "io_threads" (Junction's own: a number 1..256, or "auto" for one per core) is
 // read, and so are "max_outbound_bytes" / "max_outbound_bytes_per_connection" (Junction's own:
@@ -178,17 +179,20 @@ void read_worker(Validator& v, const json& j, const std::string& path, NodeConfi
     v.fail(o.at("type"), "unknown worker type '" + type + "' (expected router or guest)");
   }
   read_id(o);
-  // The router's components and the options of the process they run in.
-  GuestConfig components;
-  if (const json* list = o.opt_list("components"); list && !list->empty()) {
-    components = component_worker(v, *list, path, true, "router");
-  }
+  // The router's components and the options of the process they run in (the launcher, which
+  // also runs the transports' "function" authenticators).
+  static const json kNone = json::array();
+  const json* list = o.opt_list("components");
+  GuestConfig components = component_worker(v, list ? *list : kNone, path, true, "router");
+  components.component_launcher = list && !list->empty();
   const json* options = o.opt_object("options");
   if (options) read_worker_options(v, *options, o.at("options"), node, components);
+  RouterWorkerContext worker;  // what its transports' "function" authenticators need
   if (const json* realms = o.opt_list("realms")) {
     for (std::size_t i = 0; i < realms->size(); ++i) {
       const std::string realm_path = path_index(o.at("realms"), i);
       auto realm = read_realm(v, (*realms)[i], realm_path);
+      if (i == 0) worker.first_realm = realm.name;
       auto [it, inserted] = realm_paths.emplace(realm.name, realm_path);
       if (!inserted) {
         v.fail(path_key(realm_path, "name"),
@@ -200,18 +204,25 @@ void read_worker(Validator& v, const json& j, const std::string& path, NodeConfi
   // "wsgi" path services run in a Python process of their own, with the same options.
   bool wsgi = false;
   if (const json* transports = o.opt_list("transports")) {
+    v.set_router_worker(&worker);
     for (std::size_t i = 0; i < transports->size(); ++i) {
       node.listeners.push_back(
           read_transport(v, (*transports)[i], path_index(o.at("transports"), i)));
       wsgi = apply_worker_python(v, components, node.listeners.back()) || wsgi;
     }
+    v.set_router_worker(nullptr);
+  }
+  if (!worker.authenticators.empty()) {
+    set_launcher_job(components, "authenticators", worker.authenticators);
+    components.component_launcher = true;
   }
   if (options && !components.component_launcher && !wsgi) {
     for (const char* key : {"pythonpath", "env", "python"}) {
       if (options->contains(key)) {
         v.warn(path_key(o.at("options"), key),
                std::string("'") + key +
-                   "' is used by router components and wsgi path services only; ignored");
+                   "' is used by router components, function authenticators and wsgi path "
+                   "services only; ignored");
       }
     }
   }

@@ -19,6 +19,7 @@
 
 #include "base/child_process.hpp"
 #include "base/log.hpp"
+#include "node/directory_watch.hpp"
 
 namespace junction::node {
 
@@ -78,6 +79,8 @@ struct Guest {
   std::array<char, 4096> buffer{};
   std::array<char, 4096> buffer2{};
   std::unique_ptr<asio::steady_timer> timer;  // restart back-off, or the SIGKILL deadline
+  std::unique_ptr<DirectoryWatch> watch;      // options.watch, while the guest runs
+  bool stopped_by_watch = false;              // SIGTERM sent because options.watch saw a change
 };
 
 struct GuestSupervisor::Impl : std::enable_shared_from_this<Impl> {
@@ -179,6 +182,7 @@ struct GuestSupervisor::Impl : std::enable_shared_from_this<Impl> {
     g.started = Clock::now();
     JLOG(info, g.component) << "started (PID " << r.pid << "): " << c.executable
                             << (c.arguments.empty() ? "" : " ...") << " in " << c.workdir;
+    start_watch(g);
     for (int i = 0; i < 2; ++i) {
       if (modes[i] == GuestOutput::log) {
         g.outputs[i] = std::make_unique<asio::posix::stream_descriptor>(io, out[i].read);
@@ -257,10 +261,46 @@ struct GuestSupervisor::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  // options.watch: the first change under the directories stops the guest (ended() restarts it
+  // when the config says so).
+  void start_watch(Guest& g) {
+    if (g.config.watch_directories.empty()) return;
+    try {
+      g.watch = std::make_unique<DirectoryWatch>(
+          io, g.config.watch_directories,
+          // Weak: the guest holds the watch, which holds this (no cycle through `guests`).
+          [weak = weak_from_this(), &g, pid = g.pid](std::string what) {
+            auto self = weak.lock();
+            if (!self || g.pid != pid || self->stopping) return;
+            g.watch.reset();
+            g.stopped_by_watch = true;
+            JLOG(info, g.component) << "options.watch: " << what << "; stopping (SIGTERM)"
+                                    << (g.config.watch_restart ? " to restart it" : "");
+            self->terminate(g);
+          });
+    } catch (const std::exception& e) {
+      JLOG(error, g.component) << "options.watch: " << e.what() << "; not watching";
+    }
+  }
+
+  // SIGTERM to the guest's process group, SIGKILL after its stop_timeout.
+  void terminate(Guest& g) {
+    ::kill(-g.pid, SIGTERM);
+    g.timer->expires_after(g.config.stop_timeout);
+    g.timer->async_wait(
+        [self = shared_from_this(), g = &g, pid = g.pid](const boost::system::error_code& ec) {
+          if (ec || g->pid != pid) return;
+          JLOG(warn, g->component)
+              << "still running " << g->config.stop_timeout.count() << " ms after SIGTERM: SIGKILL";
+          ::kill(-pid, SIGKILL);
+        });
+  }
+
   void exited(Guest& g, int status) {
     // At shutdown, anything the guest started in its process group goes with it.
     if (stopping) ::kill(-g.pid, SIGKILL);
     g.pid = -1;
+    g.watch.reset();
     g.stdin_pipe.reset();
     // The output pipes are read to their end (EOF): the last lines are not lost.
     ended(g, status);
@@ -277,6 +317,27 @@ struct GuestSupervisor::Impl : std::enable_shared_from_this<Impl> {
       g.timer->cancel();
       g.finished = true;
       check_stopped();
+      return;
+    }
+    if (g.stopped_by_watch) {
+      // Crossbar's options.watch: "action": "restart" starts it again after "timeout"; without
+      // it the guest stays stopped (the restart policy does not apply to this stop).
+      g.stopped_by_watch = false;
+      g.timer->cancel();
+      if (g.config.watch_restart) {
+        JLOG(info, g.component) << what << "; restarting in " << g.config.watch_delay.count()
+                                << " ms (options.watch)";
+        g.timer->expires_after(g.config.watch_delay);
+        g.timer->async_wait([self = shared_from_this(), &g](const boost::system::error_code& ec) {
+          if (ec || self->stopping) return;
+          ++g.restarts;
+          self->launch(g);
+        });
+        return;
+      }
+      JLOG(info, g.component) << what << " (options.watch)";
+      g.finished = true;
+      fire_triggers(false);
       return;
     }
     if (restart) {
@@ -336,17 +397,10 @@ struct GuestSupervisor::Impl : std::enable_shared_from_this<Impl> {
     stopped = std::move(done);
     for (auto& g : guests) {
       g->timer->cancel();
+      g->watch.reset();
       if (g->pid <= 0) continue;
       JLOG(info, g->component) << "stopping (SIGTERM to process group " << g->pid << ")";
-      ::kill(-g->pid, SIGTERM);
-      g->timer->expires_after(g->config.stop_timeout);
-      g->timer->async_wait([self = shared_from_this(), g = g.get(),
-                            pid = g->pid](const boost::system::error_code& ec) {
-        if (ec || g->pid != pid) return;
-        JLOG(warn, g->component) << "still running " << g->config.stop_timeout.count()
-                                 << " ms after SIGTERM: SIGKILL";
-        ::kill(-pid, SIGKILL);
-      });
+      terminate(*g);
     }
     check_stopped();
   }

@@ -49,6 +49,13 @@ struct GuestConfig {
   std::chrono::milliseconds restart_delay{1000};       // first back-off delay
   std::chrono::milliseconds max_restart_delay{60000};  // the doubling stops here
   std::chrono::milliseconds stop_timeout{5000};        // SIGTERM, then SIGKILL after this
+  // options.watch (Crossbar's): a change under one of these directories (absolute once loaded
+  // from a file, with the directories below them) stops the guest (SIGTERM, SIGKILL after
+  // stop_timeout); with watch_restart ("action": "restart") it starts again watch_delay
+  // ("timeout") after it ended, watched again.
+  std::vector<std::string> watch_directories;
+  bool watch_restart = false;
+  std::chrono::milliseconds watch_delay{1000};
   // Python components (a "container" worker, or the router worker's "components"): the process
   // is Junction's component launcher run by `executable` (the Python interpreter), stdin_data
   // its job (config_component.cpp); the node adds the launcher script to the arguments and the

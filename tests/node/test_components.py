@@ -3,7 +3,10 @@ launcher with the system's Autobahn|Python: a Crossbar example config (hello/pyt
 crossbar-examples, only its port changed) starts and its container component answers an
 Autobahn|Python client; a router component joins with its configured role (the private socket is
 trusted) and gets that role's permissions; options.pythonpath, env and extra reach the component;
-the component's log lines are in the node log at their level; a component class that cannot be
+the component's log lines are in the node log at their level; a router component of type
+"function" runs its callbacks; crossbar-examples' authentication/ticket/function config (only its
+port changed) authenticates an Autobahn|Python client through its Python function authenticator,
+which no other caller reaches; a component class that cannot be
 imported is an error line and does not stop the node; shutdown-on-last-component-stopped ends the
 container; SIGTERM leaves no Python process behind.
 
@@ -42,11 +45,27 @@ from twisted.internet.endpoints import TCP4ClientEndpoint
 
 where, calls = sys.argv[1], json.loads(sys.argv[2])
 out = {}
+# "ticket=AUTHID:TICKET" on argv: WAMP-Ticket authentication (else anonymous).
+ticket = next((a[7:].split(":", 1) for a in sys.argv[3:] if a.startswith("ticket=")), None)
 
 class Client(ApplicationSession):
+    def onConnect(self):
+        if ticket:
+            self.join(self.config.realm, ["ticket"], ticket[0])
+        else:
+            self.join(self.config.realm)
+    def onChallenge(self, challenge):
+        return ticket[1]
+    def onLeave(self, details):
+        if "joined" not in out:
+            out["abort"] = details.reason
+        self.disconnect()
     async def onJoin(self, details):
+        out["joined"] = {"authid": details.authid, "authrole": details.authrole,
+                         "authprovider": details.authprovider, "authextra": details.authextra}
         events = []
-        await self.subscribe(lambda n: events.append(n), "com.example.oncounter")
+        if "wait_event" in sys.argv:
+            await self.subscribe(lambda n: events.append(n), "com.example.oncounter")
         for name, args in calls:
             try:
                 out[name] = await self.call(name, *args)
@@ -151,6 +170,64 @@ class ComponentTest(unittest.TestCase):
                       text)
         self.assertIn("Junction stopped", text)
 
+    def test_crossbar_example_ticket_function_authenticator(self):
+        rel = os.path.join("authentication", "ticket", "function")
+        with open(os.path.join(CORPUS, rel, ".crossbar", "config.json")) as f:
+            config = json.load(f)
+        port = free_port()
+        web = config["workers"][0]["transports"][0]
+        self.assertEqual(web["endpoint"]["port"], 8080)
+        web["endpoint"]["port"] = port  # the only change: tests run side by side
+        self.assertEqual(web["paths"]["ws"]["auth"]["ticket"]["type"], "function")
+        self.write(rel + "/.crossbar/config.json", json.dumps(config, indent=2))
+        os.makedirs(os.path.join(self.dir, rel, "web"))
+        os.makedirs(os.path.join(self.dir, "_shared-web-resources"))
+        # The example's authenticator and backend (crossbar-examples ships them beside the config,
+        # the corpus holds only the configs): the same shapes. The authenticator also hands back
+        # what it was created with, so the client can see it.
+        self.write(rel + "/authenticator.py", """
+            from autobahn.wamp.exception import ApplicationError
+
+            PRINCIPALS_DB = {"joe": {"ticket": "secret!!!", "role": "frontend"}}
+
+            async def create_authenticator(config, controller):
+                def authenticate(realm, authid, details):
+                    principal = PRINCIPALS_DB.get(authid)
+                    if principal is None:
+                        raise ApplicationError("com.example.no_such_user", "no such principal")
+                    if details["ticket"] != principal["ticket"]:
+                        raise ApplicationError("com.example.invalid_ticket", "invalid ticket")
+                    return {"role": principal["role"],
+                            "extra": {"config": config, "controller": repr(controller),
+                                      "realm": realm}}
+                return authenticate
+            """)
+        self.write(rel + "/backend.py", """
+            from autobahn.twisted.wamp import ApplicationSession
+
+            class BackendSession(ApplicationSession):
+                async def onJoin(self, details):
+                    await self.register(lambda x, y: x + y, "com.example.add2")
+                    # The backend role may call anything, but not the authenticator.
+                    try:
+                        await self.call("junction.auth.function.0", "realm1", "joe", {})
+                    except Exception as e:
+                        self.log.info("authenticator call refused: {e}", e=e.error)
+            """)
+        node = self.start(os.path.join(self.dir, rel, ".crossbar"))
+        node.wait_line("function authenticator 'authenticator.create_authenticator' ready")
+        node.wait_line("authenticator call refused: wamp.error.not_authorized")
+        url = "ws://127.0.0.1:%d/ws" % port
+        result = self.client(url, [["com.example.add2", [2, 3]]], "ticket=joe:secret!!!")
+        self.assertEqual(result["joined"], {
+            "authid": "joe", "authrole": "frontend", "authprovider": "function",
+            "authextra": {"config": {"dbname": "foo"}, "controller": "None", "realm": "realm1"}})
+        self.assertEqual(result["com.example.add2"], 5)
+        self.assertEqual(self.client(url, [], "ticket=joe:wrong")["abort"],
+                         "com.example.invalid_ticket")
+        self.assertEqual(node.stop(), 0)
+        self.assertIn("'expose_controller' is not supported yet", node.text())
+
     def test_router_component_role_container_env_extra_and_failures(self):
         self.write("app/roles.py", """
             import os
@@ -162,6 +239,17 @@ class ComponentTest(unittest.TestCase):
                         "%d\\n" % os.getpid())
                     await self.register(lambda: details.authrole, "com.backend.role")
                     self.log.warn("backend up as {authid}", authid=details.authid)
+
+            # A "function" component's callbacks (Crossbar's session.on(event, f) observers).
+            from txaio import make_logger
+            log = make_logger()
+
+            def on_join(session, details):
+                log.info("function component joined as {role}", role=details.authrole)
+                return session.register(lambda: "fn " + details.authrole, "com.backend.fn")
+
+            def on_leave(session, details):
+                log.info("function component left: {reason}", reason=details.reason)
             """)
         self.write("app/greeter.py", """
             import os
@@ -209,7 +297,10 @@ class ComponentTest(unittest.TestCase):
                                                                   "path": "router.sock"}}],
                 "components": [{"type": "class", "id": "backend", "classname": "roles.Backend",
                                 "realm": "realm1", "role": "backend",
-                                "extra": {"dir": self.dir}}],
+                                "extra": {"dir": self.dir}},
+                               {"type": "function", "realm": "realm1", "role": "backend",
+                                "callbacks": {"join": "roles.on_join",
+                                              "leave": "roles.on_leave"}}],
             }, {
                 "type": "container",
                 "id": "greeters",
@@ -235,10 +326,13 @@ class ComponentTest(unittest.TestCase):
         node = self.start(cbdir)
         node.wait_line("container greeters: refused: wamp.error.not_authorized")
         node.wait_line("router components: backend up as backend")
+        node.wait_line("router components: function component joined as backend")
         result = self.client(os.path.join(cbdir, "router.sock"),
-                             [["com.example.greet", ["Ada"]], ["com.backend.role", []]])
+                             [["com.example.greet", ["Ada"]], ["com.backend.role", []],
+                              ["com.backend.fn", []]])
         self.assertEqual(result["com.example.greet"], "Hello, Ada (cheerful)")
         self.assertEqual(result["com.backend.role"], "backend")
+        self.assertEqual(result["com.backend.fn"], "fn backend")
         node.wait_line("container once: exited with status 0")
         text = node.text()
         self.assertRegex(text, r"warn +router components: backend up as backend")
@@ -249,6 +343,7 @@ class ComponentTest(unittest.TestCase):
         pids = [int(open(os.path.join(self.dir, n)).read()) for n in ("router.pid", "container.pid")]
         self.assertIsNone(node.proc.poll())
         self.assertEqual(node.stop(), 0)
+        self.assertIn("function component left: wamp.close.goodbye_and_out", node.text())
         for pid in pids:
             wait_for(lambda: not alive(pid), "PID %d to end" % pid, timeout=5)
         self.assertNotIn("SIGKILL", node.text())  # they left when asked (SIGTERM)

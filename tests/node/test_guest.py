@@ -1,7 +1,8 @@
 """Guest workers (Crossbar's "guest") as a user runs them: `junction start` in a temporary node
 directory with small Python scripts as guests. Output lines in the node log (stdout, stderr,
 drop, close), working directory and environment (inherit false/list, vars), stdin (a JSON value,
-close), restart per Junction's options.junction.restart (on-failure with back-off, never), a guest
+close), Crossbar's options.watch (a file created below a watched directory restarts the guest),
+restart per Junction's options.junction.restart (on-failure with back-off, never), a guest
 exit that does not stop the node, controller options.shutdown that does, SIGTERM at shutdown
 (SIGKILL after stop_timeout for a guest that ignores it), no process left when junction itself is
 SIGKILLed, and a guest that talks WAMP to the router (Autobahn|Python, Twisted) once it listens.
@@ -125,24 +126,45 @@ class GuestTest(unittest.TestCase):
         self.assertIsNone(node.proc.poll())
         self.assertEqual(node.stop(), 0)
 
-    def test_stdin_close_and_kept_open(self):
+    def test_stdin_close_kept_open_and_watch(self):
         self.script("reader.py", """
             import sys
             data = sys.stdin.read()
             print("read %d bytes, EOF" % len(data))
             """)
+        self.script("watched.py", """
+            import os, time
+            path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "watched-runs")
+            runs = int(open(path).read()) if os.path.exists(path) else 0
+            open(path, "w").write(str(runs + 1))
+            print("run", runs + 1, flush=True)
+            time.sleep(60)
+            """)
+        os.makedirs(os.path.join(self.dir, "src", "sub"))
         node = self.start([
             {"type": "guest", "id": "closed", "executable": PYTHON,
              "arguments": ["reader.py"], "options": {"workdir": "..", "stdin": "close"}},
             {"type": "guest", "id": "open", "executable": PYTHON,
              "arguments": ["reader.py"], "options": {"workdir": ".."}},
+            # Crossbar's options.watch: a change below ../src restarts it 0.1 s after it ended.
+            {"type": "guest", "id": "watched", "executable": PYTHON, "arguments": ["watched.py"],
+             "options": {"workdir": "..", "watch": {"directories": ["../src"],
+                                                    "action": "restart", "timeout": 0.1}}},
         ])
         node.wait_line("guest closed: read 0 bytes, EOF")
         node.wait_line("guest open: started")
-        time.sleep(0.3)  # the other guest's stdin stays open: it must still be waiting
+        node.wait_line("guest watched: run 1")
+        with open(os.path.join(self.dir, "src", "sub", "app.py"), "w") as f:
+            f.write("changed = True\n")
+        node.wait_line("guest watched: options.watch: %s: created; stopping (SIGTERM) to "
+                       "restart it" % os.path.join(self.dir, "src", "sub", "app.py"))
+        node.wait_line("restarting in 100 ms (options.watch)")
+        node.wait_line("guest watched: run 2")
+        # the other guest's stdin stays open: it must still be waiting
         self.assertNotIn("guest open: read", node.text())
         self.assertEqual(node.stop(), 0)
         self.assertIn("guest open: stopping (SIGTERM", node.text())
+        self.assertIn("guest watched: stopping (SIGTERM", node.text())
 
     def test_restart_on_failure_with_backoff_then_shutdown_trigger(self):
         self.script("flaky.py", """
@@ -275,8 +297,11 @@ class GuestTest(unittest.TestCase):
             ({"type": "guest"}, "missing required key 'executable'"),
             ({"type": "guest", "executable": "x", "options": {"stdout": "file"}},
              "workers[1].options.stdout: expected \"log\", \"drop\" or \"close\""),
-            ({"type": "guest", "executable": "x", "options": {"watch": {"directories": ["."]}}},
-             "workers[1].options.watch: guest 'watch' is not supported yet"),
+            ({"type": "guest", "executable": "x",
+              "options": {"watch": {"directories": ["."], "action": "reload"}}},
+             "workers[1].options.watch.action: expected \"restart\""),
+            ({"type": "guest", "executable": "x", "options": {"watch": {"directories": []}}},
+             "workers[1].options.watch: expected a non-empty list of 'directories' to watch"),
             ({"type": "guest", "executable": "x", "options": {"junction": {"restart": "sometimes"}}},
              "workers[1].options.junction.restart: expected \"never\", \"on-failure\" or \"always\""),
             ({"type": "guest", "executable": "x", "options": {"stdin": {"type": "json"}}},

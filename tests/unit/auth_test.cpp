@@ -895,6 +895,42 @@ TEST(AuthDynamic, WampCraPrincipalFromTheProcedureGoesThroughTheChallenge) {
   EXPECT_EQ(*wamp::get_string(w.options, "authprovider"), "dynamic");
 }
 
+// "type": "function" (the node registers the Python function as a procedure): called as a dynamic
+// authenticator, welcomed with authprovider "function", and named by its function in messages.
+TEST(AuthDynamic, FunctionAuthenticatorsAreCalledAsDynamicOnesWithTheirOwnProvider) {
+  FakeCaller caller;
+  AuthConfig c = dynamic_config("wampcra");
+  c.methods["wampcra"].type = "function";
+  c.methods["wampcra"].function = "authenticator.create_authenticator";
+  c.methods["wampcra"].authenticator = "junction.auth.function.0";
+  c.methods["wampcra"].authenticator_realm = "first";
+  {
+    Harness h(c);
+    h.connection->receive(hello({"wampcra"}, "peter"));
+    ASSERT_EQ(caller.calls.size(), 1u);
+    EXPECT_EQ(caller.calls[0].realm, "first");
+    EXPECT_EQ(caller.calls[0].procedure, "junction.auth.function.0");
+    caller.calls[0].done({"", {wamp::Object{{"secret", "s3"}, {"role", "user"}}}, {}});
+    Message ch = h.peer.pop();
+    ASSERT_EQ(ch.type, MessageType::challenge) << ch.uri;
+    h.connection->receive(
+        authenticate(wampcra_signature("s3", *wamp::get_string(ch.options, "challenge"))));
+    Message w = h.welcome_or_abort();
+    ASSERT_EQ(w.type, MessageType::welcome);
+    EXPECT_EQ(*wamp::get_string(w.options, "authprovider"), "function");
+  }
+  {
+    Harness h(c);
+    h.connection->receive(hello({"wampcra"}, "peter"));
+    caller.calls[1].done({"wamp.error.no_such_procedure", {}, {}});
+    Message a = h.welcome_or_abort();
+    EXPECT_EQ(a.uri, "wamp.error.authentication_failed");
+    EXPECT_EQ(*wamp::get_string(a.options, "message"),
+              "the function authenticator 'authenticator.create_authenticator' is not available "
+              "(wamp.error.no_such_procedure)");
+  }
+}
+
 TEST(AuthDynamic, MalformedAnswerAndMissingCaller) {
   {
     FakeCaller caller;

@@ -443,8 +443,9 @@ TEST(NodeConfigErrors, UnsupportedThings) {
             "t.json: workers[0].realms[0].options.bridge_meta_api: 'bridge_meta_api' is not "
             "supported yet");
   EXPECT_EQ(
-      error_of(R"({"workers": [{"type": "router", "components": [{"type": "function"}]}]})"),
-      "t.json: workers[0].components[0].type: component type 'function' is not supported yet");
+      error_of(R"({"workers": [{"type": "router", "components": [{"type": "wamplet"}]}]})"),
+      "t.json: workers[0].components[0].type: unknown component type 'wamplet' (expected class "
+      "or function)");
 }
 
 TEST(NodeConfigErrors, Serializers) {

@@ -1,9 +1,12 @@
 // node_workers_test: guest and container workers and router components in the config reader
-// (GuestConfig fields, the component launcher's job, the refusals), and node/child_process
+// (GuestConfig fields, the component launcher's job, the refusals), node/directory_watch (a
+// guest's options.watch), and node/child_process
 // (spawn: exit status, exec failure reported at once, descriptors, environment).
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <fcntl.h>
@@ -11,10 +14,12 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/child_process.hpp"
 #include "node/config.hpp"
+#include "node/directory_watch.hpp"
 
 namespace junction::node {
 namespace {
@@ -77,6 +82,19 @@ TEST(NodeWorkersConfig, GuestKeys) {
   EXPECT_TRUE(h.inherit_all_env);
   EXPECT_EQ(h.restart, RestartPolicy::never);
   EXPECT_FALSE(h.component_launcher);
+  EXPECT_TRUE(h.watch_directories.empty());
+}
+
+TEST(NodeWorkersConfig, GuestWatch) {
+  const auto node = parse(with_workers(
+      R"({"type": "guest", "executable": "node", "options": {"watch": {"directories": ["../node", "lib"], "action": "restart", "timeout": 0.25}}},
+         {"type": "guest", "executable": "node", "options": {"watch": {"directories": ["../js"]}}})"));
+  ASSERT_EQ(node.guests.size(), 2u);
+  EXPECT_EQ(node.guests[0].watch_directories, (std::vector<std::string>{"../node", "lib"}));
+  EXPECT_TRUE(node.guests[0].watch_restart);
+  EXPECT_EQ(node.guests[0].watch_delay.count(), 250);
+  EXPECT_FALSE(node.guests[1].watch_restart);  // Crossbar: the guest is stopped, not restarted
+  EXPECT_EQ(node.guests[1].watch_delay.count(), 1000);
 }
 
 TEST(NodeWorkersConfig, GuestRefusals) {
@@ -84,7 +102,17 @@ TEST(NodeWorkersConfig, GuestRefusals) {
             "t.json: workers[1]: missing required key 'executable' (a string) in guest worker");
   EXPECT_EQ(
       error_of(with_workers(R"({"type": "guest", "executable": "x", "options": {"watch": {}}})")),
-      "t.json: workers[1].options.watch: guest 'watch' is not supported yet");
+      "t.json: workers[1].options.watch: expected a non-empty list of 'directories' to watch");
+  EXPECT_EQ(
+      error_of(with_workers(
+          R"({"type": "guest", "executable": "x", "options": {"watch": {"directories": ["a"], "action": "reload"}}})")),
+      "t.json: workers[1].options.watch.action: expected \"restart\" (or no action: the guest "
+      "is stopped), found \"reload\"");
+  EXPECT_EQ(
+      error_of(with_workers(
+          R"({"type": "guest", "executable": "x", "options": {"watch": {"directories": [""]}}})")),
+      "t.json: workers[1].options.watch.directories[0]: expected a directory, found a string "
+      "(\"\")");
   EXPECT_EQ(
       error_of(with_workers(
           R"({"type": "guest", "executable": "x", "options": {"stdin": {"type": "msgpack", "value": 1}}})")),
@@ -148,12 +176,82 @@ TEST(NodeWorkersConfig, ContainerAndRouterComponents) {
   EXPECT_FALSE(cjob["components"][0].contains("transport"));
 }
 
+TEST(NodeWorkersConfig, FunctionComponentsAndAuthenticators) {
+  std::vector<std::string> warnings;
+  const std::string auth = R"({"type": "function", "create": "auth.create", "config": {"db": 1},
+                               "expose_controller": true})";
+  const auto node = parse(R"({"version": 2, "workers": [
+    {"type": "router", "realms": [{"name": "first"}, {"name": "second"}],
+     "transports": [
+       {"type": "websocket", "endpoint": {"type": "tcp", "port": 1},
+        "auth": {"ticket": )" +
+                              auth + R"(, "wampcra": {"type": "function", "create": "auth.create",
+                                                     "config": {"db": 2}}}},
+       {"type": "rawsocket", "endpoint": {"type": "tcp", "port": 2},
+        "auth": {"cryptosign": {"type": "function", "create": "other.make"}}}],
+     "components": [{"type": "function", "id": "fn1", "realm": "second", "role": "backend",
+                     "callbacks": {"join": "app.on_join", "disconnect": "app.gone"}}]}]})",
+                          &warnings);
+  ASSERT_EQ(node.guests.size(), 1u);
+  const auto job = nlohmann::json::parse(node.guests[0].stdin_data);
+  ASSERT_EQ(job["components"].size(), 1u);
+  EXPECT_EQ(job["components"][0], nlohmann::json::parse(R"({"type": "function", "id": "fn1",
+      "realm": "second", "role": "backend",
+      "callbacks": {"join": "app.on_join", "disconnect": "app.gone"}})"));
+  // One procedure per "create", on the worker's first realm; the first "config" counts.
+  EXPECT_EQ(job["authenticators"], nlohmann::json::parse(R"([
+      {"create": "auth.create", "config": {"db": 1}, "procedure": "junction.auth.function.0",
+       "realm": "first"},
+      {"create": "other.make", "config": {}, "procedure": "junction.auth.function.1",
+       "realm": "first"}])"));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "t.json: workers[0].transports[0].auth.ticket.expose_controller: 'expose_controller' "
+            "is not supported yet: Junction has no controller session; the function's "
+            "controller argument is None");
+
+  // Function authenticators alone start the launcher too.
+  const auto alone = parse(R"({"workers": [{"type": "router", "realms": [{"name": "r1"}],
+     "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 1},
+        "auth": {"anonymous": {"type": "function", "create": "a.b"}}}]}]})");
+  ASSERT_EQ(alone.guests.size(), 1u);
+  EXPECT_TRUE(alone.guests[0].component_launcher);
+  EXPECT_EQ(nlohmann::json::parse(alone.guests[0].stdin_data)["components"].size(), 0u);
+
+  EXPECT_EQ(error_of(R"({"workers": [{"type": "router",
+     "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 1},
+        "auth": {"ticket": {"type": "function", "create": "a.b"}}}]}]})"),
+            "t.json: workers[0].transports[0].auth.ticket.type: a 'function' authenticator needs "
+            "a realm in its router worker (Junction registers the function there)");
+  EXPECT_EQ(error_of(R"({"workers": [{"type": "router", "realms": [{"name": "r1"}],
+     "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 1},
+        "auth": {"ticket": {"type": "function", "create": "ab"}}}]}]})"),
+            "t.json: workers[0].transports[0].auth.ticket.create: expected \"module.function\", "
+            "found \"ab\"");
+}
+
 TEST(NodeWorkersConfig, ComponentRefusals) {
   const std::string t = R"("transport": {"type": "websocket"})";
   EXPECT_EQ(
       error_of(with_workers(
           R"({"type": "container", "components": [{"type": "function", "callbacks": {}}]})")),
-      "t.json: workers[1].components[0].type: component type 'function' is not supported yet");
+      "t.json: workers[1].components[0].type: component type 'function' in a container worker "
+      "is not supported yet");
+  EXPECT_EQ(
+      error_of(
+          R"({"workers": [{"type": "router", "components": [{"type": "function", "realm": "r", "callbacks": {"ready": "a.b"}}]}]})"),
+      "t.json: workers[0].components[0].callbacks.ready: unknown callback 'ready' (expected one "
+      "of: join, leave, connect, disconnect)");
+  EXPECT_EQ(
+      error_of(
+          R"({"workers": [{"type": "router", "components": [{"type": "function", "realm": "r", "callbacks": {"join": "ab"}}]}]})"),
+      "t.json: workers[0].components[0].callbacks.join: expected \"module.function\", found "
+      "\"ab\"");
+  EXPECT_EQ(
+      error_of(
+          R"({"workers": [{"type": "router", "components": [{"type": "function", "realm": "r", "extra": {}}]}]})")
+          .substr(0, 68),
+      "t.json: workers[0].components[0].extra: unknown key 'extra' in compo");
   EXPECT_EQ(
       error_of(with_workers(
           R"({"type": "container", "components": [{"type": "class", "classname": "x.Y", "realm": "r"}]})")),
@@ -179,8 +277,28 @@ TEST(NodeWorkersConfig, ComponentRefusals) {
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(
       warnings[0],
-      "t.json: workers[0].options.pythonpath: 'pythonpath' is used by router components and wsgi "
-      "path services only; ignored");
+      "t.json: workers[0].options.pythonpath: 'pythonpath' is used by router components, function "
+      "authenticators and wsgi path services only; ignored");
+}
+
+TEST(NodeDirectoryWatch, TellsTheFirstChangeBelowTheDirectoriesOnce) {
+  char pattern[] = "/tmp/junction-watch-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::filesystem::path root = pattern;
+  std::filesystem::create_directories(root / "a" / "deep");
+  std::filesystem::create_directories(root / "b");
+  boost::asio::io_context io;
+  std::vector<std::string> seen;
+  DirectoryWatch watch(io, {(root / "a").string(), (root / "b").string()},
+                       [&seen](std::string what) { seen.push_back(std::move(what)); });
+  std::ofstream(root / "a" / "deep" / "x.txt") << "x";  // a directory below a watched one
+  std::ofstream(root / "b" / "y.txt") << "y";           // after the first: not told
+  io.run_for(std::chrono::seconds(2));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], (root / "a" / "deep" / "x.txt").string() + ": created");
+  EXPECT_THROW(DirectoryWatch(io, {(root / "missing").string()}, [](std::string) {}),
+               std::runtime_error);
+  std::filesystem::remove_all(root);
 }
 
 int wait_status(pid_t pid) {

@@ -11,13 +11,27 @@ $JUNCTION_COMPONENT_SOCKET, and writes its job to stdin, one JSON object:
   {"worker": "worker-001", "kind": "container" | "router",
    "shutdown": "shutdown-manual" | "shutdown-on-last-component-stopped",
    "restart": "restart-never" | "restart-always" | "restart-on-failed",
-   "components": [{"id": "...", "classname": "pkg.module.Class", "realm": "realm1",
-                   "extra": {...}, "role": "backend" | null}]}
+   "components": [{"type": "class", "id": "...", "classname": "pkg.module.Class",
+                   "realm": "realm1", "extra": {...}, "role": "backend" | null}
+                  | {"type": "function", "id": "...", "realm": "realm1", "role": "backend",
+                     "callbacks": {"join": "pkg.module.on_join", ...}}],
+   "authenticators": [{"create": "pkg.module.create_authenticator", "config": {...},
+                       "procedure": "junction.auth.function.0", "realm": "realm1"}]}
 
-Each component is the ApplicationSession subclass `classname`, built with
-ComponentConfig(realm, extra) as Crossbar builds it. A router component joins with its `role`
-(the private socket is trusted: the router takes the role HELLO names); a container component
-joins as it asks to (anonymous, by default). Log lines go to stdout, one a line, prefixed with the
+A "class" component is the ApplicationSession subclass `classname`, built with
+ComponentConfig(realm, extra) as Crossbar builds it. A "function" component is a plain
+ApplicationSession with each callback attached as session.on(event, function), as Crossbar's
+router builds it (join/leave: f(session, details), connect: f(session, transport), disconnect:
+f(session, was_clean=...)). A router component joins with its `role` (the private socket is
+trusted: the router takes the role HELLO names); a container component joins as it asks to
+(anonymous, by default).
+
+Authenticators are Crossbar's "function" authenticators of the router's transports: one session
+(role "trusted") on `realm` registers each `procedure`; the first call imports `create` and calls
+create(config, None) (its result, or what its Deferred/coroutine gives, is kept, as Crossbar keeps
+it per name), then each call is authenticate(realm, authid, details). The router calls these
+procedures as a dynamic authenticator from its in-process session "junction-auth" (role
+"trusted", caller disclosed); any other caller is refused (wamp.error.not_authorized). Log lines go to stdout, one a line, prefixed with the
 level when it is not info ("warn: ...", "error: ..."); the node puts them into its log.
 Exit status: 0 when every component ended cleanly, 1 when one failed, 2 for a bad job.
 """
@@ -39,7 +53,9 @@ from twisted.logger import (FilteringLogObserver, LogLevel, LogLevelFilterPredic
                             formatEvent, globalLogBeginner)
 
 from autobahn.twisted.rawsocket import WampRawSocketClientFactory  # noqa: E402
-from autobahn.wamp.types import ComponentConfig  # noqa: E402
+from autobahn.twisted.wamp import ApplicationSession  # noqa: E402
+from autobahn.wamp.exception import ApplicationError  # noqa: E402
+from autobahn.wamp.types import ComponentConfig, RegisterOptions  # noqa: E402
 
 try:
     from autobahn.wamp.serializer import MsgPackSerializer as Serializer
@@ -85,13 +101,130 @@ def as_deferred(result):
     return result
 
 
+def import_name(qualified):
+    """`pkg.module.name` -> the object (ImportError/AttributeError when it is not there)."""
+    module_name, _, name = qualified.rpartition(".")
+    if not module_name:
+        raise ValueError("expected module.name, not '%s'" % qualified)
+    return getattr(importlib.import_module(module_name), name)
+
+
+def make_session(spec):
+    """The ApplicationSession of one component spec (see the job above)."""
+    if spec.get("type", "class") == "class":
+        cls = import_name(spec["classname"])
+        return cls(ComponentConfig(realm=spec["realm"], extra=spec.get("extra")))
+    # "function": Crossbar builds a plain session and attaches the callbacks as observers.
+    callbacks = {event: import_name(name) for event, name in spec.get("callbacks", {}).items()}
+    session = ApplicationSession(ComponentConfig(realm=spec["realm"], extra={}))
+    for event, function in callbacks.items():
+        session.on(event, function)
+    return session
+
+
+class Authenticators:
+    """The router's "function" authenticators: one session registers them all (see above)."""
+
+    CALLER_AUTHID = "junction-auth"  # the router's in-process caller (node/auth_caller.cpp)
+
+    def __init__(self, launcher, specs):
+        self.launcher = launcher
+        self.specs = specs
+        self.created = {}  # create name -> the authenticate function
+        self.session = None
+
+    def start(self):
+        for spec in self.specs:  # an early word in the log about a name that is not there
+            try:
+                import_name(spec["create"])
+            except Exception as e:
+                log.error("function authenticator '{create}' cannot be imported: {err}",
+                          create=spec["create"], err=e)
+        realm = self.specs[0]["realm"]
+        session = ApplicationSession(ComponentConfig(realm=realm))
+        original_join = session.join
+
+        def join(realm, *args, **kwargs):
+            kwargs.update(authrole="trusted", authid="junction-function-authenticators",
+                          authmethods=["anonymous"])
+            return original_join(realm, *args, **kwargs)
+
+        session.join = join
+        session.on("join", self.joined)
+        session.on("disconnect", lambda *a, **k: self.lost())
+        self.session = session
+        factory = WampRawSocketClientFactory(lambda: session, serializer=Serializer())
+        factory.noisy = False
+        d = UNIXClientEndpoint(reactor, self.launcher.socket, timeout=10).connect(factory)
+        d.addErrback(lambda f: log.error("function authenticators cannot connect to {path}: {err}",
+                                         path=self.launcher.socket, err=f.getErrorMessage()))
+
+    @defer.inlineCallbacks
+    def joined(self, session, details):
+        for spec in self.specs:
+            yield session.register(self.handler(spec), spec["procedure"],
+                                   options=RegisterOptions(details_arg="call_details"))
+            log.info("function authenticator '{create}' ready on realm '{realm}'",
+                     create=spec["create"], realm=details.realm)
+
+    def lost(self):
+        self.session = None
+        if not self.launcher.stopping:
+            log.error("function authenticators: the connection to the router was lost")
+
+    def handler(self, spec):
+        @defer.inlineCallbacks
+        def authenticate(realm, authid, details, call_details=None):
+            if (call_details is None or call_details.caller_authid != self.CALLER_AUTHID
+                    or call_details.caller_authrole != "trusted"):
+                raise ApplicationError(ApplicationError.NOT_AUTHORIZED,
+                                       "only the router calls function authenticators")
+            try:
+                function = yield self.authenticator(spec)
+                principal = yield as_deferred(function(realm, authid, details))
+            except ApplicationError:
+                raise
+            except Exception as e:
+                log.warn("function authenticator '{create}' failed: {err}",
+                         create=spec["create"], err=e)
+                raise ApplicationError(ApplicationError.AUTHENTICATION_FAILED,
+                                       "dynamic authenticator failed: {}".format(e))
+            return principal
+
+        return authenticate
+
+    @defer.inlineCallbacks
+    def authenticator(self, spec):
+        name = spec["create"]
+        if name not in self.created:
+            create = import_name(name)
+            function = yield as_deferred(create(spec.get("config", {}), None))
+            self.created.setdefault(name, function)
+        return self.created[name]
+
+    def leave(self):
+        session = self.session
+        if session is not None and session.is_attached():
+            try:
+                session.leave("wamp.close.system_shutdown", "the node is stopping")
+            except Exception:
+                pass
+        return defer.succeed(None)
+
+
 class Runner:
     """One component: builds its session, connects it, notices its end, restarts it."""
 
     def __init__(self, launcher, spec):
         self.launcher = launcher
         self.spec = spec
-        self.name = spec.get("id") or spec["classname"]
+        if spec.get("type", "class") == "class":
+            self.what = spec["classname"]
+        else:
+            self.what = "function: " + ", ".join(
+                "%s=%s" % kv for kv in sorted(spec.get("callbacks", {}).items()))
+        self.name = spec.get("id") or (spec["classname"] if "classname" in spec
+                                       else "function@" + spec["realm"])
         self.session = None
         self.running = False
         self.failed = False
@@ -101,14 +234,10 @@ class Runner:
         self.failed = False
         spec = self.spec
         try:
-            module_name, _, class_name = spec["classname"].rpartition(".")
-            if not module_name:
-                raise ValueError("classname must be module.Class, not '%s'" % spec["classname"])
-            cls = getattr(importlib.import_module(module_name), class_name)
-            session = cls(ComponentConfig(realm=spec["realm"], extra=spec.get("extra")))
+            session = make_session(spec)
         except Exception:
             log.error("component '{name}' ({classname}) could not be created:\n{tb}",
-                      name=self.name, classname=spec["classname"], tb=traceback.format_exc())
+                      name=self.name, classname=self.what, tb=traceback.format_exc())
             self.ended(failed=True)
             return
         self.session = session
@@ -211,11 +340,15 @@ class Launcher:
         self.shutdown = job.get("shutdown", "shutdown-manual")
         self.restart = job.get("restart", "restart-never")
         self.runners = [Runner(self, spec) for spec in job["components"]]
+        specs = job.get("authenticators") or []
+        self.authenticators = Authenticators(self, specs) if specs else None
         self.any_failed = False
         self.stopping = False
 
     def start(self):
         reactor.addSystemEventTrigger("before", "shutdown", self.leave_all)
+        if self.authenticators:
+            self.authenticators.start()
         for r in self.runners:
             r.start()
 
@@ -230,14 +363,17 @@ class Launcher:
             reactor.callLater(RESTART_DELAY, lambda: self.stopping or runner.start())
             return
         if self.shutdown == "shutdown-on-last-component-stopped" and not any(
-                r.running for r in self.runners):
+                r.running for r in self.runners) and not self.authenticators:
             log.info("the last component stopped: the worker ends")
             self.stopping = True
             reactor.callLater(0, reactor.stop)
 
     def leave_all(self):
         self.stopping = True
-        return defer.DeferredList([r.leave() for r in self.runners])
+        leaving = [r.leave() for r in self.runners]
+        if self.authenticators:
+            leaving.append(self.authenticators.leave())
+        return defer.DeferredList(leaving)
 
 
 def main():
@@ -245,7 +381,11 @@ def main():
     try:
         job = json.load(sys.stdin)
         for spec in job["components"]:
-            spec["classname"], spec["realm"]  # required
+            spec["realm"]  # required, as a class component's classname
+            if spec.get("type", "class") == "class":
+                spec["classname"]
+        for spec in job.get("authenticators") or []:
+            spec["create"], spec["procedure"], spec["realm"]  # required
     except Exception as e:
         log.error("bad job on stdin: {err}", err=e)
         return 2
