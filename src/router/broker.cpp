@@ -242,9 +242,23 @@ void Broker::publish(Session& session, const Message& message) {
                   "payload_passthru_mode");
     return;  // `session` is gone
   }
-  // Errors for a publication are reported only when the publisher asked for acknowledgement.
-  const auto auth = admit(realm_, session, message, Action::publish, acknowledge);
-  if (!auth) return;
+  // Static authorization: a topic this session was granted before needs no check
+  // (router/session.hpp, PublishGrants). A dynamic role's answers are its authorizer's.
+  const bool static_role = !session.preauthorized && !session.dynamic_role;
+  const PublishGrants::Grant* grant =
+      static_role && session.publish_grants ? session.publish_grants->find(message.uri) : nullptr;
+  std::optional<Authorization> auth;
+  if (grant) {
+    auth = Authorization{.allowed = true, .disclose = grant->disclose};
+  } else {
+    // Errors for a publication are reported only when the publisher asked for acknowledgement.
+    auth = admit(realm_, session, message, Action::publish, acknowledge);
+    if (!auth) return;
+    if (static_role) {
+      if (!session.publish_grants) session.publish_grants = std::make_unique<PublishGrants>();
+      session.publish_grants->keep(message.uri, auth->disclose);
+    }
+  }
   const wamp::Id publication = realm_.ids().next();
   if (wamp::get_bool(message.options, "retain").value_or(false)) {
     retain(session, message, publication);

@@ -173,8 +173,10 @@ void Realm::replace_roles(std::vector<RoleConfig> roles) {
   // The old Authorizer owned the dynamic roles the sessions point to, and the cached answers
   // were given under the old roles.
   dynamic_authorizer_.forget_answers();
-  for (auto& [id, session] : sessions_)
+  for (auto& [id, session] : sessions_) {
     session->dynamic_role = authorizer_.dynamic_role(session->authrole);
+    if (session->publish_grants) session->publish_grants->clear();
+  }
 }
 
 }  // namespace junction::router

@@ -1,6 +1,8 @@
 // router/session: one joined WAMP session as the realm, broker and dealer see it.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <set>
@@ -39,6 +41,41 @@ struct ClientFeatures {
   static ClientFeatures from_roles(const wamp::Object& roles);
 };
 
+// The last topics a session was allowed to PUBLISH to, and whether its role discloses the
+// publisher there. Under static authorization the answer for a topic depends only on the session's
+// role and the realm's roles, and the topic's validity only on the string, so a publisher that
+// repeats a topic (the usual case: a sensor, a ticker) skips the URI check and the role's URI
+// index (≈ 490 instructions with a 50-rule role, docs/performance.md). Refusals are never kept;
+// the realm clears every session's grants when its roles are replaced (config reload).
+class PublishGrants {
+ public:
+  static constexpr std::size_t kSize = 4;
+  struct Grant {
+    std::string topic;
+    bool disclose = false;
+  };
+  const Grant* find(std::string_view topic) const {
+    for (std::size_t i = 0; i < used_; ++i)
+      if (grants_[i].topic == topic) return &grants_[i];
+    return nullptr;
+  }
+  // Replaces the oldest grant once all are in use (assign() reuses the string's capacity).
+  void keep(std::string_view topic, bool disclose) {
+    Grant& grant = grants_[next_];
+    grant.topic.assign(topic);
+    grant.disclose = disclose;
+    next_ = (next_ + 1) % kSize;
+    if (used_ < kSize) ++used_;
+  }
+  void clear() { used_ = next_ = 0; }
+  std::size_t size() const { return used_; }
+
+ private:
+  std::array<Grant, kSize> grants_;
+  std::uint8_t used_ = 0;
+  std::uint8_t next_ = 0;
+};
+
 struct Session {
   wamp::Id id = 0;
   Realm* realm = nullptr;
@@ -72,6 +109,8 @@ struct Session {
   const RoleConfig* dynamic_role = nullptr;
   std::unique_ptr<std::deque<wamp::Message>> held;
   const Authorization* preauthorized = nullptr;
+  // Static authorization only: allocated on the session's first granted PUBLISH.
+  std::unique_ptr<PublishGrants> publish_grants;
 
   // Counted for the node's metrics (router/counters.hpp).
   void send(wamp::Message&& message) const {

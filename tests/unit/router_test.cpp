@@ -649,3 +649,67 @@ TEST(RouterReload, ReplacedRolesApplyToJoinedSessions) {
 
 }  // namespace
 }  // namespace junction::router
+
+namespace junction::router {
+namespace {
+
+using namespace junction::router::test_support;
+
+// PublishGrants keeps the last kSize topics, the oldest replaced first.
+TEST(PublishGrants, KeepsTheLastTopicsAndReplacesTheOldest) {
+  PublishGrants grants;
+  EXPECT_EQ(grants.find("com.a"), nullptr);
+  grants.keep("com.a", true);
+  ASSERT_NE(grants.find("com.a"), nullptr);
+  EXPECT_TRUE(grants.find("com.a")->disclose);
+  for (int i = 1; i < static_cast<int>(PublishGrants::kSize); ++i)
+    grants.keep("com.t" + std::to_string(i), false);
+  EXPECT_EQ(grants.size(), PublishGrants::kSize);
+  EXPECT_NE(grants.find("com.a"), nullptr);
+  grants.keep("com.new", false);  // replaces com.a, the oldest
+  EXPECT_EQ(grants.find("com.a"), nullptr);
+  EXPECT_NE(grants.find("com.new"), nullptr);
+  EXPECT_NE(grants.find("com.t1"), nullptr);
+  EXPECT_EQ(grants.find("com.t"), nullptr);  // whole topics only
+  grants.clear();
+  EXPECT_EQ(grants.find("com.new"), nullptr);
+}
+
+// A repeated PUBLISH is answered from the session's kept grant: the role's disclosure still
+// applies to the second event, and a reload that takes the grant away refuses the next one.
+TEST(RouterReload, KeptPublishGrantsKeepDisclosureAndAreForgotten) {
+  Permission disclosing = allow_all();
+  disclosing.disclose_publisher = true;
+  RouterConfig config;
+  config.realms.push_back(
+      realm_config("realm1", wamp::UriCheck::loose, {{"anonymous", {disclosing}}}));
+  Router router(config);
+  Client pub(router), sub(router);
+  pub.join();
+  sub.join();
+  sub.send(request(MessageType::subscribe, 1, "com.topic"));
+  ASSERT_EQ(sub.peer.pop().type, MessageType::subscribed);
+  for (wamp::Id i = 1; i <= 2; ++i) {
+    pub.send(request(MessageType::publish, i, "com.topic", {{"acknowledge", true}}));
+    EXPECT_EQ(pub.peer.pop().type, MessageType::published);
+    const Message event = sub.peer.pop();
+    ASSERT_EQ(event.type, MessageType::event);
+    EXPECT_NE(wamp::find(event.options, "publisher"), nullptr) << "publication " << i;
+  }
+  Permission no_publish = allow_all();
+  no_publish.publish = false;
+  router.find_realm("realm1")->replace_roles({{"anonymous", {no_publish}}});
+  pub.send(request(MessageType::publish, 3, "com.topic", {{"acknowledge", true}}));
+  expect_error(pub.peer.pop(), MessageType::publish, 3, "wamp.error.not_authorized");
+  EXPECT_TRUE(sub.peer.inbox.empty());
+  // A refusal is not kept: granted again, the topic is published to again, now undisclosed.
+  router.find_realm("realm1")->replace_roles({{"anonymous", {allow_all()}}});
+  pub.send(request(MessageType::publish, 4, "com.topic", {{"acknowledge", true}}));
+  EXPECT_EQ(pub.peer.pop().type, MessageType::published);
+  const Message event = sub.peer.pop();
+  ASSERT_EQ(event.type, MessageType::event);
+  EXPECT_EQ(wamp::find(event.options, "publisher"), nullptr);
+}
+
+}  // namespace
+}  // namespace junction::router
