@@ -4,7 +4,8 @@ a CA the router does not trust). Autobahn|Python over wss:// talks to a plain ws
 another listener of the same router; Autobahn|Python's Twisted RawSocket client over TLS (rss);
 the universal listener over TLS (RawSocket, WebSocket and HTTPS on one port); client
 certificates required, optional, refused; a plain TCP client on a TLS port fails cleanly while
-the router keeps serving; TLS 1.1 is refused."""
+the router keeps serving; TLS 1.1 is refused; WAMP-Cryptosign with "tls-unique" channel binding,
+signed by Autobahn|Python with the channel id it reads from its own TLS connection."""
 
 import asyncio
 import os
@@ -20,6 +21,8 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import nacl.signing  # noqa: E402
+from autobahn.wamp.cryptosign import CryptosignKey  # noqa: E402
 from autobahn.wamp.types import CallResult, PublishOptions  # noqa: E402
 
 import junction_harness as h  # noqa: E402
@@ -73,6 +76,11 @@ SERVER_TLS = {"key": pki("server.key"), "certificate": pki("server.pem")}
 MTLS = dict(SERVER_TLS, ca_certificates=[pki("ca.pem")])
 MTLS_OPTIONAL = dict(MTLS, require_client_certificate=False)
 WS_PATHS = {"/": {"type": "nodeinfo"}, "ws": {"type": "websocket"}}
+CS_SEED = bytes(range(7, 39))
+CS_AUTH = {"cryptosign": {"type": "static", "principals": {"client01": {
+    "authorized_keys": [nacl.signing.SigningKey(CS_SEED).verify_key.encode().hex()],
+    "role": "anonymous"}}}}
+CS_PATHS = {"ws": {"type": "websocket", "auth": CS_AUTH}}
 
 CONFIG = {"version": 2, "workers": [{
     "type": "router",
@@ -88,6 +96,8 @@ CONFIG = {"version": 2, "workers": [{
          "web": {"paths": {"/": {"type": "nodeinfo"}}}},
         {"type": "websocket", "id": "ws_mtls", "endpoint": tcp(MTLS)},
         {"type": "rawsocket", "id": "rs_mtls_optional", "endpoint": tcp(MTLS_OPTIONAL)},
+        {"type": "web", "id": "web_tls_cs", "endpoint": tcp(SERVER_TLS), "paths": CS_PATHS},
+        {"type": "web", "id": "web_plain_cs", "endpoint": tcp(None), "paths": CS_PATHS},
     ],
 }]}
 
@@ -136,6 +146,33 @@ class TlsRawSocketClient(rs.RawSocketClient):
                 "--serializer", self.serializer, "--realm", self.realm]
 
 
+class CryptosignClient(h.Client):
+    """Joins with cryptosign as client01 asking for "tls-unique" channel binding, and signs the
+    challenge as config.extra["sign"] says: "bound" (XORed with the channel id Autobahn read from
+    its TLS connection, as Autobahn's own cryptosign authenticator does) or "unbound"."""
+
+    def onConnect(self):
+        self.join(self.config.realm, authmethods=["cryptosign"], authid="client01",
+                  authextra={"pubkey": CryptosignKey.from_bytes(CS_SEED).public_key(),
+                             "channel_binding": "tls-unique"})
+
+    def onChallenge(self, challenge):
+        key = CryptosignKey.from_bytes(CS_SEED)
+        if self.config.extra["sign"] == "bound":
+            channel_id = self._transport.transport_details.channel_id["tls-unique"]
+            return key.sign_challenge(challenge, channel_id=channel_id,
+                                      channel_id_type="tls-unique")
+        return key.sign_challenge(challenge)
+
+
+def cryptosign_client(sign):
+    class Cls(CryptosignClient):
+        def __init__(self, config):
+            config.extra = {"sign": sign}
+            super().__init__(config)
+    return Cls
+
+
 def echo(*args, **kwargs):
     return CallResult(*args, **kwargs)
 
@@ -177,6 +214,26 @@ class TlsTest(rs.RawSocketTestCase):
             if asyncio.get_running_loop().time() > deadline:
                 self.fail("router log lacks %r:\n%s" % (text, self.router.log_tail(40)))
             await asyncio.sleep(0.05)
+
+    # -- WAMP-Cryptosign with "tls-unique" channel binding ----------------------------------------
+
+    async def test_cryptosign_tls_unique_channel_binding(self):
+        url = self.url("web_tls_cs")
+        s = await h.connect(url, h.REALM, cryptosign_client("bound"), ssl=client_context())
+        self._sessions.append(s)
+        self.assertEqual((s.join_details.authid, s.join_details.authmethod),
+                         ("client01", "cryptosign"))
+        self.assertGreaterEqual(await h.within(s.call("wamp.session.count")), 1)
+        # The same key signing the bare challenge: the router expected it bound to this TLS
+        # connection, so the signature does not verify.
+        with self.assertRaises(h.AbortError) as cm:
+            await h.connect(url, h.REALM, cryptosign_client("unbound"), ssl=client_context())
+        self.assertEqual(cm.exception.reason, "wamp.error.authentication_failed")
+        # Binding asked for over plain TCP: there is no TLS channel to bind to.
+        with self.assertRaises(h.AbortError) as cm:
+            await h.connect("ws://%s/ws" % self.ep["web_plain_cs"], h.REALM,
+                            cryptosign_client("unbound"))
+        self.assertIn("needs a TLS transport", cm.exception.message)
 
     # -- WAMP over wss:// with a plain ws:// client on another listener -------------------------
 
