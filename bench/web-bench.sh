@@ -8,12 +8,17 @@
 #                 gunicorn serving the same app with the same concurrency model (one process,
 #                 20 threads: --worker-class gthread --threads 20, as Junction's launcher runs
 #                 it on Twisted's ThreadPool(0, 20)); skipped when flask or gunicorn is missing.
-# Usage: bench/web-bench.sh path/to/junction [seconds] [connections]
-# Prints a table and one JSON line. Every server started here is stopped by PID on exit.
+# Usage: bench/web-bench.sh path/to/junction [seconds] [connections] [workers]
+#   workers: Junction's I/O threads and nginx's worker processes, the same number for both
+#            (default 1: on a 2-core machine wrk gets the other core).
+# Prints a table (requests/s and server CPU-µs per request: the process's utime + stime over the
+# run, nginx's workers summed) and one JSON line. Every server started here is stopped by PID on
+# exit.
 set -euo pipefail
 JUNCTION=${1:?usage: web-bench.sh path/to/junction [seconds] [connections]}
 SECONDS_PER_RUN=${2:-5}
 CONNECTIONS=${3:-50}
+WORKERS=${4:-1}
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { echo "web-bench: $tool is missing (scripts/install-deps)"; exit 1; }
 done
@@ -74,13 +79,15 @@ if "$JUNCTION" check --config "$work/with-bridge.json" >/dev/null 2>&1; then
 else
   sed -i "s|BRIDGE||" "$work/config.json"; have_bridge=0
 fi
-"$JUNCTION" start --config "$work/config.json" --loglevel warn 2>"$work/junction.log" &
-pids+=($!)
+JUNCTION_IO_THREADS=$WORKERS "$JUNCTION" start --config "$work/config.json" --loglevel warn \
+  2>"$work/junction.log" &
+jpid=$!
+pids+=($jpid)
 
 nport=$(free_port)
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes $WORKERS;
 $( [ "$(id -u)" = 0 ] && echo 'user root;' )
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;
@@ -101,7 +108,8 @@ http {
 }
 CONF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=($!)
+npid=$!
+pids+=($npid)
 gport=$(free_port)
 if [ "$have_wsgi" = 1 ]; then
   gunicorn --chdir "$work/app" --bind "127.0.0.1:$gport" --workers 1 --worker-class gthread \
@@ -125,41 +133,69 @@ wrk.body = '{"topic": "com.example.bench", "args": ["hello"]}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-# wrk's "Requests/sec" for one run.
-# wrk's "Requests/sec" for one run; a run with non-2xx answers is an error, not a figure.
-rps() {
-  local out
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "$@")
-  if grep -q "Non-2xx" <<<"$out"; then echo "web-bench: non-2xx answers: $*" >&2; echo "$out" >&2; exit 1; fi
-  awk '/Requests\/sec/ {print $2}' <<<"$out"
-}
-cpu_of() { awk '{print $14 + $15}' /proc/"$1"/stat; }
-
-declare -A result
-for file in 1k 1m; do
-  for server in junction nginx; do
-    port=$jport; [ "$server" = nginx ] && port=$nport
-    result[$server-$file]=$(rps "http://127.0.0.1:$port/$file.bin")
+# CPU ticks (utime + stime) of these processes and their children's (nginx's workers).
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@" $(for p in "$@"; do pgrep -P "$p" || true; done); do
+    [ -r /proc/"$pid"/stat ] || continue
+    total=$((total + $(awk '{print $14 + $15}' /proc/"$pid"/stat)))
   done
+  echo "$total"
+}
+TICK=$(getconf CLK_TCK)
+# One wrk run against a server: prints "requests/s cpu-µs-per-request" (the server's CPU over
+# the run). A run with non-2xx answers is an error, not a figure.
+# Usage: measure "PID ..." wrk-arguments...
+measure() {
+  local server_pids=$1 out before after requests
+  shift
+  # shellcheck disable=SC2086
+  before=$(cpu_ticks $server_pids)
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "$@")
+  # shellcheck disable=SC2086
+  after=$(cpu_ticks $server_pids)
+  if grep -q "Non-2xx" <<<"$out"; then echo "web-bench: non-2xx answers: $*" >&2; echo "$out" >&2; exit 1; fi
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  awk -v r="$(awk '/Requests\/sec/ {print $2}' <<<"$out")" -v t=$((after - before)) -v n="$requests" \
+    -v hz="$TICK" 'BEGIN {printf "%s %.1f\n", r, (n > 0 ? t * 1e6 / hz / n : 0)}'
+}
+
+declare -A result cpu
+run() {  # run KEY "PID ..." wrk-arguments...
+  local key=$1 out
+  shift
+  out=$(measure "$@")
+  result[$key]=${out% *}
+  cpu[$key]=${out#* }
+}
+for file in 1k 1m; do
+  run "junction-$file" "$jpid" "http://127.0.0.1:$jport/$file.bin"
+  run "nginx-$file" "$npid" "http://127.0.0.1:$nport/$file.bin"
 done
-result[bridge]=null
-[ "$have_bridge" = 1 ] && result[bridge]=$(rps -s "$work/post.lua" "http://127.0.0.1:$jport/pub")
+result[bridge]=null; cpu[bridge]=null
+[ "$have_bridge" = 1 ] && run bridge "$jpid" -s "$work/post.lua" "http://127.0.0.1:$jport/pub"
 result[wsgi-junction]=null; result[wsgi-gunicorn]=null
 if [ "$have_wsgi" = 1 ]; then
-  result[wsgi-junction]=$(rps "http://127.0.0.1:$jport/flask/hello/bench")
-  result[wsgi-gunicorn]=$(rps "http://127.0.0.1:$gport/hello/bench")
+  result[wsgi-junction]=$(measure "$jpid" "http://127.0.0.1:$jport/flask/hello/bench" | cut -d' ' -f1)
+  result[wsgi-gunicorn]=$(measure "" "http://127.0.0.1:$gport/hello/bench" | cut -d' ' -f1)
 fi
 
-printf '%-28s %14s %14s %8s\n' "scenario" "junction req/s" "nginx req/s" "ratio"
+echo "workers: $WORKERS (Junction I/O threads = nginx worker processes), wrk -t2 -c$CONNECTIONS," \
+  "${SECONDS_PER_RUN} s per run, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-28s %14s %14s %8s %12s %12s\n' "scenario" "junction req/s" "nginx req/s" "ratio" \
+  "junction µs" "nginx µs"
 for file in 1k 1m; do
   j=${result[junction-$file]}; n=${result[nginx-$file]}
-  printf '%-28s %14s %14s %8s\n' "static $file (keep-alive)" "$j" "$n" "$(awk -v a="$j" -v b="$n" 'BEGIN{printf "%.2f", a/b}')"
+  printf '%-28s %14s %14s %8s %12s %12s\n' "static $file (keep-alive)" "$j" "$n" \
+    "$(awk -v a="$j" -v b="$n" 'BEGIN{printf "%.2f", a/b}')" "${cpu[junction-$file]}" "${cpu[nginx-$file]}"
 done
-printf '%-28s %14s %14s %8s\n' "bridge publisher POST" "${result[bridge]}" "-" "-"
+printf '%-28s %14s %14s %8s %12s %12s\n' "bridge publisher POST" "${result[bridge]}" "-" "-" "${cpu[bridge]}" "-"
 if [ "$have_wsgi" = 1 ]; then
   j=${result[wsgi-junction]}; g=${result[wsgi-gunicorn]}
   printf '%-28s %14s %14s %8s\n' "wsgi Flask (vs gunicorn)" "$j" "$g" "$(awk -v a="$j" -v b="$g" 'BEGIN{printf "%.2f", a/b}')"
 fi
-printf '{"bench":"web","connections":%s,"seconds":%s,"static_1k":{"junction":%s,"nginx":%s},"static_1m":{"junction":%s,"nginx":%s},"bridge_publisher":%s,"wsgi_flask":{"junction":%s,"gunicorn":%s}}\n' \
-  "$CONNECTIONS" "$SECONDS_PER_RUN" "${result[junction-1k]}" "${result[nginx-1k]}" \
-  "${result[junction-1m]}" "${result[nginx-1m]}" "${result[bridge]}" "${result[wsgi-junction]}" "${result[wsgi-gunicorn]}"
+printf '{"bench":"web","workers":%s,"connections":%s,"seconds":%s,"static_1k":{"junction":%s,"nginx":%s,"junction_cpu_us":%s,"nginx_cpu_us":%s},"static_1m":{"junction":%s,"nginx":%s,"junction_cpu_us":%s,"nginx_cpu_us":%s},"bridge_publisher":%s,"bridge_cpu_us":%s,"wsgi_flask":{"junction":%s,"gunicorn":%s}}\n' \
+  "$WORKERS" "$CONNECTIONS" "$SECONDS_PER_RUN" \
+  "${result[junction-1k]}" "${result[nginx-1k]}" "${cpu[junction-1k]}" "${cpu[nginx-1k]}" \
+  "${result[junction-1m]}" "${result[nginx-1m]}" "${cpu[junction-1m]}" "${cpu[nginx-1m]}" \
+  "${result[bridge]}" "${cpu[bridge]}" "${result[wsgi-junction]}" "${result[wsgi-gunicorn]}"

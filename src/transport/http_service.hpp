@@ -50,6 +50,11 @@ struct HttpResponse {
   // The service's header fields. The session adds Content-Length, Connection, Date and Server
   // (and Strict-Transport-Security on TLS listeners with options.hsts).
   boost::beast::http::fields headers;
+  // More header fields, already formatted ("Name: value\r\n" each), written after `headers`:
+  // for services that answer the same fields over and over (a cached file's ETag, type and
+  // dates) without building a field map per answer. The service vouches for them (no CR/LF
+  // inside a value).
+  std::string head_lines;
   // The body is one of: `body` (owned bytes); `shared` (immutable bytes shared with a cache,
   // e.g. a static file held in memory) from `offset` for `length` bytes; `file` from `offset`
   // for `length` bytes. HEAD requests get the headers only, with the body's Content-Length.

@@ -22,6 +22,8 @@
 #include "websocket/deflate.hpp"
 #include "websocket/frame.hpp"
 
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <array>
 #include <boost/asio/dispatch.hpp>
@@ -559,6 +561,7 @@ void HttpSession<Stream>::write_response(HttpResponse response) {
     head_.append(field.value().data(), field.value().size());
     head_ += "\r\n";
   }
+  head_ += out_.head_lines;
   const bool body = has_body(out_.status);
   if (body || out_.status == http::status::not_modified) {
     // 304: the length of what a 200 would have carried is not known here; none is sent.
@@ -598,6 +601,10 @@ void HttpSession<Stream>::write_response(HttpResponse response) {
     }
   }
   if (file_left_ > 0) {
+    if constexpr (!kIsTlsStream<Stream>) {
+      head_sent_ = 0;
+      return send_file_body();
+    }
     // The head goes out with the first chunk.
     return write_file_chunk();
   }
@@ -636,6 +643,66 @@ void HttpSession<Stream>::write_file_chunk() {
                       }
                       self->on_write(ec, bytes);
                     });
+}
+
+template <class Stream>
+void HttpSession<Stream>::send_file_body() {
+  if constexpr (!kIsTlsStream<Stream>) {
+    error_code ec;
+    // Async reads made the descriptor non-blocking already, unless the request came whole in
+    // the listener's first bytes: make sure, a blocking send would stall the I/O thread.
+    if (!socket().native_non_blocking()) socket().native_non_blocking(true, ec);
+    if (ec) return on_write(ec, 0);
+    const int sock = socket().native_handle();
+    // The head first, held back (MSG_MORE) to leave with the file's first bytes.
+    while (head_sent_ < head_.size()) {
+      const auto n = ::send(sock, head_.data() + head_sent_, head_.size() - head_sent_,
+                            MSG_MORE | MSG_NOSIGNAL);
+      if (n >= 0) {
+        head_sent_ += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
+      return on_write(error_code(errno, boost::system::system_category()), 0);
+    }
+    constexpr std::uint64_t kMaxSend = 1u << 30;
+    while (file_left_ > 0) {
+      off_t offset = static_cast<off_t>(file_position_);
+      const auto n = ::sendfile(sock, out_.file->fd(), &offset,
+                                static_cast<std::size_t>(std::min(file_left_, kMaxSend)));
+      if (n > 0) {
+        file_position_ += static_cast<std::uint64_t>(n);
+        file_left_ -= static_cast<std::uint64_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_writable();
+      if (n == 0) {
+        // The file shrank under us: the length is promised, so the connection ends.
+        JLOG(warn, "transport") << description_ << ": reading a file body failed; closing";
+        return force_close();
+      }
+      return on_write(error_code(errno, boost::system::system_category()), 0);
+    }
+    on_write({}, 0);
+  }
+}
+
+template <class Stream>
+void HttpSession<Stream>::wait_writable() {
+  if (!send_wait_timer_) send_wait_timer_.emplace(socket().get_executor());
+  send_wait_timer_->expires_after(kHttpWriteTimeout);
+  send_wait_timer_->async_wait([self = this->shared_from_this()](error_code ec) {
+    if (ec) return;  // cancelled: the socket became writable (or closed) in time
+    JLOG(debug, "transport") << self->description_ << ": write timed out";
+    self->force_close();
+  });
+  socket().async_wait(tcp::socket::wait_write, [self = this->shared_from_this()](error_code ec) {
+    self->send_wait_timer_->cancel();
+    if (ec) return self->on_write(ec, 0);
+    self->send_file_body();
+  });
 }
 
 template <class Stream>

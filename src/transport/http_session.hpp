@@ -85,8 +85,12 @@ class HttpSession : public LiveSession,
   // Serialises `response` for the current request (the body is dropped for HEAD) and writes it.
   void write_response(HttpResponse response);
   void on_write(error_code ec, std::size_t bytes);
-  // Writes the next chunk of a file body.
+  // Writes the next chunk of a file body (TLS: read into memory, then written).
   void write_file_chunk();
+  // Plain TCP: writes the head, then the file body with sendfile() (straight from the page
+  // cache); when the socket is full, waits until it is writable (at most kHttpWriteTimeout).
+  void send_file_body();
+  void wait_writable();
   void do_close();
   TcpSocket& socket() { return beast::get_lowest_layer(stream_).socket(); }
 
@@ -115,6 +119,8 @@ class HttpSession : public LiveSession,
   std::uint64_t file_position_ = 0;  // file bodies: next byte to read
   std::uint64_t file_left_ = 0;      // file bodies: bytes still to write
   std::string file_chunk_;
+  std::size_t head_sent_ = 0;             // send_file_body: bytes of head_ sent
+  std::optional<Timer> send_wait_timer_;  // send_file_body: bounds a wait
 
   std::chrono::steady_clock::time_point read_started_{};  // when do_read() began waiting
   bool first_request_ = true;                             // nothing read on this connection yet

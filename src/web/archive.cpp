@@ -138,6 +138,7 @@ ArchiveService::ArchiveService(ArchiveOptions options) : options_(std::move(opti
     entity.content_type = std::string(mime.lookup(name));
     entity.size = data.size();
     entity.mtime = archive_entry_mtime_is_set(entry) != 0 ? archive_entry_mtime(entry) : 0;
+    if (entity.mtime > 0) entity.last_modified = transport::http_date(entity.mtime);
     char etag[40];
     std::snprintf(etag, sizeof etag, "\"%016llx-%llx\"",
                   static_cast<unsigned long long>(content_hash(data)),

@@ -64,6 +64,25 @@ void set_cross_origin_headers(const transport::HttpExchange& exchange,
   }
 }
 
+void append_header_line(std::string& lines, std::string_view name, std::string_view value) {
+  lines.append(name);
+  lines += ": ";
+  lines.append(value);
+  lines += "\r\n";
+}
+
+void append_cross_origin_lines(const transport::HttpExchange& exchange, std::string& lines) {
+  const auto& request = exchange.request();
+  std::string_view origin = request[http::field::origin];
+  if (origin.empty() || origin == "null") origin = "*";
+  append_header_line(lines, "Access-Control-Allow-Origin", origin);
+  lines += "Access-Control-Allow-Credentials: true\r\n";
+  if (const auto it = request.find(http::field::access_control_request_headers);
+      it != request.end()) {
+    append_header_line(lines, "Access-Control-Allow-Headers", it->value());
+  }
+}
+
 std::map<std::string, std::string, std::less<>> query_fields(std::string_view query) {
   std::map<std::string, std::string, std::less<>> out;
   auto decode = [](std::string_view s) {

@@ -31,6 +31,10 @@ std::string request_host(const transport::HttpExchange& exchange);
 // "*" without one), credentials allowed, and the requested headers allowed.
 void set_cross_origin_headers(const transport::HttpExchange& exchange,
                               transport::HttpResponse& response);
+// The same fields appended to `lines` as "Name: value\r\n" (HttpResponse::head_lines).
+void append_cross_origin_lines(const transport::HttpExchange& exchange, std::string& lines);
+// Appends "Name: value\r\n".
+void append_header_line(std::string& lines, std::string_view name, std::string_view value);
 
 // A query string's (or an application/x-www-form-urlencoded body's) fields, form-decoded ('+' is
 // a space); the first of each name wins.

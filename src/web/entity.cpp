@@ -113,31 +113,61 @@ bool accepts_gzip(std::string_view header) {
   return false;
 }
 
+namespace {
+
+// "Cache-Control: max-age=N, public\r\nExpires: <now + N>\r\n", formatted once per second
+// (and timeout) per thread.
+const std::string& caching_lines(std::int64_t timeout) {
+  thread_local std::int64_t second = -1;
+  thread_local std::int64_t for_timeout = -1;
+  thread_local std::string text;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  if (now != second || timeout != for_timeout) {
+    second = now;
+    for_timeout = timeout;
+    text = "Cache-Control: max-age=" + std::to_string(timeout) +
+           ", public\r\nExpires: " + transport::http_date(now + timeout) + "\r\n";
+  }
+  return text;
+}
+
+// The entity tag of the gzip form: "\"abc\"" -> "\"abc-gzip\"".
+std::string gzip_etag_of(const std::string& etag) {
+  std::string out = etag;
+  if (!out.empty()) out.insert(out.size() - 1, "-gzip");
+  return out;
+}
+
+}  // namespace
+
 void serve_entity(transport::HttpExchange& exchange, const Entity& entity,
                   const EntityOptions& options) {
   const auto& request = exchange.request();
   transport::HttpResponse response;
-  auto& headers = response.headers;
-  if (!entity.etag.empty()) headers.set(http::field::etag, entity.etag);
-  if (entity.mtime > 0) headers.set(http::field::last_modified, transport::http_date(entity.mtime));
-  if (options.cache_timeout) {
-    headers.set(http::field::cache_control,
-                "max-age=" + std::to_string(*options.cache_timeout) + ", public");
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    headers.set(http::field::expires, transport::http_date(now + *options.cache_timeout));
+  // The fields go out as preformatted lines (HttpResponse::head_lines): no field map per answer.
+  std::string& lines = response.head_lines;
+  lines.reserve(320 + entity.content_type.size() + entity.etag.size());
+  if (entity.mtime > 0) {
+    append_header_line(
+        lines, "Last-Modified",
+        entity.last_modified.empty() ? transport::http_date(entity.mtime) : entity.last_modified);
   }
-  if (options.allow_cross_origin) set_cross_origin_headers(exchange, response);
+  if (options.cache_timeout) lines += caching_lines(*options.cache_timeout);
+  if (options.allow_cross_origin) append_cross_origin_lines(exchange, lines);
   const bool gzip_possible = options.gzip && entity.gzipped != nullptr;
-  if (gzip_possible) headers.set(http::field::vary, "Accept-Encoding");
+  if (gzip_possible) lines += "Vary: Accept-Encoding\r\n";
+  auto etag_line = [&](const std::string& etag) {
+    if (!etag.empty()) append_header_line(lines, "ETag", etag);
+  };
 
   // Conditional requests (RFC 9110 §13.2.2): If-None-Match wins over If-Modified-Since.
   if (const auto inm = request.find(http::field::if_none_match); inm != request.end()) {
-    std::string gzip_etag = entity.etag;
-    if (!gzip_etag.empty()) gzip_etag.insert(gzip_etag.size() - 1, "-gzip");
-    if (!entity.etag.empty() && (etag_matches(inm->value(), entity.etag) ||
-                                 (gzip_possible && etag_matches(inm->value(), gzip_etag)))) {
+    if (!entity.etag.empty() &&
+        (etag_matches(inm->value(), entity.etag) ||
+         (gzip_possible && etag_matches(inm->value(), gzip_etag_of(entity.etag))))) {
+      etag_line(entity.etag);
       response.status = http::status::not_modified;
       return exchange.respond(std::move(response));
     }
@@ -145,13 +175,12 @@ void serve_entity(transport::HttpExchange& exchange, const Entity& entity,
              ims != request.end() && entity.mtime > 0) {
     const auto since = transport::parse_http_date(ims->value());
     if (since >= 0 && entity.mtime <= since) {
+      etag_line(entity.etag);
       response.status = http::status::not_modified;
       return exchange.respond(std::move(response));
     }
   }
-
-  headers.set(http::field::content_type, entity.content_type);
-  headers.set(http::field::accept_ranges, "bytes");
+  lines += "Accept-Ranges: bytes\r\n";
 
   // Range, honoured only while If-Range (when sent) still names this representation.
   if (const auto range = request.find(http::field::range); range != request.end()) {
@@ -165,18 +194,21 @@ void serve_entity(transport::HttpExchange& exchange, const Entity& entity,
     const auto result =
         current ? parse_range(range->value(), entity.size, byte_range) : RangeResult::none;
     if (result == RangeResult::unsatisfiable) {
+      etag_line(entity.etag);
       response.status = http::status::range_not_satisfiable;
-      headers.set(http::field::content_range, "bytes */" + std::to_string(entity.size));
-      headers.set(http::field::content_type, "text/plain; charset=utf-8");
+      append_header_line(lines, "Content-Range", "bytes */" + std::to_string(entity.size));
+      lines += "Content-Type: text/plain; charset=utf-8\r\n";
       response.body = "Range not satisfiable.\n";
       return exchange.respond(std::move(response));
     }
     if (result == RangeResult::single) {
+      etag_line(entity.etag);
+      append_header_line(lines, "Content-Type", entity.content_type);
       response.status = http::status::partial_content;
-      headers.set(http::field::content_range,
-                  "bytes " + std::to_string(byte_range.first) + "-" +
-                      std::to_string(byte_range.first + byte_range.length - 1) + "/" +
-                      std::to_string(entity.size));
+      append_header_line(lines, "Content-Range",
+                         "bytes " + std::to_string(byte_range.first) + "-" +
+                             std::to_string(byte_range.first + byte_range.length - 1) + "/" +
+                             std::to_string(entity.size));
       response.shared = entity.content;
       response.file = entity.content ? nullptr : entity.file;
       response.offset = byte_range.first;
@@ -184,22 +216,20 @@ void serve_entity(transport::HttpExchange& exchange, const Entity& entity,
       return exchange.respond(std::move(response));
     }
   }
+  append_header_line(lines, "Content-Type", entity.content_type);
 
   if (gzip_possible) {
     const auto accept = request.find(http::field::accept_encoding);
     if (accept != request.end() && accepts_gzip(accept->value())) {
-      headers.set(http::field::content_encoding, "gzip");
+      lines += "Content-Encoding: gzip\r\n";
       // The gzip form is a different representation: its own entity tag.
-      if (!entity.etag.empty()) {
-        std::string etag = entity.etag;
-        etag.insert(etag.size() - 1, "-gzip");
-        headers.set(http::field::etag, etag);
-      }
+      etag_line(gzip_etag_of(entity.etag));
       response.shared = entity.gzipped;
       response.length = entity.gzipped->size();
       return exchange.respond(std::move(response));
     }
   }
+  etag_line(entity.etag);
   response.shared = entity.content;
   response.file = entity.content ? nullptr : entity.file;
   response.offset = 0;

@@ -17,8 +17,9 @@ namespace junction::web {
 
 struct Entity {
   std::string content_type;
-  std::string etag;        // with its quotes: "\"5f3a-400\""
-  std::int64_t mtime = 0;  // seconds since the epoch (Last-Modified); 0: none
+  std::string etag;           // with its quotes: "\"5f3a-400\""
+  std::int64_t mtime = 0;     // seconds since the epoch (Last-Modified); 0: none
+  std::string last_modified;  // http_date(mtime) formatted once, or empty (formatted per answer)
   std::uint64_t size = 0;
   // The bytes: in memory, or an open file (large files are not held in memory).
   std::shared_ptr<const std::string> content;

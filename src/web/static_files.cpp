@@ -28,9 +28,10 @@ namespace {
 
 // Files up to this size are held in memory (with their gzip form).
 constexpr std::uint64_t kMemoryFileLimit = 256 * 1024;
-// The memory cache is dropped whole when it grows past this (a simple bound; the working set
-// of a web application's assets is far smaller).
+// Bounds of the memory cache (least recently used out); the working set of a web application's
+// assets is far smaller.
 constexpr std::size_t kCacheLimitBytes = 64 * 1024 * 1024;
+constexpr std::size_t kCacheLimitEntries = 4096;
 // Directory index names, in the order they are tried.
 constexpr const char* kIndexNames[] = {"index.html", "index.htm"};
 
@@ -92,10 +93,11 @@ bool openat2_missing = false;  // the kernel has no openat2 (before 5.6): checke
 }  // namespace
 
 StaticService::StaticService(StaticOptions options)
-    : options_(std::move(options)), mime_(options_.mime_types) {
+    : options_(std::move(options)),
+      mime_(options_.mime_types),
+      cache_(kCacheLimitBytes, kCacheLimitEntries) {
   entity_options_.cache_timeout = options_.cache_timeout;
   entity_options_.allow_cross_origin = options_.allow_cross_origin;
-  std::lock_guard lock(mutex_);
   root_fd();
 }
 
@@ -104,8 +106,11 @@ StaticService::~StaticService() {
 }
 
 int StaticService::root_fd() {
+  if (const int fd = root_fd_.load(std::memory_order_acquire); fd >= 0) return fd;
+  std::lock_guard lock(mutex_);
   if (root_fd_ >= 0) return root_fd_;
-  root_fd_ = ::open(options_.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  root_fd_.store(::open(options_.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+                 std::memory_order_release);
   if (root_fd_ < 0 && !warned_missing_) {
     warned_missing_ = true;
     JLOG(warn, "web") << "static: directory " << options_.directory.string()
@@ -161,12 +166,17 @@ void StaticService::handle(transport::HttpExchange exchange) {
                        << exchange.path();
     return respond_not_found(exchange);
   }
-  int root = -1;
-  {
-    std::lock_guard lock(mutex_);
-    root = root_fd();
-  }
+  const int root = root_fd();
   if (root < 0) return respond_not_found(exchange);
+  // A file served before, unchanged since: one stat, no open (see file_cache.hpp).
+  if (!relative->empty()) {
+    struct stat st {};
+    if (::fstatat(root, relative->c_str(), &st, 0) == 0 && S_ISREG(st.st_mode)) {
+      if (const auto hit = cache_.find(*relative, FileIdentity::of(st))) {
+        return serve_entity(exchange, *hit, entity_options_);
+      }
+    }
+  }
   const int fd = open_beneath(root, *relative);
   if (fd < 0) return serve_not_found(exchange);
   transport::OpenFile file(fd);
@@ -206,25 +216,16 @@ void StaticService::serve_file(transport::HttpExchange& exchange, int fd,
   auto file = std::make_shared<const transport::OpenFile>(fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0) return serve_not_found(exchange);
-  const auto mtime_ns =
-      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-  const auto size = static_cast<std::uint64_t>(st.st_size);
-  std::shared_ptr<const Cached> hit;
-  {
-    std::lock_guard lock(mutex_);
-    if (const auto it = cache_.find(relative); it != cache_.end()) {
-      const Cached& c = *it->second;
-      if (c.device == st.st_dev && c.inode == st.st_ino && c.size == size &&
-          c.mtime_ns == mtime_ns) {
-        hit = it->second;
-      }
-    }
+  const FileIdentity identity = FileIdentity::of(st);
+  if (const auto hit = cache_.find(relative, identity)) {
+    return serve_entity(exchange, *hit, entity_options_);
   }
-  if (hit) return serve_entity(exchange, hit->entity, entity_options_);
+  const auto size = identity.size;
   Entity entity;
   entity.content_type = std::string(mime_.lookup(relative));
-  entity.etag = "\"" + hex(static_cast<std::uint64_t>(mtime_ns)) + "-" + hex(size) + "\"";
+  entity.etag = "\"" + hex(static_cast<std::uint64_t>(identity.mtime_ns)) + "-" + hex(size) + "\"";
   entity.mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec);
+  entity.last_modified = transport::http_date(entity.mtime);
   entity.size = size;
   if (size <= kMemoryFileLimit) {
     auto content = std::make_shared<std::string>();
@@ -236,27 +237,17 @@ void StaticService::serve_file(transport::HttpExchange& exchange, int fd,
       if (n <= 0) break;
       got += static_cast<std::size_t>(n);
     }
+    struct stat after {};
     if (got != size) return serve_not_found(exchange);  // changed under us
+    const bool unchanged = ::fstat(fd, &after) == 0 && FileIdentity::of(after) == identity;
     if (compressible_type(entity.content_type) && size >= 256) entity.gzipped = make_gzip(*content);
     entity.content = std::move(content);
-    auto cached = std::make_shared<Cached>();
-    cached->device = st.st_dev;
-    cached->inode = st.st_ino;
-    cached->size = size;
-    cached->mtime_ns = mtime_ns;
-    cached->entity = entity;
-    std::lock_guard lock(mutex_);
-    if (cached_bytes_ + size > kCacheLimitBytes) {
-      cache_.clear();
-      cached_bytes_ = 0;
-    }
-    auto& slot = cache_[relative];
-    if (slot) cached_bytes_ -= std::min<std::size_t>(cached_bytes_, slot->size);
-    slot = std::move(cached);
-    cached_bytes_ += size;
-  } else {
-    entity.file = std::move(file);
+    auto cached = std::make_shared<const Entity>(std::move(entity));
+    // Written to while we read it: served as read, but not remembered.
+    if (unchanged) cache_.insert(relative, identity, cached);
+    return serve_entity(exchange, *cached, entity_options_);
   }
+  entity.file = std::move(file);
   serve_entity(exchange, entity, entity_options_);
 }
 
@@ -299,11 +290,7 @@ void StaticService::serve_listing(transport::HttpExchange& exchange, int dir_fd)
 
 void StaticService::serve_not_found(transport::HttpExchange& exchange) {
   if (!options_.default_file.empty()) {
-    int root = -1;
-    {
-      std::lock_guard lock(mutex_);
-      root = root_fd();
-    }
+    const int root = root_fd();
     const auto relative = relative_path(options_.default_file);
     if (root >= 0 && relative) {
       const int fd = open_beneath(root, *relative);

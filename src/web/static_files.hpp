@@ -7,23 +7,27 @@
 // Directories: a request without the trailing slash is redirected to it (relative links in the
 // page then work), then index.html / index.htm, else a listing (enable_directory_listing) or
 // not found. Not found: default_file (single-page applications) or 404.
-// Small files (up to 256 KiB) are kept in memory, with their gzip form, and revalidated against
-// the file's inode, size and mtime on every request; larger files are sent from the open file.
+// Small files (up to 256 KiB) are kept in memory, with their gzip form and header values, in a
+// bounded cache (web/file_cache: 64 MiB, 4096 files, least recently used out); each request
+// revalidates its entry with one fstatat() of the path (same inode, size, mtime and ctime, see
+// file_cache.hpp for why this cannot reach outside the tree), and only a miss opens the file.
+// Larger files are sent from the open file.
 // Disk access happens on the I/O thread, as in nginx without thread pools: files come from the
 // page cache in the common case, and a file system slow enough to matter should not hold a
 // web root.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "transport/http_service.hpp"
 #include "web/entity.hpp"
+#include "web/file_cache.hpp"
 #include "web/mime_types.hpp"
 
 namespace junction::web {
@@ -47,11 +51,6 @@ class StaticService : public transport::HttpService {
   void handle(transport::HttpExchange exchange) override;
 
  private:
-  struct Cached {
-    std::uint64_t device = 0, inode = 0, size = 0;
-    std::int64_t mtime_ns = 0;
-    Entity entity;
-  };
   int root_fd();  // opens the root on first use (or after it appeared); -1 if missing
   // Opens `relative` (already validated names joined by '/') beneath `dir_fd`; -1 if it cannot
   // be reached.
@@ -63,11 +62,10 @@ class StaticService : public transport::HttpService {
   StaticOptions options_;
   MimeTypes mime_;
   EntityOptions entity_options_;
-  std::mutex mutex_;  // guards root_fd_ and cache_ (services are shared by the I/O threads)
-  int root_fd_ = -1;
+  std::mutex mutex_;  // guards opening the root (services are shared by the I/O threads)
+  std::atomic<int> root_fd_ = -1;  // set once, under mutex_
   bool warned_missing_ = false;
-  std::unordered_map<std::string, std::shared_ptr<const Cached>> cache_;
-  std::size_t cached_bytes_ = 0;
+  FileCache cache_;
 };
 
 }  // namespace junction::web
