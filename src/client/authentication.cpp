@@ -46,7 +46,7 @@ std::uint32_t positive_uint(const wamp::Object& extra, const char* key, std::uin
 
 }  // namespace
 
-Authentication::Authentication(const ConnectOptions& o)
+Authentication::Authentication(const ConnectOptions& o, std::string tls_channel_id)
     : methods_(o.authmethods),
       authid_(o.authid),
       authextra_(o.authextra),
@@ -60,6 +60,12 @@ Authentication::Authentication(const ConnectOptions& o)
   if (offered("cryptosign") && !o.private_key.empty()) {
     seed_ = raw_key(o.private_key, "ConnectOptions::private_key");
     authextra_.emplace("pubkey", auth::to_hex(auth::ed25519_public_key(seed_)));
+    if (o.channel_binding) {
+      if (tls_channel_id.empty())
+        cannot("cryptosign channel binding needs a TLS connection (wss:// or rss://)");
+      channel_id_ = std::move(tls_channel_id);
+      authextra_["channel_binding"] = "tls-unique";
+    }
     if (!o.router_public_key.empty()) {
       router_key_ = raw_key(o.router_public_key, "ConnectOptions::router_public_key");
       router_challenge_ = auth::random_bytes(32);
@@ -110,16 +116,30 @@ Authentication::Answer Authentication::answer(const std::string& method,
     const auto challenge = hex ? auth::from_hex(*hex) : std::nullopt;
     if (!challenge || challenge->size() != 32)
       cannot("cryptosign: CHALLENGE.Extra.challenge must be 64 hex digits");
-    if (const auto it = extra.find("channel_binding"); it != extra.end() && !it->second.is_null()) {
-      cannot("cryptosign: the router asks for channel binding, which this client does not do");
+    // The router says which binding it applied: the one we asked for, or none if we asked none.
+    const auto binding = extra.find("channel_binding");
+    const bool bound = binding != extra.end() && !binding->second.is_null();
+    if (bound) {
+      const std::string* type = binding->second.as_string();
+      if (!type || *type != "tls-unique" || channel_id_.empty())
+        cannot(
+            "cryptosign: the router binds the challenge to a channel this client did not ask for");
+    } else if (!channel_id_.empty()) {
+      cannot("cryptosign: the router did not bind the challenge to this TLS connection, as asked");
     }
+    const std::string_view channel = bound ? std::string_view(channel_id_) : std::string_view();
     if (!router_key_.empty()) {
       const std::string* signature = wamp::get_string(extra, "signature");
-      if (!signature || !auth::cryptosign_verify(router_key_, router_challenge_, *signature)) {
+      if (!signature ||
+          !auth::cryptosign_verify(
+              router_key_, auth::cryptosign_message(router_challenge_, channel), *signature)) {
         router_unproven("cryptosign: the router did not sign our challenge with its key");
       }
     }
-    return {[seed = seed_, c = *challenge] { return auth::cryptosign_sign(seed, c); }, false};
+    return {[seed = seed_, message = auth::cryptosign_message(*challenge, channel)] {
+              return auth::cryptosign_sign(seed, message);
+            },
+            false};
   }
   if (method == "scram") {
     if (scram_nonce_.empty()) cannot("scram: no password given (ConnectOptions::password)");

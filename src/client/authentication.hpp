@@ -23,8 +23,9 @@ namespace junction::client::detail {
 class Authentication {
  public:
   // Throws client::Error (errors::cannot_authenticate) for unusable credentials (a private key
-  // that is not 64 hex digits, scram without an authid).
-  explicit Authentication(const ConnectOptions& options);
+  // that is not 64 hex digits, scram without an authid, cryptosign channel binding without TLS).
+  // `tls_channel_id`: the transport's (Transport::tls_channel_id), empty on a plain connection.
+  explicit Authentication(const ConnectOptions& options, std::string tls_channel_id = {});
 
   // HELLO.Details.authextra: the options' authextra plus pubkey (cryptosign), a random nonce
   // (scram) and a random challenge (cryptosign with router_public_key). Empty: none to send.
@@ -54,6 +55,7 @@ class Authentication {
   std::string seed_;                             // cryptosign: the raw 32-byte seed
   std::string router_key_;                       // cryptosign: the router's raw public key
   std::string router_challenge_;                 // cryptosign: the raw 32 bytes we sent
+  std::string channel_id_;  // cryptosign with channel binding: the tls-unique channel id
   std::string scram_nonce_;                      // base64, as sent
   std::shared_ptr<std::string> scram_expected_;  // base64 server signature, set by derive()
   std::function<std::string(const std::string&, const wamp::Object&)> on_challenge_;

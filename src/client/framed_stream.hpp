@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <boost/system/error_code.hpp>
@@ -15,7 +17,12 @@
 #include "client/read_buffer.hpp"
 #include "client/transport.hpp"
 
+struct ssl_st;  // OpenSSL's SSL: this header does not include OpenSSL's
+
 namespace junction::client {
+
+// client/tls.cpp: the tls-unique channel id of a TLS connection (Transport::tls_channel_id).
+std::string tls_unique_channel_id(ssl_st* ssl);
 
 // The base of a transport `Derived` (CRTP), which provides `bool parse_frames()` (handles every
 // complete frame in `in_`; false once it finished the connection) and `void on_read_error(ec)`.
@@ -26,6 +33,18 @@ class FramedStream : public Transport, public std::enable_shared_from_this<Deriv
   explicit FramedStream(Stream stream, std::string_view already_read = {})
       : stream_(std::move(stream)), in_(already_read) {}
 
+ public:
+  std::string tls_channel_id() const override {
+    // asio::ssl::stream's native_handle() is the SSL*; a plain socket's is its descriptor.
+    auto& stream = const_cast<Stream&>(stream_);
+    if constexpr (std::is_same_v<decltype(stream.native_handle()), ssl_st*>) {
+      return tls_unique_channel_id(stream.native_handle());
+    } else {
+      return {};
+    }
+  }
+
+ protected:
   // One read, then the frames it completed; again until finished. Nothing while a TLS shutdown
   // runs: it does the reading itself, and the read it cancelled ends here unheard.
   void do_read() {

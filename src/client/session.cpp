@@ -195,7 +195,7 @@ asio::awaitable<std::shared_ptr<Session>> Session::join_impl(asio::any_io_execut
                                                              std::string realm,
                                                              ConnectOptions options) {
   // Unusable credentials fail here, inside the coroutine (its caller gets the client::Error).
-  auto auth = std::make_unique<detail::Authentication>(options);
+  auto auth = std::make_unique<detail::Authentication>(options, transport->tls_channel_id());
   std::shared_ptr<Session> session(new Session(executor, std::move(transport)));
   session->auth_ = std::move(auth);
   session->transport_->start(session);

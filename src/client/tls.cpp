@@ -14,6 +14,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -22,6 +23,7 @@
 #include <boost/asio/ssl/error.hpp>
 
 #include "client/error.hpp"
+#include "client/framed_stream.hpp"
 
 namespace junction::client {
 
@@ -195,6 +197,17 @@ std::string describe_tls_failure(const boost::system::error_code& ec, const SSL*
   }
   return (in_handshake ? "TLS handshake with " : "TLS connection to ") + where +
          " failed: " + reason;
+}
+
+std::string tls_unique_channel_id(SSL* ssl) {
+  // The client's own Finished message: what the router reads as its peer's (transport/
+  // tls_context.cpp) and what Autobahn's clients hash (get_finished / get_channel_binding).
+  unsigned char finished[EVP_MAX_MD_SIZE];
+  const std::size_t n = SSL_get_finished(ssl, finished, sizeof finished);
+  if (n == 0) return {};
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(finished, n, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
 }
 
 }  // namespace junction::client

@@ -51,6 +51,9 @@ class Transport {
   // socket; RawSocket, which has no close handshake: our EOF, then the router's).
   virtual void close() = 0;
   virtual bool is_open() const = 0;
+  // TLS only: the "tls-unique" channel id as WAMP-Cryptosign binds to it (SHA-256 of the Finished
+  // message this client sent, as Autobahn computes it); empty on a plain connection.
+  virtual std::string tls_channel_id() const { return {}; }
 };
 
 struct TransportOptions {

@@ -154,8 +154,13 @@ struct ConnectOptions {
   // secret), this is the password and the key is derived from it (PBKDF2-HMAC-SHA256).
   std::string secret{};
   // cryptosign: the Ed25519 private key (its 32-byte seed) as 64 hex digits; its public key goes
-  // in authextra.pubkey. No channel binding (tls-unique) yet.
+  // in authextra.pubkey.
   std::string private_key{};
+  // cryptosign, optional: bind the signature to this TLS connection ("tls-unique", as Autobahn's
+  // channel_binding="tls-unique"): the client asks for it in HELLO and signs the challenge XORed
+  // with the connection's channel id, so a signature relayed by a man in the middle on another
+  // TLS connection is worthless. wss:// and rss:// only (a plain connection: cannot_authenticate).
+  bool channel_binding = false;
   // cryptosign, optional: the router's Ed25519 public key (64 hex digits). When set, the client
   // sends a random authextra.challenge and joins only if the router signed it with this key.
   std::string router_public_key{};

@@ -6,7 +6,8 @@
 // plain ws:// session on the other end; a router certificate the client does not trust, a host
 // name or IP address the certificate does not name (clear errors); verify_peer = false; a client
 // certificate accepted, missing or untrusted; and close_notify at the end of a closed connection
-// (seen by in-process TLS peers, since the router does not say). Every wait has a timeout.
+// (seen by in-process TLS peers, since the router does not say); WAMP-Cryptosign bound to the TLS
+// connection (tls-unique), with router authentication. Every wait has a timeout.
 #include <gtest/gtest.h>
 
 #include <boost/asio/buffers_iterator.hpp>
@@ -22,6 +23,8 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include "auth/crypto.hpp"
+#include "auth/cryptosign.hpp"
 #include "client/client.hpp"
 #include "router_process.hpp"
 #include "run_coroutine.hpp"
@@ -96,8 +99,19 @@ std::string endpoint(const std::string& tls) {
          (tls.empty() ? std::string("}") : R"(, "tls": )" + tls + "}");
 }
 
+// WAMP-Cryptosign keys (32-byte seeds as hex): the client's, and the router's own (router-key).
+const std::string kClientSeed(64, '3');
+const std::string kRouterSeed(64, '4');
+std::string public_key(const std::string& seed_hex) {
+  return auth::to_hex(auth::ed25519_public_key(*auth::from_hex(seed_hex)));
+}
+
 // A plain WebSocket listener first (RouterProcess::url()), then the TLS listeners by id.
 std::string router_config() {
+  const std::string cryptosign_paths =
+      R"({"ws": {"type": "websocket", "auth": {"cryptosign": {"type": "static", "router-key": ")" +
+      kRouterSeed + R"(", "principals": {"client01": {"authorized_keys": [")" +
+      public_key(kClientSeed) + R"("], "role": "anonymous"}}}}}})";
   const std::string paths =
       R"({"/": {"type": "nodeinfo"}, "ws": {"type": "websocket", "serializers": ["json", "msgpack", "cbor"]}})";
   return test::router_config_with(R"([
@@ -114,7 +128,12 @@ std::string router_config() {
       {"type": "websocket", "id": "ws_mtls", "endpoint": )" +
                                   endpoint(tls_block("server", true)) + R"(},
       {"type": "rawsocket", "id": "rs_mtls", "endpoint": )" +
-                                  endpoint(tls_block("server", true)) + R"(}
+                                  endpoint(tls_block("server", true)) + R"(},
+      {"type": "web", "id": "web_tls_cryptosign", "endpoint": )" +
+                                  endpoint(tls_block("server")) + R"(, "paths": )" +
+                                  cryptosign_paths + R"(},
+      {"type": "web", "id": "web_plain_cryptosign", "endpoint": )" +
+                                  endpoint("") + R"(, "paths": )" + cryptosign_paths + R"(}
     ])");
 }
 
@@ -455,6 +474,42 @@ TEST_F(ClientTlsE2E, WebSocketCloseHandshakeThenCloseNotify) {
     EXPECT_EQ(close_frame, std::string("\x88\x82", 2));  // FIN close, masked, 2 bytes
     EXPECT_EQ(end, asio::error::eof) << end.message();   // close_notify, not "stream truncated"
     EXPECT_LT(took, 1s);
+  });
+}
+
+}  // namespace
+
+namespace {
+
+// Cryptosign bound to the TLS connection: the client asks for tls-unique, signs the challenge
+// XORed with its channel id, and checks the router's signature over its own challenge bound the
+// same way. The router (transport/tls_context.cpp) computes the id from its side of the
+// connection, so a join proves both ends agree on it. Without TLS the client refuses to try.
+TEST_F(ClientTlsE2E, CryptosignWithTlsUniqueChannelBinding) {
+  run([](asio::io_context& io) -> asio::awaitable<void> {
+    auto options = trusting();
+    options.authmethods = {"cryptosign"};
+    options.authid = "client01";
+    options.private_key = kClientSeed;
+    options.router_public_key = public_key(kRouterSeed);
+    options.channel_binding = true;
+    auto session =
+        co_await Session::connect(io, url("web_tls_cryptosign", "wss"), "realm1", options);
+    const wamp::Object& welcome = session->welcome_details();
+    EXPECT_EQ(*wamp::get_string(welcome, "authmethod"), "cryptosign");
+    EXPECT_EQ(*wamp::get_string(welcome, "authid"), "client01");
+    co_await session->leave();
+    // The same credentials over plain TCP: no channel to bind to, refused before HELLO.
+    std::string error;
+    try {
+      auto plain = co_await Session::connect(io, url("web_plain_cryptosign", "ws") + "/ws",
+                                             "realm1", options);
+      co_await plain->leave();
+    } catch (const client::Error& e) {
+      EXPECT_EQ(e.uri(), client::errors::cannot_authenticate);
+      error = e.what();
+    }
+    EXPECT_NE(error.find("needs a TLS connection"), std::string::npos) << error;
   });
 }
 

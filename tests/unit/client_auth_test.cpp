@@ -32,7 +32,9 @@ struct Join {
   std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>();
   Captured<std::shared_ptr<Session>> joined;
 
-  explicit Join(client::ConnectOptions options) {
+  // `channel_id`: the transport's tls-unique id, as if over TLS (empty: a plain connection).
+  explicit Join(client::ConnectOptions options, std::string channel_id = {}) {
+    transport->channel_id = std::move(channel_id);
     Session::join(io.get_executor(), transport, "realm1", std::move(options), joined.handler());
     pump(io);
   }
@@ -149,6 +151,44 @@ TEST(ClientAuth, CryptosignSignsTheSpecVectorAndSendsThePublicKey) {
             "d4209ad10d5aff6bfbc009d7e924795de138a63515efc7afc6b01b7fe5201372190374886a70207b0422"
             "94af5bd64ce725cd8dceb344e6d11c09d1aaaf4d660fb26c1f87c13fc1da14997f1b5a71995dff8fbe0a6"
             "2fae8473c7bdbd05bfb607d");
+}
+
+// Channel binding: the client asks for tls-unique, signs the challenge XORed with the
+// transport's channel id, and verifies the router's signature over its own challenge bound the
+// same way; it refuses a challenge that is not bound, and refuses to try without TLS.
+TEST(ClientAuth, CryptosignTlsUniqueChannelBinding) {
+  const std::string seed(32, '\x07'), router_seed(32, '\x09');
+  const std::string channel = auth::random_bytes(32);
+  auto o = with({"cryptosign"});
+  o.private_key = auth::to_hex(seed);
+  o.router_public_key = auth::to_hex(auth::ed25519_public_key(router_seed));
+  o.channel_binding = true;
+  for (const bool router_binds : {true, false}) {
+    Join j(o, channel);
+    EXPECT_EQ(*wamp::get_string(j.hello_authextra(), "channel_binding"), "tls-unique");
+    const std::string ours = *auth::from_hex(*wamp::get_string(j.hello_authextra(), "challenge"));
+    const std::string challenge = auth::random_bytes(32);
+    wamp::Object extra{
+        {"challenge", auth::to_hex(challenge)},
+        {"signature", auth::cryptosign_sign(router_seed, auth::cryptosign_message(ours, channel))}};
+    if (router_binds) extra["channel_binding"] = "tls-unique";
+    j.challenge("cryptosign", std::move(extra));
+    const Message& answer = j.answer();
+    if (router_binds) {
+      ASSERT_EQ(answer.type, MessageType::authenticate);
+      EXPECT_TRUE(auth::cryptosign_verify(auth::ed25519_public_key(seed),
+                                          auth::cryptosign_message(challenge, channel),
+                                          answer.uri));
+      EXPECT_FALSE(auth::cryptosign_verify(auth::ed25519_public_key(seed), challenge, answer.uri));
+    } else {
+      EXPECT_EQ(answer.type, MessageType::abort);
+      EXPECT_EQ(answer.uri, client::errors::cannot_authenticate);
+    }
+  }
+  // No TLS: refused before HELLO.
+  Join plain(o);
+  ASSERT_TRUE(plain.joined.done);
+  EXPECT_EQ(plain.joined.error_uri(), client::errors::cannot_authenticate);
 }
 
 TEST(ClientAuth, CryptosignRouterAuthentication) {

@@ -27,6 +27,7 @@ class FakeTransport : public client::Transport {
   std::size_t queued_bytes() const override { return 0; }
   void close() override { open = false; }
   bool is_open() const override { return open; }
+  std::string tls_channel_id() const override { return channel_id; }
 
   // The router's side.
   void deliver(const Message& m) {
@@ -45,6 +46,7 @@ class FakeTransport : public client::Transport {
 
   std::vector<Message> sent;
   bool open = true;
+  std::string channel_id;  // as a TLS transport's tls-unique id; empty: a plain connection
 
  private:
   std::weak_ptr<client::TransportHandler> handler_;
