@@ -38,6 +38,7 @@
 #include "node/component_launcher.hpp"
 #include "node/config.hpp"
 #include "node/convert.hpp"
+#include "node/flash_policy.hpp"
 #include "node/guest_supervisor.hpp"
 #include "node/init_app.hpp"
 #include "node/node_key.hpp"
@@ -376,6 +377,10 @@ int cmd_start(const detail::CliArgs& args) {
     GuestSupervisor guests(
         io, loaded.config.guests, loaded.config.shutdown_triggers, [&] { shut_down(); },
         component_runtime);
+    // "flashpolicy" transports: no WAMP, an acceptor each (node/flash_policy).
+    std::vector<std::unique_ptr<FlashPolicyServer>> flash_policies;
+    for (const auto& flash : loaded.config.flash_policies)
+      flash_policies.push_back(std::make_unique<FlashPolicyServer>(io, flash));
     shut_down = [&] {
       if (shutting_down) return;
       shutting_down = true;
@@ -388,6 +393,8 @@ int cmd_start(const detail::CliArgs& args) {
       hangup.cancel(ignored);
       guests.stop([&] {
         server.stop_listening();
+        for (auto& flash : flash_policies)
+          flash->stop();
         router.shutdown();
         // Pending authenticator/authorizer timeouts must not hold the loop open after shutdown.
         auth_executor.stop_timers();
@@ -413,6 +420,8 @@ int cmd_start(const detail::CliArgs& args) {
     // as soon as it sees "listening on", and that must already mean a graceful stop.
     try {
       server.start();
+      for (auto& flash : flash_policies)
+        flash->start();
     } catch (const std::exception& e) {
       JLOG(error, "node") << e.what();
       return 1;

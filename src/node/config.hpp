@@ -25,6 +25,16 @@ enum class ShutdownTrigger {
   last_worker_exit,        // the last worker (other than the router) exits
 };
 
+// A "flashpolicy" transport (node/flash_policy): answers Flash Player's policy-file request.
+struct FlashPolicyConfig {
+  std::string name;  // "workers[0].transports[1]" (or "transport '<id>'"), for log lines
+  std::string interface = "0.0.0.0";
+  std::uint16_t port = 843;
+  int backlog = 511;
+  std::string allowed_domain = "*";  // allow-access-from domain
+  std::string allowed_ports = "*";   // to-ports: "8080,8081", or "*"
+};
+
 struct NodeConfig {
   std::string source;  // file it came from, or "<embedded default>"
   router::RouterConfig router;
@@ -40,6 +50,8 @@ struct NodeConfig {
   // Router worker options.max_connections / max_connections_per_ip (Junction's own); unset:
   // derived from the open-file limit (transport::ConnectionLimits).
   transport::ConnectionLimits connection_limits;
+  // "flashpolicy" transports of the router worker.
+  std::vector<FlashPolicyConfig> flash_policies;
   // Guest workers (Crossbar "guest"), in config order; started once the router listens.
   std::vector<GuestConfig> guests;
 };

@@ -225,6 +225,7 @@ void set_launcher_job(GuestConfig& g, std::string_view key, const json& value);
 router::RealmConfig read_realm(Validator& v, const json& j, const std::string& path);
 // config_transport.cpp
 transport::ListenerConfig read_transport(Validator& v, const json& j, const std::string& path);
+FlashPolicyConfig read_flash_policy(Validator& v, const json& j, const std::string& path);
 transport::WebSocketOptions read_websocket_keys(Obj& o);
 // config_auth.cpp
 // `cookies`: the WebSocket path's cookie store, for "cookie" authentication (null: refused).

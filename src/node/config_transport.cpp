@@ -527,14 +527,50 @@ transport::WebSocketOptions read_websocket_keys(Obj& o) {
 //             keys), "websocket" (paths -> WebSocket configs, read_universal_websocket), "web"
 //             (the web keys; its paths and the WebSocket paths must differ). "mqtt" is not
 //             supported yet.
-//             "mqtt", "flashpolicy", "websocket.testee", "stream.testee": not supported yet.
+//             "flashpolicy": read_flash_policy (the router worker reads it apart: it is no
+//             WAMP listener).
+//             "mqtt", "websocket.testee", "stream.testee": not supported yet.
 //   id        optional config ID; names the listener in logs ("transport '<id>'").
 //   endpoint  required (read_endpoint). Only RawSocket is served on "unix" endpoints yet.
+// Flash policy transport (Crossbar's "flashpolicy"): keys id, type, endpoint (TCP, without TLS),
+// "allowed_domain" (default "*"), "allowed_ports" (a list of port numbers; default: any, "*").
+// node/flash_policy serves it.
+FlashPolicyConfig read_flash_policy(Validator& v, const json& j, const std::string& path) {
+  Obj o(v, j, path, "flashpolicy transport");
+  o.need_string("type");
+  FlashPolicyConfig flash;
+  const auto id = read_id(o);
+  flash.name = id ? "transport '" + *id + "'" : path;
+  transport::ListenerConfig endpoint;
+  read_endpoint(v, o.need("endpoint", "an object"), o.at("endpoint"), endpoint);
+  if (!endpoint.unix_path.empty() || endpoint.tls) {
+    v.not_supported(o.at("endpoint"), "a flashpolicy transport on a Unix socket or with TLS");
+  }
+  flash.interface = endpoint.interface;
+  flash.port = endpoint.port;
+  flash.backlog = endpoint.backlog;
+  if (const auto domain = o.opt_string("allowed_domain")) {
+    if (domain->empty() || domain->find_first_of("\"<>&") != std::string::npos) {
+      v.fail(o.at("allowed_domain"), "expected a domain (or \"*\"), found \"" + *domain + "\"");
+    }
+    flash.allowed_domain = *domain;
+  }
+  if (const json* ports = o.opt_list("allowed_ports"); ports && !ports->empty()) {
+    flash.allowed_ports.clear();
+    for (std::size_t i = 0; i < ports->size(); ++i) {
+      const long long port =
+          o.check_int(path_index(o.at("allowed_ports"), i), (*ports)[i], 1, 65535);
+      flash.allowed_ports += (i ? "," : "") + std::to_string(port);
+    }
+  }
+  o.finish();
+  return flash;
+}
+
 transport::ListenerConfig read_transport(Validator& v, const json& j, const std::string& path) {
   Obj o(v, j, path, "transport");
   const std::string type = o.need_string("type");
-  if (type == "mqtt" || type == "flashpolicy" || type == "websocket.testee" ||
-      type == "stream.testee") {
+  if (type == "mqtt" || type == "websocket.testee" || type == "stream.testee") {
     v.fail(o.at("type"), "transport type '" + type + "' is not supported yet");
   }
   if (type != "websocket" && type != "web" && type != "rawsocket" && type != "universal") {

@@ -206,8 +206,12 @@ void read_worker(Validator& v, const json& j, const std::string& path, NodeConfi
   if (const json* transports = o.opt_list("transports")) {
     v.set_router_worker(&worker);
     for (std::size_t i = 0; i < transports->size(); ++i) {
-      node.listeners.push_back(
-          read_transport(v, (*transports)[i], path_index(o.at("transports"), i)));
+      const json& t = (*transports)[i];
+      if (t.is_object() && t.value("type", "") == "flashpolicy") {
+        node.flash_policies.push_back(read_flash_policy(v, t, path_index(o.at("transports"), i)));
+        continue;
+      }
+      node.listeners.push_back(read_transport(v, t, path_index(o.at("transports"), i)));
       wsgi = apply_worker_python(v, components, node.listeners.back()) || wsgi;
     }
     v.set_router_worker(nullptr);

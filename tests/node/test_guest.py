@@ -1,7 +1,8 @@
 """Guest workers (Crossbar's "guest") as a user runs them: `junction start` in a temporary node
 directory with small Python scripts as guests. Output lines in the node log (stdout, stderr,
 drop, close), working directory and environment (inherit false/list, vars), stdin (a JSON value,
-close), Crossbar's options.watch (a file created below a watched directory restarts the guest),
+close), Crossbar's options.watch (a file created below a watched directory restarts the guest;
+the same node serves a "flashpolicy" transport, asked by a plain socket),
 restart per Junction's options.junction.restart (on-failure with back-off, never), a guest
 exit that does not stop the node, controller options.shutdown that does, SIGTERM at shutdown
 (SIGKILL after stop_timeout for a guest that ignores it), no process left when junction itself is
@@ -12,6 +13,7 @@ Usage: test_guest.py JUNCTION"""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -61,9 +63,10 @@ class GuestTest(unittest.TestCase):
             f.write(textwrap.dedent(body))
         return path
 
-    def start(self, guests, controller=None):
-        config = {"version": 2, "controller": controller or {},
-                  "workers": [router_worker(), *guests]}
+    def start(self, guests, controller=None, transports=()):
+        router = router_worker()
+        router["transports"].extend(transports)
+        config = {"version": 2, "controller": controller or {}, "workers": [router, *guests]}
         with open(os.path.join(self.cbdir, "config.json"), "w") as f:
             json.dump(config, f, indent=2)
         node = Node(self.dir, "--cbdir", self.cbdir)
@@ -141,6 +144,9 @@ class GuestTest(unittest.TestCase):
             time.sleep(60)
             """)
         os.makedirs(os.path.join(self.dir, "src", "sub"))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            flash_port = s.getsockname()[1]
         node = self.start([
             {"type": "guest", "id": "closed", "executable": PYTHON,
              "arguments": ["reader.py"], "options": {"workdir": "..", "stdin": "close"}},
@@ -150,7 +156,9 @@ class GuestTest(unittest.TestCase):
             {"type": "guest", "id": "watched", "executable": PYTHON, "arguments": ["watched.py"],
              "options": {"workdir": "..", "watch": {"directories": ["../src"],
                                                     "action": "restart", "timeout": 0.1}}},
-        ])
+        ], transports=[  # and, on the same node, Crossbar's Flash policy transport
+            {"type": "flashpolicy", "allowed_domain": "*", "allowed_ports": [8080],
+             "endpoint": {"type": "tcp", "interface": "127.0.0.1", "port": flash_port}}])
         node.wait_line("guest closed: read 0 bytes, EOF")
         node.wait_line("guest open: started")
         node.wait_line("guest watched: run 1")
@@ -160,6 +168,12 @@ class GuestTest(unittest.TestCase):
                        "restart it" % os.path.join(self.dir, "src", "sub", "app.py"))
         node.wait_line("restarting in 100 ms (options.watch)")
         node.wait_line("guest watched: run 2")
+        node.wait_line("(Flash policy) listening on 127.0.0.1:%d" % flash_port)
+        with socket.create_connection(("127.0.0.1", flash_port), timeout=TIMEOUT) as s:
+            s.sendall(b"<policy-file-request/>\0")
+            answer = b"".join(iter(lambda: s.recv(4096), b""))
+        self.assertEqual(answer, b'<?xml version="1.0"?><cross-domain-policy><allow-access-from '
+                                 b'domain="*" to-ports="8080" /></cross-domain-policy>')
         # the other guest's stdin stays open: it must still be waiting
         self.assertNotIn("guest open: read", node.text())
         self.assertEqual(node.stop(), 0)

@@ -14,12 +14,18 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <atomic>
+#include <thread>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/child_process.hpp"
 #include "node/config.hpp"
 #include "node/directory_watch.hpp"
+#include "node/flash_policy.hpp"
 
 namespace junction::node {
 namespace {
@@ -299,6 +305,63 @@ TEST(NodeDirectoryWatch, TellsTheFirstChangeBelowTheDirectoriesOnce) {
   EXPECT_THROW(DirectoryWatch(io, {(root / "missing").string()}, [](std::string) {}),
                std::runtime_error);
   std::filesystem::remove_all(root);
+}
+
+TEST(NodeFlashPolicy, ConfigAndTheAnswerAsCrossbarGivesIt) {
+  const auto node = parse(R"({"workers": [{"type": "router", "transports": [
+      {"type": "flashpolicy", "allowed_domain": "*", "allowed_ports": [8080, 9000],
+       "endpoint": {"type": "tcp", "port": 843}},
+      {"type": "flashpolicy", "id": "flash", "endpoint": {"type": "tcp", "port": 0,
+                                                          "interface": "127.0.0.1"}}]}]})");
+  EXPECT_TRUE(node.listeners.empty());
+  ASSERT_EQ(node.flash_policies.size(), 2u);
+  EXPECT_EQ(node.flash_policies[0].name, "workers[0].transports[0]");
+  EXPECT_EQ(node.flash_policies[0].port, 843);
+  EXPECT_EQ(flash_policy_file(node.flash_policies[0]),
+            "<?xml version=\"1.0\"?><cross-domain-policy><allow-access-from domain=\"*\" "
+            "to-ports=\"8080,9000\" /></cross-domain-policy>");
+  EXPECT_EQ(node.flash_policies[1].name, "transport 'flash'");
+  EXPECT_EQ(node.flash_policies[1].allowed_ports, "*");
+  EXPECT_EQ(
+      error_of(
+          R"({"workers": [{"type": "router", "transports": [{"type": "flashpolicy", "endpoint": {"type": "unix", "path": "f.sock"}}]}]})"),
+      "t.json: workers[0].transports[0].endpoint: a flashpolicy transport on a Unix socket or "
+      "with TLS is not supported yet");
+  EXPECT_EQ(
+      error_of(
+          R"({"workers": [{"type": "router", "transports": [{"type": "flashpolicy", "allowed_ports": [0], "endpoint": {"type": "tcp", "port": 1}}]}]})"),
+      "t.json: workers[0].transports[0].allowed_ports[0]: expected an integer from 1 to 65535, "
+      "found 0");
+
+  // Served: a request (after whitespace) gets the file and EOF; junk beyond 200 bytes is dropped.
+  boost::asio::io_context io;
+  FlashPolicyServer server(io, node.flash_policies[1]);
+  server.start();
+  const auto port = static_cast<std::uint16_t>(std::stoi(server.bound().substr(10)));
+  const auto exchange = [&](const std::string& request) {
+    std::string answer;
+    std::atomic<bool> done{false};
+    std::thread client([&] {
+      boost::asio::io_context cio;
+      boost::asio::ip::tcp::socket s(cio);
+      s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+      boost::system::error_code ec;
+      boost::asio::write(s, boost::asio::buffer(request), ec);
+      char buf[512];
+      for (std::size_t n; (n = s.read_some(boost::asio::buffer(buf), ec)), !ec;)
+        answer.append(buf, n);
+      done = true;
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done && std::chrono::steady_clock::now() < deadline)
+      io.run_one_for(std::chrono::milliseconds(20));
+    client.join();
+    return answer;
+  };
+  EXPECT_EQ(exchange(std::string(" <policy-file-request/>") + '\0'),
+            flash_policy_file(node.flash_policies[1]));
+  EXPECT_EQ(exchange(std::string(300, 'x')), "");
+  server.stop();
 }
 
 int wait_status(pid_t pid) {
