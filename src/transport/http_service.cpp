@@ -68,6 +68,10 @@ void HttpExchange::respond(HttpResponse response) {
   responder->deliver(id_, std::move(response));
 }
 
+void HttpExchange::on_client_gone(std::function<void()> gone) {
+  if (responder_ != nullptr) responder_->on_client_gone(id_, std::move(gone));
+}
+
 void HttpExchange::respond(HttpStatus status, std::string body) {
   respond(HttpResponse::text(status, std::move(body)));
 }

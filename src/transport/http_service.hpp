@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "transport/http_body_stream.hpp"
 
 namespace junction::router {
 class Router;
@@ -57,10 +60,14 @@ struct HttpResponse {
   std::string head_lines;
   // The body is one of: `body` (owned bytes); `shared` (immutable bytes shared with a cache,
   // e.g. a static file held in memory) from `offset` for `length` bytes; `file` from `offset`
-  // for `length` bytes. HEAD requests get the headers only, with the body's Content-Length.
+  // for `length` bytes; or `stream`, produced over time (transport/http_body_stream: sent as it
+  // comes, with the stream's length as Content-Length when it has one, else chunked, or
+  // close-delimited to HTTP/1.0 clients). HEAD requests get the headers only, with the body's
+  // Content-Length (a stream is cancelled).
   std::string body;
   std::shared_ptr<const std::string> shared;
   std::shared_ptr<const OpenFile> file;
+  HttpBodyReader stream;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
   bool close = false;  // close the connection after this response
@@ -68,7 +75,9 @@ struct HttpResponse {
   // A response with an owned body and its Content-Type.
   static HttpResponse text(HttpStatus status, std::string body,
                            std::string_view content_type = "text/plain; charset=utf-8");
+  // A stream without a known length: 0.
   std::uint64_t body_size() const {
+    if (stream) return stream->length().value_or(0);
     return (shared || file) ? length : static_cast<std::uint64_t>(body.size());
   }
 };
@@ -86,6 +95,12 @@ class HttpResponder {
  public:
   virtual ~HttpResponder() = default;
   virtual void deliver(std::uint64_t exchange_id, HttpResponse response) = 0;
+  // Runs `gone` (once, on the connection's I/O thread) if the client closes its connection
+  // before exchange `exchange_id` is answered. Nothing when it is answered first.
+  virtual void on_client_gone(std::uint64_t exchange_id, std::function<void()> gone) {
+    (void)exchange_id;
+    (void)gone;
+  }
 };
 
 class HttpExchange {
@@ -121,6 +136,11 @@ class HttpExchange {
   // Shorthand for a text answer: respond(HttpResponse::text(status, body)).
   void respond(HttpStatus status, std::string body);
   bool answered() const { return responder_ == nullptr; }
+  // For a service that holds a request for long (a long-poll /receive): `gone` runs, once and
+  // on the connection's I/O thread, if the client closes its connection before the answer (a
+  // TCP close seen while the request waits; see docs/web.md for what is noticed). Call from
+  // any thread before respond().
+  void on_client_gone(std::function<void()> gone);
 
  private:
   std::shared_ptr<HttpResponder> responder_;  // null once answered

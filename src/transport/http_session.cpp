@@ -6,6 +6,7 @@
 #include "transport/http_session.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <limits>
 #include <utility>
@@ -287,11 +288,55 @@ void HttpSession<Stream>::deliver(std::uint64_t exchange_id, HttpResponse respon
 }
 
 template <class Stream>
+void HttpSession<Stream>::on_client_gone(std::uint64_t exchange_id, std::function<void()> gone) {
+  asio::dispatch(socket().get_executor(),
+                 [self = this->shared_from_this(), exchange_id, gone = std::move(gone)]() mutable {
+                   if (!self->awaiting_service_ || exchange_id != self->exchange_id_ ||
+                       self->upgraded_ || !self->socket().is_open()) {
+                     return;
+                   }
+                   self->client_gone_ = std::move(gone);
+                   self->watch_client();
+                 });
+}
+
+template <class Stream>
 void HttpSession<Stream>::on_service_answer(std::uint64_t exchange_id, HttpResponse response) {
   if (!awaiting_service_ || exchange_id != exchange_id_ || upgraded_) return;
   awaiting_service_ = false;
+  if (client_gone_) client_gone_ = nullptr;
   if (!socket().is_open()) return;  // closed while the service worked
   write_response(std::move(response));
+}
+
+template <class Stream>
+void HttpSession<Stream>::watch_client() {
+  if (watching_client_ || upgraded_) return;
+  watching_client_ = true;
+  // A peek: the byte stays in the socket (for TLS: in the TCP stream under it), so what the
+  // client sends next is read by the HTTP parser as usual.
+  socket().async_receive(asio::buffer(&peeked_, 1), tcp::socket::message_peek,
+                         [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
+                           self->watching_client_ = false;
+                           self->on_client_readable(ec, bytes);
+                         });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_client_readable(error_code ec, std::size_t bytes) {
+  if (ec == asio::error::operation_aborted || upgraded_) return;
+  // The client sent something (a pipelined request; for TLS maybe its close_notify, which only
+  // the TLS layer could tell apart): it is still there as far as a peek can tell.
+  if (!ec && bytes > 0) return;
+  if (!(awaiting_service_ && client_gone_) && !streaming_) return;  // nothing waits any more
+  // End of stream or an error: the client has gone.
+  JLOG(debug, "transport") << description_ << ": the client closed the connection ("
+                           << (ec ? ec.message() : std::string("end of stream"))
+                           << ") while its answer was pending";
+  if (auto gone = std::exchange(client_gone_, nullptr)) gone();
+  if (streaming_) return abort_stream();
+  awaiting_service_ = false;
+  force_close();
 }
 
 template <class Stream>
@@ -543,6 +588,18 @@ template <class Stream>
 void HttpSession<Stream>::write_response(HttpResponse response) {
   out_ = std::move(response);
   close_after_ = !request_keep_alive_ || stopping_ || out_.close;
+  const bool body = has_body(out_.status);
+  // A streamed body goes out sized (the producer's length), chunked, or close-delimited (an
+  // HTTP/1.0 client has no chunked coding). HEAD, 204 and 304 want none: the producer stops.
+  bool stream_body = false;
+  if (out_.stream) {
+    stream_body = body && !request_head_;
+    const auto length = out_.stream->length();
+    stream_sized_ = length.has_value();
+    stream_left_ = length.value_or(0);
+    stream_chunked_ = !stream_sized_ && request_version_ != 10;
+    if (stream_body && !stream_sized_ && !stream_chunked_) close_after_ = true;
+  }
   const auto code = static_cast<unsigned>(out_.status);
   head_.clear();
   head_ += request_version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -562,13 +619,14 @@ void HttpSession<Stream>::write_response(HttpResponse response) {
     head_ += "\r\n";
   }
   head_ += out_.head_lines;
-  const bool body = has_body(out_.status);
-  if (body || out_.status == http::status::not_modified) {
-    // 304: the length of what a 200 would have carried is not known here; none is sent.
-    if (body) {
+  // 304: the length of what a 200 would have carried is not known here; none is sent.
+  if (body) {
+    if (!out_.stream || stream_sized_) {
       head_ += "Content-Length: ";
       head_ += std::to_string(out_.body_size());
       head_ += "\r\n";
+    } else if (stream_chunked_) {
+      head_ += "Transfer-Encoding: chunked\r\n";
     }
   }
   if (kIsTlsStream<Stream> && context_->config.web.hsts) {
@@ -588,6 +646,14 @@ void HttpSession<Stream>::write_response(HttpResponse response) {
   }
 
   beast::get_lowest_layer(stream_).expires_after(kHttpWriteTimeout);
+  if (out_.stream) {
+    if (stream_body) {
+      streaming_ = true;
+      stream_sent_ = 0;
+      return write_stream();
+    }
+    out_.stream.reset();  // not wanted: the producer stops
+  }
   file_left_ = 0;
   std::string_view payload;
   if (body && !request_head_) {
@@ -690,6 +756,93 @@ void HttpSession<Stream>::send_file_body() {
 }
 
 template <class Stream>
+void HttpSession<Stream>::write_stream() {
+  using Take = HttpBodyStream::Take;
+  const Take taken = out_.stream->take(stream_chunk_, [self = this->shared_from_this()] {
+    // On the producer's thread: continue on ours (unless the stream ended meanwhile).
+    asio::post(self->socket().get_executor(), [self] {
+      // A write in flight goes on with write_stream() when it completes.
+      if (self->streaming_ && !self->stream_writing_) self->write_stream();
+    });
+  });
+  auto& lowest = beast::get_lowest_layer(stream_);
+  switch (taken) {
+    case Take::data: {
+      std::size_t size = stream_chunk_.size();
+      if (stream_sized_) {
+        if (stream_left_ == 0) {
+          JLOG(warn, "transport") << description_
+                                  << ": the streamed answer is longer than its Content-Length";
+          return abort_stream();
+        }
+        size = static_cast<std::size_t>(std::min<std::uint64_t>(size, stream_left_));
+        stream_left_ -= size;
+      }
+      stream_sent_ += size;
+      static constexpr std::string_view kCrlf = "\r\n";
+      chunk_prefix_.clear();
+      if (stream_chunked_) {
+        char hex[20];
+        const int n = std::snprintf(hex, sizeof hex, "%zx\r\n", size);
+        chunk_prefix_.assign(hex, static_cast<std::size_t>(n));
+      }
+      const std::array<asio::const_buffer, 4> buffers{
+          asio::buffer(head_.data(), head_.size()),
+          asio::buffer(chunk_prefix_.data(), chunk_prefix_.size()),
+          asio::buffer(stream_chunk_.data(), size),
+          asio::buffer(kCrlf.data(), stream_chunked_ ? kCrlf.size() : 0)};
+      lowest.expires_after(kHttpWriteTimeout);
+      stream_writing_ = true;
+      asio::async_write(stream_, buffers,
+                        [self = this->shared_from_this()](error_code ec, std::size_t) {
+                          self->on_stream_write(ec);
+                        });
+      return;
+    }
+    case Take::waiting:
+      if (!head_.empty()) {
+        // The head goes out now: the client learns the status while the producer works.
+        lowest.expires_after(kHttpWriteTimeout);
+        stream_writing_ = true;
+        asio::async_write(stream_, asio::buffer(head_.data(), head_.size()),
+                          [self = this->shared_from_this()](error_code ec, std::size_t) {
+                            self->on_stream_write(ec);
+                          });
+        return;
+      }
+      // No deadline while the producer works (it has its own); a client that goes meanwhile is
+      // noticed here.
+      lowest.expires_never();
+      return watch_client();
+    case Take::finished: {
+      if (stream_sized_ && stream_left_ > 0) {
+        JLOG(warn, "transport") << description_
+                                << ": the streamed answer ended before its Content-Length ("
+                                << stream_left_ << " bytes short)";
+        return abort_stream();
+      }
+      static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+      const std::array<asio::const_buffer, 2> buffers{
+          asio::buffer(head_.data(), head_.size()),
+          asio::buffer(kLastChunk.data(), stream_chunked_ ? kLastChunk.size() : 0)};
+      streaming_ = false;
+      lowest.expires_after(kHttpWriteTimeout);
+      asio::async_write(
+          stream_, buffers,
+          beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this()));
+      return;
+    }
+    case Take::failed:
+      JLOG(warn, "transport") << description_ << ": the streamed answer broke off after "
+                              << stream_sent_ << " bytes (" << out_.stream->failure()
+                              << "); resetting the connection";
+      return abort_stream();
+    case Take::cancelled:
+      return abort_stream();
+  }
+}
+
+template <class Stream>
 void HttpSession<Stream>::wait_writable() {
   if (!send_wait_timer_) send_wait_timer_.emplace(socket().get_executor());
   send_wait_timer_->expires_after(kHttpWriteTimeout);
@@ -703,6 +856,30 @@ void HttpSession<Stream>::wait_writable() {
     if (ec) return self->on_write(ec, 0);
     self->send_file_body();
   });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_stream_write(error_code ec) {
+  stream_writing_ = false;
+  head_.clear();  // sent with the first write
+  if (!streaming_) return;
+  if (ec) {
+    JLOG(debug, "transport") << description_
+                             << ": writing a streamed answer failed: " << ec.message();
+    return abort_stream();
+  }
+  write_stream();
+}
+
+template <class Stream>
+void HttpSession<Stream>::abort_stream() {
+  streaming_ = false;
+  out_.stream.reset();  // cancels the producer (nothing when it has ended)
+  std::string().swap(stream_chunk_);
+  if (upgraded_) return;
+  error_code ignored;
+  socket().set_option(tcp::socket::linger(true, 0), ignored);  // a reset, not a clean end
+  force_close();
 }
 
 template <class Stream>
@@ -746,6 +923,10 @@ void HttpSession<Stream>::shutdown() {
 template <class Stream>
 void HttpSession<Stream>::force_close() {
   if (upgraded_) return;  // the socket is the WebSocket session's now
+  if (streaming_) {
+    streaming_ = false;
+    out_.stream.reset();  // the producer stops
+  }
   beast::get_lowest_layer(stream_).close();
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,7 @@ class HttpSession : public LiveSession,
 
   // HttpResponder: a service's answer, from any thread.
   void deliver(std::uint64_t exchange_id, HttpResponse response) override;
+  void on_client_gone(std::uint64_t exchange_id, std::function<void()> gone) override;
 
  private:
   using Request = beast::http::request<beast::http::string_body>;
@@ -91,6 +93,16 @@ class HttpSession : public LiveSession,
   // cache); when the socket is full, waits until it is writable (at most kHttpWriteTimeout).
   void send_file_body();
   void wait_writable();
+  // Streamed bodies (out_.stream): writes what the producer has queued, waits for more, ends.
+  void write_stream();
+  void on_stream_write(error_code ec);
+  // The body cannot be completed (the producer failed, the client went): the producer is
+  // stopped and the connection reset, so the client sees the answer is cut short.
+  void abort_stream();
+  // While a request waits for its answer or a streamed body for its producer: notices the
+  // client closing (a peek at the socket, so a pipelined request stays where it is).
+  void watch_client();
+  void on_client_readable(error_code ec, std::size_t bytes);
   void do_close();
   TcpSocket& socket() { return beast::get_lowest_layer(stream_).socket(); }
 
@@ -121,6 +133,17 @@ class HttpSession : public LiveSession,
   std::string file_chunk_;
   std::size_t head_sent_ = 0;             // send_file_body: bytes of head_ sent
   std::optional<Timer> send_wait_timer_;  // send_file_body: bounds a wait
+  bool streaming_ = false;       // writing out_.stream
+  bool stream_writing_ = false;  // a write of it is in flight
+  bool stream_chunked_ = false;  // Transfer-Encoding: chunked
+  bool stream_sized_ = false;    // Content-Length from the stream: stream_left_ bytes to go
+  std::uint64_t stream_left_ = 0;
+  std::uint64_t stream_sent_ = 0;  // for the access log
+  std::string stream_chunk_;       // the piece being written
+  std::string chunk_prefix_;       // "1f40\r\n"
+  bool watching_client_ = false;
+  char peeked_ = 0;
+  std::function<void()> client_gone_;  // of the exchange a service holds
 
   std::chrono::steady_clock::time_point read_started_{};  // when do_read() began waiting
   bool first_request_ = true;                             // nothing read on this connection yet

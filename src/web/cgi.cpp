@@ -1,6 +1,9 @@
 // web/cgi: see the header. One Run per request, on the service's thread:
 //   find the script -> spawn -> write the body to stdin | read stdout | log stderr lines
-//   -> (stdout at EOF and the process reaped) -> parse the output -> respond.
+//   -> (stdout at EOF and the process reaped) -> parse the output -> respond;
+// or, when the header block is complete while the script still writes: respond with a streamed
+// body (transport::HttpBodyStream) fed from stdout as the client takes it, ended when stdout is
+// at EOF and the process reaped.
 // The process's exit is noticed through a pidfd, not SIGCHLD (the node's guest supervisor owns
 // that signal and reaps only its own children).
 #include "web/cgi.hpp"
@@ -107,6 +110,17 @@ std::optional<CgiScript> CgiService::find_script(const fs::path& directory,
   return std::nullopt;  // a directory: no listings
 }
 
+std::size_t CgiService::header_block_end(std::string_view output) {
+  std::size_t pos = 0;
+  for (;;) {
+    const auto eol = output.find('\n', pos);
+    if (eol == std::string_view::npos) return std::string_view::npos;
+    const bool blank = eol == pos || (eol == pos + 1 && output[pos] == '\r');
+    pos = eol + 1;
+    if (blank) return pos;
+  }
+}
+
 std::optional<CgiOutput> CgiService::parse_output(std::string output, std::string& error) {
   CgiOutput out;
   std::size_t pos = 0;
@@ -146,6 +160,16 @@ std::optional<CgiOutput> CgiService::parse_output(std::string output, std::strin
       }
       out.status = code;
       status_seen = true;
+      continue;
+    }
+    if (beast::iequals(name, "content-length")) {
+      // Kept as the answer's length when it is a plain number (the body is then sent as is,
+      // and a script that writes less or more has its answer cut).
+      if (!value.empty() && value.size() <= 18 &&
+          std::all_of(value.begin(), value.end(),
+                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+        out.content_length = std::stoull(std::string(value));
+      }
       continue;
     }
     if (hop_by_hop(name)) continue;
@@ -233,7 +257,14 @@ class CgiService::Run : public std::enable_shared_from_this<Run> {
         exchange_(std::move(exchange)),
         script_(std::move(script)),
         timer_(io_),
+        pause_(io_),
         component_("cgi " + options_.mount) {}
+
+  // A streamed answer that cannot be completed (the service stopped): the client's connection
+  // is reset rather than left waiting.
+  ~Run() {
+    if (body_) body_->fail("the service stopped");
+  }
 
   // Returns the PID (> 0) when the script runs, else answers and returns -1.
   pid_t start() {
@@ -293,12 +324,7 @@ class CgiService::Run : public std::enable_shared_from_this<Run> {
                       });
     read_stdout();
     read_stderr();
-    timer_.expires_after(options_.timeout);
-    timer_.async_wait([self](boost::system::error_code ec) {
-      if (ec || self->pid_ <= 0) return;
-      self->timed_out_ = true;
-      ::kill(-self->pid_, SIGKILL);
-    });
+    arm_timer();
     return pid_;
   }
 
@@ -318,24 +344,115 @@ class CgiService::Run : public std::enable_shared_from_this<Run> {
     return -1;
   }
 
+  // Until the answer starts: the whole run within `timeout`. After: `timeout` without output.
+  void arm_timer() {
+    timer_.expires_after(options_.timeout);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->pid_ <= 0) return;
+      self->timed_out_ = true;
+      ::kill(-self->pid_, SIGKILL);
+    });
+  }
+
   void read_stdout() {
+    if (reading_ || paused_ || !stdout_) return;
+    reading_ = true;
     stdout_->async_read_some(
         asio::buffer(buffer_),
         [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-          if (n > 0) {
-            if (self->output_.size() + n > self->options_.max_output) {
-              if (!self->too_large_ && self->pid_ > 0) ::kill(-self->pid_, SIGKILL);
-              self->too_large_ = true;
-            } else {
-              self->output_.append(self->buffer_.data(), n);
-            }
-          }
-          if (ec) {
-            self->stdout_.reset();
-            return self->maybe_finish();
-          }
-          self->read_stdout();
+          self->reading_ = false;
+          self->on_stdout(ec, n);
         });
+  }
+
+  void on_stdout(boost::system::error_code ec, std::size_t n) {
+    if (cancelled_) return;
+    if (n > 0) {
+      if (body_) {
+        arm_timer();
+        if (!body_->write(std::string_view(buffer_.data(), n))) pause();
+      } else if (!too_large_) {
+        output_.append(buffer_.data(), n);
+        if (!ec && CgiService::header_block_end(output_) != std::string::npos) {
+          // The header block is complete and the script still writes: the answer starts
+          // now and its body follows as the script writes it.
+          return start_answer();
+        }
+        if (output_.size() > options_.max_header_block &&
+            CgiService::header_block_end(output_) == std::string::npos) {
+          if (pid_ > 0) ::kill(-pid_, SIGKILL);
+          too_large_ = true;
+        }
+      }
+    }
+    if (ec) {
+      stdout_.reset();
+      return maybe_finish();
+    }
+    read_stdout();
+  }
+
+  void start_answer() {
+    std::string error;
+    auto parsed = parse_output(std::move(output_), error);
+    output_.clear();
+    if (!parsed) {
+      if (pid_ > 0) ::kill(-pid_, SIGKILL);
+      JLOG(warn, "web") << exchange_.connection().peer << ": " << component_ << " "
+                        << exchange_.path() << ": no valid CGI answer (" << error << "); 502";
+      return exchange_.respond(http::status::bad_gateway,
+                               "Bad gateway: the CGI script gave no valid answer.\n");
+    }
+    transport::HttpResponse response;
+    response.status = static_cast<http::status>(parsed->status);
+    for (auto& [name, value] : parsed->headers)
+      response.headers.insert(name, value);
+    body_ = std::make_shared<transport::HttpBodyStream>(parsed->content_length);
+    auto on_thread = [weak = weak_from_this(), thread = &service_.thread_](auto f) {
+      return [weak, thread, f] {
+        thread->post([weak, f](asio::io_context&) {
+          if (auto self = weak.lock()) f(*self);
+        });
+      };
+    };
+    body_->set_producer(on_thread([](Run& self) {
+                          self.paused_ = false;
+                          self.pause_.cancel();
+                        }),
+                        on_thread([](Run& self) { self.cancel(); }));
+    response.stream = transport::HttpBodyReader(body_);
+    exchange_.respond(std::move(response));
+    arm_timer();
+    if (!parsed->body.empty() && !body_->write(parsed->body)) return pause();
+    read_stdout();
+  }
+
+  // Until the client has taken what waits (the producer's resume). The wait is an operation on
+  // the loop, so the run lives while it pauses (its process may have ended meanwhile) and goes
+  // with the loop when the service stops.
+  // The script's silence is not counted while it is the client that is slow (a client that
+  // stops reading is cut off by the connection's write timeout, which kills the script).
+  void pause() {
+    paused_ = true;
+    timer_.cancel();
+    pause_.expires_at(asio::steady_timer::time_point::max());
+    pause_.async_wait([self = shared_from_this()](boost::system::error_code) {
+      if (self->paused_ || self->cancelled_) return;
+      if (self->pid_ > 0) self->arm_timer();
+      self->read_stdout();
+    });
+  }
+
+  // The client went away mid-answer: the script (and its process group) is killed; reap()
+  // collects it as usual.
+  void cancel() {
+    if (cancelled_) return;
+    cancelled_ = true;
+    pause_.cancel();
+    JLOG(debug, component_) << script_.script_name << ": the client went away; killing the script";
+    body_.reset();
+    if (pid_ > 0) ::kill(-pid_, SIGKILL);
+    stdout_.reset();
   }
 
   void read_stderr() {
@@ -384,8 +501,23 @@ class CgiService::Run : public std::enable_shared_from_this<Run> {
   }
 
   void maybe_finish() {
-    if (pid_ > 0 || stdout_ || exchange_.answered()) return;
+    if (pid_ > 0 || stdout_) return;
     const std::string ended = status_ >= 0 ? base::describe_exit_status(status_) : "ended";
+    if (body_) {  // the streamed answer ends
+      auto body = std::exchange(body_, nullptr);
+      if (timed_out_) {
+        const std::string why = "no output for " + std::to_string(options_.timeout.count()) +
+                                " ms (the script was killed)";
+        JLOG(warn, "web") << exchange_.connection().peer << ": " << component_ << " "
+                          << exchange_.path() << ": " << why;
+        return body->fail(why);
+      }
+      if (status_ != 0) {
+        JLOG(info, component_) << script_.script_name << " " << ended << " (its answer is sent)";
+      }
+      return body->finish();
+    }
+    if (exchange_.answered()) return;
     auto fail = [&](http::status code, const std::string& why, const char* body) {
       JLOG(warn, "web") << exchange_.connection().peer << ": " << component_ << " "
                         << exchange_.path() << ": " << why << "; " << static_cast<unsigned>(code);
@@ -398,10 +530,10 @@ class CgiService::Run : public std::enable_shared_from_this<Run> {
                   "Gateway timeout: the CGI script did not answer in time.\n");
     }
     if (too_large_) {
-      return fail(
-          http::status::bad_gateway,
-          "the script wrote more than " + std::to_string(options_.max_output) + " bytes (killed)",
-          "Bad gateway: the CGI script's answer is too large.\n");
+      return fail(http::status::bad_gateway,
+                  "the script wrote more than " + std::to_string(options_.max_header_block) +
+                      " bytes without ending its header block (killed)",
+                  "Bad gateway: the CGI script gave no valid answer.\n");
     }
     std::string error;
     auto parsed = parse_output(std::move(output_), error);
@@ -416,6 +548,12 @@ class CgiService::Run : public std::enable_shared_from_this<Run> {
     response.status = static_cast<http::status>(parsed->status);
     for (auto& [name, value] : parsed->headers)
       response.headers.insert(name, value);
+    if (parsed->content_length && *parsed->content_length != parsed->body.size()) {
+      // The script's length does not match what it wrote: its length goes, the body stays.
+      JLOG(info, component_) << script_.script_name << ": Content-Length "
+                             << *parsed->content_length << " but " << parsed->body.size()
+                             << " bytes written";
+    }
     response.body = std::move(parsed->body);
     exchange_.respond(std::move(response));
   }
@@ -426,11 +564,17 @@ class CgiService::Run : public std::enable_shared_from_this<Run> {
   transport::HttpExchange exchange_;
   CgiScript script_;
   asio::steady_timer timer_;
+  asio::steady_timer pause_;  // waits while the client has not taken what is queued
   std::string component_;
   pid_t pid_ = -1;
   int status_ = -1;
   bool timed_out_ = false;
   bool too_large_ = false;
+  // The streamed answer, once the header block is complete and the script still writes.
+  std::shared_ptr<transport::HttpBodyStream> body_;
+  bool reading_ = false;
+  bool paused_ = false;  // the client has not taken what waits: stdout is not read
+  bool cancelled_ = false;
   std::unique_ptr<asio::posix::stream_descriptor> pidfd_, stdin_, stdout_, stderr_;
   std::array<char, 16384> buffer_{};
   std::array<char, 4096> err_buffer_{};

@@ -10,8 +10,12 @@
 // environment and nothing else of it; the request body goes to its stdin. Its stdout is the
 // answer: CGI header fields ("Status: 404 Not Found", "Location", "Content-Type", others passed
 // on) up to a blank line, then the body; its stderr lines go to the node log. A script that
-// prints no header block, or more than 64 MiB, answers 502; one that takes longer than
-// `timeout` is killed (with its process group) and answers 504; each with a log line.
+// prints no header block (within 64 KiB) answers 502; one that takes longer than `timeout` to
+// begin its answer is killed (with its process group) and answers 504; each with a log line.
+// Once the header block is complete the answer starts and the body is streamed as the script
+// writes it (transport::HttpBodyStream; chunked, or the script's Content-Length), stdout read no
+// faster than the client takes it; a script silent for `timeout` mid-answer is killed and the
+// client's connection reset; a client that goes away kills the script.
 //
 // Processes are started and watched on the service's own thread, never an I/O thread of the
 // router; at most `max_processes` run at once (more requests answer 503).
@@ -42,7 +46,7 @@ struct CgiOptions {
   std::string mount = "/";
   std::chrono::milliseconds timeout{60000};
   std::size_t max_processes = 64;
-  std::uint64_t max_output = 64ull << 20;
+  std::size_t max_header_block = 64 * 1024;  // output without a blank line by then: 502
 };
 
 // Where a request path leads in a CGI directory.
@@ -55,7 +59,8 @@ struct CgiScript {
 // The parsed stdout of a script.
 struct CgiOutput {
   unsigned status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;  // without Status
+  std::vector<std::pair<std::string, std::string>> headers;  // without Status, Content-Length
+  std::optional<std::uint64_t> content_length;               // the script's, if a number
   std::string body;
 };
 
@@ -76,6 +81,9 @@ class CgiService : public transport::HttpService {
   // The script `rest` (below the mount, still percent-encoded) names, or nullopt (404).
   static std::optional<CgiScript> find_script(const std::filesystem::path& directory,
                                               const std::string& mount, std::string_view rest);
+  // Where the body starts in a script's output (after the blank line that ends the header
+  // block), or npos while the block is not complete.
+  static std::size_t header_block_end(std::string_view output);
   // Parses a script's output; nullopt (and `error` says why) when it has no header block.
   static std::optional<CgiOutput> parse_output(std::string output, std::string& error);
   // The script's environment: "NAME=value" entries.

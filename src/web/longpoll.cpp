@@ -244,6 +244,23 @@ class LongPollService::Transport : public router::Peer,
     receive_ = std::move(exchange);
     ++receive_generation_;
     if (!queue_.empty()) return flush();
+    // A client that closes its connection while this /receive waits: the /receive is dropped
+    // (as Crossbar does), so what the router sends meanwhile waits in the queue for the next
+    // /receive instead of going to a dead socket; a client that does not come back is ended by
+    // session_timeout like any silent one.
+    receive_->on_client_gone(
+        [weak = weak_from_this(), io = service_.routing_io_, generation = receive_generation_] {
+          boost::asio::post(*io, [weak, generation] {
+            auto self = weak.lock();
+            if (!self || self->receive_generation_ != generation || !self->receive_) return;
+            JLOG(info, "web") << self->description_
+                              << ": the client closed the connection of its waiting /receive; "
+                                 "messages wait for its next /receive";
+            answer(*self->receive_, http::status::no_content);  // to nobody: the session is closed
+            self->receive_.reset();
+            self->request_timer_.cancel();
+          });
+        });
     if (service_.options_.request_timeout.count() > 0) {
       request_timer_.expires_after(service_.options_.request_timeout);
       request_timer_.async_wait([weak = weak_from_this(), generation = receive_generation_](

@@ -4,15 +4,19 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -69,16 +73,26 @@ std::vector<std::string> connection_tokens(const http::fields& fields) {
 template <class Protocol>
 class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
  public:
-  Exchange(const ReverseProxyOptions& options, asio::io_context& io,
+  Exchange(const ReverseProxyOptions& options, ServiceThread& thread, asio::io_context& io,
            transport::HttpExchange exchange)
       : options_(options),
+        thread_(thread),
         exchange_(std::move(exchange)),
         resolver_(io),
         stream_(io),
+        pause_(io),
         deadline_(std::chrono::steady_clock::now() + options.timeout) {}
+
+  // Destroyed with its answer unfinished (the service stopped): the client's connection is
+  // reset rather than left waiting for the rest.
+  ~Exchange() {
+    if (body_) body_->fail("the service stopped");
+  }
 
   void run() {
     build_request();
+    // A client that goes before the backend answers: the backend connection goes too.
+    exchange_.on_client_gone(on_thread([](Exchange& self) { self.client_gone(); }));
     if constexpr (std::is_same_v<Protocol, local>) {
       stream_.expires_at(deadline_);
       stream_.async_connect(
@@ -94,6 +108,17 @@ class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
   }
 
  private:
+  // A callback for another thread that runs `f` on the service's thread, if this exchange
+  // and the thread are still there.
+  template <class F>
+  std::function<void()> on_thread(F f) {
+    return [weak = this->weak_from_this(), thread = &thread_, f] {
+      thread->post([weak, f](asio::io_context&) {
+        if (auto self = weak.lock()) f(*self);
+      });
+    };
+  }
+
   void build_request() {
     transport::HttpRequest& in = exchange_.request();
     head_ = in.method() == http::verb::head;
@@ -161,17 +186,18 @@ class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
 
   void on_write(beast::error_code ec) {
     if (ec) return fail_io(ec, "cannot send the request to the backend");
-    parser_.body_limit(options_.max_response_size);
     parser_.header_limit(64 * 1024);
+    parser_.body_limit(boost::none);  // streamed on: the client's pace bounds what is held
     if (head_) parser_.skip(true);
     stream_.expires_at(deadline_);
-    http::async_read(stream_, buffer_, parser_,
-                     [self = this->shared_from_this()](beast::error_code read_ec, std::size_t) {
-                       self->on_read(read_ec);
-                     });
+    http::async_read_header(
+        stream_, buffer_, parser_,
+        [self = this->shared_from_this()](beast::error_code read_ec, std::size_t) {
+          self->on_header(read_ec);
+        });
   }
 
-  void on_read(beast::error_code ec) {
+  void on_header(beast::error_code ec) {
     if (ec) return fail_io(ec, "no valid answer from the backend");
     auto& answer = parser_.get();
     transport::HttpResponse response;
@@ -186,10 +212,108 @@ class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
       }
       response.headers.insert(field.name_string(), field.value());
     }
-    response.body = std::move(answer.body());
+    // The backend's Content-Length, when it sent one (not for chunked answers).
+    std::optional<std::uint64_t> length;
+    if (const auto n = parser_.content_length(); n && !parser_.chunked()) length = *n;
+    if (parser_.is_done()) {
+      // No body follows (HEAD, 204, 304, an empty body): answered whole. A HEAD keeps the
+      // length the backend announced.
+      if (head_ && length && *length > 0) {
+        response.stream =
+            transport::HttpBodyReader(std::make_shared<transport::HttpBodyStream>(length));
+      }
+      close_backend();
+      return exchange_.respond(std::move(response));
+    }
+    body_ = std::make_shared<transport::HttpBodyStream>(length);
+    body_->set_producer(on_thread([](Exchange& self) { self.resume(); }),
+                        on_thread([](Exchange& self) { self.cancelled(); }));
+    response.stream = transport::HttpBodyReader(body_);
+    exchange_.respond(std::move(response));
+    chunk_.resize(kChunk);
+    read_body();
+  }
+
+  void read_body() {
+    if (reading_ || paused_ || !body_) return;
+    reading_ = true;
+    auto& body = parser_.get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    // Each piece within `timeout`: a backend that stalls mid-answer is cut off.
+    stream_.expires_after(options_.timeout);
+    http::async_read_some(stream_, buffer_, parser_,
+                          [self = this->shared_from_this()](
+                              beast::error_code read_ec, std::size_t) { self->on_body(read_ec); });
+  }
+
+  void on_body(beast::error_code ec) {
+    reading_ = false;
+    if (!body_) return;
+    if (ec == http::error::need_buffer) ec = {};
+    const std::size_t got = chunk_.size() - parser_.get().body().size;
+    if (ec) {
+      if (body_->cancelled()) return close_backend();
+      const std::string why =
+          ec == beast::error::timeout
+              ? "no data from the backend for " + std::to_string(options_.timeout.count()) + " ms"
+              : "the backend's answer broke off: " + ec.message();
+      JLOG(warn, "web") << exchange_.connection().peer << ": " << options_.log_name << " "
+                        << exchange_.path() << ": " << why;
+      std::exchange(body_, nullptr)->fail(why);
+      return close_backend();
+    }
+    const bool more = got == 0 || body_->write(std::string_view(chunk_.data(), got));
+    if (parser_.is_done()) {
+      std::exchange(body_, nullptr)->finish();
+      return close_backend();
+    }
+    if (body_->cancelled()) return cancelled();
+    if (!more) return pause();
+    read_body();
+  }
+
+  // Until the client has taken what waits (resume). The wait is an operation on the loop, so the
+  // exchange lives while it pauses and goes with the loop when the service stops.
+  void pause() {
+    paused_ = true;
+    pause_.expires_at(asio::steady_timer::time_point::max());
+    pause_.async_wait([self = this->shared_from_this()](beast::error_code) {
+      if (!self->paused_) self->read_body();
+    });
+  }
+
+  void resume() {
+    paused_ = false;
+    pause_.cancel();
+  }
+
+  // The client went away mid-answer (or the answer is not wanted): the backend connection goes.
+  void cancelled() {
+    paused_ = true;  // for good
+    pause_.cancel();
+    JLOG(debug, "web") << exchange_.connection().peer << ": " << options_.log_name << " "
+                       << exchange_.path()
+                       << ": the client went away; closing the backend connection";
+    body_.reset();
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+  // Before the answer began.
+  void client_gone() {
+    if (body_ || exchange_.answered()) return;
+    JLOG(debug, "web") << exchange_.connection().peer << ": " << options_.log_name << " "
+                       << exchange_.path() << ": the client went away before the backend answered";
+    resolver_.cancel();
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+  void close_backend() {
     beast::error_code ignored;
     stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
-    exchange_.respond(std::move(response));
+    stream_.socket().close(ignored);
   }
 
   void fail_io(beast::error_code ec, std::string_view what) {
@@ -213,25 +337,35 @@ class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
                                   : "Bad gateway: the backend could not be reached.\n");
   }
 
+  // Largest piece read from the backend at once.
+  static constexpr std::size_t kChunk = 64 * 1024;
+
   const ReverseProxyOptions& options_;
+  ServiceThread& thread_;
   transport::HttpExchange exchange_;
   tcp::resolver resolver_;  // unused for Unix sockets
   beast::basic_stream<Protocol> stream_;
+  asio::steady_timer pause_;  // waits while the client has not taken what is queued
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
-  http::response_parser<http::string_body> parser_;
+  http::response_parser<http::buffer_body> parser_;
   std::chrono::steady_clock::time_point deadline_;
   bool head_ = false;
+  // The streamed answer (after the head): the body, the piece being read, the state.
+  std::shared_ptr<transport::HttpBodyStream> body_;
+  std::vector<char> chunk_;
+  bool reading_ = false;
+  bool paused_ = false;
 };
 
 }  // namespace
 
-void forward_http(asio::io_context& io, const ReverseProxyOptions& options,
+void forward_http(ServiceThread& thread, asio::io_context& io, const ReverseProxyOptions& options,
                   transport::HttpExchange exchange) {
   if (options.unix_socket.empty()) {
-    std::make_shared<Exchange<tcp>>(options, io, std::move(exchange))->run();
+    std::make_shared<Exchange<tcp>>(options, thread, io, std::move(exchange))->run();
   } else {
-    std::make_shared<Exchange<local>>(options, io, std::move(exchange))->run();
+    std::make_shared<Exchange<local>>(options, thread, io, std::move(exchange))->run();
   }
 }
 
@@ -254,7 +388,7 @@ void ReverseProxyService::stop() {
 void ReverseProxyService::handle(transport::HttpExchange exchange) {
   auto forwarded = std::make_shared<transport::HttpExchange>(std::move(exchange));
   if (!thread_.post([this, forwarded](asio::io_context& io) {
-        forward_http(io, options_, std::move(*forwarded));
+        forward_http(thread_, io, options_, std::move(*forwarded));
       })) {
     forwarded->respond(http::status::service_unavailable, "Not started.\n");
   }

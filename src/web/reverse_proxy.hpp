@@ -12,7 +12,11 @@
 // Each request opens its own connection to the backend (Connection: close; no pooling). All
 // backend I/O runs asynchronously on the service's own thread, never on an I/O thread of the
 // router. A backend that cannot be resolved or reached, or answers something that is not HTTP,
-// is a 502; one that does not answer within `timeout` a 504 — each with a log line.
+// is a 502; one whose answer head does not come within `timeout` a 504 — each with a log line.
+// The body is streamed to the client as it comes (with the backend's Content-Length when it sent
+// one, else chunked), read no faster than the client takes it; a backend silent for `timeout`
+// mid-body, or one that breaks off, resets the client's connection (logged). A client that goes
+// away closes the backend connection.
 //
 // The backend may also listen on a Unix socket (`unix_socket`, used by the "wsgi" service for its
 // launcher process); forward_http() is the forwarding itself, for services that run their own
@@ -35,20 +39,20 @@ namespace junction::web {
 struct ReverseProxyOptions {
   std::string host;
   std::uint16_t port = 80;
-  std::string path = "/";                         // the backend's base path, starting with '/'
-  std::chrono::milliseconds timeout{30000};       // connect + answer; Junction's own
-  std::uint64_t max_response_size = 64ull << 20;  // larger backend answers are a 502
+  std::string path = "/";                    // the backend's base path, starting with '/'
+  std::chrono::milliseconds timeout{30000};  // connect + answer; Junction's own
   // Non-empty: connect to this Unix socket instead of host:port (host then only names the
   // backend in the Host field).
   std::string unix_socket;
   std::string log_name = "reverseproxy";  // how log lines name the service
 };
 
-// Forwards `exchange` to the backend and answers it (or 502/504), asynchronously on `io`: call
-// it on io's thread. `options` must outlive every forwarded exchange (stop io before destroying
-// them).
-void forward_http(boost::asio::io_context& io, const ReverseProxyOptions& options,
-                  transport::HttpExchange exchange);
+// Forwards `exchange` to the backend and answers it (or 502/504), asynchronously on `io`, the
+// io_context `thread` runs: call it on that thread. The answer's body is streamed
+// (transport::HttpBodyStream): the backend is read as fast as the client takes it. `options`
+// must outlive every forwarded exchange (stop the thread before destroying them).
+void forward_http(ServiceThread& thread, boost::asio::io_context& io,
+                  const ReverseProxyOptions& options, transport::HttpExchange exchange);
 
 class ReverseProxyService : public transport::HttpService {
  public:

@@ -49,6 +49,7 @@ struct WsgiService::Launcher : std::enable_shared_from_this<Launcher> {
   enum class State { starting, ready, down, stopped };
 
   asio::io_context& io;
+  ServiceThread& thread;
   const WsgiOptions& options;
   const ReverseProxyOptions& proxy;
   std::string component;  // the log component: "wsgi /app"
@@ -66,8 +67,10 @@ struct WsgiService::Launcher : std::enable_shared_from_this<Launcher> {
   std::deque<transport::HttpExchange> waiting;
   std::function<void()> on_stopped;
 
-  Launcher(asio::io_context& io_, const WsgiOptions& o, const ReverseProxyOptions& p)
+  Launcher(asio::io_context& io_, ServiceThread& t, const WsgiOptions& o,
+           const ReverseProxyOptions& p)
       : io(io_),
+        thread(t),
         options(o),
         proxy(p),
         component("wsgi " + o.mount),
@@ -209,7 +212,7 @@ struct WsgiService::Launcher : std::enable_shared_from_this<Launcher> {
     while (!waiting.empty()) {
       auto exchange = std::move(waiting.front());
       waiting.pop_front();
-      forward_http(io, proxy, std::move(exchange));
+      forward_http(thread, io, proxy, std::move(exchange));
     }
   }
 
@@ -261,7 +264,7 @@ struct WsgiService::Launcher : std::enable_shared_from_this<Launcher> {
   void request(transport::HttpExchange exchange) {
     switch (state) {
       case State::ready:
-        return forward_http(io, proxy, std::move(exchange));
+        return forward_http(thread, io, proxy, std::move(exchange));
       case State::starting:
         if (waiting.size() >= kMaxWaiting) {
           return exchange.respond(http::status::service_unavailable,
@@ -333,7 +336,7 @@ void WsgiService::start(router::Router&, asio::io_context&) {
   socket_dir_ = dir;  // mode 0700: only junction's user reaches the launcher
   proxy_.unix_socket = dir + "/wsgi.sock";
   thread_.start([this](asio::io_context& io) {
-    launcher_ = std::make_shared<Launcher>(io, options_, proxy_);
+    launcher_ = std::make_shared<Launcher>(io, thread_, options_, proxy_);
     asio::post(io, [l = launcher_] { l->launch(); });
   });
 }

@@ -7,12 +7,15 @@ HTTP_PROXY, nothing else of junction's environment), the body on stdin, Status /
 other header fields parsed from stdout, stderr into the node log, the working directory; the
 failures: no header block (502), a script slower than `timeout` (504, its process group killed),
 paths that are not scripts (directories, missing files, "..", "%2e%2e", a symlink out of the
-directory: 404), and requests in parallel.
+directory: 404), and requests in parallel. Streamed answers: the first line a script writes
+reaches the client before it writes its last (a file handshake), chunked, or with the script's
+own Content-Length; a client that goes away mid-answer has the script killed and reaped.
 
 Run: /usr/bin/python3 test_web_cgi.py path/to/junction
 """
 
 import concurrent.futures
+import http.client
 import json
 import os
 import shutil
@@ -37,6 +40,33 @@ answer["body"] = body.decode("latin-1")
 answer["cwd"] = os.getcwd()
 sys.stdout.write("Content-Type: application/json\r\nX-Script: env\r\n\r\n")
 sys.stdout.write(json.dumps(answer))
+''',
+    "stream.py": r'''
+import os, sys, time
+flag = os.environ["QUERY_STRING"]
+sys.stdout.write("Content-Type: text/plain\n\nfirst\n")
+sys.stdout.flush()
+deadline = time.monotonic() + 10
+while not os.path.exists(flag) and time.monotonic() < deadline:
+    time.sleep(0.01)
+sys.stdout.write("last\n" if os.path.exists(flag) else "timeout\n")
+''',
+    "sized.py": r'''
+import sys, time
+sys.stdout.write("Content-Type: text/plain\nContent-Length: 11\n\nhello")
+sys.stdout.flush()
+time.sleep(0.05)
+sys.stdout.write(" world")
+''',
+    "endless.py": r'''
+import os, sys, time
+with open(os.environ["QUERY_STRING"], "w") as f:
+    f.write(str(os.getpid()))
+sys.stdout.write("Content-Type: text/plain\n\n")
+for i in range(3000):
+    sys.stdout.write("tick %06d\n" % i)
+    sys.stdout.flush()
+    time.sleep(0.02)
 ''',
     "sub/nested.py": r'''
 import os
@@ -169,6 +199,44 @@ class CgiTest(unittest.TestCase):
         while pid_alive(child) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertFalse(pid_alive(child))
+
+    def test_streamed_answers(self):
+        flag = os.path.join(self.dir, "flag")
+        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
+        try:
+            conn.request("GET", "/py/stream.py?" + flag)
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.getheader("Transfer-Encoding"), "chunked")
+            self.assertEqual(r.readline(), b"first\n")  # the script still waits for the flag
+            open(flag, "w").close()
+            self.assertEqual(r.read(), b"last\n")
+            conn.request("GET", "/py/sized.py")
+            r = conn.getresponse()
+            self.assertEqual((r.status, r.getheader("Content-Length")), (200, "11"))
+            self.assertIsNone(r.getheader("Transfer-Encoding"))
+            self.assertEqual(r.read(), b"hello world")
+        finally:
+            conn.close()
+
+    def test_client_that_goes_away_kills_the_script(self):
+        pidfile = os.path.join(self.dir, "endless.pid")
+        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
+        conn.request("GET", "/py/endless.py?" + pidfile)
+        r = conn.getresponse()
+        self.assertEqual(r.readline(), b"tick 000000\n")
+        with open(pidfile) as f:
+            pid = int(f.read())
+        r.close()
+        conn.close()
+        deadline = time.monotonic() + TIMEOUT
+        while pid_alive(pid):
+            self.assertLess(time.monotonic(), deadline, "the script still runs")
+            time.sleep(0.02)
+        # Reaped, not a zombie: /proc has no entry for it any more.
+        while os.path.exists("/proc/%d" % pid):
+            self.assertLess(time.monotonic(), deadline, "the script was not reaped")
+            time.sleep(0.02)
 
     def test_paths_that_are_not_scripts(self):
         for path in ("/sh", "/sh/", "/sh/emptydir", "/sh/emptydir/", "/sh/missing.sh",

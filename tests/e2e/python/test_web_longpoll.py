@@ -1,18 +1,22 @@
 """WAMP-over-Long-Poll, the protocol pieces, driven by hand with http.client against a live
 junction, with a live Autobahn|Python (WebSocket) peer: open and protocol choice, batched JSON and
 MessagePack in both directions, unknown transport ids (404), malformed requests (400), the queue
-limit closing a transport whose client stopped polling, and the notice page. (AutobahnJS over
+limit closing a transport whose client stopped polling, a client that closes the connection of
+its waiting /receive (the /receive is dropped at once and the next event waits for the next
+/receive, not lost on the dead socket), and the notice page. (AutobahnJS over
 long-poll in Chromium is tests/browser/longpoll.test.js.)
 
 Run: /usr/bin/python3 test_web_longpoll.py path/to/junction
 """
 
 import asyncio
+import socket
 import http.client
 import json
 import struct
 
 import msgpack
+from autobahn.wamp.types import PublishOptions
 
 from junction_harness import JunctionTestCase, main, within
 
@@ -37,6 +41,7 @@ CONFIG = {
                 "small": {"type": "longpoll",
                           "options": {"queue_limit_messages": 5, "request_timeout": 1}},
                 "fixed": {"type": "longpoll", "options": {"debug_transport_id": "fixedid123"}},
+                "lp10": {"type": "longpoll"},
             },
         }],
     }],
@@ -173,6 +178,30 @@ class LongPollTest(JunctionTestCase):
         got, _ = await self.receive_until("/lp", transport, lambda b: [json.loads(b)], 3)
         self.assertEqual([m[0] for m in got], [2, 33, 33])
         await self.request(base + "/close")
+
+    async def test_closed_receive_connection_loses_no_event(self):
+        peer = await self.connect()
+        transport, _ = await self.open(["wamp.2.json"], base="/lp10")  # request_timeout 10 s
+        base = "/lp10/" + transport
+        await self.request(base + "/send", HELLO)
+        await self.request(base + "/send", [32, 1, {}, "com.example.lp.gone"])
+        got, _ = await self.receive_until("/lp10", transport, lambda b: [json.loads(b)], 2)
+        self.assertEqual([m[0] for m in got], [2, 33])
+        # A /receive whose client goes away while it waits.
+        with socket.create_connection((self.router.host, self.router.port), 5) as s:
+            s.sendall(b"POST %s/receive HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                      % base.encode())
+        self.assertTrue(await asyncio.to_thread(
+            self.router.wait_for_log, "closed the connection of its waiting /receive", 5))
+        await within(peer.publish("com.example.lp.gone", 42, options=PublishOptions(
+            acknowledge=True)))
+        # The event waited for this /receive (before: written to the closed connection, lost).
+        status, _, body = await self.request(base + "/receive")
+        self.assertEqual(status, 200, body)
+        event = json.loads(body)
+        self.assertEqual((event[0], event[4]), (36, [42]))
+        await self.request(base + "/close")
+        await peer.close()
 
     async def test_idle_receive_answers_204_after_request_timeout(self):
         transport, _ = await self.open(["wamp.2.json"])

@@ -3,7 +3,10 @@ http.server as the backend: the forwarded method, path, query, body and header f
 (X-Forwarded-For/-Host/-Proto/-Prefix, Host, hop-by-hop fields dropped both ways), the backend's
 status, header fields (several Set-Cookie) and body passed back, chunked and large answers, HEAD,
 keep-alive on the client side, and the failures: a backend that is not there (502) and one that
-is too slow (504), each with a log line.
+is too slow (504), each with a log line. Streamed answers: a chunked backend's first chunk reaches
+the client before the backend sends its last (a file handshake), a client that goes away closes
+the backend connection, and an 80 MiB answer (over the old 64 MiB cap) streams with junction's
+memory bounded.
 
 Run: /usr/bin/python3 test_web_reverse_proxy.py path/to/junction
 """
@@ -11,9 +14,13 @@ Run: /usr/bin/python3 test_web_reverse_proxy.py path/to/junction
 import http.client
 import http.server
 import json
+import os
+import shutil
+import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 
 from junction_harness import (RouterProcess, closed_port, http_request, main,
                               web_config)
@@ -53,6 +60,42 @@ class Backend(http.server.BaseHTTPRequestHandler):
             return self._send(200, b"late")
         if path == "/big":
             return self._send(200, BIG, [("Content-Type", "application/octet-stream")])
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(path).query))
+        if path.startswith("/stream-handshake"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"6\r\nfirst\n\r\n")
+            deadline = time.monotonic() + TIMEOUT
+            while not os.path.exists(query["flag"]) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            last = b"last\n" if os.path.exists(query["flag"]) else b"timeout\n"
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(last), last))
+            return None
+        if path.startswith("/stream-endless"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for i in range(3000):
+                    self.wfile.write(b"c\r\ntick %06d\n\r\n" % i)
+                    time.sleep(0.02)
+            except OSError:  # junction closed the connection: the client went away
+                with open(query["marker"], "w") as f:
+                    f.write("closed after %d chunks" % i)
+            self.close_connection = True
+            return None
+        if path.startswith("/stream-big"):
+            total = int(query["n"])
+            self.send_response(200)
+            self.send_header("Content-Length", str(total))
+            self.end_headers()
+            piece = b"y" * (1 << 20)
+            left = total
+            while left > 0:
+                self.wfile.write(piece[:min(left, len(piece))])
+                left -= len(piece)
+            return None
         if path == "/chunked":
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -90,12 +133,15 @@ class ReverseProxyTest(unittest.TestCase):
                     "timeout": 1},
             "dead": {"type": "reverseproxy", "host": "127.0.0.1",
                      "port": closed_port()},
+            "stream": {"type": "reverseproxy", "host": "127.0.0.1", "port": port},
         })
         cls.router = RouterProcess(config=config, name="reverseproxy").start()
+        cls.tmp = tempfile.mkdtemp(prefix="junction-proxy-stream-")
 
     @classmethod
     def tearDownClass(cls):
         cls.router.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
         cls.backend.shutdown()
         cls.backend.server_close()
 
@@ -159,6 +205,59 @@ class ReverseProxyTest(unittest.TestCase):
                 self.assertEqual(json.loads(body)["body"], "x" * i)
         finally:
             conn.close()
+
+    def test_streamed_chunked_answer(self):
+        flag = os.path.join(self.tmp, "flag")
+        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
+        try:
+            conn.request("GET", "/stream/stream-handshake?flag=" + flag)
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.getheader("Transfer-Encoding"), "chunked")
+            self.assertEqual(r.readline(), b"first\n")  # the backend still waits for the flag
+            open(flag, "w").close()
+            self.assertEqual(r.read(), b"last\n")
+        finally:
+            conn.close()
+
+    def test_client_that_goes_away_closes_the_backend_connection(self):
+        marker = os.path.join(self.tmp, "closed")
+        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
+        conn.request("GET", "/stream/stream-endless?marker=" + marker)
+        r = conn.getresponse()
+        self.assertEqual(r.readline(), b"tick 000000\n")
+        r.close()
+        conn.close()
+        deadline = time.monotonic() + TIMEOUT
+        while not os.path.exists(marker):
+            self.assertLess(time.monotonic(), deadline, "the backend connection stays open")
+            time.sleep(0.02)
+
+    def test_large_answer_streams_with_bounded_memory(self):
+        total = 80 << 20  # more than the 64 MiB a whole answer was once limited to
+        pid = self.router.proc.pid
+
+        def rss_kib():
+            with open("/proc/%d/status" % pid) as f:
+                return int(next(l for l in f if l.startswith("VmRSS:")).split()[1])
+        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
+        try:
+            conn.request("GET", "/stream/stream-big?n=%d" % total)
+            r = conn.getresponse()
+            self.assertEqual((r.status, r.getheader("Content-Length")), (200, str(total)))
+            before = peak = rss_kib()
+            got = 0
+            while True:
+                piece = r.read(1 << 20)
+                if not piece:
+                    break
+                got += len(piece)
+                if got % (8 << 20) < (1 << 20):
+                    peak = max(peak, rss_kib())
+            self.assertEqual(got, total)
+        finally:
+            conn.close()
+        self.assertLess(peak - before, 32 * 1024, "junction grew by %d KiB" % (peak - before))
 
     def test_backend_failures(self):
         status, _, body = self.request("GET", "/dead/anything")

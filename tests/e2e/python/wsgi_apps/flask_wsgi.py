@@ -1,6 +1,9 @@
 """A Flask application (Debian python3-flask) for test_web_wsgi.py."""
 
-from flask import Flask, jsonify, request, url_for
+import os
+import time
+
+from flask import Flask, Response, jsonify, request, stream_with_context, url_for
 
 app = Flask(__name__)
 
@@ -25,3 +28,16 @@ def form():
 @app.route("/fail")
 def fail():
     raise ValueError("a Flask view raised")
+
+
+@app.route("/stream")
+def stream():
+    """Streams "first", waits (up to 10 s) until the client created the ?flag= file, then
+    "last" — request context still usable in the generator (stream_with_context)."""
+    def generate():
+        yield "first %s\n" % request.args["who"]
+        deadline = time.monotonic() + 10
+        while not os.path.exists(request.args["flag"]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield "last\n" if os.path.exists(request.args["flag"]) else "timeout\n"
+    return Response(stream_with_context(generate()), mimetype="text/plain")
