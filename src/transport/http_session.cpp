@@ -821,6 +821,7 @@ void HttpSession<Stream>::write_stream() {
                                 << stream_left_ << " bytes short)";
         return abort_stream();
       }
+      std::string().swap(stream_chunk_);  // the connection may live on: do not keep its buffer
       static constexpr std::string_view kLastChunk = "0\r\n\r\n";
       const std::array<asio::const_buffer, 2> buffers{
           asio::buffer(head_.data(), head_.size()),

@@ -305,6 +305,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
     if (body_ || exchange_.answered()) return;
     JLOG(debug, "web") << exchange_.connection().peer << ": " << options_.log_name << " "
                        << exchange_.path() << ": the client went away before the backend answered";
+    client_gone_ = true;
     resolver_.cancel();
     beast::error_code ignored;
     stream_.socket().close(ignored);
@@ -326,6 +327,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
   }
 
   void fail(http::status status, const std::string& why) {
+    if (client_gone_) return exchange_.respond(status, "");  // nobody reads it
     const std::string backend = options_.unix_socket.empty()
                                     ? options_.host + ":" + std::to_string(options_.port)
                                     : options_.unix_socket;
@@ -356,6 +358,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
   std::vector<char> chunk_;
   bool reading_ = false;
   bool paused_ = false;
+  bool client_gone_ = false;  // before the answer: the backend connection was closed for it
 };
 
 }  // namespace

@@ -17,7 +17,13 @@ they become REMOTE_ADDR, SERVER_NAME/SERVER_PORT (and the Host field) and wsgi.u
 
 Prints "junction-wsgi: ready" on stdout once it listens. Log records go to stdout, one a line,
 prefixed with the level when it is not info ("warn: ...", "error: ..."); Junction puts them into
-its log. An application that raises answers 500 and its traceback is logged. Exit status: 0 after
+its log. An application that raises answers 500 and its traceback is logged.
+
+Backpressure: Twisted's WSGI container writes what the application yields to the connection
+without waiting for it to drain, so a slow client would pile the answer up here. Each request
+registers a push producer (WriteGate) that Twisted pauses while the connection to Junction is
+full (Junction stops reading when the client stops taking), and the thread that runs the
+application waits after each chunk until it is resumed. Exit status: 0 after
 SIGTERM, 2 for bad arguments or a socket it cannot listen on, 3 when the application cannot be
 imported.
 """
@@ -26,13 +32,17 @@ import argparse
 import importlib
 import ipaddress
 import sys
+import threading
 import traceback
 
 from twisted.internet import address, reactor
 from twisted.logger import LogLevel, formatEvent, globalLogBeginner
 from twisted.python.threadpool import ThreadPool
+from twisted.internet.interfaces import IPushProducer
 from twisted.web import resource, server
+from twisted.web import wsgi as twisted_wsgi
 from twisted.web.wsgi import WSGIResource
+from zope.interface import implementer
 
 
 def is_twisted(event):
@@ -62,6 +72,40 @@ def say(prefix, text):
     for line in text.splitlines() or [""]:
         sys.stdout.write(prefix + line + "\n")
     sys.stdout.flush()
+
+
+@implementer(IPushProducer)
+class WriteGate:
+    """Open while the connection to Junction takes more; the transport pauses and resumes it."""
+
+    def __init__(self):
+        self.open = threading.Event()
+        self.open.set()
+
+    def pauseProducing(self):
+        self.open.clear()
+
+    def resumeProducing(self):
+        self.open.set()
+
+    def stopProducing(self):
+        self.open.set()  # the connection is gone: nobody waits for it
+
+
+class BackpressuredResponse(twisted_wsgi._WSGIResponse):
+    """Twisted's WSGI response, but the application's thread waits after each chunk while the
+    connection is paused (until it drains, or the request ends)."""
+
+    def write(self, data):
+        result = super().write(data)
+        gate = getattr(self.request, "gate", None)
+        while gate is not None and not self._requestFinished and not gate.open.wait(0.5):
+            pass
+        return result
+
+
+# WSGIResource.render() creates its response through the module's name.
+twisted_wsgi._WSGIResponse = BackpressuredResponse
 
 
 class ForwardedRequest(server.Request):
@@ -94,7 +138,20 @@ class ForwardedRequest(server.Request):
             self.client = kind("TCP", client, 0)
         except ValueError:
             self.client = address.IPv4Address("TCP", "0.0.0.0", 0)
+        self.gate = WriteGate()
+        self.registerProducer(self.gate, True)
         server.Request.process(self)
+
+    def finish(self):
+        if self.producer is not None and self.channel is not None:
+            self.unregisterProducer()
+        return server.Request.finish(self)
+
+    def connectionLost(self, reason):
+        gate = getattr(self, "gate", None)
+        if gate is not None:
+            gate.open.set()
+        return server.Request.connectionLost(self, reason)
 
 
 class Site(server.Site):
