@@ -126,7 +126,8 @@ transport::HttpResponse ask(transport::HttpService& service, boost::beast::http:
                                          std::make_shared<transport::HttpConnectionInfo>(),
                                          "/health", 7));
   EXPECT_TRUE(recorder->response.has_value());
-  return recorder->response.value_or(transport::HttpResponse{});
+  if (!recorder->response) return transport::HttpResponse{};
+  return std::move(*recorder->response);
 }
 
 TEST(MetricsHealth, FollowsTheNodeState) {
