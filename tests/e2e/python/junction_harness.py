@@ -264,6 +264,30 @@ def _kill_all():
 
 # -- plain HTTP to a web listener -------------------------------------------------------------
 
+def assert_streams_before_flag(test, router, target, flag, first=b"first\n", last=b"last\n",
+                               timeout=10.0):
+    """GETs `target` from a producer (WSGI app, CGI script, proxied backend) that writes `first`,
+    then waits for the file `flag` before it writes `last`: the answer must be chunked and its
+    first line must reach the client before the flag exists, i.e. while the producer is still
+    running. Returns the keep-alive connection, still open, for further requests; the caller
+    closes it."""
+    import http.client
+    conn = http.client.HTTPConnection(router.host, router.port, timeout=timeout)
+    try:
+        conn.request("GET", target)
+        r = conn.getresponse()
+        test.assertEqual(r.status, 200)
+        test.assertEqual(r.getheader("Transfer-Encoding"), "chunked")
+        test.assertIsNone(r.getheader("Content-Length"))
+        test.assertEqual(r.readline(), first)  # the producer still waits for the flag
+        open(flag, "w").close()
+        test.assertEqual(r.read(), last)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def http_request(router, method, path, body=None, headers=None, conn=None, timeout=10.0):
     """One HTTP request to `router`'s listener: (status, [(name, value), ...], body bytes).
     With `conn` (an http.client.HTTPConnection) the request goes on that connection, which is left

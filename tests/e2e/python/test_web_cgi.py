@@ -23,7 +23,8 @@ import tempfile
 import time
 import unittest
 
-from junction_harness import RouterProcess, http_request, main, web_config
+from junction_harness import (RouterProcess, assert_streams_before_flag, http_request, main,
+                              web_config)
 
 TIMEOUT = 10.0
 
@@ -202,15 +203,9 @@ class CgiTest(unittest.TestCase):
 
     def test_streamed_answers(self):
         flag = os.path.join(self.dir, "flag")
-        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
+        conn = assert_streams_before_flag(self, self.router, "/py/stream.py?" + flag, flag,
+                                          timeout=TIMEOUT)
         try:
-            conn.request("GET", "/py/stream.py?" + flag)
-            r = conn.getresponse()
-            self.assertEqual(r.status, 200)
-            self.assertEqual(r.getheader("Transfer-Encoding"), "chunked")
-            self.assertEqual(r.readline(), b"first\n")  # the script still waits for the flag
-            open(flag, "w").close()
-            self.assertEqual(r.read(), b"last\n")
             conn.request("GET", "/py/sized.py")
             r = conn.getresponse()
             self.assertEqual((r.status, r.getheader("Content-Length")), (200, "11"))

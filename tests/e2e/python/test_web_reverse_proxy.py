@@ -22,8 +22,8 @@ import time
 import unittest
 import urllib.parse
 
-from junction_harness import (RouterProcess, closed_port, http_request, main,
-                              web_config)
+from junction_harness import (RouterProcess, assert_streams_before_flag, closed_port,
+                              http_request, main, web_config)
 
 TIMEOUT = 10.0
 BIG = bytes(range(256)) * 8192  # 2 MiB
@@ -208,17 +208,8 @@ class ReverseProxyTest(unittest.TestCase):
 
     def test_streamed_chunked_answer(self):
         flag = os.path.join(self.tmp, "flag")
-        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
-        try:
-            conn.request("GET", "/stream/stream-handshake?flag=" + flag)
-            r = conn.getresponse()
-            self.assertEqual(r.status, 200)
-            self.assertEqual(r.getheader("Transfer-Encoding"), "chunked")
-            self.assertEqual(r.readline(), b"first\n")  # the backend still waits for the flag
-            open(flag, "w").close()
-            self.assertEqual(r.read(), b"last\n")
-        finally:
-            conn.close()
+        assert_streams_before_flag(self, self.router, "/stream/stream-handshake?flag=" + flag,
+                                   flag, timeout=TIMEOUT).close()
 
     def test_client_that_goes_away_closes_the_backend_connection(self):
         marker = os.path.join(self.tmp, "closed")

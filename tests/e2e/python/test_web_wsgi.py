@@ -34,7 +34,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from junction_harness import RouterProcess, http_request, main, web_config
+from junction_harness import (RouterProcess, assert_streams_before_flag, http_request, main,
+                              web_config)
 
 TIMEOUT = 20.0
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wsgi_apps")
@@ -196,16 +197,9 @@ class WsgiTest(unittest.TestCase):
     def handshake(self, path, first, last=b"last\n"):
         """GETs `path` + the flag file; the first line must arrive before the flag exists."""
         flag = os.path.join(self.tmp, "flag-%d" % time.monotonic_ns())
-        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
+        conn = assert_streams_before_flag(self, self.router, path + "flag=" + flag, flag, first,
+                                          last, timeout=TIMEOUT)
         try:
-            conn.request("GET", path + "flag=" + flag)
-            r = conn.getresponse()
-            self.assertEqual(r.status, 200)
-            self.assertEqual(r.getheader("Transfer-Encoding"), "chunked")
-            self.assertIsNone(r.getheader("Content-Length"))
-            self.assertEqual(r.readline(), first)  # the application still waits for the flag
-            open(flag, "w").close()
-            self.assertEqual(r.read(), last)
             # The connection stays usable after a chunked answer.
             conn.request("GET", "/app/pid")
             self.assertEqual(conn.getresponse().status, 200)
