@@ -203,16 +203,23 @@ class ComponentTest(unittest.TestCase):
                 return authenticate
             """)
         self.write(rel + "/backend.py", """
+            from autobahn.twisted.util import sleep
             from autobahn.twisted.wamp import ApplicationSession
 
             class BackendSession(ApplicationSession):
                 async def onJoin(self, details):
                     await self.register(lambda x, y: x + y, "com.example.add2")
-                    # The backend role may call anything, but not the authenticator.
-                    try:
-                        await self.call("junction.auth.function.0", "realm1", "joe", {})
-                    except Exception as e:
-                        self.log.info("authenticator call refused: {e}", e=e.error)
+                    # The backend role may call anything, but not the authenticator. It may join
+                    # before the launcher registered the function: ask again until it exists.
+                    for _ in range(200):
+                        try:
+                            await self.call("junction.auth.function.0", "realm1", "joe", {})
+                        except Exception as e:
+                            if e.error == "wamp.error.no_such_procedure":
+                                await sleep(0.05)
+                                continue
+                            self.log.info("authenticator call refused: {e}", e=e.error)
+                        break
             """)
         node = self.start(os.path.join(self.dir, rel, ".crossbar"))
         node.wait_line("function authenticator 'authenticator.create_authenticator' ready")
