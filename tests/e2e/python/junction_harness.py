@@ -288,6 +288,21 @@ def assert_streams_before_flag(test, router, target, flag, first=b"first\n", las
     return conn
 
 
+def hang_up_after_first_line(test, router, target, first, timeout=10.0):
+    """GETs `target` from a producer that never ends (it writes lines until stopped), checks that
+    its first line is `first`, and closes the connection mid-answer: what a client that goes away
+    does. The caller then checks that Junction stopped the producer."""
+    import http.client
+    conn = http.client.HTTPConnection(router.host, router.port, timeout=timeout)
+    try:
+        conn.request("GET", target)
+        r = conn.getresponse()
+        test.assertEqual(r.readline(), first)
+        r.close()
+    finally:
+        conn.close()
+
+
 def http_request(router, method, path, body=None, headers=None, conn=None, timeout=10.0):
     """One HTTP request to `router`'s listener: (status, [(name, value), ...], body bytes).
     With `conn` (an http.client.HTTPConnection) the request goes on that connection, which is left

@@ -15,7 +15,6 @@ Run: /usr/bin/python3 test_web_cgi.py path/to/junction
 """
 
 import concurrent.futures
-import http.client
 import json
 import os
 import shutil
@@ -23,8 +22,8 @@ import tempfile
 import time
 import unittest
 
-from junction_harness import (RouterProcess, assert_streams_before_flag, http_request, main,
-                              web_config)
+from junction_harness import (RouterProcess, assert_streams_before_flag,
+                              hang_up_after_first_line, http_request, main, web_config)
 
 TIMEOUT = 10.0
 
@@ -216,14 +215,10 @@ class CgiTest(unittest.TestCase):
 
     def test_client_that_goes_away_kills_the_script(self):
         pidfile = os.path.join(self.dir, "endless.pid")
-        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
-        conn.request("GET", "/py/endless.py?" + pidfile)
-        r = conn.getresponse()
-        self.assertEqual(r.readline(), b"tick 000000\n")
-        with open(pidfile) as f:
+        hang_up_after_first_line(self, self.router, "/py/endless.py?" + pidfile, b"tick 000000\n",
+                                 TIMEOUT)
+        with open(pidfile) as f:  # written before the first tick
             pid = int(f.read())
-        r.close()
-        conn.close()
         deadline = time.monotonic() + TIMEOUT
         while pid_alive(pid):
             self.assertLess(time.monotonic(), deadline, "the script still runs")

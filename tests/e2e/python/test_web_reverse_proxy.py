@@ -23,7 +23,7 @@ import unittest
 import urllib.parse
 
 from junction_harness import (RouterProcess, assert_streams_before_flag, closed_port,
-                              http_request, main, web_config)
+                              hang_up_after_first_line, http_request, main, web_config)
 
 TIMEOUT = 10.0
 BIG = bytes(range(256)) * 8192  # 2 MiB
@@ -213,12 +213,8 @@ class ReverseProxyTest(unittest.TestCase):
 
     def test_client_that_goes_away_closes_the_backend_connection(self):
         marker = os.path.join(self.tmp, "closed")
-        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
-        conn.request("GET", "/stream/stream-endless?marker=" + marker)
-        r = conn.getresponse()
-        self.assertEqual(r.readline(), b"tick 000000\n")
-        r.close()
-        conn.close()
+        hang_up_after_first_line(self, self.router, "/stream/stream-endless?marker=" + marker,
+                                 b"tick 000000\n", TIMEOUT)
         deadline = time.monotonic() + TIMEOUT
         while not os.path.exists(marker):
             self.assertLess(time.monotonic(), deadline, "the backend connection stays open")

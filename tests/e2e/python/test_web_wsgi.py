@@ -34,8 +34,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from junction_harness import (RouterProcess, assert_streams_before_flag, http_request, main,
-                              web_config)
+from junction_harness import (RouterProcess, assert_streams_before_flag,
+                              hang_up_after_first_line, http_request, main, web_config)
 
 TIMEOUT = 20.0
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wsgi_apps")
@@ -237,12 +237,8 @@ class WsgiTest(unittest.TestCase):
 
     def test_client_that_goes_away_closes_the_iterable(self):
         marker = os.path.join(self.tmp, "closed-%d" % time.monotonic_ns())
-        conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
-        conn.request("GET", "/app/stream-endless?marker=" + marker)
-        r = conn.getresponse()
-        self.assertEqual(r.readline(), b"tick 000001\n")
-        r.close()
-        conn.close()
+        hang_up_after_first_line(self, self.router, "/app/stream-endless?marker=" + marker,
+                                 b"tick 000001\n", TIMEOUT)
         # Junction closes its connection to the launcher; Twisted stops iterating and calls
         # close() on the application's iterable.
         self.assertTrue(wait_for_file(marker), "close() was not called")
