@@ -44,8 +44,10 @@ struct Principal {
     std::string server_key;
   } scram;
 
-  // tls: the client certificate, by SHA-256 fingerprint ("AB:CD:..", uppercase) and/or subject.
+  // tls: the client certificate, by SHA-256 or SHA-1 fingerprint ("AB:CD:..", uppercase) and/or
+  // subject.
   std::string certificate_sha256;
+  std::string certificate_sha1;
   std::string certificate_subject;
 };
 

@@ -217,7 +217,8 @@ class Dynamic : public Method {
     if (r.transport && r.transport->peer_certificate) {
       transport["client_cert"] =
           wamp::Object{{"subject", r.transport->peer_certificate->subject},
-                       {"sha256", r.transport->peer_certificate->sha256_fingerprint}};
+                       {"sha256", r.transport->peer_certificate->sha256_fingerprint},
+                       {"sha1", r.transport->peer_certificate->sha1_fingerprint}};
     }
     wamp::Object details{{"authmethod", name_},
                          {"authextra", r.authextra},

@@ -1,6 +1,6 @@
 // auth/tls: authentication by the client certificate the TLS handshake verified (the listener
-// needs ca_certificates). The principal is the one whose certificate-sha256 fingerprint or
-// subject matches; no CHALLENGE is sent.
+// needs ca_certificates). The principal is the one whose certificate-sha256 or
+// certificate-sha1 fingerprint, or subject, matches; no CHALLENGE is sent.
 #include "auth/method.hpp"
 
 namespace junction::auth {
@@ -23,6 +23,7 @@ class Tls : public Method {
     for (const auto& [authid, p] : config_.principals) {
       const bool match =
           (!p.certificate_sha256.empty() && p.certificate_sha256 == cert->sha256_fingerprint) ||
+          (!p.certificate_sha1.empty() && p.certificate_sha1 == cert->sha1_fingerprint) ||
           (!p.certificate_subject.empty() && p.certificate_subject == cert->subject);
       if (!match) continue;
       if ((!request.authid.empty() && request.authid != authid) ||

@@ -26,8 +26,9 @@ namespace junction::node::detail {
 //   scram       principals: {authid: {kdf ("argon2id-13" | "pbkdf2"), iterations, memory
 //               (argon2id-13), salt (hex), stored-key (hex), server-key (hex), role, realm?,
 //               authextra?}} — the router never holds the password.
-//   tls         principals: {authid: {certificate-sha256 ("AB:CD:.." as OpenSSL prints it)
-//               and/or subject (RFC 2253), role, realm?, authextra?}}; the listener needs
+//   tls         principals: {authid: {certificate-sha256 or certificate-sha1 ("AB:CD:.." as
+//               OpenSSL prints it) and/or subject (RFC 2253), role, realm?, authextra?}}; the
+//               listener needs
 //               "ca_certificates" so client certificates are verified.
 // Each method may instead be {"type": "dynamic", "authenticator": "<procedure>"}: Junction calls
 // that procedure as authenticate(realm, authid, details) through an in-process session on
@@ -42,7 +43,7 @@ namespace junction::node::detail {
 // Junction reaches it as a dynamic authenticator registered by the launcher on the worker's first
 // realm (src/node/launcher/junction-components.py; "timeout" as for dynamic). expose_controller:
 // Junction has no controller session to hand over (a warning; the function gets None).
-// "cookie" and "certificate-sha1" are not supported yet. Secrets may come from the environment
+// "cookie" is not supported yet. Secrets may come from the environment
 // ("${VAR}").
 namespace {
 
@@ -203,13 +204,17 @@ auth::MethodConfig read_method(Validator& v, const std::string& name, const json
       pr.scram.stored_key = need_hex(p, "stored-key", 32);
       pr.scram.server_key = need_hex(p, "server-key", 32);
     } else if (name == "tls") {
-      p.refuse("certificate-sha1");
       pr.certificate_sha256 = p.opt_string("certificate-sha256").value_or("");
-      for (char& c : pr.certificate_sha256)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      pr.certificate_sha1 = p.opt_string("certificate-sha1").value_or("");
+      for (std::string* fingerprint : {&pr.certificate_sha256, &pr.certificate_sha1}) {
+        for (char& c : *fingerprint)
+          c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
       pr.certificate_subject = p.opt_string("subject").value_or("");
-      if (pr.certificate_sha256.empty() && pr.certificate_subject.empty()) {
-        v.fail(ppath, "a tls principal needs \"certificate-sha256\" or \"subject\"");
+      if (pr.certificate_sha256.empty() && pr.certificate_sha1.empty() &&
+          pr.certificate_subject.empty()) {
+        v.fail(ppath,
+               "a tls principal needs \"certificate-sha1\", \"certificate-sha256\" or \"subject\"");
       }
     }
     p.finish();

@@ -32,6 +32,7 @@ struct TransportInfo {
     std::string subject;             // RFC 2253, e.g. "CN=client1,O=Example"
     std::string common_name;         // subject CN ("" if none)
     std::string sha256_fingerprint;  // uppercase hex pairs joined by ':' (Crossbar's format)
+    std::string sha1_fingerprint;    // the same format (Crossbar's "certificate-sha1")
   };
   std::optional<PeerCertificate> peer_certificate;
   // TLS channel binding "tls-unique" as WAMP-Cryptosign uses it: SHA-256 of the client's TLS

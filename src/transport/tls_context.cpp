@@ -229,6 +229,9 @@ std::optional<router::TransportInfo::PeerCertificate> peer_certificate(const SSL
   if (X509_digest(cert, EVP_sha256(), digest, &length) == 1) {
     out.sha256_fingerprint = hex_fingerprint(digest, length);
   }
+  if (X509_digest(cert, EVP_sha1(), digest, &length) == 1) {
+    out.sha1_fingerprint = hex_fingerprint(digest, length);
+  }
   ERR_clear_error();
   return out;
 }

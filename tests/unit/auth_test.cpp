@@ -733,14 +733,20 @@ TEST(AuthHandshake, TlsClientCertificateByFingerprintOrSubject) {
   a.certificate_sha256 = "AB:CD";
   Principal b = principal("client2", "backend");
   b.certificate_subject = "CN=client2,O=Example";
+  Principal d = principal("client3", "user");  // Crossbar's key: certificate-sha1
+  d.certificate_sha1 = "12:34";
   c.methods["tls"].principals["client1"] = a;
   c.methods["tls"].principals["client2"] = b;
-  for (const auto& [fp, subject, expect] : {std::tuple{"AB:CD", "CN=x", "client1"},
-                                            std::tuple{"00:00", "CN=client2,O=Example", "client2"},
-                                            std::tuple{"00:00", "CN=other", ""}}) {
+  c.methods["tls"].principals["client3"] = d;
+  for (const auto& [fp, sha1, subject, expect] :
+       {std::tuple{"AB:CD", "00:00", "CN=x", "client1"},
+        std::tuple{"00:00", "00:00", "CN=client2,O=Example", "client2"},
+        std::tuple{"00:00", "12:34", "CN=x", "client3"},
+        std::tuple{"12:34", "AB:CD", "CN=x", ""},  // each fingerprint only as its own kind
+        std::tuple{"00:00", "00:00", "CN=other", ""}}) {
     Harness h(c);
     h.peer.info.tls = true;
-    h.peer.info.peer_certificate = router::TransportInfo::PeerCertificate{subject, "", fp};
+    h.peer.info.peer_certificate = router::TransportInfo::PeerCertificate{subject, "", fp, sha1};
     h.connection->receive(hello({"tls"}));
     Message m = h.welcome_or_abort();
     if (*expect) {
@@ -982,7 +988,7 @@ TEST(AuthDynamic, AnonymousAndTlsAreDecidedByTheAnswer) {
   Harness h(dynamic_config("tls"));
   h.peer.info.tls = true;
   h.peer.info.peer_certificate =
-      router::TransportInfo::PeerCertificate{"CN=client1,O=Example", "client1", "AB:CD"};
+      router::TransportInfo::PeerCertificate{"CN=client1,O=Example", "client1", "AB:CD", "12:34"};
   h.connection->receive(hello({"tls"}));
   ASSERT_EQ(caller.calls.size(), 1u);
   const wamp::Object& details = *caller.calls[0].args[2].as_object();
@@ -990,6 +996,7 @@ TEST(AuthDynamic, AnonymousAndTlsAreDecidedByTheAnswer) {
       *wamp::get_object(*wamp::get_object(details, "transport"), "client_cert");
   EXPECT_EQ(*wamp::get_string(cert, "subject"), "CN=client1,O=Example");
   EXPECT_EQ(*wamp::get_string(cert, "sha256"), "AB:CD");
+  EXPECT_EQ(*wamp::get_string(cert, "sha1"), "12:34");
   caller.calls[0].done({"", {wamp::Object{{"role", "user"}, {"authid", "client1"}}}, {}});
   Message w = h.welcome_or_abort();
   ASSERT_EQ(w.type, MessageType::welcome) << w.uri;

@@ -751,10 +751,9 @@ TEST(NodeConfigAuth, BadValuesNameTheKeyAndNeverShowTheSecret) {
   EXPECT_EQ(error_of(ws(R"({"ticket": {"type": "static", "principals": {"j": {"role": "r"}}}})")),
             "t.json: workers[0].transports[0].paths./ws.auth.ticket.principals.j: missing "
             "required key 'ticket' (a string) in principal 'j'");
-  EXPECT_EQ(error_of(ws(R"({"tls": {"type": "static", "principals": {"j": {"role": "r",
-                "certificate-sha1": "AA"}}}})")),
-            "t.json: workers[0].transports[0].paths./ws.auth.tls.principals.j.certificate-sha1: "
-            "'certificate-sha1' is not supported yet");
+  EXPECT_EQ(error_of(ws(R"({"tls": {"type": "static", "principals": {"j": {"role": "r"}}}})")),
+            "t.json: workers[0].transports[0].paths./ws.auth.tls.principals.j: a tls principal "
+            "needs \"certificate-sha1\", \"certificate-sha256\" or \"subject\"");
 }
 
 TEST(NodeConfigAuth, DynamicAuthenticators) {

@@ -5,9 +5,11 @@ another listener of the same router; Autobahn|Python's Twisted RawSocket client 
 the universal listener over TLS (RawSocket, WebSocket and HTTPS on one port); client
 certificates required, optional, refused; a plain TCP client on a TLS port fails cleanly while
 the router keeps serving; TLS 1.1 is refused; WAMP-Cryptosign with "tls-unique" channel binding,
-signed by Autobahn|Python with the channel id it reads from its own TLS connection."""
+signed by Autobahn|Python with the channel id it reads from its own TLS connection; WAMP "tls"
+authentication by the client certificate's SHA-1 fingerprint (Crossbar's certificate-sha1)."""
 
 import asyncio
+import hashlib
 import os
 import shutil
 import socket
@@ -82,6 +84,18 @@ CS_AUTH = {"cryptosign": {"type": "static", "principals": {"client01": {
     "role": "anonymous"}}}}
 CS_PATHS = {"ws": {"type": "websocket", "auth": CS_AUTH}}
 
+
+def sha1_fingerprint(pem_file):
+    """As Crossbar's configs give it (pyOpenSSL's digest): "AB:CD:..", uppercase."""
+    with open(pem_file) as f:
+        digest = hashlib.sha1(ssl.PEM_cert_to_DER_cert(f.read())).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+TLS_AUTH_PATHS = {"ws": {"type": "websocket", "auth": {"tls": {"type": "static", "principals": {
+    "client-by-sha1": {"certificate-sha1": sha1_fingerprint(pki("client.pem")),
+                       "role": "anonymous"}}}}}}
+
 CONFIG = {"version": 2, "workers": [{
     "type": "router",
     "realms": [{"name": h.REALM, "roles": [rs.anonymous_role()]}],
@@ -98,6 +112,7 @@ CONFIG = {"version": 2, "workers": [{
         {"type": "rawsocket", "id": "rs_mtls_optional", "endpoint": tcp(MTLS_OPTIONAL)},
         {"type": "web", "id": "web_tls_cs", "endpoint": tcp(SERVER_TLS), "paths": CS_PATHS},
         {"type": "web", "id": "web_plain_cs", "endpoint": tcp(None), "paths": CS_PATHS},
+        {"type": "web", "id": "web_mtls_auth", "endpoint": tcp(MTLS), "paths": TLS_AUTH_PATHS},
     ],
 }]}
 
@@ -163,6 +178,13 @@ class CryptosignClient(h.Client):
             return key.sign_challenge(challenge, channel_id=channel_id,
                                       channel_id_type="tls-unique")
         return key.sign_challenge(challenge)
+
+
+class TlsAuthClient(h.Client):
+    """Joins with WAMP "tls" authentication: the router knows it by its client certificate."""
+
+    def onConnect(self):
+        self.join(self.config.realm, authmethods=["tls"])
 
 
 def cryptosign_client(sign):
@@ -234,6 +256,13 @@ class TlsTest(rs.RawSocketTestCase):
             await h.connect("ws://%s/ws" % self.ep["web_plain_cs"], h.REALM,
                             cryptosign_client("unbound"))
         self.assertIn("needs a TLS transport", cm.exception.message)
+
+    async def test_tls_authentication_by_certificate_sha1(self):
+        s = await h.connect(self.url("web_mtls_auth"), h.REALM, TlsAuthClient,
+                            ssl=client_context("client"))
+        self._sessions.append(s)
+        self.assertEqual((s.join_details.authid, s.join_details.authmethod),
+                         ("client-by-sha1", "tls"))
 
     # -- WAMP over wss:// with a plain ws:// client on another listener -------------------------
 
