@@ -52,11 +52,11 @@ class Authentication {
   std::string authid_;
   wamp::Object authextra_;
   std::string ticket_, secret_, password_;
-  std::string seed_;                             // cryptosign: the raw 32-byte seed
-  std::string router_key_;                       // cryptosign: the router's raw public key
-  std::string router_challenge_;                 // cryptosign: the raw 32 bytes we sent
-  std::string channel_id_;  // cryptosign with channel binding: the tls-unique channel id
-  std::string scram_nonce_;                      // base64, as sent
+  std::string seed_;              // cryptosign: the raw 32-byte seed
+  std::string router_key_;        // cryptosign: the router's raw public key
+  std::string router_challenge_;  // cryptosign: the raw 32 bytes we sent
+  std::string channel_id_;        // cryptosign with channel binding: the tls-unique channel id
+  std::string scram_nonce_;       // base64, as sent
   std::shared_ptr<std::string> scram_expected_;  // base64 server signature, set by derive()
   std::function<std::string(const std::string&, const wamp::Object&)> on_challenge_;
 };

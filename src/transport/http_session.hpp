@@ -133,10 +133,10 @@ class HttpSession : public LiveSession,
   std::string file_chunk_;
   std::size_t head_sent_ = 0;             // send_file_body: bytes of head_ sent
   std::optional<Timer> send_wait_timer_;  // send_file_body: bounds a wait
-  bool streaming_ = false;       // writing out_.stream
-  bool stream_writing_ = false;  // a write of it is in flight
-  bool stream_chunked_ = false;  // Transfer-Encoding: chunked
-  bool stream_sized_ = false;    // Content-Length from the stream: stream_left_ bytes to go
+  bool streaming_ = false;                // writing out_.stream
+  bool stream_writing_ = false;           // a write of it is in flight
+  bool stream_chunked_ = false;           // Transfer-Encoding: chunked
+  bool stream_sized_ = false;  // Content-Length from the stream: stream_left_ bytes to go
   std::uint64_t stream_left_ = 0;
   std::uint64_t stream_sent_ = 0;  // for the access log
   std::string stream_chunk_;       // the piece being written
