@@ -288,6 +288,15 @@ def assert_streams_before_flag(test, router, target, flag, first=b"first\n", las
     return conn
 
 
+def rss_kib(pid):
+    """The resident set of process `pid` (a junction under test), in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
 def hang_up_after_first_line(test, router, target, first, timeout=10.0):
     """GETs `target` from a producer that never ends (it writes lines until stopped), checks that
     its first line is `first`, and closes the connection mid-answer: what a client that goes away

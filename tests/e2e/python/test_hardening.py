@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rawsocket_helpers as rs  # noqa: E402
 from junction_harness import (  # noqa: E402
     OP_CLOSE, OP_CONT, OP_TEXT, REALM, RSV1, JunctionTestCase, RawWebSocket, close_code_of, main,
-    within, ws_frame)
+    rss_kib, within, ws_frame)
 
 HELLO = [1, REALM, {"roles": {"caller": {}, "callee": {}, "publisher": {}, "subscriber": {}}}]
 WELCOME, ABORT, ERROR = 2, 3, 8
@@ -57,11 +57,7 @@ def deflate(data):
 
 def node_rss(router):
     """Resident memory of the junction process, bytes."""
-    with open("/proc/%d/status" % router.proc.pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
+    return rss_kib(router.proc.pid) * 1024
 
 
 def under_asan(router):

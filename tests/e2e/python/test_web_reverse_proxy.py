@@ -23,7 +23,8 @@ import unittest
 import urllib.parse
 
 from junction_harness import (RouterProcess, assert_streams_before_flag, closed_port,
-                              hang_up_after_first_line, http_request, main, web_config)
+                              hang_up_after_first_line, http_request, main, rss_kib,
+                              web_config)
 
 TIMEOUT = 10.0
 BIG = bytes(range(256)) * 8192  # 2 MiB
@@ -224,15 +225,12 @@ class ReverseProxyTest(unittest.TestCase):
         total = 80 << 20  # more than the 64 MiB a whole answer was once limited to
         pid = self.router.proc.pid
 
-        def rss_kib():
-            with open("/proc/%d/status" % pid) as f:
-                return int(next(l for l in f if l.startswith("VmRSS:")).split()[1])
         conn = http.client.HTTPConnection(self.router.host, self.router.port, timeout=TIMEOUT)
         try:
             conn.request("GET", "/stream/stream-big?n=%d" % total)
             r = conn.getresponse()
             self.assertEqual((r.status, r.getheader("Content-Length")), (200, str(total)))
-            before = peak = rss_kib()
+            before = peak = rss_kib(pid)
             got = 0
             while True:
                 piece = r.read(1 << 20)
@@ -240,7 +238,7 @@ class ReverseProxyTest(unittest.TestCase):
                     break
                 got += len(piece)
                 if got % (8 << 20) < (1 << 20):
-                    peak = max(peak, rss_kib())
+                    peak = max(peak, rss_kib(pid))
             self.assertEqual(got, total)
         finally:
             conn.close()

@@ -35,19 +35,11 @@ import urllib.parse
 import urllib.request
 
 from junction_harness import (RouterProcess, assert_streams_before_flag,
-                              hang_up_after_first_line, http_request, main, web_config)
+                              hang_up_after_first_line, http_request, main, rss_kib,
+                              web_config)
 
 TIMEOUT = 20.0
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wsgi_apps")
-
-
-def rss_kib(pid):
-    """The resident set of process `pid`, in KiB."""
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for %d" % pid)
 
 
 def wait_for_file(path, timeout=TIMEOUT):
