@@ -49,6 +49,7 @@
 #include "transport/outbound_budget.hpp"
 #include "transport/routing_clock.hpp"
 #include "transport/server.hpp"
+#include "web/archive.hpp"
 
 namespace junction::node {
 
@@ -250,6 +251,25 @@ class Watchdog {
   std::thread thread_;
 };
 
+// Downloads the archives of "archive" paths with `download` and no file yet, one after the
+// other, before any listener serves: Crossbar, too, downloads while it creates the web service,
+// before the transport listens. False (logged) when one fails: the node does not start.
+bool download_archives(const NodeConfig& config) {
+  for (const auto& listener : config.listeners) {
+    for (const auto& [path, service] : listener.paths) {
+      auto* archive = dynamic_cast<web::ArchiveService*>(service.http.get());
+      if (archive == nullptr || !archive->pending()) continue;
+      try {
+        archive->download();
+      } catch (const web::ArchiveError& e) {
+        JLOG(error, "node") << listener.name << ": path " << path << ": " << e.what();
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 int cmd_start(const detail::CliArgs& args) {
   if (args.loglevel) log::set_level(*args.loglevel);
   if (args.logformat) log::set_format(*args.logformat);
@@ -302,6 +322,8 @@ int cmd_start(const detail::CliArgs& args) {
       return 1;
     }
   }
+
+  if (!download_archives(loaded.config)) return 1;
 
   // I/O threads: --threads, else $JUNCTION_IO_THREADS, else the config, else 1; 0 is "auto".
   std::size_t io_threads = loaded.config.io_threads.value_or(1);

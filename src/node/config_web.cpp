@@ -332,8 +332,9 @@ std::shared_ptr<transport::HttpService> read_longpoll(Validator& v, Obj& o) {
 // "archive" path service (web/archive): files from a ZIP or tar archive, read at config time.
 //   archive         required: the archive file, absolute or relative to the node directory.
 //   origin          string: where the archive can be downloaded (http or https URL).
-//   download        boolean: download a missing archive from origin (not supported yet: a
-//                   missing archive is refused either way).
+//   download        boolean: with no file at `archive`, `junction start` downloads it from
+//                   origin before its listeners serve (web/archive_download); `junction check`
+//                   never downloads. Without it, a missing archive is refused.
 //   cache           boolean: accepted; Junction always holds the archive's files in memory.
 //   default_object  the member served for the mount path and paths ending in '/'.
 //   object_prefix   put before every member name looked up ("dist" + "/" + "app.js").
@@ -347,7 +348,7 @@ std::shared_ptr<transport::HttpService> read_archive(Validator& v, Obj& o) {
                                                                  : node_directory(v) / archive;
   options.archive = options.archive.lexically_normal();
   const auto origin = o.opt_string("origin");
-  if (origin && !origin->starts_with("http://") && !origin->starts_with("https://")) {
+  if (origin && !web::parse_http_url(*origin)) {
     v.fail(o.at("origin"), "expected an http:// or https:// URL, found \"" + *origin + "\"");
   }
   const bool download = o.boolean("download", false);
@@ -384,11 +385,12 @@ std::shared_ptr<transport::HttpService> read_archive(Validator& v, Obj& o) {
     if (auto file = p.opt_string("default_file")) options.default_file = *file;
     p.finish();
   }
+  options.origin = origin.value_or("");
+  options.download = download;
   std::error_code ec;
-  if (download && !std::filesystem::exists(options.archive, ec)) {
-    v.fail(o.at("download"), "archive 'download' is not supported yet: " +
-                                 options.archive.string() + " does not exist (fetch it from " +
-                                 origin.value_or("its origin") + " and put it there)");
+  if (download && !origin && !std::filesystem::exists(options.archive, ec)) {
+    v.fail(o.at("download"), options.archive.string() +
+                                 " does not exist and there is no 'origin' to download it from");
   }
   try {
     return std::make_shared<web::ArchiveService>(std::move(options));

@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -75,15 +76,63 @@ std::string sha256_file(const std::filesystem::path& file) {
 }
 
 ArchiveService::ArchiveService(ArchiveOptions options) : options_(std::move(options)) {
+  // Crossbar's archive answers carry neither caching nor cross-origin headers.
+  entity_options_.cache_timeout.reset();
+  entity_options_.allow_cross_origin = false;
   const std::string path = options_.archive.string();
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(options_.archive, ec)) {
-    throw ArchiveError(std::filesystem::exists(options_.archive, ec)
-                           ? path + " is not a file"
-                           : path + ": No such file or directory");
+  const bool exists = std::filesystem::exists(options_.archive, ec);
+  if (!exists && options_.download) {
+    if (options_.origin.empty()) {
+      throw ArchiveError(path + " does not exist and 'download' has no 'origin' to fetch it from");
+    }
+    pending_.store(true, std::memory_order_release);
+    return;
   }
+  if (!std::filesystem::is_regular_file(options_.archive, ec)) {
+    throw ArchiveError(exists ? path + " is not a file" : path + ": No such file or directory");
+  }
+  load(options_.archive, path);
+}
+
+void ArchiveService::download(const DownloadLimits& limits) {
+  if (!pending()) return;
+  const auto& target = options_.archive;
+  const std::string path = target.string();
+  std::error_code ec;
+  if (std::filesystem::exists(target, ec)) {
+    // Another path of the config with the same archive downloaded it already.
+    if (!std::filesystem::is_regular_file(target, ec)) throw ArchiveError(path + " is not a file");
+    load(target, path);
+    pending_.store(false, std::memory_order_release);
+    return;
+  }
+  // Next to the target, so that the rename stays on one file system (atomic); hidden, and named
+  // by the process so that two nodes sharing a directory do not write into one file.
+  const auto temporary = target.parent_path() / ("." + target.filename().string() + ".download-" +
+                                                 std::to_string(static_cast<long>(::getpid())));
+  JLOG(info, "web") << "archive " << path << ": downloading from " << options_.origin;
+  try {
+    const auto result = download_to_file(options_.origin, temporary, limits);
+    load(temporary, "the downloaded file");
+    std::filesystem::rename(temporary, target);
+    JLOG(info, "web") << "archive " << path << ": downloaded from " << result.final_url << " ("
+                      << result.bytes << " bytes"
+                      << (options_.hashes.empty() ? ", unverified: no 'hashes'"
+                                                  : ", SHA-256 verified")
+                      << "), " << members_.size() << " files";
+  } catch (const std::exception& e) {
+    std::filesystem::remove(temporary, ec);
+    members_.clear();
+    throw ArchiveError("archive " + path + ": download from " + options_.origin +
+                       " failed: " + e.what());
+  }
+  pending_.store(false, std::memory_order_release);
+}
+
+void ArchiveService::load(const std::filesystem::path& file, const std::string& path) {
   if (!options_.hashes.empty()) {
-    const std::string digest = sha256_file(options_.archive);
+    const std::string digest = sha256_file(file);
     bool match = false;
     for (const auto& h : options_.hashes) {
       std::string lower = h;
@@ -100,7 +149,7 @@ ArchiveService::ArchiveService(ArchiveOptions options) : options_(std::move(opti
   ArchiveReader reader;
   archive_read_support_filter_all(reader.a);
   archive_read_support_format_all(reader.a);
-  if (archive_read_open_filename(reader.a, path.c_str(), 64 * 1024) != ARCHIVE_OK) {
+  if (archive_read_open_filename(reader.a, file.c_str(), 64 * 1024) != ARCHIVE_OK) {
     throw ArchiveError(path + ": " + archive_error_string(reader.a));
   }
   std::uint64_t total = 0;
@@ -157,9 +206,6 @@ ArchiveService::ArchiveService(ArchiveOptions options) : options_(std::move(opti
                       << " member(s) with absolute or '..' names left out";
   }
   JLOG(debug, "web") << path << ": " << members_.size() << " files, " << total << " bytes";
-  // Crossbar's archive answers carry neither caching nor cross-origin headers.
-  entity_options_.cache_timeout.reset();
-  entity_options_.allow_cross_origin = false;
 }
 
 ArchiveService::~ArchiveService() = default;
@@ -174,6 +220,10 @@ const Entity* ArchiveService::find(const std::string& name) const {
 
 void ArchiveService::handle(transport::HttpExchange exchange) {
   if (!allow_get_head(exchange)) return;
+  if (pending()) {
+    return exchange.respond(boost::beast::http::status::service_unavailable,
+                            "The archive is being downloaded.\n");
+  }
   std::string name;
   if (!transport::percent_decode(exchange.rest(), name)) return respond_not_found(exchange);
   if ((name.empty() || name.back() == '/') && !options_.default_object.empty()) {

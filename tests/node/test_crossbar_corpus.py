@@ -28,7 +28,7 @@ REAL_ERRORS = [
 
 EXPECTED_FILES = 164
 # Accepted today; raise it as features land (a lower count is a regression).
-MIN_ACCEPTED = 129
+MIN_ACCEPTED = 131
 
 
 def unsupported_phrases(crossbar_md):
