@@ -131,6 +131,12 @@ beast::tcp_stream& tcp_of(Stream& stream) {
   fail(what + ": " + ec.message());
 }
 
+[[noreturn]] void fail_too_large(const HttpUrl& url, const DownloadLimits& limits) {
+  const auto n = limits.max_bytes;
+  fail("the archive at " + url.text() + " is larger than " +
+       (n % (1024 * 1024) == 0 ? std::to_string(n >> 20) + " MiB" : std::to_string(n) + " bytes"));
+}
+
 template <class Stream>
 asio::awaitable<Answer> request(Stream& stream, const HttpUrl& url, Fetch& fetch) {
   const std::string where = url.host + ":" + std::to_string(url.port);
@@ -185,6 +191,7 @@ asio::awaitable<Answer> request(Stream& stream, const HttpUrl& url, Fetch& fetch
   parser.body_limit(limits.max_bytes);
   auto [head_ec, head_bytes] = co_await http::async_read_header(stream, buffer, parser, kAwait);
   (void)head_bytes;
+  if (head_ec == http::error::body_limit) fail_too_large(url, limits);  // Content-Length
   if (head_ec) {
     fail_step(fetch, head_ec, "reading the answer from " + where, limits.connect_timeout);
   }
@@ -204,10 +211,7 @@ asio::awaitable<Answer> request(Stream& stream, const HttpUrl& url, Fetch& fetch
     auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kAwait);
     (void)n;
     if (ec == http::error::need_buffer) ec = {};
-    if (ec == http::error::body_limit) {
-      fail("the archive at " + url.text() + " is larger than " +
-           std::to_string(limits.max_bytes >> 20) + " MiB");
-    }
+    if (ec == http::error::body_limit) fail_too_large(url, limits);
     if (ec) fail_step(fetch, ec, "reading the archive from " + where, limits.idle_timeout);
     const std::size_t got = chunk.size() - parser.get().body().size;
     for (std::size_t done = 0; done < got;) {

@@ -3,10 +3,10 @@ path whose file is missing fetches it from `origin` — a Python http.server on 
 port (plain, and HTTPS with a certificate made here by the openssl command line), serving a ZIP
 made by Python's zipfile — before its listener serves. Checked: the files are served after the
 download, through a redirect, with the `hashes` verified; the file is written whole (no
-temporary file left) and not downloaded again when present; a wrong `hashes` entry, a 404, an
-unreachable origin and an origin whose certificate the system store does not trust each refuse
-to start with a log line naming the archive and the origin, and leave no file; `junction check`
-downloads nothing.
+temporary file left) and not downloaded again when present; a wrong `hashes` entry, a 404, a
+body that is no archive, an unreachable origin, an origin whose certificate the system store does not trust and a redirect
+from https:// to http:// each refuse to start with a log line naming the archive and the origin,
+and leave no file; `junction check` downloads nothing.
 
 Run: /usr/bin/python3 test_web_archive_download.py path/to/junction
 """
@@ -35,8 +35,9 @@ class Origin:
     """An HTTP(S) server on a free loopback port serving `files` (name -> bytes), counting the
     GETs per path; /redirect/<name> answers 302 to /<name>."""
 
-    def __init__(self, files, tls_context=None):
+    def __init__(self, files, tls_context=None, redirects=None):
         self.files = files
+        self.redirects = redirects or {}
         self.gets = {}
         self.lock = threading.Lock()
         origin = self
@@ -45,9 +46,12 @@ class Origin:
             def do_GET(self):
                 with origin.lock:
                     origin.gets[self.path] = origin.gets.get(self.path, 0) + 1
+                location = origin.redirects.get(self.path)
                 if self.path.startswith("/redirect/"):
+                    location = "/" + self.path[len("/redirect/"):]
+                if location is not None:
                     self.send_response(302)
-                    self.send_header("Location", "/" + self.path[len("/redirect/"):])
+                    self.send_header("Location", location)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
@@ -106,7 +110,7 @@ class ArchiveDownloadTest(unittest.TestCase):
         cls.root = tempfile.mkdtemp(prefix="junction-archive-download-")
         cls.zip = make_zip()
         cls.sha = hashlib.sha256(cls.zip).hexdigest()
-        cls.origin = Origin({"app.zip": cls.zip})
+        cls.origin = Origin({"app.zip": cls.zip, "page.zip": b"<html>Sign in</html>\n"})
 
     @classmethod
     def tearDownClass(cls):
@@ -198,7 +202,7 @@ class ArchiveDownloadTest(unittest.TestCase):
         self.assertIn("SHA-256 %s) matches none of the configured 'hashes'" % self.sha, log)
         self.assert_nothing_left(d)
 
-    def test_unreachable_origin_and_404_refused(self):
+    def test_unreachable_origin_404_and_no_archive_refused(self):
         d = self.fresh_dir("unreachable")
         archive = os.path.join(d, "app.zip")
         port = closed_port()
@@ -211,6 +215,12 @@ class ArchiveDownloadTest(unittest.TestCase):
         log = self.start_fails(d, {"app": archive_path(archive, origin)})
         self.assertIn("archive %s: download from %s failed: HTTP 404 " % (archive, origin), log)
         self.assert_nothing_left(d)
+        # A 200 answer that is no archive (a login page, say): refused, not kept.
+        origin = self.origin.url("page.zip")
+        log = self.start_fails(d, {"app": archive_path(archive, origin)})
+        self.assertIn("archive %s: download from %s failed: the downloaded file: " % (archive, origin),
+                      log)
+        self.assert_nothing_left(d)
 
     def test_https_verifies_the_certificate(self):
         d = self.fresh_dir("https")
@@ -222,7 +232,8 @@ class ArchiveDownloadTest(unittest.TestCase):
                        cwd=pki, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(os.path.join(pki, "origin.pem"), os.path.join(pki, "origin.key"))
-        origin = Origin({"app.zip": self.zip}, context)
+        origin = Origin({"app.zip": self.zip}, context,
+                        redirects={"/to-http.zip": self.origin.url("app.zip")})
         try:
             archive = os.path.join(d, "app.zip")
             url = origin.url("app.zip")
@@ -233,8 +244,16 @@ class ArchiveDownloadTest(unittest.TestCase):
                           "127.0.0.1:%d failed: certificate verify failed"
                           % (archive, url, origin.server.server_address[1]), log)
             self.assert_nothing_left(d)
-            # Trusted through OpenSSL's $SSL_CERT_FILE: downloaded and served.
-            os.environ["SSL_CERT_FILE"] = os.path.join(pki, "origin.pem")
+            # Trusted through OpenSSL's $SSL_CERT_FILE: downloaded and served; but a redirect from
+            # https:// to http:// is not followed.
+            env = dict(os.environ, SSL_CERT_FILE=os.path.join(pki, "origin.pem"))
+            to_http = origin.url("to-http.zip")
+            log = self.start_fails(d, {"app": archive_path(archive, to_http)}, env=env)
+            self.assertIn("archive %s: download from %s failed: %s redirects to %s: from https:// "
+                          "to http:// refused" % (archive, to_http, to_http,
+                                                  self.origin.url("app.zip")), log)
+            self.assert_nothing_left(d)
+            os.environ["SSL_CERT_FILE"] = env["SSL_CERT_FILE"]
             try:
                 router = RouterProcess(config=web_config(paths), name="archive-https").start()
             finally:
