@@ -138,11 +138,17 @@ void InProcessSession::unsubscribe(wamp::Id subscription, Callback done) {
 
 void InProcessSession::publish(std::string topic, wamp::Array args, wamp::Object kwargs,
                                wamp::Object options, Callback done) {
+  publish_payload(std::move(topic), encode_payload(args, kwargs), std::move(options),
+                  std::move(done));
+}
+
+void InProcessSession::publish_payload(std::string topic, wamp::PayloadPtr payload,
+                                       wamp::Object options, Callback done) {
   Message m;
   m.type = MessageType::publish;
   m.uri = std::move(topic);
   m.options = std::move(options);
-  m.payload = encode_payload(args, kwargs);
+  m.payload = std::move(payload);
   if (done) {
     m.options["acknowledge"] = true;
     submit(std::move(m), Request{Pending::publish, std::move(done)});
@@ -156,11 +162,17 @@ void InProcessSession::publish(std::string topic, wamp::Array args, wamp::Object
 
 void InProcessSession::call(std::string procedure, wamp::Array args, wamp::Object kwargs,
                             wamp::Object options, Callback done) {
+  call_payload(std::move(procedure), encode_payload(args, kwargs), std::move(options),
+               std::move(done));
+}
+
+void InProcessSession::call_payload(std::string procedure, wamp::PayloadPtr payload,
+                                    wamp::Object options, Callback done) {
   Message m;
   m.type = MessageType::call;
   m.uri = std::move(procedure);
   m.options = std::move(options);
-  m.payload = encode_payload(args, kwargs);
+  m.payload = std::move(payload);
   submit(std::move(m), Request{Pending::call, std::move(done)});
 }
 

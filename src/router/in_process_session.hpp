@@ -102,6 +102,13 @@ class InProcessSession final : private Peer, private LocalDelivery::Receiver {
   // receive_progress: Answer.details.progress is then true on all but the last).
   void call(std::string procedure, wamp::Array args, wamp::Object kwargs, wamp::Object options,
             Callback done);
+  // PUBLISH and CALL with the arguments already encoded (null: none), for callers that read
+  // them off the wire (the HTTP bridge splices a request body's JSON "args"/"kwargs" unchanged:
+  // no Values in between). The payload must be well-formed in its format.
+  void publish_payload(std::string topic, wamp::PayloadPtr payload, wamp::Object options,
+                       Callback done = {});
+  void call_payload(std::string procedure, wamp::PayloadPtr payload, wamp::Object options,
+                    Callback done);
   // Ends the session (GOODBYE). Callbacks still waiting for an answer are dropped.
   void leave();
 

@@ -722,6 +722,54 @@ class JsonCodec final : public Codec {
 
 }  // namespace
 
+std::string json_read_object_members(
+    std::string_view text,
+    const std::function<bool(std::string_view key, std::string_view raw_value)>& member) {
+  Parser ps(text);
+  ps.skip_ws();
+  if (ps.peek() != '{') {
+    if (!starts_value(ps.peek())) ps.syntax_error_here();
+    return ps.error().empty() ? std::string("not a JSON object") : ps.error();
+  }
+  ps.consume('{');
+  ps.skip_ws();
+  std::string key;
+  if (!ps.consume('}')) {
+    while (true) {
+      ps.skip_ws();
+      if (ps.peek() != '"') {
+        ps.fail(ps.at_end() ? "unterminated object" : "expected string key");
+        return ps.error();
+      }
+      key.clear();
+      if (!ps.parse_string(&key)) return ps.error();
+      ps.skip_ws();
+      if (!ps.consume(':')) {
+        ps.fail("expected ':' after object key");
+        return ps.error();
+      }
+      ps.skip_ws();
+      const char* start = ps.pos();
+      // The object is level 1: its members' containers nest from level 2, as in decode_value.
+      if (!ps.parse_value(nullptr, 1)) return ps.error();
+      if (!member(key, std::string_view(start, static_cast<std::size_t>(ps.pos() - start)))) {
+        return "stopped";
+      }
+      ps.skip_ws();
+      if (ps.consume(',')) continue;
+      if (ps.consume('}')) break;
+      ps.fail(ps.at_end() ? "unterminated object" : "expected ',' or '}' in object");
+      return ps.error();
+    }
+  }
+  ps.skip_ws();
+  if (!ps.at_end()) {
+    ps.fail("trailing data after value");
+    return ps.error();
+  }
+  return {};
+}
+
 const Codec& json_codec() {
   static const JsonCodec codec;
   return codec;

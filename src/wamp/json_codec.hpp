@@ -2,7 +2,9 @@
 // reach it through codec_for().
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "wamp/codec.hpp"
 
@@ -17,5 +19,17 @@ void json_encode_object(const Object& object, std::string& out);
 
 // Nesting limit for decoding, so hostile input cannot exhaust the stack.
 inline constexpr int kJsonMaxDepth = 128;
+
+// Reads `text` as one JSON object, as strictly as the codec reads a payload (RFC 8259, UTF-8,
+// nesting at most kJsonMaxDepth, no duplicate keys in nested objects, the "\u0000" binary
+// convention's base64 checked), and calls `member` with each top-level member's unescaped key
+// and the bytes of its value as they stand in `text` (validated, not decoded): a reader that
+// wants a few members as Values and splices others unchanged into a payload (the HTTP bridge).
+// A key that repeats is visited again. Returns an empty string when the whole text was read, or
+// why not (not an object, a syntax error, trailing data); `member` returning false stops the
+// read with the reason "stopped".
+std::string json_read_object_members(
+    std::string_view text,
+    const std::function<bool(std::string_view key, std::string_view raw_value)>& member);
 
 }  // namespace junction::wamp

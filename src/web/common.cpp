@@ -26,6 +26,18 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+std::size_t find_ignoring_case(std::string_view text, std::string_view needle) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  if (needle.size() > text.size()) return std::string_view::npos;
+  for (std::size_t at = 0; at + needle.size() <= text.size(); ++at) {
+    std::size_t i = 0;
+    while (i < needle.size() && lower(text[at + i]) == needle[i])
+      ++i;
+    if (i == needle.size()) return at;
+  }
+  return std::string_view::npos;
+}
+
 void respond_not_found(transport::HttpExchange& exchange) {
   exchange.respond(transport::HttpResponse::text(
       http::status::not_found,

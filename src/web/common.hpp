@@ -18,6 +18,10 @@ std::string_view trim_ows(std::string_view s);
 // ASCII lower case (header and parameter names, media types, file extensions).
 std::string ascii_lower(std::string_view s);
 
+// Where `needle` (ASCII lower case) first occurs in `text` ignoring ASCII case, or npos: a
+// search in a header value without a lower-case copy of it.
+std::size_t find_ignoring_case(std::string_view text, std::string_view needle);
+
 // 404 with a short HTML page.
 void respond_not_found(transport::HttpExchange& exchange);
 

@@ -23,6 +23,7 @@
 #include "wamp/json_codec.hpp"
 #include "wamp/nlohmann_value.hpp"
 #include "wamp/utf8.hpp"
+#include "web/bridge_body.hpp"
 #include "web/common.hpp"
 
 namespace junction::web {
@@ -49,10 +50,19 @@ transport::HttpResponse error_response(http::status status, std::string_view err
   return transport::HttpResponse::text(status, std::move(body), "application/json; charset=UTF-8");
 }
 
-// Crossbar's common headers on every bridge answer.
+// Crossbar's common headers on every bridge answer, preformatted (after the response's own
+// fields, as they were when they were fields too).
 void common_headers(const transport::HttpExchange& exchange, transport::HttpResponse& response) {
-  set_cross_origin_headers(exchange, response);
-  response.headers.set(http::field::cache_control, "no-store,no-cache,must-revalidate,max-age=0");
+  append_cross_origin_lines(exchange, response.head_lines);
+  response.head_lines += "Cache-Control: no-store,no-cache,must-revalidate,max-age=0\r\n";
+}
+
+// A 200 with a JSON body, its Content-Type preformatted (no field map per answer).
+transport::HttpResponse json_ok(std::string body) {
+  transport::HttpResponse response;
+  response.head_lines = "Content-Type: application/json; charset=UTF-8\r\n";
+  response.body = std::move(body);
+  return response;
 }
 
 void answer(transport::HttpExchange& exchange, transport::HttpResponse response) {
@@ -264,30 +274,25 @@ void HttpBridgeService::handle(transport::HttpExchange exchange) {
   }
 
   // Content type: JSON for publisher and caller (none given is let through to the parser);
-  // the charset, if named, must be UTF-8.
+  // the charset, if named, must be UTF-8. Compared in place, without case (no lower-case copies
+  // per request).
   const auto content_type = request[http::field::content_type];
   if (!content_type.empty()) {
-    std::string_view rest(content_type.data(), content_type.size());
-    std::string media(rest.substr(0, rest.find(';')));
-    media.erase(0, media.find_first_not_of(" \t"));
-    media.erase(media.find_last_not_of(" \t") + 1);
-    std::transform(media.begin(), media.end(), media.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (kind_ != Kind::webhook && media != "application/json") {
-      return deny(exchange, http::status::bad_request,
-                  "bad or missing content type ('" + media + "'): must be application/json");
+    const std::string_view rest(content_type.data(), content_type.size());
+    const std::string_view media = trim_ows(rest.substr(0, rest.find(';')));
+    if (kind_ != Kind::webhook && !boost::beast::iequals(media, "application/json")) {
+      return deny(
+          exchange, http::status::bad_request,
+          "bad or missing content type ('" + ascii_lower(media) + "'): must be application/json");
     }
-    std::string lowered(rest);
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (const auto cs = lowered.find("charset="); cs != std::string::npos) {
-      auto charset = std::string_view(lowered).substr(cs + 8);
+    if (const auto cs = find_ignoring_case(rest, "charset="); cs != std::string_view::npos) {
+      auto charset = rest.substr(cs + 8);
       charset = charset.substr(0, charset.find(';'));
       while (!charset.empty() && (charset.back() == ' ' || charset.back() == '"'))
         charset.remove_suffix(1);
       while (!charset.empty() && charset.front() == '"')
         charset.remove_prefix(1);
-      if (charset != "utf-8" && charset != "utf8") {
+      if (!boost::beast::iequals(charset, "utf-8") && !boost::beast::iequals(charset, "utf8")) {
         return deny(exchange, http::status::bad_request, "charset must be UTF-8");
       }
     }
@@ -367,121 +372,99 @@ void HttpBridgeService::handle(transport::HttpExchange exchange) {
     return deny(exchange, http::status::bad_request, "request body is not valid UTF-8");
   }
 
-  auto shared = std::make_shared<transport::HttpExchange>(std::move(exchange));
-  std::string payload = kind_ == Kind::webhook ? header_map_json(shared->request()) : body;
   if (routing_io_ == nullptr) {
-    return answer(*shared,
+    return answer(exchange,
                   error_response(http::status::service_unavailable, "wamp.error.runtime_error"));
   }
+  if (kind_ == Kind::webhook) {
+    auto shared = std::make_shared<transport::HttpExchange>(std::move(exchange));
+    std::string headers = header_map_json(shared->request());
+    boost::asio::post(*routing_io_, [self = shared_from_this(), shared = std::move(shared),
+                                     headers = std::move(headers)]() mutable {
+      self->dispatch_webhook(std::move(shared), std::move(headers));
+    });
+    return;
+  }
+  // The body is read here, on the I/O thread: the routing thread only routes.
+  auto read = read_bridge_body(
+      body, kind_ == Kind::publisher ? BridgeBodyKind::publisher : BridgeBodyKind::caller);
+  if (auto* why = std::get_if<std::string>(&read)) {
+    return deny(exchange, http::status::bad_request, *why);
+  }
+  auto shared = std::make_shared<transport::HttpExchange>(std::move(exchange));
   boost::asio::post(*routing_io_, [self = shared_from_this(), shared = std::move(shared),
-                                   payload = std::move(payload)]() mutable {
-    self->dispatch(std::move(shared), std::move(payload));
+                                   call = std::move(std::get<BridgeRequest>(read))]() mutable {
+    self->dispatch(std::move(shared), std::move(call));
   });
 }
 
-void HttpBridgeService::dispatch(std::shared_ptr<transport::HttpExchange> exchange,
-                                 std::string payload) {
+void HttpBridgeService::dispatch_webhook(std::shared_ptr<transport::HttpExchange> exchange,
+                                         std::string headers) {
   if (!session_ || !session_->joined()) {
     return answer(*exchange,
                   error_response(http::status::internal_server_error, "wamp.error.runtime_error",
                                  {wamp::Value("the bridge's session is not joined")}));
   }
-  if (kind_ == Kind::webhook) {
-    // One argument: {"headers": {name: [values]}, "body": "<raw body>"}.
-    wamp::Object message;
-    message.emplace("headers", wamp::from_nlohmann(json::parse(payload)));
-    message.emplace("body", wamp::Value(exchange->request().body()));
-    session_->publish(
-        options_.topic, wamp::Array{wamp::Value(std::move(message))}, {},
-        wamp::Object{{"acknowledge", wamp::Value(true)}},
-        [this, exchange](router::InProcessSession::Answer a) {
-          if (a.ok()) {
-            return answer(*exchange, transport::HttpResponse::text(http::status::accepted,
-                                                                   options_.success_response));
-          }
-          JLOG(warn, "web") << "webhook: cannot publish to '" << options_.topic << "': " << a.error;
-          answer(*exchange, transport::HttpResponse::text(http::status::internal_server_error,
-                                                          options_.error_response));
-        });
-    return;
-  }
-
-  json event;
-  try {
-    event = json::parse(payload);
-  } catch (const json::exception& e) {
-    return deny(*exchange, http::status::bad_request,
-                std::string("invalid request body: not JSON (") + e.what() + ")");
-  }
-  if (!event.is_object()) {
-    return deny(*exchange, http::status::bad_request,
-                "invalid request body: a JSON object was expected");
-  }
-  const char* target_key = kind_ == Kind::publisher ? "topic" : "procedure";
-  const auto target = event.find(target_key);
-  if (target == event.end() || !target->is_string()) {
-    return deny(
-        *exchange, http::status::bad_request,
-        std::string("invalid request body: '") + target_key + "' missing (or not a string)");
-  }
-  wamp::Array args;
-  wamp::Object kwargs;
-  if (const auto a = event.find("args"); a != event.end() && !a->is_null()) {
-    if (!a->is_array()) {
-      return deny(*exchange, http::status::bad_request,
-                  "invalid request body: 'args' is not a list");
-    }
-    args = std::move(*wamp::from_nlohmann(*a).as_array());
-  }
-  if (const auto k = event.find("kwargs"); k != event.end() && !k->is_null()) {
-    if (!k->is_object()) {
-      return deny(*exchange, http::status::bad_request,
-                  "invalid request body: 'kwargs' is not an object");
-    }
-    kwargs = std::move(*wamp::from_nlohmann(*k).as_object());
-  }
-  auto wamp_error = [exchange](const router::InProcessSession::Answer& a) {
-    // A WAMP error is the application's answer: 200, as Crossbar does.
-    answer(*exchange, error_response(http::status::ok, a.error, a.args, a.kwargs));
-  };
-
-  if (kind_ == Kind::publisher) {
-    wamp::Object options{{"acknowledge", wamp::Value(true)}};
-    if (const auto o = event.find("options"); o != event.end() && o->is_object()) {
-      for (const char* name : {"exclude", "eligible"}) {
-        if (const auto it = o->find(name); it != o->end() && !it->is_null()) {
-          options.emplace(name, wamp::from_nlohmann(*it));
+  // One argument: {"headers": {name: [values]}, "body": "<raw body>"}.
+  wamp::Object message;
+  message.emplace("headers", wamp::from_nlohmann(json::parse(headers)));
+  message.emplace("body", wamp::Value(exchange->request().body()));
+  session_->publish(
+      options_.topic, wamp::Array{wamp::Value(std::move(message))}, {},
+      wamp::Object{{"acknowledge", wamp::Value(true)}},
+      [this, exchange](router::InProcessSession::Answer a) {
+        if (a.ok()) {
+          return answer(*exchange, transport::HttpResponse::text(http::status::accepted,
+                                                                 options_.success_response));
         }
-      }
-    }
-    session_->publish(
-        target->get<std::string>(), std::move(args), std::move(kwargs), std::move(options),
-        [exchange, wamp_error](router::InProcessSession::Answer a) {
-          if (!a.ok()) return wamp_error(a);
-          std::string body = "{\"id\":" + std::to_string(a.id) + "}";
-          answer(*exchange, transport::HttpResponse::text(http::status::ok, std::move(body),
-                                                          "application/json; charset=UTF-8"));
+        JLOG(warn, "web") << "webhook: cannot publish to '" << options_.topic << "': " << a.error;
+        answer(*exchange, transport::HttpResponse::text(http::status::internal_server_error,
+                                                        options_.error_response));
+      });
+}
+
+void HttpBridgeService::dispatch(std::shared_ptr<transport::HttpExchange> exchange,
+                                 BridgeRequest call) {
+  if (!session_ || !session_->joined()) {
+    return answer(*exchange,
+                  error_response(http::status::internal_server_error, "wamp.error.runtime_error",
+                                 {wamp::Value("the bridge's session is not joined")}));
+  }
+  if (kind_ == Kind::publisher) {
+    call.options.emplace("acknowledge", wamp::Value(true));
+    session_->publish_payload(
+        std::move(call.target), std::move(call.payload), std::move(call.options),
+        [exchange](router::InProcessSession::Answer a) {
+          // A WAMP error is the application's answer: 200, as Crossbar does.
+          if (!a.ok()) {
+            return answer(*exchange, error_response(http::status::ok, a.error, a.args, a.kwargs));
+          }
+          std::string body = "{\"id\":";
+          body += std::to_string(a.id);
+          body += '}';
+          answer(*exchange, json_ok(std::move(body)));
         });
     return;
   }
-  session_->call(target->get<std::string>(), std::move(args), std::move(kwargs), {},
-                 [exchange, wamp_error](router::InProcessSession::Answer a) {
-                   if (!a.ok()) return wamp_error(a);
-                   std::string body = "{";
-                   if (!a.args.empty()) {
-                     body += "\"args\":";
-                     wamp::json_encode_array(a.args, body);
-                   }
-                   if (!a.kwargs.empty()) {
-                     if (body.size() > 1) body += ",";
-                     body += "\"kwargs\":";
-                     wamp::json_encode_object(a.kwargs, body);
-                   }
-                   body += "}";
-                   answer(*exchange,
-                          transport::HttpResponse::text(http::status::ok, std::move(body),
-                                                        "application/json; charset=UTF-8"));
-                 });
+  session_->call_payload(
+      std::move(call.target), std::move(call.payload), {},
+      [exchange](router::InProcessSession::Answer a) {
+        if (!a.ok()) {
+          return answer(*exchange, error_response(http::status::ok, a.error, a.args, a.kwargs));
+        }
+        std::string body = "{";
+        if (!a.args.empty()) {
+          body += "\"args\":";
+          wamp::json_encode_array(a.args, body);
+        }
+        if (!a.kwargs.empty()) {
+          if (body.size() > 1) body += ",";
+          body += "\"kwargs\":";
+          wamp::json_encode_object(a.kwargs, body);
+        }
+        body += "}";
+        answer(*exchange, json_ok(std::move(body)));
+      });
 }
 
 }  // namespace junction::web

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "transport/http_service.hpp"
+#include "web/bridge_body.hpp"
 
 namespace junction::router {
 class InProcessSession;
@@ -75,7 +76,8 @@ class HttpBridgeService : public transport::HttpService,
 
  private:
   // On the routing thread.
-  void dispatch(std::shared_ptr<transport::HttpExchange> exchange, std::string body);
+  void dispatch(std::shared_ptr<transport::HttpExchange> exchange, BridgeRequest call);
+  void dispatch_webhook(std::shared_ptr<transport::HttpExchange> exchange, std::string headers);
 
   Kind kind_;
   BridgeOptions options_;

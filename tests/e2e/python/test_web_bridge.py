@@ -120,6 +120,17 @@ class BridgeTest(JunctionTestCase):
         status, _, _ = await self.post("/pub", {"topic": "com.example.topic"})
         self.assertEqual(status, 200)
         self.assertEqual(await within(events.get()), ([], {}))
+        # Args and kwargs go on as the body wrote them (spacing, number forms); empty ones are
+        # none; integers past 64 bits arrive as floats, as they always did.
+        status, _, data = await self.post(
+            "/pub", b'{ "topic" : "com.example.topic", "args" : [ ] ,\n'
+                    b' "kwargs" : { "n" : [ 1.50 , -0 , 1e2, "\\u00e9" ] } }')
+        self.assertEqual(status, 200, data)
+        self.assertEqual(await within(events.get()), ([], {"n": [1.5, 0, 100.0, "\u00e9"]}))
+        status, _, data = await self.post(
+            "/pub", b'{"topic": "com.example.topic", "args": [18446744073709551616, 1]}')
+        self.assertEqual(status, 200, data)
+        self.assertEqual(await within(events.get()), ([18446744073709551616.0, 1], {}))
 
     async def test_signed_requests(self):
         events = await self.subscribe("com.example.signed")
@@ -180,6 +191,13 @@ class BridgeTest(JunctionTestCase):
                                           content_type="application/json; charset=latin-1"))[0],
                          400)
         self.assertEqual((await self.post("/pub", b"\xff\xfe"))[0], 400)
+        # Nesting past the router's JSON limit is refused (a body nested 100 000 deep once
+        # crashed the node), and the node goes on.
+        deep = b'{"topic": "com.example.x", "args": ' + b"[" * 100000 + b"]" * 100000 + b"}"
+        status, _, data = await self.post("/pub", deep)
+        self.assertEqual((status, json.loads(data)["error"]),
+                         (400, "invalid request body: nesting deeper than 128 levels"))
+        self.assertEqual((await self.post("/pub", {"topic": "com.example.x"}))[0], 200)
         status, headers, data = await self.post("/pub", b"", method="GET", content_type=None)
         self.assertEqual(status, 405)
         self.assertIn("POST", headers["allow"])
