@@ -281,6 +281,11 @@ void HttpSession<Stream>::handle_request() {
 
 template <class Stream>
 void HttpSession<Stream>::deliver(std::uint64_t exchange_id, HttpResponse response) {
+  // Already on the connection's thread (a service that answered at once, or the bridge's answer
+  // with one I/O thread): no closure to carry the response over.
+  if (socket().get_executor().running_in_this_thread()) {
+    return on_service_answer(exchange_id, std::move(response));
+  }
   asio::dispatch(socket().get_executor(), [self = this->shared_from_this(), exchange_id,
                                            response = std::move(response)]() mutable {
     self->on_service_answer(exchange_id, std::move(response));
@@ -301,7 +306,7 @@ void HttpSession<Stream>::on_client_gone(std::uint64_t exchange_id, std::functio
 }
 
 template <class Stream>
-void HttpSession<Stream>::on_service_answer(std::uint64_t exchange_id, HttpResponse response) {
+void HttpSession<Stream>::on_service_answer(std::uint64_t exchange_id, HttpResponse&& response) {
   if (!awaiting_service_ || exchange_id != exchange_id_ || upgraded_) return;
   awaiting_service_ = false;
   if (client_gone_) client_gone_ = nullptr;
@@ -585,7 +590,7 @@ constexpr std::uint64_t kFileChunk = 256 * 1024;
 }  // namespace
 
 template <class Stream>
-void HttpSession<Stream>::write_response(HttpResponse response) {
+void HttpSession<Stream>::write_response(HttpResponse&& response) {
   out_ = std::move(response);
   close_after_ = !request_keep_alive_ || stopping_ || out_.close;
   const bool body = has_body(out_.status);

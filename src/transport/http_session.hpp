@@ -73,7 +73,7 @@ class HttpSession : public LiveSession,
   void track_cookie(cookie::CookieStore& cookies, const Request& request,
                     WebSocketUpgrade& upgrade);
   void handle_websocket_status(const PathService& service, const Request& request);
-  void on_service_answer(std::uint64_t exchange_id, HttpResponse response);
+  void on_service_answer(std::uint64_t exchange_id, HttpResponse&& response);
   // The Host the request named, else our local address.
   std::string request_host(const Request& request);
   // How long to wait for the next request: on a fresh connection to a listener with WebSocket
@@ -85,7 +85,7 @@ class HttpSession : public LiveSession,
   // Answers and closes (after a request we could not read whole).
   void respond_and_close(beast::http::status status, std::string body);
   // Serialises `response` for the current request (the body is dropped for HEAD) and writes it.
-  void write_response(HttpResponse response);
+  void write_response(HttpResponse&& response);
   void on_write(error_code ec, std::size_t bytes);
   // Writes the next chunk of a file body (TLS: read into memory, then written).
   void write_file_chunk();

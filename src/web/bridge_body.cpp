@@ -85,9 +85,16 @@ bool read_bridge_body_spliced(std::string_view body, BridgeBodyKind kind, Bridge
     if (!empty_container(members.kwargs)) kwargs = members.kwargs;
   }
   const wamp::Codec& codec = wamp::json_codec();
-  auto target = codec.decode_value(members.target);
-  auto* text = std::get_if<wamp::Value>(&target);
-  if (text == nullptr || !std::holds_alternative<std::string>(text->v)) return false;
+  // The usual URI has no escapes: its bytes are the string (the reader has validated them).
+  const std::string_view quoted = members.target.substr(1, members.target.size() - 2);
+  if (quoted.find('\\') == std::string_view::npos) {
+    out.target.assign(quoted);
+  } else {
+    auto target = codec.decode_value(members.target);
+    auto* text = std::get_if<wamp::Value>(&target);
+    if (text == nullptr || !std::holds_alternative<std::string>(text->v)) return false;
+    out.target = std::move(std::get<std::string>(text->v));
+  }
   wamp::Object options;
   if (kind == BridgeBodyKind::publisher && members.has_options && members.options.front() == '{') {
     auto decoded = codec.decode_value(members.options);
@@ -100,7 +107,6 @@ bool read_bridge_body_spliced(std::string_view body, BridgeBodyKind kind, Bridge
       }
     }
   }
-  out.target = std::move(std::get<std::string>(text->v));
   out.payload = spliced_payload(args, kwargs);
   out.options = std::move(options);
   return true;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -53,6 +54,7 @@ transport::HttpResponse error_response(http::status status, std::string_view err
 // Crossbar's common headers on every bridge answer, preformatted (after the response's own
 // fields, as they were when they were fields too).
 void common_headers(const transport::HttpExchange& exchange, transport::HttpResponse& response) {
+  response.head_lines.reserve(response.head_lines.size() + 160);  // one allocation for all
   append_cross_origin_lines(exchange, response.head_lines);
   response.head_lines += "Cache-Control: no-store,no-cache,must-revalidate,max-age=0\r\n";
 }
@@ -60,6 +62,7 @@ void common_headers(const transport::HttpExchange& exchange, transport::HttpResp
 // A 200 with a JSON body, its Content-Type preformatted (no field map per answer).
 transport::HttpResponse json_ok(std::string body) {
   transport::HttpResponse response;
+  response.head_lines.reserve(224);  // with common_headers' lines: one allocation for all
   response.head_lines = "Content-Type: application/json; charset=UTF-8\r\n";
   response.body = std::move(body);
   return response;
@@ -431,7 +434,7 @@ void HttpBridgeService::dispatch(std::shared_ptr<transport::HttpExchange> exchan
                                  {wamp::Value("the bridge's session is not joined")}));
   }
   if (kind_ == Kind::publisher) {
-    call.options.emplace("acknowledge", wamp::Value(true));
+    // With a callback the publication is acknowledged (publish_payload sets "acknowledge").
     session_->publish_payload(
         std::move(call.target), std::move(call.payload), std::move(call.options),
         [exchange](router::InProcessSession::Answer a) {
@@ -439,10 +442,10 @@ void HttpBridgeService::dispatch(std::shared_ptr<transport::HttpExchange> exchan
           if (!a.ok()) {
             return answer(*exchange, error_response(http::status::ok, a.error, a.args, a.kwargs));
           }
-          std::string body = "{\"id\":";
-          body += std::to_string(a.id);
-          body += '}';
-          answer(*exchange, json_ok(std::move(body)));
+          char body[32] = "{\"id\":";
+          char* end = std::to_chars(body + 6, body + sizeof body - 1, a.id).ptr;
+          *end++ = '}';
+          answer(*exchange, json_ok(std::string(body, end)));
         });
     return;
   }
