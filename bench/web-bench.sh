@@ -38,7 +38,9 @@ wait_port() {
     (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
     sleep 0.05
   done
-  echo "web-bench: nothing listens on port $1"; exit 1
+  echo "web-bench: nothing listens on port $1"
+  tail -n 5 "$work/junction.log" "$work/nginx/error.log" 2>/dev/null
+  exit 1
 }
 
 mkdir -p "$work/www" "$work/app"
