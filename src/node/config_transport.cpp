@@ -531,7 +531,9 @@ transport::WebSocketOptions read_websocket_keys(Obj& o) {
 //             WAMP listener).
 //             "mqtt", "websocket.testee", "stream.testee": not supported yet.
 //   id        optional config ID; names the listener in logs ("transport '<id>'").
-//   endpoint  required (read_endpoint). Only RawSocket is served on "unix" endpoints yet.
+//   endpoint  required (read_endpoint). Every type is served on "unix" endpoints too (without
+//             TLS); their clients have no IP address (docs/configuration.md, "Unix domain socket
+//             endpoints").
 // Flash policy transport (Crossbar's "flashpolicy"): keys id, type, endpoint (TCP, without TLS),
 // "allowed_domain" (default "*"), "allowed_ports" (a list of port numbers; default: any, "*").
 // node/flash_policy serves it.
@@ -606,12 +608,6 @@ transport::ListenerConfig read_transport(Validator& v, const json& j, const std:
     if (!listener.rawsocket && listener.paths.empty()) {
       v.fail(path, "a universal transport needs at least one of 'rawsocket', 'websocket', 'web'");
     }
-  }
-  if (!listener.unix_path.empty() && type != "rawsocket" &&
-      (type != "universal" || !listener.paths.empty())) {
-    v.fail(o.at("endpoint"),
-           "only RawSocket is served on Unix domain sockets yet (WebSocket and "
-           "HTTP over a Unix socket are not supported yet)");
   }
   o.finish();
   return listener;

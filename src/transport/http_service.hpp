@@ -82,11 +82,18 @@ struct HttpResponse {
   }
 };
 
+// What a Unix-socket client is called where an IP address would name a client (X-Forwarded-For):
+// it has none. Autobahn|Python (and so Crossbar) names an unnamed Unix peer "unix" too.
+inline constexpr std::string_view kUnixPeerName = "unix";
+
 // What the connection a request came on knows about itself.
 struct HttpConnectionInfo {
-  std::string peer;     // "127.0.0.1:50122" or "[::1]:50122"
-  std::string peer_ip;  // "127.0.0.1", "::1"
-  std::uint16_t local_port = 0;
+  std::string peer;     // "127.0.0.1:50122", "[::1]:50122"; "unix:<listener's path>"
+  std::string peer_ip;  // "127.0.0.1", "::1"; "" for a Unix-socket client (it has no address)
+  std::uint16_t local_port = 0;  // 0 on a Unix socket
+  // How X-Forwarded-For names this client: its IP address, or "unix" (Crossbar's name for an
+  // unnamed Unix peer).
+  std::string_view forwarded_for() const { return peer_ip.empty() ? kUnixPeerName : peer_ip; }
   bool tls = false;
 };
 

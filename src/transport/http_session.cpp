@@ -235,11 +235,14 @@ void HttpSession<Stream>::handle_request() {
     if (!info_) {
       auto info = std::make_shared<HttpConnectionInfo>();
       info->peer = peer_;
-      error_code ec;
-      const auto remote = socket().remote_endpoint(ec);
-      if (!ec) info->peer_ip = remote.address().to_string();
-      const auto local = socket().local_endpoint(ec);
-      if (!ec) info->local_port = local.port();
+      // A Unix-socket client has no address and we no port: peer_ip stays "", local_port 0.
+      if constexpr (!kIsUnixStream<Stream>) {
+        error_code ec;
+        const auto remote = socket().remote_endpoint(ec);
+        if (!ec) info->peer_ip = remote.address().to_string();
+        const auto local = socket().local_endpoint(ec);
+        if (!ec) info->local_port = local.port();
+      }
       info->tls = kIsTlsStream<Stream>;
       info_ = std::move(info);
     }
@@ -320,7 +323,7 @@ void HttpSession<Stream>::watch_client() {
   watching_client_ = true;
   // A peek: the byte stays in the socket (for TLS: in the TCP stream under it), so what the
   // client sends next is read by the HTTP parser as usual.
-  socket().async_receive(asio::buffer(&peeked_, 1), tcp::socket::message_peek,
+  socket().async_receive(asio::buffer(&peeked_, 1), asio::socket_base::message_peek,
                          [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
                            self->watching_client_ = false;
                            self->on_client_readable(ec, bytes);
@@ -444,13 +447,14 @@ void HttpSession<Stream>::handle_websocket(const PathService& service, Request& 
   beast::get_lowest_layer(stream_).expires_never();
   std::string description =
       std::string(kIsTlsStream<Stream> ? "websocket (TLS) " : "websocket ") + peer_;
-  std::shared_ptr<WebSocketSession<WebSocketStreamFor<Stream>>> session;
+  using Session = WebSocketSession<WebSocketStreamFor<Stream>>;
+  std::shared_ptr<Session> session;
   if constexpr (kIsTlsStream<Stream>) {
-    session = std::make_shared<WebSocketSession<TlsStream>>(
-        std::move(stream_), std::move(description), std::move(upgrade), context_, options);
+    session = std::make_shared<Session>(std::move(stream_), std::move(description),
+                                        std::move(upgrade), context_, options);
   } else {
-    session = std::make_shared<WebSocketSession<TcpSocket>>(
-        stream_.release_socket(), std::move(description), std::move(upgrade), context_, options);
+    session = std::make_shared<Session>(stream_.release_socket(), std::move(description),
+                                        std::move(upgrade), context_, options);
   }
   session->adopt_slot(hand_over_slot());
   session->run();
@@ -471,9 +475,13 @@ void HttpSession<Stream>::handle_websocket_proxy(const PathService& service, Req
   }
   const auto rest = buffer_.cdata();
   std::string initial(static_cast<const char*>(rest.data()), rest.size());
-  error_code ec;
-  const auto remote = socket().remote_endpoint(ec);
-  std::string peer_ip = ec ? std::string() : remote.address().to_string();
+  // X-Forwarded-For names the client by its address; a Unix-socket client has none.
+  std::string peer_ip = std::string(kUnixPeerName);
+  if constexpr (!kIsUnixStream<Stream>) {
+    error_code ec;
+    const auto remote = socket().remote_endpoint(ec);
+    peer_ip = ec ? std::string() : remote.address().to_string();
+  }
   // The socket is the proxy's from here on: no HTTP deadline follows it.
   upgraded_ = true;
   beast::get_lowest_layer(stream_).expires_never();
@@ -484,7 +492,7 @@ void HttpSession<Stream>::handle_websocket_proxy(const PathService& service, Req
                                      service.websocket_proxy, context_->registry,
                                      std::move(peer_ip), std::move(description), hand_over_slot());
   } else {
-    start_websocket_proxy<TcpSocket>(
+    start_websocket_proxy<WebSocketStreamFor<Stream>>(
         stream_.release_socket(), std::move(initial), parser_->release(), service.websocket_proxy,
         context_->registry, std::move(peer_ip), std::move(description), hand_over_slot());
   }
@@ -524,9 +532,12 @@ template <class Stream>
 std::string HttpSession<Stream>::request_host(const Request& request) {
   std::string host(request[http::field::host]);
   if (host.empty()) {
-    error_code ec;
-    const auto local = socket().local_endpoint(ec);
-    host = ec ? std::string("localhost") : format_endpoint(local);
+    host = "localhost";
+    if constexpr (!kIsUnixStream<Stream>) {
+      error_code ec;
+      const auto local = socket().local_endpoint(ec);
+      if (!ec) host = format_endpoint(local);
+    }
   }
   return host;
 }
@@ -857,11 +868,12 @@ void HttpSession<Stream>::wait_writable() {
     JLOG(debug, "transport") << self->description_ << ": write timed out";
     self->force_close();
   });
-  socket().async_wait(tcp::socket::wait_write, [self = this->shared_from_this()](error_code ec) {
-    self->send_wait_timer_->cancel();
-    if (ec) return self->on_write(ec, 0);
-    self->send_file_body();
-  });
+  socket().async_wait(asio::socket_base::wait_write,
+                      [self = this->shared_from_this()](error_code ec) {
+                        self->send_wait_timer_->cancel();
+                        if (ec) return self->on_write(ec, 0);
+                        self->send_file_body();
+                      });
 }
 
 template <class Stream>
@@ -884,7 +896,7 @@ void HttpSession<Stream>::abort_stream() {
   std::string().swap(stream_chunk_);
   if (upgraded_) return;
   error_code ignored;
-  socket().set_option(tcp::socket::linger(true, 0), ignored);  // a reset, not a clean end
+  socket().set_option(asio::socket_base::linger(true, 0), ignored);  // a reset, not a clean end
   force_close();
 }
 
@@ -914,7 +926,7 @@ void HttpSession<Stream>::do_close() {
     });
   } else {
     error_code ignored;
-    socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket().shutdown(asio::socket_base::shutdown_send, ignored);
     stream_.close();
   }
 }
@@ -937,6 +949,7 @@ void HttpSession<Stream>::force_close() {
 }
 
 template class HttpSession<TcpStream>;
+template class HttpSession<UnixStream>;
 template class HttpSession<TlsStream>;
 
 }  // namespace junction::transport

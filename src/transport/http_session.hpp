@@ -7,7 +7,7 @@
 // a time: pipelined requests wait in the read buffer until the previous answer is written. Keeps
 // the connection alive between requests, bounds the wait for the first request by the WebSocket
 // open_handshake_timeout, and hands the socket to a WebSocketSession when an upgrade is
-// negotiated. One template for plain TCP (TcpStream) and TLS
+// negotiated. One template for plain TCP (TcpStream), Unix domain sockets (UnixStream) and TLS
 // (TlsStream, handshake already done), like Beast's advanced "flex" server.
 #pragma once
 
@@ -35,7 +35,7 @@ namespace junction::transport {
 
 struct WebSocketUpgrade;
 
-// Explicitly instantiated in http_session.cpp for TcpStream and TlsStream.
+// Explicitly instantiated in http_session.cpp for TcpStream, UnixStream and TlsStream.
 template <class Stream>
 class HttpSession : public LiveSession,
                     public HttpResponder,
@@ -104,11 +104,11 @@ class HttpSession : public LiveSession,
   void watch_client();
   void on_client_readable(error_code ec, std::size_t bytes);
   void do_close();
-  TcpSocket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+  auto& socket() { return beast::get_lowest_layer(stream_).socket(); }
 
   Stream stream_;
   std::shared_ptr<const ListenerContext> context_;
-  std::string peer_;         // "127.0.0.1:50122"
+  std::string peer_;         // "127.0.0.1:50122", "unix:/run/junction.sock"
   std::string description_;  // "http 127.0.0.1:50122"
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;

@@ -1,8 +1,8 @@
-// transport/listener: see the header. One template serves TCP and Unix domain sockets, and the
-// same session templates serve TLS streams: accept, (TLS: TlsHandshake), then start_connection()
-// picks the session kind from what the listener serves. Accept errors other than "stopped" (EMFILE,
-// ENOBUFS, ...) pause the accept loop briefly instead of failing the listener or spinning on the
-// error.
+// transport/listener: see the header. One template serves TCP and Unix domain sockets (RawSocket,
+// HTTP and WebSocket on either), and the same session templates serve TLS streams: accept, (TLS:
+// TlsHandshake), then start_connection() picks the session kind from what the listener serves.
+// Accept errors other than "stopped" (EMFILE, ENOBUFS, ...) pause the accept loop briefly instead
+// of failing the listener or spinning on the error.
 #include "transport/listener.hpp"
 
 #include <algorithm>
@@ -51,12 +51,13 @@ void start_http(Socket socket, const std::shared_ptr<const ListenerContext>& con
   if constexpr (std::is_same_v<Socket, TcpSocket>) {
     start_holding<HttpSession<TcpStream>>(std::move(slot), TcpStream(std::move(socket)), context,
                                           std::move(peer), std::move(initial));
-  } else if constexpr (kIsTlsStream<Socket>) {
+  } else if constexpr (std::is_same_v<Socket, UnixSocket>) {
+    start_holding<HttpSession<UnixStream>>(std::move(slot), UnixStream(std::move(socket)), context,
+                                           std::move(peer), std::move(initial));
+  } else {
+    static_assert(kIsTlsStream<Socket>, "HTTP over TCP, Unix sockets or TLS");
     start_holding<HttpSession<TlsStream>>(std::move(slot), std::move(socket), context,
                                           std::move(peer), std::move(initial));
-  } else {
-    // Listener::start() refuses HTTP on anything but TCP; never reached.
-    JLOG(error, "transport") << context->config.name << ": HTTP is only served over TCP";
   }
 }
 
@@ -349,8 +350,6 @@ class BasicListener : public Listener,
     typename Protocol::endpoint endpoint;
     if constexpr (kUnix) {
       if (context_->tls) fail("TLS over Unix sockets is not supported");
-      if (context_->serves_http())
-        fail("HTTP and WebSocket over Unix sockets are not supported yet");
       remove_stale_socket_file(fail);
       endpoint = typename Protocol::endpoint(config.unix_path);
     } else {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <type_traits>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,8 +33,14 @@ using Executor = asio::io_context::executor_type;
 using TcpSocket = asio::basic_stream_socket<tcp, Executor>;
 using UnixSocket = asio::basic_stream_socket<asio::local::stream_protocol, Executor>;
 using TcpStream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+// HTTP over a Unix domain socket: the same Beast stream (its timeouts bound each HTTP phase).
+using UnixStream =
+    beast::basic_stream<asio::local::stream_protocol, Executor, beast::unlimited_rate_policy>;
 using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
                                          asio::wait_traits<std::chrono::steady_clock>, Executor>;
+
+template <class Stream>
+inline constexpr bool kIsUnixStream = std::is_same_v<Stream, UnixStream>;
 
 // Time allowed to receive one whole HTTP request (header and body).
 inline constexpr std::chrono::seconds kHttpReadTimeout{30};

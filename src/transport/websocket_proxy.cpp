@@ -329,6 +329,11 @@ template void start_websocket_proxy<TcpSocket>(TcpSocket, std::string,
                                                std::shared_ptr<const WebSocketProxyOptions>,
                                                std::shared_ptr<SessionRegistry>, std::string,
                                                std::string, ConnectionSlot);
+template void start_websocket_proxy<UnixSocket>(UnixSocket, std::string,
+                                                http::request<http::string_body>,
+                                                std::shared_ptr<const WebSocketProxyOptions>,
+                                                std::shared_ptr<SessionRegistry>, std::string,
+                                                std::string, ConnectionSlot);
 template void start_websocket_proxy<TlsStream>(TlsStream, std::string,
                                                http::request<http::string_body>,
                                                std::shared_ptr<const WebSocketProxyOptions>,

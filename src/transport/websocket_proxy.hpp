@@ -31,7 +31,8 @@ struct WebSocketProxyOptions {
   std::chrono::milliseconds connect_timeout{10000};  // connect + the backend's 101
 };
 
-// Starts forwarding `client` (TcpSocket or TlsStream, upgrade request read, nothing written).
+// Starts forwarding `client` (TcpSocket, UnixSocket or TlsStream, upgrade request read, nothing
+// written). `peer_ip` goes into X-Forwarded-For ("unix" for a Unix-socket client).
 // `initial`: bytes the client sent behind its request. Registers itself with `registry`; holds
 // the connection's `slot` (connection limits) until the tunnel closes.
 template <class ClientStream>

@@ -699,6 +699,7 @@ void WebSocketSession<Stream>::close_socket() {
 }
 
 template class WebSocketSession<TcpSocket>;
+template class WebSocketSession<UnixSocket>;
 template class WebSocketSession<TlsStream>;
 
 }  // namespace junction::transport

@@ -41,9 +41,11 @@
 namespace junction::transport {
 
 // The stream a WebSocket session runs on, given the HTTP session's: a plain socket (the
-// tcp_stream's timeouts are not needed any more) or the same TLS stream.
+// basic_stream's timeouts are not needed any more; TCP or Unix) or the same TLS stream.
 template <class HttpStream>
-using WebSocketStreamFor = std::conditional_t<kIsTlsStream<HttpStream>, TlsStream, TcpSocket>;
+using WebSocketStreamFor = std::conditional_t<
+    kIsTlsStream<HttpStream>, TlsStream,
+    std::conditional_t<std::is_same_v<HttpStream, UnixStream>, UnixSocket, TcpSocket>>;
 
 // What the HTTP session negotiated, handed to the WebSocket session with the socket.
 struct WebSocketUpgrade {
@@ -55,7 +57,7 @@ struct WebSocketUpgrade {
   std::string cbtid;  // cookie tracking: the connection's tracking cookie ("" without)
 };
 
-// Explicitly instantiated in websocket_session.cpp for TcpSocket and TlsStream.
+// Explicitly instantiated in websocket_session.cpp for TcpSocket, UnixSocket and TlsStream.
 template <class Stream>
 class WebSocketSession : public LiveSession,
                          public router::Peer,

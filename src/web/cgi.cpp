@@ -208,10 +208,14 @@ std::vector<std::string> CgiService::environment(const transport::HttpExchange& 
     set("PATH_TRANSLATED", (script.file.parent_path() / script.path_info.substr(1)).string());
   }
   set("QUERY_STRING", exchange.query());
+  // A Unix-socket client has no address and no port: REMOTE_ADDR is empty (as gunicorn's on a
+  // Unix socket), REMOTE_PORT unset.
   set("REMOTE_ADDR", connection.peer_ip);
   set("REMOTE_HOST", connection.peer_ip);
   const auto colon = connection.peer.rfind(':');
-  if (colon != std::string::npos) set("REMOTE_PORT", connection.peer.substr(colon + 1));
+  if (!connection.peer_ip.empty() && colon != std::string::npos) {
+    set("REMOTE_PORT", connection.peer.substr(colon + 1));
+  }
   // SERVER_NAME: the Host the client asked for, without its port.
   std::string_view host(request[http::field::host].data(), request[http::field::host].size());
   if (host.starts_with('[')) {

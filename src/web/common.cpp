@@ -60,7 +60,8 @@ bool allow_get_head(transport::HttpExchange& exchange) {
 std::string request_host(const transport::HttpExchange& exchange) {
   const auto host = exchange.request()[http::field::host];
   if (!host.empty()) return std::string(host);
-  return "localhost:" + std::to_string(exchange.connection().local_port);
+  const auto port = exchange.connection().local_port;  // 0: a Unix socket
+  return port == 0 ? std::string("localhost") : "localhost:" + std::to_string(port);
 }
 
 void set_cross_origin_headers(const transport::HttpExchange& exchange,

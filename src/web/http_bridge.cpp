@@ -365,7 +365,9 @@ void HttpBridgeService::handle(transport::HttpExchange exchange) {
     const bool allowed = std::any_of(options_.require_ip.begin(), options_.require_ip.end(),
                                      [&ip](const IpNetwork& n) { return n.contains(ip); });
     if (!allowed) {
-      return deny(exchange, http::status::bad_request, "request denied based on IP address " + ip);
+      return deny(exchange, http::status::bad_request,
+                  "request denied based on IP address " +
+                      (ip.empty() ? std::string("(none: a Unix socket client)") : ip));
     }
   }
   if (options_.require_tls && !exchange.connection().tls) {

@@ -148,7 +148,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Protocol>> {
     }
     const auto& connection = exchange_.connection();
     if (!forwarded_for.empty()) forwarded_for += ", ";
-    forwarded_for += connection.peer_ip;
+    forwarded_for += connection.forwarded_for();
     request_.set("X-Forwarded-For", forwarded_for);
     if (const auto host = in[http::field::host]; !host.empty()) {
       request_.set("X-Forwarded-Host", host);

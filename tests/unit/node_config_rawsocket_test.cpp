@@ -152,10 +152,10 @@ TEST(NodeConfigRawSocket, UnixEndpoint) {
                                {"type": "rawsocket", "endpoint": {"type": "unix", "path": "/a"}})")),
             "t.json: workers[0].transports[1]: Unix socket /a is already used by "
             "workers[0].transports[0]");
-  EXPECT_EQ(
-      error_of(config(R"({"type": "websocket", "endpoint": {"type": "unix", "path": "/a"}})")),
-      "t.json: workers[0].transports[0].endpoint: only RawSocket is served on Unix domain "
-      "sockets yet (WebSocket and HTTP over a Unix socket are not supported yet)");
+  EXPECT_EQ(error_of(config(R"({"type": "websocket", "endpoint": {"type": "unix", "path": "/a",
+                               "tls": {"key": "k", "certificate": "c"}}})")),
+            "t.json: workers[0].transports[0].endpoint.tls: TLS on Unix socket endpoints is not "
+            "supported");
   EXPECT_EQ(error_of(config(R"({"type": "websocket", "endpoint": {"type": "pipe"}})")),
             "t.json: workers[0].transports[0].endpoint.type: expected endpoint type \"tcp\" or "
             "\"unix\", found \"pipe\"");
@@ -229,10 +229,25 @@ TEST(NodeConfigUniversal, Errors) {
   EXPECT_EQ(error_of(config(R"({"type": "universal", "endpoint": {"type": "tcp", "port": 1},
       "mqtt": {}})")),
             "t.json: workers[0].transports[0].mqtt: 'mqtt' is not supported yet");
-  EXPECT_EQ(error_of(config(R"({"type": "universal", "endpoint": {"type": "unix", "path": "/u"},
-      "rawsocket": {}, "websocket": {"ws": {}}})")),
-            "t.json: workers[0].transports[0].endpoint: only RawSocket is served on Unix domain "
-            "sockets yet (WebSocket and HTTP over a Unix socket are not supported yet)");
+}
+
+// WebSocket, web and universal transports on Unix endpoints too, as Crossbar allows any
+// listening endpoint for any transport.
+TEST(NodeConfigRawSocket, EveryTransportTypeOnAUnixEndpoint) {
+  const auto node = parse(config(
+      R"({"type": "websocket", "endpoint": {"type": "unix", "path": "/run/ws.sock"}},
+         {"type": "web", "endpoint": {"type": "unix", "path": "/run/web.sock"},
+          "paths": {"/": {"type": "static", "directory": "/tmp"}, "ws": {"type": "websocket"}}},
+         {"type": "universal", "endpoint": {"type": "unix", "path": "/run/u.sock"},
+          "rawsocket": {}, "websocket": {"ws": {}}})"));
+  ASSERT_EQ(node.listeners.size(), 3u);
+  EXPECT_EQ(node.listeners[0].unix_path, "/run/ws.sock");
+  EXPECT_TRUE(node.listeners[0].websocket_on_any_path.has_value());
+  EXPECT_EQ(node.listeners[1].unix_path, "/run/web.sock");
+  EXPECT_EQ(node.listeners[1].paths.size(), 2u);
+  EXPECT_EQ(node.listeners[2].unix_path, "/run/u.sock");
+  EXPECT_TRUE(node.listeners[2].rawsocket.has_value());
+  EXPECT_EQ(node.listeners[2].paths.count("/ws"), 1u);
 }
 
 }  // namespace

@@ -406,9 +406,9 @@ TEST(NodeConfigErrors, UnsupportedThings) {
   EXPECT_EQ(error_of(R"({"version": 2, "workers": [{"type": "proxy"}]})"),
             "t.json: workers[0].type: worker type 'proxy' is not supported yet");
   EXPECT_EQ(
-      error_of(config(kRealm, transport_with_endpoint(R"({"type": "unix", "path": "/tmp/s"})"))),
-      "t.json: workers[0].transports[0].endpoint: only RawSocket is served on Unix domain sockets "
-      "yet (WebSocket and HTTP over a Unix socket are not supported yet)");
+      error_of(config(kRealm, transport_with_endpoint(R"({"type": "onion", "port": 1})"))),
+      "t.json: workers[0].transports[0].endpoint.type: endpoint type 'onion' is not supported "
+      "yet");
   EXPECT_EQ(
       error_of(config(kRealm, transport_with_endpoint(R"({"type": "tcp", "port": 1, "tls": {}})"))),
       "t.json: workers[0].transports[0].endpoint.tls: missing required key 'key' (a string) in "
