@@ -12,6 +12,10 @@ TSAN_UNITY ?= $(SANITIZER_UNITY)
 # The release tree stays one object per file, for quick incremental rebuilds, except where it is
 # built once from scratch: .ci/run passes RELEASE_UNITY=ON (docs/ci.md).
 RELEASE_UNITY ?= OFF
+# The compiled tests (GoogleTest, the C++ client's e2e tests, fuzz drivers) in the release tree.
+# .ci/run passes RELEASE_COMPILED_TESTS=OFF: they run once, in the ASan + UBSan tree of the same
+# `make test`; the release tree keeps every suite that drives the junction binary (docs/ci.md).
+RELEASE_COMPILED_TESTS ?= ON
 UNITY_FLAGS = -DCMAKE_UNITY_BUILD=$(SANITIZER_UNITY) -DCMAKE_UNITY_BUILD_BATCH_SIZE=8
 TSAN_UNITY_FLAGS = -DCMAKE_UNITY_BUILD=$(TSAN_UNITY) -DCMAKE_UNITY_BUILD_BATCH_SIZE=8
 # Ninja when present (install-deps brings it); the generator is fixed at a build dir's first configure.
@@ -24,7 +28,8 @@ deps:
 
 build: deps
 	cmake -S . -B $(BUILD_DIR) $(call GEN,$(BUILD_DIR)) -DCMAKE_BUILD_TYPE=Release \
-	  -DCMAKE_UNITY_BUILD=$(RELEASE_UNITY) -DCMAKE_UNITY_BUILD_BATCH_SIZE=8
+	  -DCMAKE_UNITY_BUILD=$(RELEASE_UNITY) -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 \
+	  -DJUNCTION_COMPILED_TESTS=$(RELEASE_COMPILED_TESTS)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
@@ -40,7 +45,7 @@ test: build
 
 test-asan: deps
 	cmake -S . -B $(ASAN_DIR) $(call GEN,$(ASAN_DIR)) -DCMAKE_BUILD_TYPE=Debug -DJUNCTION_SANITIZE=ON \
-	  -DJUNCTION_UNIT_TEST_PER_EXECUTABLE=ON $(UNITY_FLAGS)
+	  -DJUNCTION_UNIT_TEST_PER_EXECUTABLE=ON -DJUNCTION_COMPILED_TESTS=ON $(UNITY_FLAGS)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && JUNCTION_IO_THREADS=2 ctest --output-on-failure -j $(JOBS) --timeout 600
 
