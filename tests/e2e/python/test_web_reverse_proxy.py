@@ -82,8 +82,10 @@ class Backend(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(b"c\r\ntick %06d\n\r\n" % i)
                     time.sleep(0.02)
             except OSError:  # junction closed the connection: the client went away
-                with open(query["marker"], "w") as f:
+                # Whole, then renamed: the test reads it as soon as the name exists.
+                with open(query["marker"] + ".part", "w") as f:
                     f.write("closed after %d chunks" % i)
+                os.replace(query["marker"] + ".part", query["marker"])
             self.close_connection = True
             return None
         if path.startswith("/stream-big"):

@@ -37,8 +37,10 @@ class Endless:
         return b"tick %06d\n" % self.i
 
     def close(self):
-        with open(self.marker, "w") as f:
+        # Written whole, then renamed: the test reads it as soon as the name exists.
+        with open(self.marker + ".part", "w") as f:
             f.write("closed after %d chunks" % self.i)
+        os.replace(self.marker + ".part", self.marker)
 
 ENVIRON_KEYS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "REQUEST_METHOD", "REMOTE_ADDR",
                 "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "CONTENT_TYPE", "CONTENT_LENGTH",
