@@ -219,33 +219,43 @@ class CompressionBombTest(JunctionTestCase):
             finally:
                 bystander.close()
 
-        idle, churn, attacked, idle_after, bombs, rss_before, rss_after = await self.raw(
-            run, timeout=120)
-        p99 = {name: 1000 * percentile(values, 0.99) for name, values in (
-            ("idle", idle), ("churn", churn), ("bombs", attacked), ("idle after", idle_after))}
-        p50 = {name: 1000 * statistics.median(values) for name, values in (
-            ("idle", idle), ("churn", churn), ("bombs", attacked), ("idle after", idle_after))}
-        sys.stderr.write(
-            "bomb stream: %d bombs at %d/s (%.1f ms each from the attacker's side); bystander "
-            "p50 ms %s; p99 ms %s; node RSS %+.1f MB\n"
-            % (len(bombs), BOMBS_PER_SECOND, 1000 * statistics.mean(t for _, t in bombs),
-               {k: round(v, 3) for k, v in p50.items()}, {k: round(v, 3) for k, v in p99.items()},
-               (rss_after - rss_before) / 1e6))
-        codes = {code for code, _ in bombs}
-        self.assertEqual(codes, {1009}, "every bomb is refused with 1009: %r" % bombs[:10])
-        self.assertGreaterEqual(len(bombs), 20, "too few bombs to mean anything")
-        slowest_bomb = max(t for _, t in bombs)
-        self.assertLess(slowest_bomb, 2.0, "a bomb took %.2f s to be refused" % slowest_bomb)
         # The bystander under the bomb stream against its own idle figure (the mean of the
         # windows before and after) and against the same connection churn without bombs. Its
         # median is asserted (within 3x of the larger reference, plus 1 ms): before the bound, a
-        # bomb stream raised it from 0.2 ms to 13-94 ms. Its p99 is printed above but not
-        # asserted: on the shared 2-core machine that runs CI, the idle p99 alone swings between
-        # 0.4 and 150 ms from one window to the next (docs/robustness.md).
-        reference = max((p50["idle"] + p50["idle after"]) / 2, p50["churn"])
-        self.assertLessEqual(p50["bombs"], 3 * reference + 1.0,
-                             "bystander p50 %.3f ms under bombs vs reference %.3f ms"
-                             % (p50["bombs"], reference))
+        # bomb stream raised it from 0.2 ms to 13-94 ms. Its p99 is printed but not asserted: on
+        # the shared 2-core machine that runs CI, the idle p99 alone swings between 0.4 and
+        # 150 ms from one window to the next (docs/robustness.md). Up to three measurements: on
+        # a loaded machine under ASan one window in a few missed the median bound (6.4 ms against
+        # 4.0) while the next passed; the regression it guards against fails every one.
+        verdicts = []
+        for _attempt in range(3):
+            idle, churn, attacked, idle_after, bombs, rss_before, rss_after = await self.raw(
+                run, timeout=120)
+            p99 = {name: 1000 * percentile(values, 0.99) for name, values in (
+                ("idle", idle), ("churn", churn), ("bombs", attacked),
+                ("idle after", idle_after))}
+            p50 = {name: 1000 * statistics.median(values) for name, values in (
+                ("idle", idle), ("churn", churn), ("bombs", attacked),
+                ("idle after", idle_after))}
+            sys.stderr.write(
+                "bomb stream: %d bombs at %d/s (%.1f ms each from the attacker's side); "
+                "bystander p50 ms %s; p99 ms %s; node RSS %+.1f MB\n"
+                % (len(bombs), BOMBS_PER_SECOND, 1000 * statistics.mean(t for _, t in bombs),
+                   {k: round(v, 3) for k, v in p50.items()},
+                   {k: round(v, 3) for k, v in p99.items()}, (rss_after - rss_before) / 1e6))
+            codes = {code for code, _ in bombs}
+            self.assertEqual(codes, {1009}, "every bomb is refused with 1009: %r" % bombs[:10])
+            self.assertGreaterEqual(len(bombs), 20, "too few bombs to mean anything")
+            slowest_bomb = max(t for _, t in bombs)
+            self.assertLess(slowest_bomb, 2.0, "a bomb took %.2f s to be refused" % slowest_bomb)
+            reference = max((p50["idle"] + p50["idle after"]) / 2, p50["churn"])
+            verdicts.append("%.3f ms under bombs vs reference %.3f ms"
+                            % (p50["bombs"], reference))
+            if p50["bombs"] <= 3 * reference + 1.0:
+                break
+        else:
+            self.fail("bystander p50 above 3x its reference + 1 ms in every window: "
+                      + "; ".join(verdicts))
         # Nothing of the bombs is kept: not even one 16 MiB message's worth.
         if not under_asan(self.router):
             self.assertLess(rss_after - rss_before, 16 * 1024 * 1024)
