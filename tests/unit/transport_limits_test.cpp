@@ -24,6 +24,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
+#include "blocking_socket_io.hpp"
 #include "router/router.hpp"
 #include "transport/connection_limiter.hpp"
 #include "transport/routing_clock.hpp"
@@ -162,22 +163,8 @@ int connect_from(const char* source, std::uint16_t port) {
   return fd;
 }
 
-// False when the peer has already closed (a refused connection may be).
-bool send_all(int fd, const std::string& data) {
-  return ::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
-}
-
-// Reads until `until` appears, `want` bytes arrived, or the peer closes (or 5 s pass).
-std::string read_until(int fd, const std::string& until, std::size_t want = 1 << 20) {
-  std::string got;
-  char buf[4096];
-  while (got.size() < want && (until.empty() || got.find(until) == std::string::npos)) {
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-  return got;
-}
+using test::read_until;
+using test::send_all;
 
 const std::string kUpgrade =
     "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

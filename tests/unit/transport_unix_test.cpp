@@ -24,6 +24,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include "blocking_socket_io.hpp"
 #include "router/router.hpp"
 #include "transport/http_service.hpp"
 #include "transport/routing_clock.hpp"
@@ -50,21 +51,8 @@ int connect_unix(const std::string& path) {
   return fd;
 }
 
-bool send_all(int fd, const std::string& data) {
-  return ::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
-}
-
-// Reads until `until` appears, `want` bytes arrived, or the peer closes (or 5 s pass).
-std::string read_until(int fd, const std::string& until, std::size_t want = 1 << 24) {
-  std::string got;
-  char buf[65536];
-  while (got.size() < want && (until.empty() || got.find(until) == std::string::npos)) {
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-  return got;
-}
+using test::read_until;
+using test::send_all;
 
 // One HTTP response with a Content-Length body: the head, then exactly the body.
 std::string read_response(int fd) {

@@ -602,6 +602,12 @@ async def connect(router_or_url, realm=REALM, cls=Client, timeout=OP_TIMEOUT, se
 
     runner = ApplicationRunner(url, realm, serializers=serializers or [JsonSerializer()], ssl=ssl)
     transport, _ = await asyncio.wait_for(runner.run(make, start_loop=False), timeout)
+    return await joined_session(created, transport, timeout)
+
+
+async def joined_session(created, transport, timeout=OP_TIMEOUT):
+    """The session the future `created` gets, once it has joined; aborts `transport` (its
+    connection) if it does not join in time or the router refuses it."""
     try:
         session = await asyncio.wait_for(created, timeout)
         await asyncio.wait_for(asyncio.shield(session.joined), timeout)

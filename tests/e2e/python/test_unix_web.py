@@ -80,13 +80,7 @@ async def connect_unix(path, url_path="/ws", realm=h.REALM, timeout=h.OP_TIMEOUT
     factory = WampWebSocketClientFactory(make, url="ws://localhost" + url_path,
                                          serializers=[JsonSerializer()])
     transport, _ = await asyncio.wait_for(loop.create_unix_connection(factory, path), timeout)
-    try:
-        session = await asyncio.wait_for(created, timeout)
-        await asyncio.wait_for(asyncio.shield(session.joined), timeout)
-    except BaseException:
-        transport.abort()
-        raise
-    return session
+    return await h.joined_session(created, transport, timeout)
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
