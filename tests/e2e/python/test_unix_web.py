@@ -11,6 +11,7 @@ Run: /usr/bin/python3 test_unix_web.py path/to/junction
 
 import asyncio
 import http.client
+import http.server
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import unittest
 
 import junction_harness as h
@@ -30,7 +32,8 @@ from autobahn.wamp.types import ComponentConfig, PublishOptions
 STATIC_TEXT = "<html><body>served over a Unix socket</body></html>\n"
 
 
-def config(web_dir):
+def config(web_dir, backend_port, cgi_dir):
+    """The node: `backend_port` is the reverse proxy's backend, `cgi_dir` holds CGI scripts."""
     return {"version": 2, "workers": [{
         "type": "router",
         "realms": [{"name": h.REALM, "roles": [rs.anonymous_role(), {
@@ -55,6 +58,8 @@ def config(web_dir):
                  "pub": {"type": "publisher", "realm": h.REALM, "role": "bridge"},
                  "pubip": {"type": "publisher", "realm": h.REALM, "role": "bridge",
                            "options": {"require_ip": ["127.0.0.0/8"]}},
+                 "proxy": {"type": "reverseproxy", "host": "127.0.0.1", "port": backend_port},
+                 "cgi": {"type": "cgi", "directory": cgi_dir, "processor": "/usr/bin/python3"},
              }},
             {"type": "universal", "id": "uni_unix",
              "endpoint": {"type": "unix", "path": "uni.sock"},
@@ -96,22 +101,55 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.unix_path)
 
 
+class HeaderEcho(http.server.BaseHTTPRequestHandler):
+    """A reverse proxy's backend: answers every GET with the request's headers as JSON."""
+
+    def do_GET(self):
+        body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+CGI_ENV = """import json, os
+print("Content-Type: application/json")
+print()
+print(json.dumps({k: os.environ.get(k) for k in
+                  ("REMOTE_ADDR", "REMOTE_PORT", "SERVER_PORT", "SERVER_NAME")}))
+"""
+
+
 class UnixWebTest(h.JunctionTestCase):
     @classmethod
     def setUpClass(cls):
+        cls.backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HeaderEcho)
+        threading.Thread(target=cls.backend.serve_forever, daemon=True).start()
+        cls.cgi_dir = tempfile.mkdtemp(prefix="junction-unix-cgi-")
+        with open(os.path.join(cls.cgi_dir, "env.py"), "w") as f:
+            f.write(CGI_ENV)
         cls.web_dir = tempfile.mkdtemp(prefix="junction-unix-web-")
         with open(os.path.join(cls.web_dir, "index.html"), "w") as f:
             f.write(STATIC_TEXT)
         with open(os.path.join(cls.web_dir, "big.bin"), "wb") as f:
             f.write(bytes(range(256)) * 4096)  # 1 MiB: the sendfile() path
-        cls.router = h.RouterProcess(config(cls.web_dir), name="unix-web").start()
+        cls.router = h.RouterProcess(
+            config(cls.web_dir, cls.backend.server_address[1], cls.cgi_dir),
+            name="unix-web").start()
         cls.where = rs.endpoints(cls.router)
         cls.sock = {k: v[len("unix:"):] for k, v in cls.where.items() if v.startswith("unix:")}
 
     @classmethod
     def tearDownClass(cls):
         cls.router.stop()
+        cls.backend.shutdown()
+        cls.backend.server_close()
         shutil.rmtree(cls.web_dir, ignore_errors=True)
+        shutil.rmtree(cls.cgi_dir, ignore_errors=True)
 
     async def session(self, path, url_path="/ws"):
         s = await connect_unix(path, url_path)
@@ -183,6 +221,31 @@ class UnixWebTest(h.JunctionTestCase):
         finally:
             conn.close()
 
+    def get_json(self, path, headers=None):
+        conn = UnixHTTPConnection(self.sock["web_unix"])
+        try:
+            conn.request("GET", path, headers=headers or {})
+            r = conn.getresponse()
+            body = r.read()
+            self.assertEqual(r.status, 200, body)
+            return json.loads(body)
+        finally:
+            conn.close()
+
+    def test_reverse_proxy_forwards_a_unix_client_as_unix(self):
+        # The client has no IP address: the hop is "unix", and a value the client sent itself
+        # stays in front of it (a backend that trusts the last entry is not fooled).
+        seen = self.get_json("/proxy/x", {"X-Forwarded-For": "203.0.113.9"})
+        self.assertEqual(seen["x-forwarded-for"], "203.0.113.9, unix")
+        self.assertEqual(seen.get("x-forwarded-proto"), "http")
+        self.assertEqual(self.get_json("/proxy/y")["x-forwarded-for"], "unix")
+
+    def test_cgi_sees_no_remote_address(self):
+        env = self.get_json("/cgi/env.py")
+        self.assertEqual(env["REMOTE_ADDR"], "")
+        self.assertIsNone(env["REMOTE_PORT"])
+        self.assertEqual(env["SERVER_PORT"], "0")
+
     async def test_http_bridge_over_unix(self):
         subscriber = await self.session(self.sock["ws_unix"])
         got = asyncio.get_running_loop().create_future()
@@ -235,7 +298,7 @@ class UnixWebTest(h.JunctionTestCase):
 class SocketFilesTest(unittest.TestCase):
     def test_removed_at_shutdown(self):
         d = tempfile.mkdtemp(prefix="junction-unix-web-")
-        router = h.RouterProcess(config(d), name="unix-stop").start()
+        router = h.RouterProcess(config(d, 9, d), name="unix-stop").start()
         try:
             paths = [v[len("unix:"):] for v in rs.endpoints(router).values()
                      if v.startswith("unix:")]
