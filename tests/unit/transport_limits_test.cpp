@@ -25,6 +25,7 @@
 #include <boost/asio/post.hpp>
 
 #include "blocking_socket_io.hpp"
+#include "live_server.hpp"
 #include "router/router.hpp"
 #include "transport/connection_limiter.hpp"
 #include "transport/routing_clock.hpp"
@@ -182,49 +183,7 @@ std::string upgrade_from(const char* source, std::uint16_t port, int& fd) {
   return head.size() >= 12 ? head.substr(9, 3) : "";
 }
 
-class LiveServer {
- public:
-  LiveServer(std::vector<ListenerConfig> listeners, ConnectionLimits limits)
-      : clock_(io_), router_(router::RouterConfig{}, clock_) {
-    server_.emplace(io_, router_, std::move(listeners), 2, limits);
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  // Shuts down as the node does (stop listening, close every connection, let the I/O threads
-  // finish), so no session or timer outlives the io_context it belongs to.
-  ~LiveServer() {
-    boost::asio::post(io_, [this] {
-      server_->stop_listening();
-      server_->close_connections();
-    });
-    guard_.reset();
-    thread_.join();
-    server_.reset();
-  }
-  std::uint16_t port(std::size_t i = 0) const {
-    const auto bound = server_->bound_endpoints().at(i);
-    return static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
-  }
-  // Connections holding a place; waits (up to 5 s) for the count to become `n`.
-  bool wait_open(std::size_t n) const {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (server_->open_connections() != n) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return true;
-  }
-  std::size_t open() const { return server_->open_connections(); }
-
- private:
-  boost::asio::io_context io_{1};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
-      io_.get_executor()};
-  RoutingClock clock_;
-  router::Router router_;
-  std::optional<Server> server_;
-  std::thread thread_;
-};
+using test::LiveServer;
 
 ListenerConfig listener(const char* name) {
   ListenerConfig config;

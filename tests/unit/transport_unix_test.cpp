@@ -25,6 +25,7 @@
 #include <boost/asio/post.hpp>
 
 #include "blocking_socket_io.hpp"
+#include "live_server.hpp"
 #include "router/router.hpp"
 #include "transport/http_service.hpp"
 #include "transport/routing_clock.hpp"
@@ -127,31 +128,11 @@ class UnixSockets : public ::testing::Test {
     return config;
   }
 
-  void start(std::vector<ListenerConfig> listeners) {
-    server_.emplace(io_, router_, std::move(listeners), 2);
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  // Shuts down as the node does, so no session or timer outlives the io_context.
-  void stop() {
-    if (!server_) return;
-    boost::asio::post(io_, [this] {
-      server_->stop_listening();
-      server_->close_connections();
-    });
-    guard_.reset();
-    thread_.join();
-    server_.reset();
-  }
+  void start(std::vector<ListenerConfig> listeners) { live_.emplace(std::move(listeners)); }
+  void stop() { live_.reset(); }
 
   std::string dir_;
-  boost::asio::io_context io_{1};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
-      io_.get_executor()};
-  RoutingClock clock_{io_};
-  router::Router router_{router::RouterConfig{}, clock_};
-  std::optional<Server> server_;
-  std::thread thread_;
+  std::optional<test::LiveServer> live_;
 };
 
 TEST_F(UnixSockets, WebSocketListener) {
@@ -159,7 +140,7 @@ TEST_F(UnixSockets, WebSocketListener) {
   ws.websocket_on_any_path.emplace();
   ws.websocket_on_any_path->serializers = {wamp::Serializer::json};
   start({ws});
-  EXPECT_EQ(server_->bound_endpoints().at(0), "unix:" + path("ws.sock"));
+  EXPECT_EQ(live_->server().bound_endpoints().at(0), "unix:" + path("ws.sock"));
   const int fd = connect_unix(path("ws.sock"));
   ASSERT_GE(fd, 0);
   ASSERT_TRUE(send_all(fd, kUpgrade));
@@ -257,8 +238,7 @@ TEST_F(UnixSockets, ALiveSocketFileIsNotTaken) {
   ASSERT_EQ(::listen(fd, 4), 0);
   ListenerConfig web = listener("web", live);
   web.websocket_on_any_path.emplace();
-  Server server(io_, router_, {web}, 1);
-  EXPECT_THROW(server.start(), std::runtime_error);
+  EXPECT_THROW(test::LiveServer({web}, {}, 1), std::runtime_error);
   EXPECT_TRUE(fs::is_socket(live));  // still the other listener's
   ::close(fd);
 }
