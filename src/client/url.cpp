@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "base/url_authority.hpp"
+
 namespace junction::client {
 
 std::optional<Url> parse_url(std::string_view text) {
@@ -25,22 +27,10 @@ std::optional<Url> parse_url(std::string_view text) {
   std::string_view authority = rest.substr(0, slash);
   url.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (authority.empty()) return std::nullopt;
-  std::string_view port;
-  if (authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    url.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return std::nullopt;
-      port = after.substr(1);
-    }
-  } else {
-    const auto colon = authority.rfind(':');
-    url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-  }
-  if (url.host.empty()) return std::nullopt;
+  auto split = base::split_authority(authority);
+  if (!split) return std::nullopt;
+  url.host = std::move(split->host);
+  const std::string_view port = split->port;
   // RawSocket has no request target: a path would be silently ignored, so it is refused.
   if (url.rawsocket() && url.target != "/") return std::nullopt;
   if (!port.empty()) {

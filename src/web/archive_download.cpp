@@ -26,6 +26,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "base/url_authority.hpp"
 #include "client/tls.hpp"
 
 namespace junction::web {
@@ -290,22 +291,10 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
   auto authority = url.substr(0, authority_end);
   std::string_view rest = authority_end == std::string_view::npos ? "" : url.substr(authority_end);
   if (authority.find('@') != std::string_view::npos) return std::nullopt;
-  std::string_view port;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    out.host = std::string(authority.substr(1, close - 1));
-    const auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (!after.starts_with(':')) return std::nullopt;
-      port = after.substr(1);
-    }
-  } else {
-    const auto colon = authority.find(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-  }
-  if (out.host.empty()) return std::nullopt;
+  auto split = base::split_authority(authority);
+  if (!split) return std::nullopt;
+  out.host = std::move(split->host);
+  const std::string_view port = split->port;
   for (const char c : out.host) {
     if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '\\' || c == 0x7f) {
       return std::nullopt;

@@ -555,6 +555,13 @@ TEST(ClientUrlTest, Parses) {
   EXPECT_FALSE(client::parse_url("ws://h:8o/"));
   EXPECT_FALSE(client::parse_url("rs://h"));
   EXPECT_TRUE(client::parse_url("rs://h:8081"));
+  // An IPv6 address needs its brackets; an unclosed bracket or junk after "]" is refused.
+  EXPECT_FALSE(client::parse_url("ws://::1:9000/"));
+  EXPECT_FALSE(client::parse_url("ws://[::1:9000/"));
+  EXPECT_FALSE(client::parse_url("ws://[::1]9000/"));
+  u = client::parse_url("ws://[::1]/");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->port, "80");
 }
 
 TEST(ClientSerializerTest, Names) {
